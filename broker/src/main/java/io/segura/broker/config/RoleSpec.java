@@ -1,0 +1,43 @@
+// SPDX-License-Identifier: Apache-2.0
+package io.segura.broker.config;
+
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A trust role (DESIGN §4): who may exchange into it (OIDC issuers + bound claims, or OAuth clients) and what
+ * it may lease.
+ *
+ * @param boundClaims claim name (or {@code ctx.*} name) to the accepted values; one value is exact or a glob with
+ *                    {@code *}, several mean any of. Insertion order is the config order.
+ * @param condition   CEL expression (compiled by the deployment-gate work), or {@code null}
+ * @param secrets     path globs the role may lease
+ */
+public record RoleSpec(
+        String name,
+        List<String> issuers,
+        Map<String, List<String>> boundClaims,
+        String condition,
+        SourceLocation conditionAt,
+        List<String> clients,
+        List<String> secrets,
+        Duration sessionTtl,
+        Duration maxLeaseTtl,
+        List<String> policies,
+        SourceLocation at) {
+
+    public static final Duration DEFAULT_SESSION_TTL = Duration.ofMinutes(10);
+    public static final Duration DEFAULT_MAX_LEASE_TTL = Duration.ofMinutes(30);
+
+    public RoleSpec {
+        issuers = List.copyOf(issuers);
+        Map<String, List<String>> copy = new LinkedHashMap<>();
+        boundClaims.forEach((k, v) -> copy.put(k, List.copyOf(v)));
+        boundClaims = java.util.Collections.unmodifiableMap(copy);
+        clients = List.copyOf(clients);
+        secrets = List.copyOf(secrets);
+        policies = List.copyOf(policies);
+    }
+}
