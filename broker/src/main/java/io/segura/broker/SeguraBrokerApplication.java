@@ -1,14 +1,36 @@
 // SPDX-License-Identifier: Apache-2.0
 package io.segura.broker;
 
+import io.segura.broker.dev.DevMode;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.Map;
 import org.springframework.boot.SpringApplication;
 import org.springframework.boot.autoconfigure.SpringBootApplication;
 
-/** The Segura broker: {@code java -jar segura-broker.jar [--dev]}. */
+/**
+ * The Segura broker: {@code java -jar segura-broker.jar} with the environment of DESIGN §9, or
+ * {@code java -jar segura-broker.jar --dev} for the embedded dev mode.
+ */
 @SpringBootApplication
 public class SeguraBrokerApplication {
 
-    public static void main(String[] args) {
-        SpringApplication.run(SeguraBrokerApplication.class, args);
+    public static void main(String[] args) throws Exception {
+        SpringApplication app = new SpringApplication(SeguraBrokerApplication.class);
+        String[] rest = args;
+        if (Arrays.asList(args).contains(DevMode.FLAG)) {
+            rest = Arrays.stream(args).filter(a -> !DevMode.FLAG.equals(a)).toArray(String[]::new);
+            Map<String, Object> props;
+            try {
+                props = DevMode.prepare(Path.of(".segura-dev"), System.getenv(), System.out);
+            } catch (DevMode.RefusedException e) {
+                System.err.println("segura-broker: " + e.getMessage());
+                System.exit(2);
+                return;
+            }
+            // Dev settings win over the environment: dev mode must never open a real database.
+            props.forEach((k, v) -> System.setProperty(k, v.toString()));
+        }
+        app.run(rest);
     }
 }

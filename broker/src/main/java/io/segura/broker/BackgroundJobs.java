@@ -1,0 +1,62 @@
+// SPDX-License-Identifier: Apache-2.0
+package io.segura.broker;
+
+import io.segura.broker.federation.ReplayStore;
+import io.segura.broker.lease.LeaseService;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.Objects;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import reactor.core.Disposable;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
+import reactor.core.scheduler.Schedulers;
+
+/**
+ * The broker's periodic work: expiring due leases (claimed with {@code FOR UPDATE SKIP LOCKED}, so every replica
+ * may run it) and purging used jti entries past their token's expiry. A failed round is logged and retried next
+ * tick; it never stops the loop.
+ */
+final class BackgroundJobs {
+
+    private static final Logger log = LoggerFactory.getLogger(BackgroundJobs.class);
+    private static final int BATCH = 200;
+
+    private final LeaseService leases;
+    private final ReplayStore replay;
+    private final Duration interval;
+    private final Clock clock;
+    private Disposable running;
+
+    BackgroundJobs(LeaseService leases, ReplayStore replay, Duration interval, Clock clock) {
+        this.leases = Objects.requireNonNull(leases, "leases cannot be null");
+        this.replay = Objects.requireNonNull(replay, "replay cannot be null");
+        this.interval = Objects.requireNonNull(interval, "interval cannot be null");
+        this.clock = Objects.requireNonNull(clock, "clock cannot be null");
+    }
+
+    void start() {
+        running = Flux.interval(interval, interval, Schedulers.parallel())
+                .onBackpressureDrop()
+                .concatMap(tick -> round(tick).onErrorResume(e -> {
+                    log.warn("background round failed (will retry): {}", e.toString());
+                    return Mono.empty();
+                }), 1)
+                .subscribe();
+    }
+
+    private Mono<Void> round(long tick) {
+        Mono<Void> expire = leases.expireDue(BATCH).expand(n -> n == BATCH ? leases.expireDue(BATCH) : Mono.empty())
+                .then();
+        // jti entries only need purging now and then
+        Mono<Void> purge = tick % 60 == 0 ? replay.purgeExpired(clock.instant()).then() : Mono.empty();
+        return expire.then(purge);
+    }
+
+    void stop() {
+        if (running != null) {
+            running.dispose();
+        }
+    }
+}

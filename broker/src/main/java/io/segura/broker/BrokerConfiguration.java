@@ -1,0 +1,207 @@
+// SPDX-License-Identifier: Apache-2.0
+package io.segura.broker;
+
+import io.micrometer.core.instrument.MeterRegistry;
+import io.segura.broker.admin.SecretAdministration;
+import io.segura.broker.audit.AuditChainer;
+import io.segura.broker.audit.AuditLog;
+import io.segura.broker.audit.AuditQuery;
+import io.segura.broker.audit.AuditTrail;
+import io.segura.broker.audit.AuditVerifier;
+import io.segura.broker.config.TrustConfig;
+import io.segura.broker.config.TrustConfigLoader;
+import io.segura.broker.dev.DevIssuer;
+import io.segura.broker.exchange.ClientCredentialsService;
+import io.segura.broker.exchange.ExchangeMetrics;
+import io.segura.broker.exchange.RateLimiter;
+import io.segura.broker.exchange.TokenExchangeService;
+import io.segura.broker.exchange.TrustRoles;
+import io.segura.broker.federation.IssuerKeys;
+import io.segura.broker.federation.MutableBindingLint;
+import io.segura.broker.federation.ReplayStore;
+import io.segura.broker.federation.TokenVerifier;
+import io.segura.broker.lease.LeaseMetrics;
+import io.segura.broker.lease.LeaseService;
+import io.segura.broker.lease.LeaseStore;
+import io.segura.broker.session.SessionStore;
+import io.segura.broker.vault.KeyRing;
+import io.segura.broker.vault.MasterKey;
+import io.segura.broker.vault.SecretStore;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.time.Clock;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
+import org.springframework.boot.context.properties.EnableConfigurationProperties;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+import org.springframework.r2dbc.core.DatabaseClient;
+import org.springframework.transaction.reactive.TransactionalOperator;
+import tools.jackson.databind.json.JsonMapper;
+
+/** Wires the capabilities together: trust config → federation → exchange → sessions → leases ← vault, audit. */
+@Configuration(proxyBeanMethods = false)
+@EnableConfigurationProperties(BrokerSettings.class)
+public class BrokerConfiguration {
+
+    private static final Logger log = LoggerFactory.getLogger(BrokerConfiguration.class);
+
+    @Bean
+    @ConditionalOnMissingBean
+    Clock clock() {
+        return Clock.systemUTC();
+    }
+
+    @Bean
+    SecureRandom secureRandom() {
+        return new SecureRandom();
+    }
+
+    @Bean
+    TrustConfig trustConfig(BrokerSettings settings) {
+        if (settings.config() == null || settings.config().isBlank()) {
+            throw new IllegalStateException("SEGURA_CONFIG is not set: point it at the trust config YAML"
+                    + " (issuers, roles, policies, clients), or start with --dev for a sample one");
+        }
+        TrustConfig config = TrustConfigLoader.load(Path.of(settings.config()));
+        MutableBindingLint.warnings(config).forEach(w -> log.warn("config lint: {}", w));
+        log.info("trust config {}: {} issuers, {} roles, {} policies, {} clients", config.file(),
+                config.issuers().size(), config.roles().size(), config.policies().size(), config.clients().size());
+        return config;
+    }
+
+    @Bean
+    TrustRoles trustRoles(TrustConfig config) {
+        return TrustRoles.compile(config);
+    }
+
+    @Bean
+    KeyRing keyRing(BrokerSettings settings) {
+        MasterKey key;
+        if (settings.masterKey() != null && !settings.masterKey().isBlank()) {
+            key = MasterKey.fromBase64(settings.masterKey());
+        } else if (settings.masterKeyFile() != null && !settings.masterKeyFile().isBlank()) {
+            key = MasterKey.fromFile(Path.of(settings.masterKeyFile()));
+        } else {
+            throw new IllegalStateException("no master key: set SEGURA_MASTER_KEY (base64 of 32 random bytes, e.g."
+                    + " openssl rand -base64 32) or SEGURA_MASTER_KEY_FILE");
+        }
+        return KeyRing.of(key);
+    }
+
+    @Bean
+    SecretStore secretStore(DatabaseClient db, TransactionalOperator tx, KeyRing keys, Clock clock,
+            SecureRandom random) {
+        return new SecretStore(db, tx, keys, clock, random);
+    }
+
+    @Bean
+    AuditLog auditLog(DatabaseClient db, JsonMapper json) {
+        return new AuditLog(db);
+    }
+
+    @Bean
+    AuditTrail auditTrail(AuditLog log, Clock clock) {
+        return new AuditTrail(log, clock);
+    }
+
+    @Bean(initMethod = "start", destroyMethod = "stop")
+    AuditChainer auditChainer(DatabaseClient db, TransactionalOperator tx) {
+        return new AuditChainer(db, tx);
+    }
+
+    @Bean
+    AuditVerifier auditVerifier(DatabaseClient db) {
+        return new AuditVerifier(db);
+    }
+
+    @Bean
+    AuditQuery auditQuery(DatabaseClient db) {
+        return new AuditQuery(db);
+    }
+
+    @Bean
+    SessionStore sessionStore(DatabaseClient db, JsonMapper json) {
+        return new SessionStore(db, json);
+    }
+
+    @Bean
+    LeaseStore leaseStore(DatabaseClient db, JsonMapper json) {
+        return new LeaseStore(db, json);
+    }
+
+    @Bean
+    ReplayStore replayStore(DatabaseClient db) {
+        return new ReplayStore(db);
+    }
+
+    @Bean
+    IssuerKeys issuerKeys(TrustConfig config, Clock clock) {
+        return new IssuerKeys(config.issuers(), clock);
+    }
+
+    @Bean
+    TokenVerifier tokenVerifier(TrustConfig config, IssuerKeys keys, ReplayStore replay, Clock clock) {
+        return new TokenVerifier(config.issuers(), keys, replay, clock);
+    }
+
+    @Bean
+    ExchangeMetrics exchangeMetrics(MeterRegistry registry) {
+        return new ExchangeMetrics(registry);
+    }
+
+    @Bean
+    LeaseMetrics leaseMetrics(MeterRegistry registry) {
+        return new LeaseMetrics(registry);
+    }
+
+    @Bean
+    TokenExchangeService.SessionIssuer sessionIssuer(SessionStore sessions, AuditTrail audit,
+            TransactionalOperator tx, Clock clock, SecureRandom random) {
+        return new TokenExchangeService.SessionIssuer(sessions, audit, tx, clock, random);
+    }
+
+    @Bean
+    TokenExchangeService tokenExchangeService(TokenVerifier verifier, TrustRoles roles,
+            TokenExchangeService.SessionIssuer issuer, AuditTrail audit, BrokerSettings settings, Clock clock,
+            ExchangeMetrics metrics) {
+        return new TokenExchangeService(verifier, roles, issuer, audit, ipLimiter(settings, clock),
+                new RateLimiter(settings.tokenRatePerSubject(), settings.tokenRatePerSubject() * 2, clock), metrics);
+    }
+
+    @Bean
+    ClientCredentialsService clientCredentialsService(TrustConfig config, TrustRoles roles,
+            TokenExchangeService.SessionIssuer issuer, AuditTrail audit, BrokerSettings settings, Clock clock,
+            ExchangeMetrics metrics) {
+        return new ClientCredentialsService(config.clients(), roles, issuer, audit, ipLimiter(settings, clock),
+                metrics);
+    }
+
+    private static RateLimiter ipLimiter(BrokerSettings settings, Clock clock) {
+        return new RateLimiter(settings.tokenRatePerIp(), settings.tokenRatePerIp() * 2, clock);
+    }
+
+    @Bean
+    LeaseService leaseService(TrustRoles roles, SecretStore secrets, LeaseStore leases, SessionStore sessions,
+            AuditTrail audit, TransactionalOperator tx, Clock clock, LeaseMetrics metrics) {
+        return new LeaseService(roles, secrets, leases, sessions, audit, tx, clock, metrics);
+    }
+
+    @Bean(initMethod = "start", destroyMethod = "stop")
+    BackgroundJobs backgroundJobs(LeaseService leases, ReplayStore replay, BrokerSettings settings, Clock clock) {
+        return new BackgroundJobs(leases, replay, settings.sweepInterval(), clock);
+    }
+
+    @Bean
+    SecretAdministration secretAdministration(SecretStore store, AuditTrail audit, TransactionalOperator tx) {
+        return new SecretAdministration(store, audit, tx);
+    }
+
+    @Bean
+    @ConditionalOnProperty(name = "segura.dev", havingValue = "true")
+    DevIssuer devIssuer(BrokerSettings settings, Clock clock) {
+        return new DevIssuer(settings.devIssuerUrl(), clock);
+    }
+}

@@ -1,0 +1,146 @@
+// SPDX-License-Identifier: Apache-2.0
+package io.segura.broker.admin;
+
+import io.segura.broker.ApiException;
+import io.segura.broker.audit.AuditEntry;
+import io.segura.broker.audit.AuditTrail;
+import io.segura.broker.vault.Exposure;
+import io.segura.broker.vault.SecretMetadata;
+import io.segura.broker.vault.SecretStore;
+import io.segura.broker.vault.SecretVersion;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import org.springframework.transaction.reactive.TransactionalOperator;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
+
+/**
+ * Operator actions on the vault store, each committed together with its audit event ({@code secret.written},
+ * {@code secret.rotated}, {@code secret.exposed}). Answers metadata only — never a value.
+ */
+public final class SecretAdministration {
+
+    private static final String ADMIN = "admin";
+
+    private final SecretStore store;
+    private final AuditTrail audit;
+    private final TransactionalOperator tx;
+
+    public SecretAdministration(SecretStore store, AuditTrail audit, TransactionalOperator tx) {
+        this.store = Objects.requireNonNull(store, "store cannot be null");
+        this.audit = Objects.requireNonNull(audit, "audit cannot be null");
+        this.tx = Objects.requireNonNull(tx, "tx cannot be null");
+    }
+
+    public Mono<Map<String, Object>> write(String path, String value, Duration maxAge, String clientIp) {
+        return store.write(path, value, maxAge)
+                .flatMap(v -> audit.record(AuditEntry.of("secret.written").subject(ADMIN).clientIp(clientIp)
+                        .secrets(List.of(v.ref()))).thenReturn(view(v)))
+                .as(tx::transactional);
+    }
+
+    /**
+     * @param value  the new value, or {@code null} to generate one of {@code length} characters
+     */
+    public Mono<Map<String, Object>> rotate(String path, String value, Integer length, String clientIp) {
+        Mono<SecretVersion> rotated = value != null ? store.rotate(path, value) : store.rotate(path, length);
+        return rotated
+                .flatMap(v -> audit.record(AuditEntry.of("secret.rotated").subject(ADMIN).clientIp(clientIp)
+                        .secrets(List.of(v.ref())).details(Map.of("generated", value == null)))
+                        .thenReturn(view(v)))
+                .as(tx::transactional);
+    }
+
+    public Mono<Map<String, Object>> metadata(String path) {
+        return store.metadata(path).map(SecretAdministration::view);
+    }
+
+    public Flux<Map<String, Object>> list(String prefix, int limit) {
+        return store.list(prefix, Math.min(limit, SecretStore.MAX_LIST)).map(s -> {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("path", s.path());
+            m.put("current_version", s.currentVersion());
+            m.put("updated_at", s.updatedAt().toString());
+            return m;
+        });
+    }
+
+    /**
+     * Records an exposure of one version, named directly or found through the fingerprint of the leaked value
+     * (no other row is decrypted).
+     */
+    public Mono<Map<String, Object>> expose(String path, Integer version, String leakedValue, String source,
+            String detail, String url, String clientIp) {
+        Mono<List<Integer>> versions = version != null
+                ? store.metadata(path).map(meta -> {
+                    if (meta.versions().stream().noneMatch(v -> v.version() == version)) {
+                        throw ApiException.notFound("secret-not-found", path + "@" + version + " does not exist");
+                    }
+                    return List.of(version);
+                })
+                : store.findByValue(leakedValue).filter(v -> v.path().equals(path)).map(SecretVersion::version)
+                        .collectList()
+                        .map(list -> {
+                            if (list.isEmpty()) {
+                                throw ApiException.notFound("exposure-not-matched",
+                                        "no version of " + path + " has the reported value");
+                            }
+                            return list;
+                        });
+        return versions.flatMap(vs -> Flux.fromIterable(vs)
+                        .concatMap(v -> store.markExposed(path, v, source, detail, url))
+                        .collectList())
+                .flatMap(exposures -> audit.record(AuditEntry.of("secret.exposed").subject(ADMIN).clientIp(clientIp)
+                                .secrets(exposures.stream().map(e -> e.path() + "@" + e.version()).toList())
+                                .reason(source)
+                                .details(Map.of("exposure_ids", exposures.stream().map(Exposure::id).toList(),
+                                        "matched_by", version != null ? "version" : "value")))
+                        .thenReturn(exposuresView(path, exposures)))
+                .as(tx::transactional);
+    }
+
+    private static Map<String, Object> exposuresView(String path, List<Exposure> exposures) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("path", path);
+        List<Map<String, Object>> items = new ArrayList<>();
+        for (Exposure e : exposures) {
+            Map<String, Object> x = new LinkedHashMap<>();
+            x.put("id", e.id());
+            x.put("version", e.version());
+            x.put("source", e.source());
+            items.add(x);
+        }
+        m.put("exposures", items);
+        return m;
+    }
+
+    static Map<String, Object> view(SecretVersion v) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("path", v.path());
+        m.put("version", v.version());
+        m.put("created_at", v.createdAt().toString());
+        return m;
+    }
+
+    static Map<String, Object> view(SecretMetadata meta) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("path", meta.path());
+        m.put("current_version", meta.currentVersion());
+        m.put("max_age", meta.maxAge() == null ? null : io.segura.broker.config.Durations.format(meta.maxAge()));
+        m.put("created_at", meta.createdAt().toString());
+        m.put("updated_at", meta.updatedAt().toString());
+        List<Map<String, Object>> versions = new ArrayList<>();
+        for (SecretVersion v : meta.versions()) {
+            Map<String, Object> x = view(v);
+            x.put("exposed_at", v.exposedAt() == null ? null : v.exposedAt().toString());
+            versions.add(x);
+        }
+        m.put("versions", versions);
+        return m;
+    }
+
+}

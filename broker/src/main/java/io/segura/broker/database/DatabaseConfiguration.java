@@ -1,0 +1,72 @@
+// SPDX-License-Identifier: Apache-2.0
+package io.segura.broker.database;
+
+import io.r2dbc.pool.ConnectionPool;
+import io.r2dbc.pool.ConnectionPoolConfiguration;
+import io.r2dbc.spi.ConnectionFactories;
+import io.r2dbc.spi.ConnectionFactory;
+import io.r2dbc.spi.ConnectionFactoryOptions;
+import io.segura.broker.BrokerSettings;
+import java.time.Duration;
+import org.flywaydb.core.Flyway;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+import org.springframework.context.annotation.DependsOn;
+import org.springframework.r2dbc.connection.R2dbcTransactionManager;
+import org.springframework.r2dbc.core.DatabaseClient;
+import org.springframework.transaction.ReactiveTransactionManager;
+import org.springframework.transaction.reactive.TransactionalOperator;
+
+/**
+ * The one database of a broker (PostgreSQL, or H2 in dev mode): schema migrated by Flyway before anything else
+ * touches it, then a bounded R2DBC connection pool.
+ */
+@Configuration(proxyBeanMethods = false)
+public class DatabaseConfiguration {
+
+    @Bean
+    DatabaseUrl databaseUrl(BrokerSettings settings) {
+        return DatabaseUrl.parse(settings.databaseUrl());
+    }
+
+    @Bean
+    Flyway flyway(DatabaseUrl url) {
+        Flyway flyway = Flyway.configure()
+                .dataSource(url.jdbc(), url.user(), url.password())
+                .locations("classpath:db/migration")
+                .load();
+        flyway.migrate();
+        return flyway;
+    }
+
+    @Bean(destroyMethod = "dispose")
+    @DependsOn("flyway")
+    ConnectionPool connectionFactory(DatabaseUrl url, BrokerSettings settings) {
+        ConnectionFactoryOptions options = ConnectionFactoryOptions.parse(url.r2dbc());
+        ConnectionFactory raw = ConnectionFactories.get(options);
+        int size = settings.databasePoolSize();
+        return new ConnectionPool(ConnectionPoolConfiguration.builder(raw)
+                .initialSize(Math.min(4, size))
+                .maxSize(size)
+                .maxAcquireTime(Duration.ofSeconds(3))
+                .maxCreateConnectionTime(Duration.ofSeconds(3))
+                .maxIdleTime(Duration.ofMinutes(10))
+                .name("segura")
+                .build());
+    }
+
+    @Bean
+    DatabaseClient databaseClient(ConnectionFactory connectionFactory) {
+        return DatabaseClient.create(connectionFactory);
+    }
+
+    @Bean
+    R2dbcTransactionManager transactionManager(ConnectionFactory connectionFactory) {
+        return new R2dbcTransactionManager(connectionFactory);
+    }
+
+    @Bean
+    TransactionalOperator transactionalOperator(ReactiveTransactionManager transactionManager) {
+        return TransactionalOperator.create(transactionManager);
+    }
+}

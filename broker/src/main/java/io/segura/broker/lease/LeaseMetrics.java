@@ -1,0 +1,35 @@
+// SPDX-License-Identifier: Apache-2.0
+package io.segura.broker.lease;
+
+import io.micrometer.core.instrument.MeterRegistry;
+import java.util.Objects;
+
+/** Prometheus figures of leases: issued (and secrets released) by role, denials by reason, expiries. */
+public final class LeaseMetrics {
+
+    private final MeterRegistry registry;
+
+    public LeaseMetrics(MeterRegistry registry) {
+        this.registry = Objects.requireNonNull(registry, "registry cannot be null");
+    }
+
+    void issued(String role, int secretCount) {
+        registry.counter("segura.leases", "role", role, "result", "issued").increment();
+        registry.counter("segura.secrets.released", "role", role).increment(secretCount);
+    }
+
+    void denied(String role, String reason) {
+        registry.counter("segura.leases", "role", role, "result", "denied").increment();
+        registry.counter("segura.lease.denials", "reason", reason).increment();
+    }
+
+    void failed(String role) {
+        registry.counter("segura.lease.errors", "role", role).increment();
+    }
+
+    void expired(int count) {
+        if (count > 0) {
+            registry.counter("segura.leases.expired").increment(count);
+        }
+    }
+}

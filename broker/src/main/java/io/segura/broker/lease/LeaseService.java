@@ -1,0 +1,228 @@
+// SPDX-License-Identifier: Apache-2.0
+package io.segura.broker.lease;
+
+import io.segura.broker.ApiException;
+import io.segura.broker.audit.AuditEntry;
+import io.segura.broker.audit.AuditTrail;
+import io.segura.broker.exchange.TrustRole;
+import io.segura.broker.exchange.TrustRoles;
+import io.segura.broker.session.Session;
+import io.segura.broker.session.SessionStore;
+import io.segura.broker.vault.SecretRef;
+import io.segura.broker.vault.SecretStore;
+import io.segura.broker.vault.SecretValue;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.UUID;
+import org.springframework.transaction.reactive.TransactionalOperator;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
+
+/**
+ * Grants, renews and ends leases for a session within its role's limits. A lease row, its audit event and the
+ * session update commit in one transaction, so no secret leaves the broker without its audit record (DESIGN §6).
+ */
+public final class LeaseService {
+
+    private final TrustRoles roles;
+    private final SecretStore secrets;
+    private final LeaseStore leases;
+    private final SessionStore sessions;
+    private final AuditTrail audit;
+    private final TransactionalOperator tx;
+    private final Clock clock;
+    private final LeaseMetrics metrics;
+
+    public LeaseService(TrustRoles roles, SecretStore secrets, LeaseStore leases, SessionStore sessions,
+            AuditTrail audit, TransactionalOperator tx, Clock clock, LeaseMetrics metrics) {
+        this.roles = Objects.requireNonNull(roles, "roles cannot be null");
+        this.secrets = Objects.requireNonNull(secrets, "secrets cannot be null");
+        this.leases = Objects.requireNonNull(leases, "leases cannot be null");
+        this.sessions = Objects.requireNonNull(sessions, "sessions cannot be null");
+        this.audit = Objects.requireNonNull(audit, "audit cannot be null");
+        this.tx = Objects.requireNonNull(tx, "tx cannot be null");
+        this.clock = Objects.requireNonNull(clock, "clock cannot be null");
+        this.metrics = Objects.requireNonNull(metrics, "metrics cannot be null");
+    }
+
+    public Mono<IssuedLease> lease(Session session, LeaseRequest request, String clientIp) {
+        Instant now = clock.instant();
+        TrustRole role = roleOf(session);
+        List<String> refused = request.secrets().stream()
+                .map(SecretRef::path)
+                .filter(p -> !role.allowsSecret(p))
+                .distinct()
+                .toList();
+        if (!refused.isEmpty()) {
+            return denied(session, request, clientIp, "path-not-allowed", ApiException.forbidden("path-not-allowed",
+                    "role \"" + role.name() + "\" may not lease " + String.join(", ", refused)));
+        }
+        if (!role.policies().isEmpty()) {
+            // Fail closed: an attached deployment gate that this version cannot evaluate must not be skipped.
+            return denied(session, request, clientIp, "policy-unsupported", ApiException.forbidden(
+                    "policy-unsupported", "role \"" + role.name() + "\" has deployment policies "
+                            + role.policies() + ", and this broker version cannot evaluate policies yet"));
+        }
+        List<String> warnings = new ArrayList<>();
+        Duration cap = min(role.maxLeaseTtl(), session.remaining(now));
+        Duration ttl = request.ttl() == null ? cap : request.ttl();
+        if (ttl.compareTo(cap) > 0) {
+            warnings.add("ttl " + request.ttl().toSeconds() + "s capped to " + cap.toSeconds()
+                    + "s by the role's max-lease-ttl and the session's remaining lifetime");
+            ttl = cap;
+        }
+        if (ttl.isZero() || ttl.isNegative()) {
+            return Mono.error(ApiException.unauthenticated("session has expired"));
+        }
+        Instant expires = now.plus(ttl);
+        boolean renewable = expires.isBefore(renewalLimit(role, session, now));
+        List<String> warningsFinal = List.copyOf(warnings);
+        return secrets.readAll(request.secrets())
+                .flatMap(values -> {
+                    List<String> refs = values.stream().map(v -> v.path() + "@" + v.version()).toList();
+                    Lease lease = new Lease(UUID.randomUUID().toString(), session.id(), session.role(),
+                            session.issuer(), session.clientId(), session.subject(), session.ctx(), refs, renewable,
+                            now, expires, null, null);
+                    AuditEntry event = base("lease.issued", session, clientIp).leaseId(lease.id()).secrets(refs)
+                            .details(Map.of("ttl_seconds", Duration.between(now, expires).toSeconds()));
+                    return leases.insert(lease)
+                            .then(audit.record(event))
+                            .then(sessions.recordLease(session.id()))
+                            .as(tx::transactional)
+                            .thenReturn(new IssuedLease(lease, values, warningsFinal));
+                })
+                .doOnSuccess(l -> metrics.issued(role.name(), l.values().size()))
+                .doOnError(e -> metrics.failed(role.name()));
+    }
+
+    public Mono<Lease> renew(Session session, String leaseId, Duration increment, String clientIp) {
+        Instant now = clock.instant();
+        TrustRole role = roleOf(session);
+        return leases.findForUpdate(leaseId)
+                .filter(l -> l.sessionId().equals(session.id()))
+                .switchIfEmpty(Mono.error(() -> ApiException.notFound("lease-not-found",
+                        "lease " + leaseId + " does not exist for this session")))
+                .flatMap(l -> {
+                    if (!l.activeAt(now)) {
+                        return Mono.error(new ApiException(ApiException.Kind.CONFLICT, "lease-ended",
+                                "lease " + leaseId + " has ended (" + (l.revokeReason() == null ? "expired"
+                                        : l.revokeReason()) + ")"));
+                    }
+                    Instant limit = renewalLimit(role, session, l.issuedAt());
+                    Duration inc = increment == null ? role.maxLeaseTtl() : increment;
+                    Instant wanted = now.plus(inc);
+                    Instant expires = wanted.isAfter(limit) ? limit : wanted;
+                    if (expires.isBefore(l.expiresAt())) {
+                        expires = l.expiresAt();
+                    }
+                    boolean renewable = expires.isBefore(limit);
+                    Lease renewed = l.withExpiry(expires, renewable);
+                    return leases.updateExpiry(leaseId, expires, renewable)
+                            .then(audit.record(base("lease.renewed", session, clientIp).leaseId(leaseId)
+                                    .secrets(l.secrets()).details(Map.of("expires_at", expires.toString()))))
+                            .thenReturn(renewed);
+                })
+                .as(tx::transactional);
+    }
+
+    public Mono<Void> revoke(Session session, String leaseId, String clientIp) {
+        Instant now = clock.instant();
+        return leases.findForUpdate(leaseId)
+                .filter(l -> l.sessionId().equals(session.id()))
+                .switchIfEmpty(Mono.error(() -> ApiException.notFound("lease-not-found",
+                        "lease " + leaseId + " does not exist for this session")))
+                .flatMap(l -> leases.revoke(leaseId, "revoked", now)
+                        .filter(Boolean::booleanValue)
+                        .flatMap(x -> audit.record(base("lease.revoked", session, clientIp).leaseId(leaseId)
+                                .secrets(l.secrets()).reason("revoked by holder"))))
+                .as(tx::transactional)
+                .then();
+    }
+
+    /**
+     * RFC 7009 revocation of a session token and all its leases. Unknown, expired or already revoked tokens are
+     * not an error (RFC 7009 §2.2): the answer is the same, so it tells an attacker nothing.
+     */
+    public Mono<Void> revokeSession(String sessionTokenHash, String clientIp) {
+        Instant now = clock.instant();
+        return sessions.findByHash(sessionTokenHash)
+                .flatMap(s -> sessions.revoke(s.id(), "revoked", now)
+                        .flatMap(first -> leases.revokeSession(s.id(), "session revoked", now)
+                                .map(Lease::id).collectList()
+                                .flatMap(ids -> first || !ids.isEmpty()
+                                        ? audit.record(base("session.revoked", s, clientIp)
+                                                .reason("revoked by holder")
+                                                .details(Map.of("session_id", s.id(), "leases", ids)))
+                                        : Mono.empty()))
+                        .as(tx::transactional))
+                .then();
+    }
+
+    /** Admin bulk revoke by role and/or subject; emits the number of leases ended. */
+    public Mono<Integer> revokeWhere(String role, String subject, String clientIp) {
+        Instant now = clock.instant();
+        return leases.list(now, role, subject, 10_000)
+                .concatMap(l -> leases.revoke(l.id(), "revoked by admin", now)
+                        .filter(Boolean::booleanValue)
+                        .flatMap(x -> audit.record(AuditEntry.of("lease.revoked").role(l.role()).issuer(l.issuer())
+                                .subject(l.subject()).clientIp(clientIp).ctx(l.ctx()).leaseId(l.id())
+                                .secrets(l.secrets()).reason("revoked by admin")).thenReturn(1)))
+                .reduce(0, Integer::sum)
+                .as(tx::transactional);
+    }
+
+    public Flux<Lease> list(boolean activeOnly, String role, String subject, int limit) {
+        return leases.list(activeOnly ? clock.instant() : null, role, subject, limit);
+    }
+
+    /**
+     * Expires due leases in batches; safe to run on every replica at once ({@code FOR UPDATE SKIP LOCKED}).
+     *
+     * @return how many leases this call expired
+     */
+    public Mono<Integer> expireDue(int batch) {
+        Instant now = clock.instant();
+        return leases.claimDue(now, batch)
+                .concatMap(l -> leases.revoke(l.id(), "expired", now)
+                        .then(audit.record(AuditEntry.of("lease.expired").role(l.role()).issuer(l.issuer())
+                                .subject(l.subject()).ctx(l.ctx()).leaseId(l.id()).secrets(l.secrets())
+                                .reason("expired"))).thenReturn(1))
+                .reduce(0, Integer::sum)
+                .as(tx::transactional)
+                .doOnSuccess(n -> metrics.expired(n == null ? 0 : n));
+    }
+
+    private Mono<IssuedLease> denied(Session session, LeaseRequest request, String clientIp, String reason,
+            ApiException e) {
+        metrics.denied(session.role(), reason);
+        List<String> refs = request.secrets().stream().map(SecretRef::toString).toList();
+        return audit.record(base("lease.denied", session, clientIp).secrets(refs).reason(reason + ": "
+                        + e.getMessage()))
+                .then(Mono.error(e));
+    }
+
+    private TrustRole roleOf(Session session) {
+        return roles.byName(session.role()).orElseThrow(() -> ApiException.forbidden("role-removed",
+                "role \"" + session.role() + "\" no longer exists in the trust configuration"));
+    }
+
+    /** A lease lives at most {@code max-lease-ttl} from its issue, and never beyond its session. */
+    private static Instant renewalLimit(TrustRole role, Session session, Instant issuedAt) {
+        Instant byRole = issuedAt.plus(role.maxLeaseTtl());
+        return byRole.isBefore(session.expiresAt()) ? byRole : session.expiresAt();
+    }
+
+    private static AuditEntry base(String type, Session s, String clientIp) {
+        return AuditEntry.of(type).role(s.role()).issuer(s.issuer()).subject(s.subject()).clientIp(clientIp)
+                .ctx(s.ctx());
+    }
+
+    private static Duration min(Duration a, Duration b) {
+        return a.compareTo(b) <= 0 ? a : b;
+    }
+}

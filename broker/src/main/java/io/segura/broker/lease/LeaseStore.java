@@ -1,0 +1,159 @@
+// SPDX-License-Identifier: Apache-2.0
+package io.segura.broker.lease;
+
+import io.r2dbc.spi.Readable;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import static io.segura.broker.database.Timestamps.instant;
+import static io.segura.broker.database.Timestamps.utc;
+import org.springframework.r2dbc.core.DatabaseClient;
+import org.springframework.r2dbc.core.Parameter;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
+import tools.jackson.core.type.TypeReference;
+import tools.jackson.databind.json.JsonMapper;
+
+/** Leases in the {@code leases} table. Every method joins the caller's R2DBC transaction when there is one. */
+public final class LeaseStore {
+
+    private static final TypeReference<Map<String, Object>> MAP = new TypeReference<>() {
+    };
+    private static final TypeReference<List<String>> LIST = new TypeReference<>() {
+    };
+    private static final String COLUMNS = "id, session_id, role, issuer, client_id, subject, ctx, secrets, renewable,"
+            + " issued_at, expires_at, revoked_at, revoke_reason";
+
+    private final DatabaseClient db;
+    private final JsonMapper json;
+
+    public LeaseStore(DatabaseClient db, JsonMapper json) {
+        this.db = Objects.requireNonNull(db, "db cannot be null");
+        this.json = Objects.requireNonNull(json, "json cannot be null");
+    }
+
+    public Mono<Lease> insert(Lease l) {
+        return db.sql("INSERT INTO leases (" + COLUMNS + ") VALUES (:id, :session, :role, :issuer, :client, :subject,"
+                        + " :ctx, :secrets, :renewable, :issued, :expires, NULL, NULL)")
+                .bind("id", l.id())
+                .bind("session", l.sessionId())
+                .bind("role", l.role())
+                .bind("issuer", Parameter.fromOrEmpty(l.issuer(), String.class))
+                .bind("client", Parameter.fromOrEmpty(l.clientId(), String.class))
+                .bind("subject", l.subject())
+                .bind("ctx", json.writeValueAsString(l.ctx()))
+                .bind("secrets", json.writeValueAsString(l.secrets()))
+                .bind("renewable", l.renewable())
+                .bind("issued", utc(l.issuedAt()))
+                .bind("expires", utc(l.expiresAt()))
+                .fetch().rowsUpdated()
+                .thenReturn(l);
+    }
+
+    public Mono<Lease> find(String id) {
+        return db.sql("SELECT " + COLUMNS + " FROM leases WHERE id = :id")
+                .bind("id", id)
+                .map(this::lease)
+                .one();
+    }
+
+    /** Locks the lease row for a renew or revoke in the caller's transaction. */
+    public Mono<Lease> findForUpdate(String id) {
+        return db.sql("SELECT " + COLUMNS + " FROM leases WHERE id = :id FOR UPDATE")
+                .bind("id", id)
+                .map(this::lease)
+                .one();
+    }
+
+    public Mono<Void> updateExpiry(String id, Instant expiresAt, boolean renewable) {
+        return db.sql("UPDATE leases SET expires_at = :expires, renewable = :renewable WHERE id = :id")
+                .bind("expires", utc(expiresAt))
+                .bind("renewable", renewable)
+                .bind("id", id)
+                .fetch().rowsUpdated().then();
+    }
+
+    /** Ends one lease if it is still open; emits whether this call ended it. */
+    public Mono<Boolean> revoke(String id, String reason, Instant now) {
+        return db.sql("UPDATE leases SET revoked_at = :now, revoke_reason = :reason WHERE id = :id"
+                        + " AND revoked_at IS NULL")
+                .bind("now", utc(now))
+                .bind("reason", reason)
+                .bind("id", id)
+                .fetch().rowsUpdated()
+                .map(n -> n > 0);
+    }
+
+    /** Ends every open lease of a session and emits those it ended (for their audit events). */
+    public Flux<Lease> revokeSession(String sessionId, String reason, Instant now) {
+        return db.sql("SELECT " + COLUMNS + " FROM leases WHERE session_id = :session AND revoked_at IS NULL"
+                        + " FOR UPDATE")
+                .bind("session", sessionId)
+                .map(this::lease)
+                .all()
+                .concatMap(l -> revoke(l.id(), reason, now).filter(Boolean::booleanValue).map(x -> l));
+    }
+
+    /**
+     * Admin listing, newest first.
+     *
+     * @param activeAt when non-null, only leases open at that instant
+     */
+    public Flux<Lease> list(Instant activeAt, String role, String subject, int limit) {
+        StringBuilder sql = new StringBuilder("SELECT " + COLUMNS + " FROM leases WHERE 1 = 1");
+        if (activeAt != null) {
+            sql.append(" AND revoked_at IS NULL AND expires_at > :now");
+        }
+        if (role != null) {
+            sql.append(" AND role = :role");
+        }
+        if (subject != null) {
+            sql.append(" AND subject = :subject");
+        }
+        sql.append(" ORDER BY issued_at DESC LIMIT :limit");
+        DatabaseClient.GenericExecuteSpec spec = db.sql(sql.toString()).bind("limit", limit);
+        if (activeAt != null) {
+            spec = spec.bind("now", utc(activeAt));
+        }
+        if (role != null) {
+            spec = spec.bind("role", role);
+        }
+        if (subject != null) {
+            spec = spec.bind("subject", subject);
+        }
+        return spec.map(this::lease).all();
+    }
+
+    /**
+     * Claims up to {@code batch} open leases that are due, skipping rows another replica holds, so each lease is
+     * expired exactly once across replicas (DESIGN §6). Must run inside a transaction.
+     */
+    public Flux<Lease> claimDue(Instant now, int batch) {
+        return db.sql("SELECT " + COLUMNS + " FROM leases WHERE revoked_at IS NULL AND expires_at <= :now"
+                        + " ORDER BY expires_at LIMIT :batch FOR UPDATE SKIP LOCKED")
+                .bind("now", utc(now))
+                .bind("batch", batch)
+                .map(this::lease)
+                .all();
+    }
+
+    private Lease lease(Readable row) {
+        return new Lease(
+                row.get("id", String.class),
+                row.get("session_id", String.class),
+                row.get("role", String.class),
+                row.get("issuer", String.class),
+                row.get("client_id", String.class),
+                row.get("subject", String.class),
+                json.readValue(row.get("ctx", String.class), MAP),
+                json.readValue(row.get("secrets", String.class), LIST),
+                Boolean.TRUE.equals(row.get("renewable", Boolean.class)),
+                instant(row.get("issued_at", OffsetDateTime.class)),
+                instant(row.get("expires_at", OffsetDateTime.class)),
+                instant(row.get("revoked_at", OffsetDateTime.class)),
+                row.get("revoke_reason", String.class));
+    }
+
+}

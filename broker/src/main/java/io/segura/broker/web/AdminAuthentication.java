@@ -1,0 +1,62 @@
+// SPDX-License-Identifier: Apache-2.0
+package io.segura.broker.web;
+
+import io.segura.broker.ApiException;
+import io.segura.broker.session.SessionToken;
+import java.security.MessageDigest;
+import org.springframework.http.HttpHeaders;
+import org.springframework.web.reactive.function.server.HandlerFilterFunction;
+import org.springframework.web.reactive.function.server.HandlerFunction;
+import org.springframework.web.reactive.function.server.ServerRequest;
+import org.springframework.web.reactive.function.server.ServerResponse;
+import reactor.core.publisher.Mono;
+
+/**
+ * Guards the operator API with {@code SEGURA_ADMIN_TOKEN}: compared in constant time over SHA-256 digests, so
+ * neither content nor length leaks through timing. Without a configured token the operator API is closed.
+ */
+final class AdminAuthentication implements HandlerFilterFunction<ServerResponse, ServerResponse> {
+
+    /** DESIGN §5: an admin token has at least 32 characters. */
+    static final int MIN_LENGTH = 32;
+
+    private final byte[] digest;
+
+    /**
+     * @param adminToken the configured token, or {@code null} to close the operator API
+     * @throws IllegalArgumentException if the token is shorter than {@value #MIN_LENGTH} characters
+     */
+    AdminAuthentication(String adminToken) {
+        if (adminToken != null && adminToken.length() < MIN_LENGTH) {
+            throw new IllegalArgumentException("SEGURA_ADMIN_TOKEN must have at least " + MIN_LENGTH
+                    + " characters (e.g. openssl rand -base64 32)");
+        }
+        this.digest = adminToken == null ? null : sha256(adminToken);
+    }
+
+    boolean enabled() {
+        return digest != null;
+    }
+
+    @Override
+    public Mono<ServerResponse> filter(ServerRequest request, HandlerFunction<ServerResponse> next) {
+        if (digest == null) {
+            return Mono.error(new ApiException(ApiException.Kind.FORBIDDEN, "admin-disabled",
+                    "the operator API is disabled: SEGURA_ADMIN_TOKEN is not set"));
+        }
+        String authorization = request.headers().firstHeader(HttpHeaders.AUTHORIZATION);
+        if (authorization == null || !authorization.regionMatches(true, 0, "Bearer ", 0, 7)) {
+            return Mono.error(ApiException.unauthenticated("the admin token is required: Authorization: Bearer"
+                    + " $SEGURA_ADMIN_TOKEN"));
+        }
+        if (!MessageDigest.isEqual(digest, sha256(authorization.substring(7).trim()))) {
+            return Mono.error(ApiException.unauthenticated("admin token is not valid"));
+        }
+        return next.handle(request);
+    }
+
+    private static byte[] sha256(String s) {
+        return java.util.HexFormat.of().parseHex(SessionToken.sha256Hex(s));
+    }
+
+}

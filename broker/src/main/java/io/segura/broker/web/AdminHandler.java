@@ -1,0 +1,235 @@
+// SPDX-License-Identifier: Apache-2.0
+package io.segura.broker.web;
+
+import io.segura.broker.ApiException;
+import io.segura.broker.admin.SecretAdministration;
+import io.segura.broker.audit.AuditEvent;
+import io.segura.broker.audit.AuditQuery;
+import io.segura.broker.audit.AuditVerifier;
+import io.segura.broker.lease.Lease;
+import io.segura.broker.lease.LeaseService;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.format.DateTimeParseException;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import org.springframework.http.HttpStatus;
+import org.springframework.http.MediaType;
+import org.springframework.web.reactive.function.server.ServerRequest;
+import org.springframework.web.reactive.function.server.ServerResponse;
+import reactor.core.publisher.Mono;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
+
+/**
+ * The operator API under {@code /api/v2/admin} (and the audit query), authenticated by {@code SEGURA_ADMIN_TOKEN}
+ * through {@link AdminAuthentication}. Never answers a secret value.
+ */
+final class AdminHandler {
+
+    private static final Set<String> WRITE_FIELDS = Set.of("value", "max-age");
+    private static final Set<String> ROTATE_FIELDS = Set.of("value", "generate");
+    private static final Set<String> EXPOSURE_FIELDS = Set.of("version", "value", "source", "detail", "url");
+
+    private final SecretAdministration secrets;
+    private final LeaseService leases;
+    private final AuditQuery auditQuery;
+    private final AuditVerifier auditVerifier;
+    private final JsonMapper json;
+
+    AdminHandler(SecretAdministration secrets, LeaseService leases, AuditQuery auditQuery,
+            AuditVerifier auditVerifier, JsonMapper json) {
+        this.secrets = Objects.requireNonNull(secrets, "secrets cannot be null");
+        this.leases = Objects.requireNonNull(leases, "leases cannot be null");
+        this.auditQuery = Objects.requireNonNull(auditQuery, "auditQuery cannot be null");
+        this.auditVerifier = Objects.requireNonNull(auditVerifier, "auditVerifier cannot be null");
+        this.json = Objects.requireNonNull(json, "json cannot be null");
+    }
+
+    Mono<ServerResponse> write(ServerRequest request) {
+        String path = path(request);
+        return Bodies.json(request, json, Bodies.MAX_SECRET_WRITE_BODY).flatMap(body -> {
+            LeaseHandler.unknownFields(body, WRITE_FIELDS);
+            String value = LeaseHandler.text(body.get("value"), "value");
+            JsonNode maxAge = body.get("max-age");
+            Duration age = maxAge == null || maxAge.isNull() ? null
+                    : LeaseHandler.duration(LeaseHandler.text(maxAge, "max-age"));
+            return secrets.write(path, value, age, Requests.clientIp(request));
+        }).flatMap(meta -> ServerResponse.status(HttpStatus.CREATED).contentType(MediaType.APPLICATION_JSON)
+                .bodyValue(meta));
+    }
+
+    Mono<ServerResponse> metadata(ServerRequest request) {
+        return secrets.metadata(path(request))
+                .flatMap(meta -> ServerResponse.ok().contentType(MediaType.APPLICATION_JSON).bodyValue(meta));
+    }
+
+    Mono<ServerResponse> list(ServerRequest request) {
+        String prefix = request.queryParam("prefix").orElse("");
+        int limit = intParam(request, "limit", 1000, 10_000);
+        return secrets.list(prefix, limit).collectList()
+                .flatMap(items -> ServerResponse.ok().contentType(MediaType.APPLICATION_JSON)
+                        .bodyValue(Map.of("secrets", items)));
+    }
+
+    /** {@code POST …/secrets/{path}/rotate} and {@code …/exposures}: a path pattern cannot end after a catch-all. */
+    Mono<ServerResponse> action(ServerRequest request) {
+        String full = path(request);
+        if (full.endsWith("/rotate")) {
+            return rotate(request, full.substring(0, full.length() - "/rotate".length()));
+        }
+        if (full.endsWith("/exposures")) {
+            return exposure(request, full.substring(0, full.length() - "/exposures".length()));
+        }
+        return Mono.error(ApiException.notFound("not-found", "no such endpoint; POST …/rotate or …/exposures"));
+    }
+
+    Mono<ServerResponse> rotate(ServerRequest request, String path) {
+        return Bodies.json(request, json, Bodies.MAX_SECRET_WRITE_BODY).flatMap(body -> {
+            LeaseHandler.unknownFields(body, ROTATE_FIELDS);
+            JsonNode value = body.get("value");
+            JsonNode generate = body.get("generate");
+            if ((value == null) == (generate == null)) {
+                throw ApiException.invalid("invalid-rotation", "give exactly one of value or generate");
+            }
+            if (value != null) {
+                return secrets.rotate(path, LeaseHandler.text(value, "value"), null, Requests.clientIp(request));
+            }
+            if (!generate.isObject()) {
+                throw ApiException.invalid("invalid-rotation", "generate must be an object like {\"length\": 32}");
+            }
+            LeaseHandler.unknownFields(generate, Set.of("length"));
+            JsonNode length = generate.get("length");
+            int n = length == null ? 32 : length.isInt() ? length.asInt() : -1;
+            if (n < 16 || n > 256) {
+                throw ApiException.invalid("invalid-rotation", "generate.length must be an integer from 16 to 256");
+            }
+            return secrets.rotate(path, null, n, Requests.clientIp(request));
+        }).flatMap(meta -> ServerResponse.status(HttpStatus.CREATED).contentType(MediaType.APPLICATION_JSON)
+                .bodyValue(meta));
+    }
+
+    Mono<ServerResponse> exposure(ServerRequest request, String path) {
+        return Bodies.json(request, json, Bodies.MAX_SECRET_WRITE_BODY).flatMap(body -> {
+            LeaseHandler.unknownFields(body, EXPOSURE_FIELDS);
+            JsonNode version = body.get("version");
+            JsonNode value = body.get("value");
+            if ((version == null) == (value == null)) {
+                throw ApiException.invalid("invalid-exposure", "give exactly one of version or value");
+            }
+            if (version != null && !version.isInt()) {
+                throw ApiException.invalid("invalid-exposure", "version must be an integer");
+            }
+            String source = LeaseHandler.text(body.get("source"), "source");
+            JsonNode detail = body.get("detail");
+            JsonNode url = body.get("url");
+            return secrets.expose(path, version == null ? null : version.asInt(),
+                    value == null ? null : LeaseHandler.text(value, "value"), source,
+                    detail == null ? null : LeaseHandler.text(detail, "detail"),
+                    url == null ? null : LeaseHandler.text(url, "url"), Requests.clientIp(request));
+        }).flatMap(result -> ServerResponse.status(HttpStatus.CREATED).contentType(MediaType.APPLICATION_JSON)
+                .bodyValue(result));
+    }
+
+    Mono<ServerResponse> leases(ServerRequest request) {
+        boolean active = request.queryParam("active").map(Boolean::parseBoolean).orElse(true);
+        String role = request.queryParam("role").orElse(null);
+        String subject = request.queryParam("subject").orElse(null);
+        int limit = intParam(request, "limit", 100, 1000);
+        return leases.list(active, role, subject, limit).map(AdminHandler::leaseView).collectList()
+                .flatMap(items -> ServerResponse.ok().contentType(MediaType.APPLICATION_JSON)
+                        .bodyValue(Map.of("leases", items)));
+    }
+
+    Mono<ServerResponse> revokeLeases(ServerRequest request) {
+        String role = request.queryParam("role").orElse(null);
+        String subject = request.queryParam("subject").orElse(null);
+        if (role == null && subject == null) {
+            return Mono.error(ApiException.invalid("invalid-filter",
+                    "bulk revoke needs role= or subject= (refusing to revoke every lease)"));
+        }
+        return leases.revokeWhere(role, subject, Requests.clientIp(request))
+                .flatMap(n -> ServerResponse.ok().contentType(MediaType.APPLICATION_JSON)
+                        .bodyValue(Map.of("revoked", n)));
+    }
+
+    Mono<ServerResponse> events(ServerRequest request) {
+        String type = request.queryParam("type").orElse(null);
+        String subject = request.queryParam("subject").orElse(null);
+        String path = request.queryParam("path").orElse(null);
+        Instant since = request.queryParam("since").map(AdminHandler::instant).orElse(null);
+        int limit = intParam(request, "limit", 100, 1000);
+        return auditQuery.find(type, subject, path, since, limit).map(AdminHandler::eventView).collectList()
+                .flatMap(items -> ServerResponse.ok().contentType(MediaType.APPLICATION_JSON)
+                        .bodyValue(Map.of("events", items)));
+    }
+
+    Mono<ServerResponse> verify(ServerRequest request) {
+        return auditVerifier.verify()
+                .flatMap(report -> ServerResponse.ok().contentType(MediaType.APPLICATION_JSON).bodyValue(report));
+    }
+
+    static Map<String, Object> leaseView(Lease l) {
+        Map<String, Object> m = LeaseHandler.view(l);
+        m.put("role", l.role());
+        m.put("issuer", l.issuer());
+        m.put("client_id", l.clientId());
+        m.put("subject", l.subject());
+        m.put("secrets", l.secrets());
+        m.put("revoked_at", l.revokedAt() == null ? null : l.revokedAt().toString());
+        m.put("revoke_reason", l.revokeReason());
+        return m;
+    }
+
+    static Map<String, Object> eventView(AuditEvent e) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("seq", e.seq());
+        m.put("id", e.id());
+        m.put("time", e.occurredAt().toString());
+        m.put("type", e.type().wireName());
+        m.put("role", e.role());
+        m.put("issuer", e.issuer());
+        m.put("subject", e.subject());
+        m.put("client_ip", e.clientIp());
+        m.put("ctx", e.ctx());
+        m.put("lease_id", e.leaseId());
+        m.put("secrets", e.secrets() == null ? List.of() : e.secrets());
+        m.put("reason", e.reason());
+        m.put("details", e.details());
+        m.put("chain_pos", e.chainPos());
+        m.put("hash", e.hash());
+        return m;
+    }
+
+    private static String path(ServerRequest request) {
+        String raw = request.pathVariable("path");
+        return raw.startsWith("/") ? raw.substring(1) : raw;
+    }
+
+    private static Instant instant(String s) {
+        try {
+            return Instant.parse(s);
+        } catch (DateTimeParseException e) {
+            throw ApiException.invalid("invalid-since", "since must be an ISO-8601 instant like 2026-11-29T00:00:00Z");
+        }
+    }
+
+    private static int intParam(ServerRequest request, String name, int dflt, int max) {
+        String v = request.queryParam(name).orElse(null);
+        if (v == null) {
+            return dflt;
+        }
+        try {
+            int n = Integer.parseInt(v);
+            if (n < 1 || n > max) {
+                throw new NumberFormatException();
+            }
+            return n;
+        } catch (NumberFormatException e) {
+            throw ApiException.invalid("invalid-" + name, name + " must be an integer from 1 to " + max);
+        }
+    }
+}

@@ -1,0 +1,194 @@
+// SPDX-License-Identifier: Apache-2.0
+package io.segura.broker.web;
+
+import io.segura.broker.ApiException;
+import io.segura.broker.config.Durations;
+import io.segura.broker.lease.IssuedLease;
+import io.segura.broker.lease.Lease;
+import io.segura.broker.lease.LeaseRequest;
+import io.segura.broker.lease.LeaseService;
+import io.segura.broker.session.Session;
+import io.segura.broker.session.SessionStore;
+import io.segura.broker.vault.SecretRef;
+import io.segura.broker.vault.SecretValue;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import org.springframework.http.CacheControl;
+import org.springframework.http.HttpHeaders;
+import org.springframework.http.HttpStatus;
+import org.springframework.http.MediaType;
+import org.springframework.web.reactive.function.server.ServerRequest;
+import org.springframework.web.reactive.function.server.ServerResponse;
+import reactor.core.publisher.Mono;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
+
+/**
+ * The CI-facing lease API under {@code /api/v2/a2a}, authenticated by the session token from {@code /oauth2/token}.
+ * Responses that carry secret values are never cached ({@code Cache-Control: no-store}).
+ */
+final class LeaseHandler {
+
+    private static final Set<String> LEASE_FIELDS = Set.of("secrets", "ttl");
+    private static final Set<String> RENEW_FIELDS = Set.of("increment");
+
+    private final SessionStore sessions;
+    private final LeaseService leases;
+    private final JsonMapper json;
+    private final Clock clock;
+
+    LeaseHandler(SessionStore sessions, LeaseService leases, JsonMapper json, Clock clock) {
+        this.sessions = Objects.requireNonNull(sessions, "sessions cannot be null");
+        this.leases = Objects.requireNonNull(leases, "leases cannot be null");
+        this.json = Objects.requireNonNull(json, "json cannot be null");
+        this.clock = Objects.requireNonNull(clock, "clock cannot be null");
+    }
+
+    Mono<ServerResponse> create(ServerRequest request) {
+        return session(request).flatMap(session -> Bodies.json(request, json, Bodies.MAX_BODY)
+                .map(LeaseHandler::leaseRequest)
+                .flatMap(lr -> leases.lease(session, lr, Requests.clientIp(request)))
+                .flatMap(LeaseHandler::created));
+    }
+
+    Mono<ServerResponse> secret(ServerRequest request) {
+        String raw = request.pathVariable("path");
+        String spec = raw.startsWith("/") ? raw.substring(1) : raw;
+        String version = request.queryParam("version").orElse(null);
+        if (version != null) {
+            spec = spec + "@" + version;
+        }
+        SecretRef ref = ref(spec);
+        Duration ttl = request.queryParam("ttl").map(LeaseHandler::duration).orElse(null);
+        return session(request)
+                .flatMap(session -> leases.lease(session, new LeaseRequest(List.of(ref), ttl),
+                        Requests.clientIp(request)))
+                .flatMap(LeaseHandler::created);
+    }
+
+    Mono<ServerResponse> renew(ServerRequest request) {
+        String id = request.pathVariable("id");
+        return session(request).flatMap(session -> Bodies.bytes(request, Bodies.MAX_BODY)
+                .map(bytes -> {
+                    if (bytes.length == 0) {
+                        return (Duration) null;
+                    }
+                    JsonNode body = json.readTree(bytes);
+                    if (body == null || !body.isObject()) {
+                        throw ApiException.invalid("invalid-json", "request body must be a JSON object");
+                    }
+                    unknownFields(body, RENEW_FIELDS);
+                    JsonNode inc = body.get("increment");
+                    return inc == null || inc.isNull() ? null : duration(text(inc, "increment"));
+                })
+                .map(java.util.Optional::ofNullable)
+                .defaultIfEmpty(java.util.Optional.empty())
+                .flatMap(inc -> leases.renew(session, id, inc.orElse(null), Requests.clientIp(request)))
+                .flatMap(l -> ServerResponse.ok().contentType(MediaType.APPLICATION_JSON).bodyValue(view(l))));
+    }
+
+    Mono<ServerResponse> revoke(ServerRequest request) {
+        String id = request.pathVariable("id");
+        return session(request)
+                .flatMap(session -> leases.revoke(session, id, Requests.clientIp(request)))
+                .then(ServerResponse.noContent().build());
+    }
+
+    private Mono<Session> session(ServerRequest request) {
+        String authorization = request.headers().firstHeader(HttpHeaders.AUTHORIZATION);
+        if (authorization == null || !authorization.regionMatches(true, 0, "Bearer ", 0, 7)) {
+            return Mono.error(ApiException.unauthenticated(
+                    "a session token is required: Authorization: Bearer sgs_… from POST /oauth2/token"));
+        }
+        return sessions.authenticate(authorization.substring(7).trim(), clock.instant());
+    }
+
+    private static LeaseRequest leaseRequest(JsonNode body) {
+        unknownFields(body, LEASE_FIELDS);
+        JsonNode secrets = body.get("secrets");
+        if (secrets == null || !secrets.isArray() || secrets.isEmpty()) {
+            throw ApiException.invalid("invalid-lease-request", "secrets must be a non-empty list of paths");
+        }
+        if (secrets.size() > LeaseRequest.MAX_SECRETS) {
+            throw ApiException.invalid("invalid-lease-request",
+                    "at most " + LeaseRequest.MAX_SECRETS + " secrets per lease");
+        }
+        List<SecretRef> refs = new ArrayList<>();
+        for (JsonNode s : secrets) {
+            refs.add(ref(text(s, "secrets[]")));
+        }
+        JsonNode ttl = body.get("ttl");
+        return new LeaseRequest(refs, ttl == null || ttl.isNull() ? null : duration(text(ttl, "ttl")));
+    }
+
+    static SecretRef ref(String spec) {
+        try {
+            return SecretRef.parse(spec);
+        } catch (IllegalArgumentException e) {
+            throw ApiException.invalid("invalid-secret-path", e.getMessage());
+        }
+    }
+
+    static Duration duration(String s) {
+        try {
+            Duration d = Durations.parse(s);
+            if (d.isZero() || d.isNegative()) {
+                throw new IllegalArgumentException("must be positive");
+            }
+            return d;
+        } catch (RuntimeException e) {
+            throw ApiException.invalid("invalid-duration", "\"" + s + "\" is not a duration like 60s, 15m, 2h ("
+                    + e.getMessage() + ")");
+        }
+    }
+
+    static String text(JsonNode node, String field) {
+        if (node == null || !node.isString()) {
+            throw ApiException.invalid("invalid-field", field + " must be a string");
+        }
+        return node.asString();
+    }
+
+    static void unknownFields(JsonNode body, Set<String> known) {
+        for (String name : body.propertyNames()) {
+            if (!known.contains(name)) {
+                throw ApiException.invalid("unknown-field", "unknown field \"" + name + "\"; expected one of "
+                        + new java.util.TreeSet<>(known));
+            }
+        }
+    }
+
+    private static Mono<ServerResponse> created(IssuedLease issued) {
+        Map<String, Object> body = view(issued.lease());
+        List<Map<String, Object>> secrets = new ArrayList<>();
+        for (SecretValue v : issued.values()) {
+            Map<String, Object> s = new LinkedHashMap<>();
+            s.put("path", v.path());
+            s.put("version", v.version());
+            s.put("value", v.value());
+            s.put("created_at", v.createdAt().toString());
+            secrets.add(s);
+        }
+        body.put("secrets", secrets);
+        body.put("warnings", issued.warnings());
+        return ServerResponse.status(HttpStatus.CREATED)
+                .contentType(MediaType.APPLICATION_JSON)
+                .cacheControl(CacheControl.noStore())
+                .bodyValue(body);
+    }
+
+    static Map<String, Object> view(Lease l) {
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("lease_id", l.id());
+        body.put("issued_at", l.issuedAt().toString());
+        body.put("expires_at", l.expiresAt().toString());
+        body.put("renewable", l.renewable());
+        return body;
+    }
+}

@@ -1,0 +1,111 @@
+// SPDX-License-Identifier: Apache-2.0
+package io.segura.broker.web;
+
+import static org.springframework.web.reactive.function.server.RequestPredicates.DELETE;
+import static org.springframework.web.reactive.function.server.RequestPredicates.GET;
+import static org.springframework.web.reactive.function.server.RequestPredicates.POST;
+import static org.springframework.web.reactive.function.server.RequestPredicates.PUT;
+
+import io.segura.broker.BrokerSettings;
+import io.segura.broker.admin.SecretAdministration;
+import io.segura.broker.audit.AuditQuery;
+import io.segura.broker.audit.AuditVerifier;
+import io.segura.broker.dev.DevIssuer;
+import io.segura.broker.exchange.ClientCredentialsService;
+import io.segura.broker.exchange.TokenExchangeService;
+import io.segura.broker.lease.LeaseService;
+import io.segura.broker.session.SessionStore;
+import java.time.Clock;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+import org.springframework.http.MediaType;
+import org.springframework.web.reactive.function.server.RouterFunction;
+import org.springframework.web.reactive.function.server.RouterFunctions;
+import org.springframework.web.reactive.function.server.ServerResponse;
+import tools.jackson.databind.json.JsonMapper;
+
+/** The HTTP surface of DESIGN §5 as functional routes over the capability services. */
+@Configuration(proxyBeanMethods = false)
+public class WebConfiguration {
+
+    @Bean
+    RequestIdFilter requestIdFilter() {
+        return new RequestIdFilter();
+    }
+
+    @Bean
+    ProblemHandler problemHandler(JsonMapper json) {
+        return new ProblemHandler(json);
+    }
+
+    @Bean
+    RouterFunction<ServerResponse> routes(BrokerSettings settings, TokenExchangeService exchange,
+            ClientCredentialsService clientCredentials, LeaseService leases, SessionStore sessions,
+            SecretAdministration secrets, AuditQuery auditQuery, AuditVerifier auditVerifier, JsonMapper json,
+            Clock clock, ObjectProvider<DevIssuer> devIssuer) {
+        TokenEndpoint token = new TokenEndpoint(exchange, clientCredentials, leases);
+        LeaseHandler lease = new LeaseHandler(sessions, leases, json, clock);
+        AdminHandler admin = new AdminHandler(secrets, leases, auditQuery, auditVerifier, json);
+        AdminAuthentication adminAuth = new AdminAuthentication(settings.adminToken());
+
+        RouterFunction<ServerResponse> adminRoutes = RouterFunctions.route()
+                .PUT("/api/v2/admin/secrets/{*path}", admin::write)
+                .POST("/api/v2/admin/secrets/{*path}", admin::action)
+                .GET("/api/v2/admin/secrets/{*path}", request -> request.pathVariable("path").length() <= 1
+                        ? admin.list(request) : admin.metadata(request))
+                .GET("/api/v2/admin/secrets", admin::list)
+                .GET("/api/v2/admin/leases", admin::leases)
+                .DELETE("/api/v2/admin/leases", admin::revokeLeases)
+                .GET("/api/v2/admin/audit/verify", admin::verify)
+                .GET("/api/v2/a2a/events", admin::events)
+                .filter(adminAuth)
+                .build();
+
+        RouterFunctions.Builder builder = RouterFunctions.route()
+                .POST("/oauth2/token", token::token)
+                .POST("/oauth2/revoke", token::revoke)
+                .POST("/api/v2/a2a/leases", lease::create)
+                .POST("/api/v2/a2a/leases/{id}/renew", lease::renew)
+                .DELETE("/api/v2/a2a/leases/{id}", lease::revoke)
+                .GET("/api/v2/a2a/secrets/{*path}", lease::secret)
+                .GET("/.well-known/segura", request -> ServerResponse.ok().contentType(MediaType.APPLICATION_JSON)
+                        .bodyValue(wellKnown(settings, adminAuth.enabled())))
+                .add(adminRoutes);
+        DevIssuer dev = devIssuer.getIfAvailable();
+        if (dev != null) {
+            DevIssuerHandler devHandler = new DevIssuerHandler(dev);
+            builder.GET("/dev/oidc/.well-known/openid-configuration", devHandler::discovery)
+                    .GET("/dev/oidc/jwks", devHandler::jwks)
+                    .POST("/dev/oidc/token", devHandler::token);
+        }
+        return builder.build();
+    }
+
+    private static Map<String, Object> wellKnown(BrokerSettings settings, boolean adminEnabled) {
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("service", "segura-broker");
+        body.put("version", WebConfiguration.class.getPackage().getImplementationVersion() == null ? "dev"
+                : WebConfiguration.class.getPackage().getImplementationVersion());
+        body.put("token_endpoint", "/oauth2/token");
+        body.put("revocation_endpoint", "/oauth2/revoke");
+        body.put("grant_types_supported", List.of(TokenEndpoint.TOKEN_EXCHANGE, TokenEndpoint.CLIENT_CREDENTIALS));
+        body.put("subject_token_types_supported", TokenEndpoint.SUBJECT_TOKEN_TYPES);
+        Map<String, Object> features = new LinkedHashMap<>();
+        features.put("token_exchange", true);
+        features.put("client_credentials", true);
+        features.put("leases", true);
+        features.put("audit_chain", true);
+        features.put("admin_api", adminEnabled);
+        features.put("dev_mode", settings.dev());
+        features.put("policies", false);
+        features.put("conditions", false);
+        features.put("dynamic_secrets", false);
+        features.put("webhooks", false);
+        body.put("features", features);
+        return body;
+    }
+}
