@@ -1,0 +1,145 @@
+// SPDX-License-Identifier: Apache-2.0
+package io.segura.broker.vault;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.Arrays;
+import java.util.Base64;
+import java.util.HexFormat;
+import java.util.Objects;
+import java.util.function.Function;
+import javax.crypto.SecretKey;
+import javax.crypto.spec.SecretKeySpec;
+
+/**
+ * The key-encryption key (KEK) of the vault (DESIGN §6): 32 bytes given as base64 in {@code SEGURA_MASTER_KEY} or in
+ * the file named by {@code SEGURA_MASTER_KEY_FILE}. It wraps every version's data key and, through HKDF, keys the
+ * value fingerprints. Errors and {@link #toString()} never show the key, not even a fragment of it.
+ */
+public final class MasterKey {
+
+    public static final String ENV = "SEGURA_MASTER_KEY";
+    public static final String FILE_ENV = "SEGURA_MASTER_KEY_FILE";
+    static final int LENGTH = 32;
+    private static final byte[] ID_LABEL = "segura kek id v1\0".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] FINGERPRINT_INFO = "segura fingerprint v1".getBytes(StandardCharsets.US_ASCII);
+
+    private final SecretKey aesKey;
+    private final SecretKey fingerprintKey;
+    private final String id;
+
+    private MasterKey(byte[] key) {
+        this.aesKey = new SecretKeySpec(key, "AES");
+        this.fingerprintKey = new SecretKeySpec(Hkdf.derive(null, key, FINGERPRINT_INFO, 32), "HmacSHA256");
+        this.id = deriveId(key);
+        Arrays.fill(key, (byte) 0);
+    }
+
+    /**
+     * Decodes base64 (standard or URL-safe, padding optional, surrounding whitespace ignored) of exactly 32 bytes.
+     *
+     * @throws IllegalArgumentException naming the problem, never the input
+     */
+    public static MasterKey fromBase64(String base64) {
+        return fromBase64(base64, ENV);
+    }
+
+    /** Reads the base64 key from a file (e.g. a mounted Kubernetes secret); trailing newlines are fine. */
+    public static MasterKey fromFile(Path file) {
+        Objects.requireNonNull(file, "file cannot be null");
+        String text;
+        try {
+            text = Files.readString(file, StandardCharsets.US_ASCII);
+        } catch (IOException e) {
+            throw new IllegalArgumentException(FILE_ENV + ": cannot read " + file + " (" + e.getClass().getSimpleName()
+                    + ")");
+        }
+        return fromBase64(text, FILE_ENV + " " + file);
+    }
+
+    /**
+     * The key from {@code SEGURA_MASTER_KEY} or {@code SEGURA_MASTER_KEY_FILE} (exactly one of them) looked up in
+     * {@code env}, e.g. {@code System::getenv}.
+     */
+    public static MasterKey fromEnvironment(Function<String, String> env) {
+        Objects.requireNonNull(env, "env cannot be null");
+        String inline = env.apply(ENV);
+        String file = env.apply(FILE_ENV);
+        boolean hasInline = inline != null && !inline.isBlank();
+        boolean hasFile = file != null && !file.isBlank();
+        if (hasInline && hasFile) {
+            throw new IllegalArgumentException("set either " + ENV + " or " + FILE_ENV + ", not both");
+        }
+        if (hasInline) {
+            return fromBase64(inline, ENV);
+        }
+        if (hasFile) {
+            return fromFile(Path.of(file.strip()));
+        }
+        throw new IllegalArgumentException("no master key: set " + ENV + " (base64 of 32 bytes) or " + FILE_ENV);
+    }
+
+    private static MasterKey fromBase64(String base64, String source) {
+        if (base64 == null || base64.isBlank()) {
+            throw new IllegalArgumentException(source + " is empty: expected base64 of 32 bytes");
+        }
+        String s = base64.strip();
+        byte[] key;
+        try {
+            key = s.indexOf('-') >= 0 || s.indexOf('_') >= 0
+                    ? Base64.getUrlDecoder().decode(s) : Base64.getDecoder().decode(s);
+        } catch (IllegalArgumentException e) {
+            // The decoder's own message quotes the offending character: a fragment of the key. Drop it.
+            throw new IllegalArgumentException(source + " is not valid base64 (expected base64 of 32 bytes)");
+        }
+        if (key.length != LENGTH) {
+            int n = key.length;
+            Arrays.fill(key, (byte) 0);
+            throw new IllegalArgumentException(source + " must decode to exactly 32 bytes, got " + n);
+        }
+        return new MasterKey(key);
+    }
+
+    private static String deriveId(byte[] key) {
+        try {
+            MessageDigest sha = MessageDigest.getInstance("SHA-256");
+            sha.update(ID_LABEL);
+            sha.update(key);
+            return HexFormat.of().formatHex(sha.digest()).substring(0, 16);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 is unavailable", e);
+        }
+    }
+
+    /** A stable public key id (16 hex chars of a one-way, domain-separated hash of the key), stored with each row. */
+    public String id() {
+        return id;
+    }
+
+    SecretKey aesKey() {
+        return aesKey;
+    }
+
+    SecretKey fingerprintKey() {
+        return fingerprintKey;
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof MasterKey other && other.id.equals(id);
+    }
+
+    @Override
+    public int hashCode() {
+        return id.hashCode();
+    }
+
+    @Override
+    public String toString() {
+        return "MasterKey[id=" + id + ", key=<redacted>]";
+    }
+}

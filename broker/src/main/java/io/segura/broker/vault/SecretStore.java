@@ -1,0 +1,381 @@
+// SPDX-License-Identifier: Apache-2.0
+package io.segura.broker.vault;
+
+import java.security.SecureRandom;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.UUID;
+import org.springframework.r2dbc.core.DatabaseClient;
+import org.springframework.transaction.reactive.TransactionalOperator;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
+
+/**
+ * The encrypted vault store (DESIGN §6) over R2DBC: immutable, envelope-encrypted versions 1..n per path. Writers of
+ * one path serialize on its {@code secrets} row ({@code FOR UPDATE}), so concurrent writers get distinct versions.
+ * Multi-statement writes run in {@link TransactionalOperator} with the default propagation (REQUIRED): called inside a
+ * caller's reactive transaction they join it, so e.g. a write and its audit event commit together. Exceptions and
+ * logs carry paths and versions, never values.
+ */
+public final class SecretStore {
+
+    /** Most refs one {@link #readAll} may ask for (one SQL statement). */
+    public static final int MAX_BATCH = 256;
+    public static final int MAX_LIST = 1000;
+    private static final int REKEY_PAGE = 100;
+
+    private static final String VERSION_COLUMNS =
+            "v.path, v.version, v.kek_id, v.wrapped_dek, v.nonce, v.ciphertext, v.fingerprint, v.created_at";
+
+    private final DatabaseClient db;
+    private final TransactionalOperator tx;
+    private final Envelope envelope;
+    private final Clock clock;
+    private final SecureRandom random;
+
+    public SecretStore(DatabaseClient db, TransactionalOperator tx, KeyRing keys, Clock clock, SecureRandom random) {
+        this.db = Objects.requireNonNull(db, "db cannot be null");
+        this.tx = Objects.requireNonNull(tx, "tx cannot be null");
+        this.clock = Objects.requireNonNull(clock, "clock cannot be null");
+        this.random = Objects.requireNonNull(random, "random cannot be null");
+        this.envelope = new Envelope(Objects.requireNonNull(keys, "keys cannot be null"), random);
+    }
+
+    public SecretStore(DatabaseClient db, TransactionalOperator tx, KeyRing keys) {
+        this(db, tx, keys, Clock.systemUTC(), new SecureRandom());
+    }
+
+    /**
+     * Creates the secret at {@code path} or adds a version to it. {@code maxAge} {@code null} keeps the secret's
+     * current max-age (none for a new secret).
+     */
+    public Mono<SecretVersion> write(String path, String value, Duration maxAge) {
+        return Mono.defer(() -> {
+            SecretPath.requireValid(path);
+            SecretValues.requireValid(value);
+            Long maxAgeSeconds = maxAgeSeconds(maxAge);
+            OffsetDateTime now = now();
+            // ON CONFLICT without a target is portable to H2; a concurrent creator's insert makes this one wait for
+            // its commit and then do nothing, after which the row lock below serializes the two writers. Version 0
+            // marks a row whose first version is not written yet (never visible outside this transaction).
+            Mono<Long> createIfAbsent = db.sql("INSERT INTO secrets (path, current_version, max_age_seconds, "
+                            + "created_at, updated_at) VALUES (:path, 0, NULL, :created, :updated) "
+                            + "ON CONFLICT DO NOTHING")
+                    .bind("path", path).bind("created", now).bind("updated", now)
+                    .fetch().rowsUpdated();
+            return tx.transactional(createIfAbsent.then(addVersion(path, value, maxAgeSeconds, now)));
+        });
+    }
+
+    /** Adds a version with the given value to an existing secret. */
+    public Mono<SecretVersion> rotate(String path, String value) {
+        return Mono.defer(() -> {
+            SecretPath.requireValid(path);
+            SecretValues.requireValid(value);
+            return tx.transactional(addVersion(path, value, null, now()));
+        });
+    }
+
+    /** Adds a version with a fresh random value of {@code length} (16..256) URL-safe characters. */
+    public Mono<SecretVersion> rotate(String path, int length) {
+        return Mono.defer(() -> {
+            SecretPath.requireValid(path);
+            return tx.transactional(addVersion(path, GeneratedValues.generate(random, length), null, now()));
+        });
+    }
+
+    private Mono<SecretVersion> addVersion(String path, String value, Long maxAgeSeconds, OffsetDateTime now) {
+        return db.sql("SELECT current_version FROM secrets WHERE path = :path FOR UPDATE")
+                .bind("path", path)
+                .map(row -> row.get("current_version", Integer.class))
+                .one()
+                .switchIfEmpty(Mono.error(() -> new SecretNotFoundException(path)))
+                .flatMap(current -> {
+                    int next = current + 1;
+                    SealedValue s = envelope.seal(path, next, value);
+                    Mono<Long> insert = db.sql("INSERT INTO secret_versions (path, version, kek_id, wrapped_dek, "
+                                    + "nonce, ciphertext, fingerprint, created_at) VALUES (:path, :version, :kekId, "
+                                    + ":wrappedDek, :nonce, :ciphertext, :fingerprint, :created)")
+                            .bind("path", path).bind("version", next).bind("kekId", s.kekId())
+                            .bind("wrappedDek", s.wrappedDek()).bind("nonce", s.nonce())
+                            .bind("ciphertext", s.ciphertext()).bind("fingerprint", s.fingerprint())
+                            .bind("created", now)
+                            .fetch().rowsUpdated();
+                    DatabaseClient.GenericExecuteSpec update = db.sql(maxAgeSeconds == null
+                                    ? "UPDATE secrets SET current_version = :version, updated_at = :updated "
+                                            + "WHERE path = :path"
+                                    : "UPDATE secrets SET current_version = :version, updated_at = :updated, "
+                                            + "max_age_seconds = :maxAge WHERE path = :path")
+                            .bind("version", next).bind("updated", now).bind("path", path);
+                    if (maxAgeSeconds != null) {
+                        update = update.bind("maxAge", maxAgeSeconds);
+                    }
+                    return insert.then(update.fetch().rowsUpdated())
+                            .thenReturn(new SecretVersion(path, next, now.toInstant(), null));
+                });
+    }
+
+    /** The secret's metadata with every version (never a value). */
+    public Mono<SecretMetadata> metadata(String path) {
+        return Mono.defer(() -> {
+            SecretPath.requireValid(path);
+            return db.sql("SELECT current_version, max_age_seconds, created_at, updated_at FROM secrets "
+                            + "WHERE path = :path AND current_version > 0")
+                    .bind("path", path)
+                    .map(row -> new Object[] {row.get("current_version", Integer.class),
+                        row.get("max_age_seconds", Long.class), instant(row.get("created_at", OffsetDateTime.class)),
+                        instant(row.get("updated_at", OffsetDateTime.class))})
+                    .one()
+                    .switchIfEmpty(Mono.error(() -> new SecretNotFoundException(path)))
+                    .flatMap(s -> db.sql("SELECT version, created_at, exposed_at FROM secret_versions "
+                                    + "WHERE path = :path AND version <= :current ORDER BY version")
+                            .bind("path", path).bind("current", s[0])
+                            .map(row -> new SecretVersion(path, row.get("version", Integer.class),
+                                    instant(row.get("created_at", OffsetDateTime.class)),
+                                    instant(row.get("exposed_at", OffsetDateTime.class))))
+                            .all().collectList()
+                            .map(versions -> new SecretMetadata(path, (Integer) s[0],
+                                    s[1] == null ? null : Duration.ofSeconds((Long) s[1]), (Instant) s[2],
+                                    (Instant) s[3], versions)));
+        });
+    }
+
+    /** Paths starting with {@code prefix} (null or empty: all) with their current version, ordered by path. */
+    public Flux<SecretSummary> list(String prefix, int limit) {
+        return Flux.defer(() -> {
+            String p = SecretPath.requireValidPrefix(prefix);
+            if (limit < 1 || limit > MAX_LIST) {
+                throw new InvalidSecretException("limit", "must be 1.." + MAX_LIST + ", got " + limit);
+            }
+            return db.sql("SELECT path, current_version, updated_at FROM secrets WHERE path LIKE :pattern "
+                            + "ESCAPE '\\' AND current_version > 0 ORDER BY path LIMIT :limit")
+                    .bind("pattern", SecretPath.likeEscape(p) + "%").bind("limit", limit)
+                    .map(row -> new SecretSummary(row.get("path", String.class),
+                            row.get("current_version", Integer.class),
+                            instant(row.get("updated_at", OffsetDateTime.class))))
+                    .all();
+        });
+    }
+
+    /** Decrypts one version; {@code version} {@code null} reads the current one. */
+    public Mono<SecretValue> read(String path, Integer version) {
+        return Mono.defer(() -> readAll(List.of(new SecretRef(path, version)))).map(l -> l.get(0));
+    }
+
+    /**
+     * Decrypts several versions with one SQL statement (the lease path), in the order of {@code refs}. Fails with
+     * {@link SecretNotFoundException} naming the first ref that does not exist.
+     */
+    public Mono<List<SecretValue>> readAll(List<SecretRef> refs) {
+        return Mono.defer(() -> {
+            List<SecretRef> wanted = List.copyOf(refs);
+            if (wanted.isEmpty()) {
+                return Mono.just(List.<SecretValue>of());
+            }
+            if (wanted.size() > MAX_BATCH) {
+                throw new InvalidSecretException("secrets", "at most " + MAX_BATCH + " per request, got "
+                        + wanted.size());
+            }
+            StringBuilder sql = new StringBuilder("SELECT ").append(VERSION_COLUMNS)
+                    .append(", s.current_version FROM secret_versions v JOIN secrets s ON s.path = v.path WHERE ");
+            Map<String, Object> binds = new LinkedHashMap<>();
+            int i = 0;
+            for (SecretRef ref : new java.util.LinkedHashSet<>(wanted)) {
+                if (i > 0) {
+                    sql.append(" OR ");
+                }
+                sql.append("(v.path = :p").append(i);
+                binds.put("p" + i, ref.path());
+                if (ref.version() == null) {
+                    sql.append(" AND v.version = s.current_version)");
+                } else {
+                    sql.append(" AND v.version = :v").append(i).append(')');
+                    binds.put("v" + i, ref.version());
+                }
+                i++;
+            }
+            DatabaseClient.GenericExecuteSpec spec = db.sql(sql.toString());
+            for (Map.Entry<String, Object> b : binds.entrySet()) {
+                spec = spec.bind(b.getKey(), b.getValue());
+            }
+            Map<String, Integer> currentByPath = new HashMap<>();
+            return spec.map(row -> {
+                        currentByPath.put(row.get("path", String.class), row.get("current_version", Integer.class));
+                        return StoredVersion.from(row);
+                    })
+                    .all()
+                    .collectMap(StoredVersion::ref)
+                    .map(rows -> open(wanted, rows, currentByPath));
+        });
+    }
+
+    private List<SecretValue> open(List<SecretRef> wanted, Map<String, StoredVersion> rows,
+            Map<String, Integer> currentByPath) {
+        List<SecretValue> out = new ArrayList<>(wanted.size());
+        for (SecretRef ref : wanted) {
+            Integer version = ref.version() != null ? ref.version() : currentByPath.get(ref.path());
+            StoredVersion row = version == null ? null : rows.get(ref.path() + "@" + version);
+            if (row == null) {
+                throw new SecretNotFoundException(ref.path(), ref.version());
+            }
+            out.add(new SecretValue(row.path(), row.version(), envelope.open(row.path(), row.version(), row.sealed()),
+                    row.createdAt()));
+        }
+        return out;
+    }
+
+    /**
+     * The versions whose value is {@code leakedValue}, found by fingerprint under every KEK of the ring (rows not yet
+     * rekeyed carry their old KEK's fingerprint); nothing is decrypted.
+     */
+    public Flux<SecretVersion> findByValue(String leakedValue) {
+        return Flux.defer(() -> {
+            if (leakedValue == null || leakedValue.isEmpty()) {
+                throw new InvalidSecretException("value", "is required and must not be empty");
+            }
+            List<MasterKey> keys = envelope.keys().all();
+            StringBuilder sql = new StringBuilder("SELECT path, version, kek_id, fingerprint, created_at, exposed_at "
+                    + "FROM secret_versions WHERE fingerprint IN (");
+            Map<String, byte[]> byKek = new HashMap<>();
+            for (int i = 0; i < keys.size(); i++) {
+                sql.append(i == 0 ? ":f" : ", :f").append(i);
+                byKek.put(keys.get(i).id(), Envelope.fingerprint(keys.get(i), leakedValue));
+            }
+            DatabaseClient.GenericExecuteSpec spec = db.sql(sql.append(") ORDER BY path, version").toString());
+            for (int i = 0; i < keys.size(); i++) {
+                spec = spec.bind("f" + i, byKek.get(keys.get(i).id()));
+            }
+            return spec.map(row -> {
+                        byte[] expected = byKek.get(row.get("kek_id", String.class));
+                        boolean match = expected != null && java.security.MessageDigest.isEqual(expected,
+                                row.get("fingerprint", byte[].class));
+                        return match ? new SecretVersion(row.get("path", String.class),
+                                row.get("version", Integer.class), instant(row.get("created_at", OffsetDateTime.class)),
+                                instant(row.get("exposed_at", OffsetDateTime.class))) : NO_MATCH;
+                    })
+                    .all()
+                    .filter(v -> v != NO_MATCH);
+        });
+    }
+
+    private static final SecretVersion NO_MATCH = new SecretVersion("-", 0, Instant.EPOCH, null);
+
+    /**
+     * Records that {@code path@version} leaked: inserts an {@code exposures} row and sets the version's
+     * {@code exposed_at} unless already set.
+     */
+    public Mono<Exposure> markExposed(String path, int version, String source, String detail, String url) {
+        return Mono.defer(() -> {
+            SecretPath.requireValid(path);
+            if (version < 1) {
+                throw new InvalidSecretException("version", "must be at least 1, got " + version);
+            }
+            requireText("source", source, 256, true);
+            requireText("detail", detail, 2048, false);
+            requireText("url", url, 2048, false);
+            OffsetDateTime now = now();
+            Exposure exposure = new Exposure(UUID.randomUUID().toString(), path, version, source, detail, url,
+                    now.toInstant());
+            DatabaseClient.GenericExecuteSpec insert = db.sql("INSERT INTO exposures (id, path, version, source, "
+                            + "detail, url, reported_at) VALUES (:id, :path, :version, :source, :detail, :url, :at)")
+                    .bind("id", exposure.id()).bind("path", path).bind("version", version).bind("source", source)
+                    .bind("at", now);
+            insert = detail == null ? insert.bindNull("detail", String.class) : insert.bind("detail", detail);
+            insert = url == null ? insert.bindNull("url", String.class) : insert.bind("url", url);
+            Mono<Long> markVersion = db.sql("UPDATE secret_versions SET exposed_at = :at WHERE path = :path "
+                            + "AND version = :version AND exposed_at IS NULL")
+                    .bind("at", now).bind("path", path).bind("version", version)
+                    .fetch().rowsUpdated();
+            Mono<Long> exists = db.sql("SELECT COUNT(*) AS n FROM secret_versions WHERE path = :path "
+                            + "AND version = :version")
+                    .bind("path", path).bind("version", version)
+                    .map(row -> row.get("n", Long.class)).one();
+            DatabaseClient.GenericExecuteSpec insertExposure = insert;
+            Mono<Exposure> work = exists.flatMap(n -> n == 0
+                    ? Mono.error(new SecretNotFoundException(path, version))
+                    : insertExposure.fetch().rowsUpdated().then(markVersion).thenReturn(exposure));
+            return tx.transactional(work);
+        });
+    }
+
+    /**
+     * Re-wraps every DEK not under {@code ring.current()} (opening it with the ring's older keys) and recomputes its
+     * fingerprint; values and their nonces are untouched. Pages of rows commit one by one, so an interrupted rekey
+     * can simply be run again. Returns how many versions moved.
+     */
+    public Mono<Long> rekey(KeyRing ring) {
+        return Mono.defer(() -> rekeyFrom(new Envelope(Objects.requireNonNull(ring, "ring cannot be null"), random),
+                "", 0, 0L));
+    }
+
+    private Mono<Long> rekeyFrom(Envelope target, String lastPath, int lastVersion, long done) {
+        String current = target.keys().current().id();
+        return db.sql("SELECT " + VERSION_COLUMNS + " FROM secret_versions v WHERE v.kek_id <> :kek AND "
+                        + "(v.path > :lastPath OR (v.path = :lastPath2 AND v.version > :lastVersion)) "
+                        + "ORDER BY v.path, v.version LIMIT " + REKEY_PAGE)
+                .bind("kek", current).bind("lastPath", lastPath).bind("lastPath2", lastPath)
+                .bind("lastVersion", lastVersion)
+                .map(StoredVersion::from)
+                .all()
+                .collectList()
+                .flatMap(rows -> {
+                    if (rows.isEmpty()) {
+                        return Mono.just(done);
+                    }
+                    Mono<Long> moved = tx.transactional(Flux.fromIterable(rows).concatMap(row -> {
+                        SealedValue s = target.rewrap(row.path(), row.version(), row.sealed());
+                        return db.sql("UPDATE secret_versions SET kek_id = :kek, wrapped_dek = :wrappedDek, "
+                                        + "fingerprint = :fingerprint WHERE path = :path AND version = :version "
+                                        + "AND kek_id = :oldKek")
+                                .bind("kek", s.kekId()).bind("wrappedDek", s.wrappedDek())
+                                .bind("fingerprint", s.fingerprint()).bind("path", row.path())
+                                .bind("version", row.version()).bind("oldKek", row.sealed().kekId())
+                                .fetch().rowsUpdated();
+                    }).reduce(0L, Long::sum));
+                    StoredVersion last = rows.get(rows.size() - 1);
+                    return moved.flatMap(n -> rows.size() < REKEY_PAGE ? Mono.just(done + n)
+                            : rekeyFrom(target, last.path(), last.version(), done + n));
+                });
+    }
+
+    private static void requireText(String field, String text, int max, boolean required) {
+        if (text == null || text.isBlank()) {
+            if (required) {
+                throw new InvalidSecretException(field, "is required");
+            }
+            return;
+        }
+        if (text.length() > max) {
+            throw new InvalidSecretException(field, "is longer than " + max + " characters");
+        }
+    }
+
+    private static Long maxAgeSeconds(Duration maxAge) {
+        if (maxAge == null) {
+            return null;
+        }
+        if (maxAge.isNegative() || maxAge.isZero()) {
+            throw new InvalidSecretException("max-age", "must be positive");
+        }
+        return Math.max(1, maxAge.getSeconds());
+    }
+
+    private OffsetDateTime now() {
+        // PostgreSQL keeps microseconds: truncate so what we return equals what a later read returns.
+        return OffsetDateTime.ofInstant(clock.instant().truncatedTo(ChronoUnit.MICROS), ZoneOffset.UTC);
+    }
+
+    static Instant instant(OffsetDateTime t) {
+        return t == null ? null : t.toInstant();
+    }
+}
