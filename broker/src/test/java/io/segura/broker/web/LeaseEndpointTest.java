@@ -1,0 +1,232 @@
+// SPDX-License-Identifier: Apache-2.0
+package io.segura.broker.web;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.springframework.http.HttpHeaders;
+import org.springframework.http.MediaType;
+import org.springframework.test.web.reactive.server.WebTestClient;
+
+/** The lease API under {@code /api/v2/a2a} end to end: grant, caps, renew, revoke, expiry, refusals. */
+class LeaseEndpointTest extends BrokerHttpTest {
+
+    @BeforeEach
+    void secrets() {
+        putSecret("db/prod/password", "prod-password-value-1");
+        putSecret("api/key", "api-key-value-0123456789");
+        putSecret("db/staging/password", "staging-password-value");
+    }
+
+    private WebTestClient.ResponseSpec lease(String session, Object body) {
+        return web.post().uri("/api/v2/a2a/leases").headers(h -> h.setBearerAuth(session))
+                .contentType(MediaType.APPLICATION_JSON).bodyValue(body).exchange();
+    }
+
+    @Test
+    void leaseWhenPathsAllowedThen201WithValuesVersionsAndNoStore() {
+        String session = session("74", "deploy");
+        Map<?, ?> body = lease(session, Map.of("secrets", List.of("db/prod/password", "api/key"), "ttl", "15m"))
+                .expectStatus().isCreated()
+                .expectHeader().valueEquals(HttpHeaders.CACHE_CONTROL, "no-store")
+                .expectBody(Map.class).returnResult().getResponseBody();
+        assertThat(body.get("lease_id")).isNotNull();
+        assertThat(body.get("renewable")).isEqualTo(true);
+        Instant issued = Instant.parse((String) body.get("issued_at"));
+        Instant expires = Instant.parse((String) body.get("expires_at"));
+        assertThat(Duration.between(issued, expires)).isEqualTo(Duration.ofMinutes(10)); // capped by the session
+        List<Map<String, Object>> secrets = (List<Map<String, Object>>) body.get("secrets");
+        assertThat(secrets).extracting(s -> s.get("path")).containsExactly("db/prod/password", "api/key");
+        assertThat(secrets).extracting(s -> s.get("value"))
+                .containsExactly("prod-password-value-1", "api-key-value-0123456789");
+        assertThat(secrets.get(0).get("version")).isNotNull();
+        assertThat((List<?>) body.get("warnings")).singleElement().asString().contains("capped");
+    }
+
+    @Test
+    void leaseWhenPinnedVersionThenThatVersion() {
+        putSecret("db/prod/password", "prod-password-value-2");
+        String session = session("74", "deploy");
+        lease(session, Map.of("secrets", List.of("db/prod/password@1"))).expectStatus().isCreated()
+                .expectBody().jsonPath("$.secrets[0].version").isEqualTo(1)
+                .jsonPath("$.secrets[0].value").isEqualTo("prod-password-value-1");
+    }
+
+    @Test
+    void leaseWhenPathOutsideRoleThen403NamingPath() {
+        String session = session("74", "deploy");
+        lease(session, Map.of("secrets", List.of("db/staging/password"))).expectStatus().isForbidden()
+                .expectHeader().contentType(MediaType.APPLICATION_PROBLEM_JSON)
+                .expectBody()
+                .jsonPath("$.type").isEqualTo("https://segura.dev/problems/path-not-allowed")
+                .jsonPath("$.detail").value(d -> assertThat((String) d).contains("db/staging/password"));
+    }
+
+    @Test
+    void leaseWhenRoleHasPoliciesThenFailsClosed() {
+        String session = session("76", "gated");
+        lease(session, Map.of("secrets", List.of("db/prod/password"))).expectStatus().isForbidden()
+                .expectBody().jsonPath("$.type").isEqualTo("https://segura.dev/problems/policy-unsupported");
+    }
+
+    @Test
+    void leaseWhenSecretUnknownThen404() {
+        String session = session("74", "deploy");
+        lease(session, Map.of("secrets", List.of("db/prod/nothing-here"))).expectStatus().isNotFound()
+                .expectBody().jsonPath("$.type").isEqualTo("https://segura.dev/problems/secret-not-found");
+    }
+
+    @Test
+    void leaseWhenBodyInvalidThen422() {
+        String session = session("74", "deploy");
+        lease(session, Map.of("secrets", List.of())).expectStatus().isEqualTo(422);
+        lease(session, Map.of("secrets", List.of("db/prod/password"), "tll", "5m")).expectStatus().isEqualTo(422)
+                .expectBody().jsonPath("$.detail").value(d -> assertThat((String) d).contains("tll"));
+        lease(session, Map.of("secrets", List.of("db/prod/password"), "ttl", "five")).expectStatus().isEqualTo(422);
+        lease(session, Map.of("secrets", List.of("../etc/passwd"))).expectStatus().isEqualTo(422);
+    }
+
+    @Test
+    void leaseWhenNoOrBadSessionThen401() {
+        web.post().uri("/api/v2/a2a/leases").contentType(MediaType.APPLICATION_JSON)
+                .bodyValue(Map.of("secrets", List.of("api/key"))).exchange().expectStatus().isUnauthorized()
+                .expectHeader().exists(HttpHeaders.WWW_AUTHENTICATE);
+        lease("sgs_" + "B".repeat(43), Map.of("secrets", List.of("api/key"))).expectStatus().isUnauthorized()
+                .expectBody().jsonPath("$.detail").isEqualTo("session token is unknown");
+    }
+
+    @Test
+    void getSecretWhenAllowedThenOneSecretUnderNewLease() {
+        String session = session("74", "deploy");
+        web.get().uri("/api/v2/a2a/secrets/db/prod/password").headers(h -> h.setBearerAuth(session)).exchange()
+                .expectStatus().isCreated().expectBody()
+                .jsonPath("$.secrets.length()").isEqualTo(1)
+                .jsonPath("$.secrets[0].value").isEqualTo("prod-password-value-1");
+    }
+
+    @Test
+    void renewWhenActiveThenExtendedWithinCaps() {
+        String session = session("74", "deploy");
+        Map<?, ?> lease = lease(session, Map.of("secrets", List.of("api/key"), "ttl", "1m")).expectStatus()
+                .isCreated().expectBody(Map.class).returnResult().getResponseBody();
+        Instant before = Instant.parse((String) lease.get("expires_at"));
+        Map<?, ?> renewed = web.post().uri("/api/v2/a2a/leases/{id}/renew", lease.get("lease_id"))
+                .headers(h -> h.setBearerAuth(session)).contentType(MediaType.APPLICATION_JSON)
+                .bodyValue(Map.of("increment", "5m")).exchange().expectStatus().isOk()
+                .expectBody(Map.class).returnResult().getResponseBody();
+        assertThat(Instant.parse((String) renewed.get("expires_at"))).isAfter(before);
+        // asking for more than the session has left is capped, not refused
+        web.post().uri("/api/v2/a2a/leases/{id}/renew", lease.get("lease_id"))
+                .headers(h -> h.setBearerAuth(session)).contentType(MediaType.APPLICATION_JSON)
+                .bodyValue(Map.of("increment", "2h")).exchange().expectStatus().isOk()
+                .expectBody().jsonPath("$.renewable").isEqualTo(false);
+    }
+
+    @Test
+    void revokeLeaseWhenHolderThen204AndRenewConflicts() {
+        String session = session("74", "deploy");
+        String id = (String) lease(session, Map.of("secrets", List.of("api/key"))).expectStatus().isCreated()
+                .expectBody(Map.class).returnResult().getResponseBody().get("lease_id");
+        web.delete().uri("/api/v2/a2a/leases/{id}", id).headers(h -> h.setBearerAuth(session)).exchange()
+                .expectStatus().isNoContent();
+        web.post().uri("/api/v2/a2a/leases/{id}/renew", id).headers(h -> h.setBearerAuth(session)).exchange()
+                .expectStatus().isEqualTo(409);
+    }
+
+    @Test
+    void revokeLeaseWhenOtherSessionThen404() {
+        String owner = session("74", "deploy");
+        String other = session("74", "deploy");
+        String id = (String) lease(owner, Map.of("secrets", List.of("api/key"))).expectStatus().isCreated()
+                .expectBody(Map.class).returnResult().getResponseBody().get("lease_id");
+        web.delete().uri("/api/v2/a2a/leases/{id}", id).headers(h -> h.setBearerAuth(other)).exchange()
+                .expectStatus().isNotFound();
+    }
+
+    @Test
+    void oauthRevokeWhenSessionHasLeasesThenAllEndAndSessionIsDead() throws Exception {
+        String session = session("74", "deploy");
+        String id = (String) lease(session, Map.of("secrets", List.of("api/key"))).expectStatus().isCreated()
+                .expectBody(Map.class).returnResult().getResponseBody().get("lease_id");
+        web.post().uri("/oauth2/revoke").contentType(MediaType.APPLICATION_FORM_URLENCODED)
+                .bodyValue("token=" + session).exchange().expectStatus().isOk();
+        lease(session, Map.of("secrets", List.of("api/key"))).expectStatus().isUnauthorized()
+                .expectBody().jsonPath("$.detail").isEqualTo("session was revoked");
+        try (Connection c = PG.database().connect(); Statement s = c.createStatement();
+                ResultSet rs = s.executeQuery("SELECT revoked_at, revoke_reason FROM leases WHERE id = '" + id + "'")) {
+            assertThat(rs.next()).isTrue();
+            assertThat(rs.getTimestamp(1)).isNotNull();
+            assertThat(rs.getString(2)).isEqualTo("session revoked");
+        }
+    }
+
+    @Test
+    void sweeperWhenLeaseDueThenExpiredAndAudited() throws Exception {
+        String session = session("74", "deploy");
+        String id = (String) lease(session, Map.of("secrets", List.of("api/key"), "ttl", "1s")).expectStatus()
+                .isCreated().expectBody(Map.class).returnResult().getResponseBody().get("lease_id");
+        String reason = null;
+        for (int i = 0; i < 50 && reason == null; i++) {
+            Thread.sleep(200);
+            try (Connection c = PG.database().connect(); Statement s = c.createStatement();
+                    ResultSet rs = s.executeQuery("SELECT revoke_reason FROM leases WHERE id = '" + id + "'")) {
+                rs.next();
+                reason = rs.getString(1);
+            }
+        }
+        assertThat(reason).isEqualTo("expired");
+        try (Connection c = PG.database().connect(); Statement s = c.createStatement();
+                ResultSet rs = s.executeQuery("SELECT count(*) FROM audit_events WHERE type = 'lease.expired'"
+                        + " AND lease_id = '" + id + "'")) {
+            rs.next();
+            assertThat(rs.getInt(1)).isEqualTo(1);
+        }
+    }
+
+    @Test
+    void leaseWhenAuditInsertFailsThenNoLeaseAndNoValueReleased() throws Exception {
+        String session = session("74", "deploy");
+        try (Connection c = PG.database().connect(); Statement s = c.createStatement()) {
+            s.execute("CREATE FUNCTION refuse_lease_audit() RETURNS trigger AS $$ BEGIN"
+                    + " IF NEW.type = 'lease.issued' THEN RAISE EXCEPTION 'audit store refuses'; END IF;"
+                    + " RETURN NEW; END $$ LANGUAGE plpgsql");
+            s.execute("CREATE TRIGGER refuse_lease_audit BEFORE INSERT ON audit_events FOR EACH ROW"
+                    + " EXECUTE FUNCTION refuse_lease_audit()");
+        }
+        try {
+            byte[] body = lease(session, Map.of("secrets", List.of("api/key"))).expectStatus().is5xxServerError()
+                    .expectBody().returnResult().getResponseBody();
+            assertThat(new String(body)).doesNotContain("api-key-value-0123456789");
+            try (Connection c = PG.database().connect(); Statement s = c.createStatement();
+                    ResultSet rs = s.executeQuery("SELECT count(*) FROM leases l JOIN sessions s"
+                            + " ON l.session_id = s.id WHERE s.token_hash = '" + sha256(session) + "'")) {
+                rs.next();
+                assertThat(rs.getInt(1)).isZero();
+            }
+        } finally {
+            try (Connection c = PG.database().connect(); Statement s = c.createStatement()) {
+                s.execute("DROP TRIGGER refuse_lease_audit ON audit_events");
+                s.execute("DROP FUNCTION refuse_lease_audit()");
+            }
+        }
+    }
+
+    @Test
+    void clientCredentialsSessionWhenLeasingThenWorksWithinItsRole() {
+        String basic = java.util.Base64.getEncoder().encodeToString(("bamboo-ci:" + CLIENT_SECRET).getBytes());
+        String session = (String) web.post().uri("/oauth2/token").contentType(MediaType.APPLICATION_FORM_URLENCODED)
+                .header(HttpHeaders.AUTHORIZATION, "Basic " + basic).bodyValue("grant_type=client_credentials")
+                .exchange().expectStatus().isOk().expectBody(Map.class).returnResult().getResponseBody()
+                .get("access_token");
+        lease(session, Map.of("secrets", List.of("db/staging/password"))).expectStatus().isCreated();
+        lease(session, Map.of("secrets", List.of("db/prod/password"))).expectStatus().isForbidden();
+    }
+}
