@@ -155,12 +155,12 @@ final class IssuerParser {
             JWK key = set.getKeys().get(i);
             // Never echo key material: the index and kid are enough to find the key.
             String which = "key " + i + (key.getKeyID() == null ? "" : " (kid " + key.getKeyID() + ")");
-            if (key.isPrivate()) {
+            if (key.getKeyType() != null && "oct".equals(key.getKeyType().getValue())) {
+                m.problems().add(m.value("jwks"), m.path("jwks"), which + " is a symmetric (shared-secret) key; "
+                        + "only public RSA, EC and OKP keys are accepted (remove it and rotate that secret)");
+            } else if (key.isPrivate()) {
                 m.problems().add(m.value("jwks"), m.path("jwks"), which + " contains private key material; "
                         + "the config must hold public keys only (remove it and rotate that key)");
-            } else if (key.getKeyType() != null && "oct".equals(key.getKeyType().getValue())) {
-                m.problems().add(m.value("jwks"), m.path("jwks"), which + " is a symmetric key; only public "
-                        + "RSA, EC and OKP keys are accepted");
             }
         }
     }

@@ -128,7 +128,8 @@ public final class TrustConfigLoader {
         try {
             return new Yaml(options).compose(new java.io.StringReader(yaml));
         } catch (MarkedYAMLException e) {
-            String what = e.getProblem() == null ? "invalid YAML" : "invalid YAML: " + e.getProblem();
+            String what = "invalid YAML: " + (e.getContext() == null ? "" : e.getContext() + ", ")
+                    + (e.getProblem() == null ? "cannot parse" : e.getProblem());
             p.add(p.at(e.getProblemMark() != null ? e.getProblemMark() : e.getContextMark()), "", what);
         } catch (YAMLException e) {
             p.add(new SourceLocation(p.file(), 0, 0), "", "invalid YAML: " + e.getMessage());
