@@ -1,0 +1,126 @@
+// SPDX-License-Identifier: Apache-2.0
+package io.segura.broker.audit;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.r2dbc.core.DatabaseClient;
+import org.springframework.transaction.reactive.TransactionalOperator;
+import reactor.core.Disposable;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
+
+/**
+ * Links committed audit events into the SHA-256 hash chain (DESIGN §8, §15). Each run locks the single
+ * {@code audit_chain_head} row ({@code FOR UPDATE}), takes committed unchained events in {@code seq} order and gives
+ * them the next chain positions, so any number of broker replicas may run a chainer without forking the chain, and
+ * requests never wait on it. Chain order is link order: an event whose transaction commits late with a lower
+ * {@code seq} is simply linked in a later run, and {@code seq} gaps from rolled-back transactions are irrelevant.
+ */
+public final class AuditChainer {
+
+    public static final int DEFAULT_BATCH = 500;
+    private static final Logger LOG = LoggerFactory.getLogger(AuditChainer.class);
+
+    private final DatabaseClient db;
+    private final TransactionalOperator tx;
+    private final int batchSize;
+    private Disposable loop;
+
+    public AuditChainer(DatabaseClient db, TransactionalOperator tx, int batchSize) {
+        this.db = Objects.requireNonNull(db, "db cannot be null");
+        this.tx = Objects.requireNonNull(tx, "tx cannot be null");
+        if (batchSize < 1 || batchSize > 10_000) {
+            throw new IllegalArgumentException("batchSize must be 1..10000, got " + batchSize);
+        }
+        this.batchSize = batchSize;
+    }
+
+    public AuditChainer(DatabaseClient db, TransactionalOperator tx) {
+        this(db, tx, DEFAULT_BATCH);
+    }
+
+    /** Links one batch of pending events in one transaction; returns how many were linked (0: nothing pending). */
+    public Mono<Integer> linkPending() {
+        Mono<Integer> work = db.sql("SELECT chain_pos, hash FROM audit_chain_head WHERE id = 1 FOR UPDATE")
+                .map(row -> new Link(row.get("chain_pos", Long.class), row.get("hash", String.class)))
+                .one()
+                .switchIfEmpty(Mono.error(() -> new IllegalStateException("audit_chain_head row 1 is missing")))
+                .flatMap(head -> db.sql("SELECT " + StoredAuditRow.COLUMNS + " FROM audit_events "
+                                + "WHERE chain_pos IS NULL ORDER BY seq LIMIT " + batchSize)
+                        .map(StoredAuditRow::from)
+                        .all()
+                        .collectList()
+                        .flatMap(rows -> rows.isEmpty() ? Mono.just(0) : link(head, rows)));
+        return tx.transactional(work);
+    }
+
+    private Mono<Integer> link(Link head, List<StoredAuditRow> rows) {
+        List<Object[]> updates = new ArrayList<>(rows.size());
+        long pos = head.pos();
+        String prev = head.hash();
+        for (StoredAuditRow row : rows) {
+            pos++;
+            String hash = ChainHash.link(prev, row);
+            updates.add(new Object[] {row.seq(), pos, prev, hash});
+            prev = hash;
+        }
+        Link last = new Link(pos, prev);
+        return Flux.fromIterable(updates)
+                .concatMap(u -> db.sql("UPDATE audit_events SET chain_pos = :pos, prev_hash = :prev, hash = :hash "
+                                + "WHERE seq = :seq AND chain_pos IS NULL")
+                        .bind("pos", u[1]).bind("prev", u[2]).bind("hash", u[3]).bind("seq", u[0])
+                        .fetch().rowsUpdated()
+                        .flatMap(n -> n == 1 ? Mono.just(n) : Mono.error(new IllegalStateException(
+                                "audit event seq " + u[0] + " was linked concurrently; is the head row locked?"))))
+                .then(db.sql("UPDATE audit_chain_head SET chain_pos = :pos, hash = :hash WHERE id = 1")
+                        .bind("pos", last.pos()).bind("hash", last.hash())
+                        .fetch().rowsUpdated())
+                .thenReturn(rows.size());
+    }
+
+    /** Links batches until one comes back short; returns the total linked. */
+    public Mono<Long> linkAll() {
+        return linkPending()
+                .expand(n -> n == batchSize ? linkPending() : Mono.empty())
+                .reduce(0L, Long::sum);
+    }
+
+    /**
+     * Starts linking in the background every {@code interval} (e.g. 200 ms). A failed run is logged and retried on
+     * the next tick; ticks that arrive while a run is in progress are dropped.
+     */
+    public synchronized void start(Duration interval) {
+        Objects.requireNonNull(interval, "interval cannot be null");
+        if (interval.isNegative() || interval.isZero()) {
+            throw new IllegalArgumentException("interval must be positive");
+        }
+        if (loop != null && !loop.isDisposed()) {
+            throw new IllegalStateException("the audit chainer is already running");
+        }
+        loop = Flux.interval(interval, interval)
+                .onBackpressureDrop()
+                .concatMap(tick -> linkAll().onErrorResume(e -> {
+                    LOG.warn("audit chaining failed, retrying on the next tick: {}", e.toString());
+                    return Mono.empty();
+                }), 1)
+                .subscribe();
+    }
+
+    public synchronized void stop() {
+        if (loop != null) {
+            loop.dispose();
+            loop = null;
+        }
+    }
+
+    public synchronized boolean isRunning() {
+        return loop != null && !loop.isDisposed();
+    }
+
+    record Link(long pos, String hash) {
+    }
+}

@@ -1,0 +1,45 @@
+// SPDX-License-Identifier: Apache-2.0
+package io.segura.broker.audit;
+
+import java.util.Objects;
+
+/** The audit event types of DESIGN §8, with their wire names (stored in {@code audit_events.type}, used in the API). */
+public enum AuditEventType {
+    TOKEN_EXCHANGED("token.exchanged"),
+    TOKEN_REJECTED("token.rejected"),
+    SESSION_REVOKED("session.revoked"),
+    LEASE_ISSUED("lease.issued"),
+    LEASE_DENIED("lease.denied"),
+    LEASE_RENEWED("lease.renewed"),
+    LEASE_REVOKED("lease.revoked"),
+    LEASE_EXPIRED("lease.expired"),
+    SECRET_WRITTEN("secret.written"),
+    SECRET_ROTATED("secret.rotated"),
+    SECRET_EXPOSED("secret.exposed"),
+    POLICY_WARNED("policy.warned");
+
+    private final String wireName;
+
+    AuditEventType(String wireName) {
+        this.wireName = wireName;
+    }
+
+    public String wireName() {
+        return wireName;
+    }
+
+    /** @throws IllegalArgumentException for an unknown name (the message lists the known ones) */
+    public static AuditEventType fromWireName(String name) {
+        Objects.requireNonNull(name, "name cannot be null");
+        for (AuditEventType t : values()) {
+            if (t.wireName.equals(name)) {
+                return t;
+            }
+        }
+        StringBuilder known = new StringBuilder();
+        for (AuditEventType t : values()) {
+            known.append(known.length() == 0 ? "" : ", ").append(t.wireName);
+        }
+        throw new IllegalArgumentException("unknown audit event type '" + name + "', expected one of " + known);
+    }
+}

@@ -1,0 +1,77 @@
+// SPDX-License-Identifier: Apache-2.0
+package io.segura.broker.audit;
+
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import tools.jackson.core.type.TypeReference;
+import tools.jackson.databind.json.JsonMapper;
+
+/**
+ * JSON for the text columns of {@code audit_events} (H2 has no usable JSON type, STACK.md). Values are normalized to
+ * sorted maps, lists, strings, numbers, booleans and null, so the same event always serializes to the same text.
+ */
+final class AuditJson {
+
+    private static final JsonMapper MAPPER = JsonMapper.builder().build();
+    private static final TypeReference<Map<String, Object>> MAP = new TypeReference<>() { };
+    private static final TypeReference<List<String>> STRINGS = new TypeReference<>() { };
+
+    private AuditJson() {
+    }
+
+    /** JSON text of a normalized value, or {@code null} for an empty map or list (stored as SQL NULL). */
+    static String write(Object normalized) {
+        if (normalized == null || normalized instanceof Map<?, ?> m && m.isEmpty()
+                || normalized instanceof List<?> l && l.isEmpty()) {
+            return null;
+        }
+        return MAPPER.writeValueAsString(normalized);
+    }
+
+    static Map<String, Object> readMap(String json) {
+        return json == null ? Map.of() : normalizeMap(MAPPER.readValue(json, MAP), "json");
+    }
+
+    static List<String> readStrings(String json) {
+        return json == null ? List.of() : List.copyOf(MAPPER.readValue(json, STRINGS));
+    }
+
+    /** A deep, sorted, unmodifiable copy; null values are kept (a ctx field the platform does not fill). */
+    static Map<String, Object> normalizeMap(Map<?, ?> map, String field) {
+        if (map == null) {
+            return Map.of();
+        }
+        TreeMap<String, Object> out = new TreeMap<>();
+        for (Map.Entry<?, ?> e : map.entrySet()) {
+            if (!(e.getKey() instanceof String key)) {
+                throw new IllegalArgumentException(field + " keys must be strings");
+            }
+            out.put(key, normalize(e.getValue(), field + "." + key));
+        }
+        return Collections.unmodifiableMap(out);
+    }
+
+    private static Object normalize(Object value, String field) {
+        if (value == null || value instanceof String || value instanceof Number || value instanceof Boolean) {
+            return value;
+        }
+        if (value instanceof Map<?, ?> m) {
+            return normalizeMap(m, field);
+        }
+        if (value instanceof Iterable<?> it) {
+            List<Object> out = new ArrayList<>();
+            for (Object o : it) {
+                out.add(normalize(o, field + "[]"));
+            }
+            return Collections.unmodifiableList(out);
+        }
+        if (value instanceof Enum<?> || value instanceof CharSequence) {
+            return value.toString();
+        }
+        throw new IllegalArgumentException(field + " must be a string, number, boolean, map or list, got "
+                + value.getClass().getSimpleName());
+    }
+}

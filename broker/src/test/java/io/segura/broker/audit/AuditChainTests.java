@@ -1,0 +1,287 @@
+// SPDX-License-Identifier: Apache-2.0
+package io.segura.broker.audit;
+
+import static io.segura.broker.audit.AuditTestSupport.TIMEOUT;
+import static io.segura.broker.audit.AuditTestSupport.leaseIssued;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.segura.broker.vault.KeyRing;
+import io.segura.broker.vault.MasterKey;
+import io.segura.broker.vault.MigratedDatabase;
+import io.segura.broker.vault.SecretNotFoundException;
+import io.segura.broker.vault.SecretStore;
+import io.segura.testkit.postgres.PostgresExtension;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.LongStream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
+
+class AuditChainTests {
+
+    @RegisterExtension
+    static final PostgresExtension PG = new PostgresExtension();
+
+    static MigratedDatabase database;
+    static AuditLog log;
+    static AuditChainer chainer;
+    static AuditVerifier verifier;
+
+    @BeforeAll
+    static void migrate() {
+        database = MigratedDatabase.postgres(PG);
+        log = new AuditLog(database.db());
+        chainer = new AuditChainer(database.db(), database.tx(), 7);
+        verifier = new AuditVerifier(database.db());
+    }
+
+    @BeforeEach
+    void emptyChain() {
+        AuditTestSupport.reset(database);
+    }
+
+    @AfterEach
+    void stopChainer() {
+        chainer.stop();
+    }
+
+    @Test
+    void appendWhenCallerTransactionRollsBackThenNoEvent() throws Exception {
+        Mono<Void> work = log.append(leaseIssued("rollback")).then(Mono.error(new IllegalStateException("boom")));
+        assertThatThrownBy(() -> database.tx().transactional(work).block(TIMEOUT)).hasMessageContaining("boom");
+        assertThat(count("SELECT COUNT(*) FROM audit_events")).isZero();
+    }
+
+    @Test
+    void appendWhenAuditInsertFailsInsideWriteTransactionThenSecretWriteRollsBack() {
+        MasterKey kek = MasterKey.fromBase64(Base64.getEncoder().encodeToString(new byte[32]));
+        SecretStore store = new SecretStore(database.db(), database.tx(), KeyRing.of(kek));
+        AuditEvent event = leaseIssued("dup");
+        log.append(event).block(TIMEOUT);
+        // Same id again violates the UNIQUE constraint: the audit insert fails, so must the secret write.
+        Mono<Void> work = store.write("audited/secret", "audited-value", null).then(log.append(event));
+        assertThatThrownBy(() -> database.tx().transactional(work).block(TIMEOUT)).isNotNull();
+        assertThatThrownBy(() -> store.metadata("audited/secret").block(TIMEOUT))
+                .isInstanceOf(SecretNotFoundException.class);
+    }
+
+    @Test
+    void appendWhenChainFieldsSetOrRawTokenThenRejected() {
+        AuditEvent e = leaseIssued("x");
+        AuditEvent withSeq = new AuditEvent(e.id(), e.occurredAt(), e.type(), null, null, null, null, null, null,
+                null, null, null, 5L, null, null, null);
+        assertThatThrownBy(() -> log.append(withSeq).block(TIMEOUT)).isInstanceOf(IllegalArgumentException.class);
+        AuditEvent token = AuditEvent.builder(AuditEventType.TOKEN_REJECTED)
+                .reason("sgs_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA").build();
+        assertThatThrownBy(() -> log.append(token).block(TIMEOUT)).isInstanceOf(IllegalArgumentException.class);
+    }
+
+    @Test
+    void linkPendingWhenEventsCommittedThenLinkedInSeqOrderAndVerifyOk() throws Exception {
+        Flux.range(0, 20).concatMap(i -> log.append(leaseIssued("s" + i, "db/prod/password@" + (i + 1))))
+                .blockLast(TIMEOUT);
+        VerifyReport before = verifier.verify().block(TIMEOUT);
+        assertThat(before).isEqualTo(new VerifyReport(true, 0, 20, null, null));
+
+        assertThat(chainer.linkPending().block(TIMEOUT)).isEqualTo(7);
+        assertThat(chainer.linkAll().block(TIMEOUT)).isEqualTo(13);
+        assertThat(chainer.linkPending().block(TIMEOUT)).isZero();
+
+        List<long[]> rows = new ArrayList<>();
+        try (Connection c = PG.database().connect(); Statement s = c.createStatement();
+                ResultSet rs = s.executeQuery("SELECT seq, chain_pos FROM audit_events ORDER BY seq")) {
+            while (rs.next()) {
+                rows.add(new long[] {rs.getLong(1), rs.getLong(2)});
+            }
+        }
+        assertThat(rows).extracting(r -> r[1]).containsExactlyElementsOf(LongStream.rangeClosed(1, 20).boxed()
+                .toList());
+        assertThat(verifier.verify().block(TIMEOUT)).isEqualTo(new VerifyReport(true, 20, 0, null, null));
+        try (Connection c = PG.database().connect(); Statement s = c.createStatement();
+                ResultSet rs = s.executeQuery("SELECT h.hash = e.hash FROM audit_chain_head h "
+                        + "JOIN audit_events e ON e.chain_pos = h.chain_pos")) {
+            assertThat(rs.next()).isTrue();
+            assertThat(rs.getBoolean(1)).isTrue();
+        }
+    }
+
+    @Test
+    void linkPendingWhenLowerSeqCommitsLateThenLinkedLaterAndChainStillVerifies() throws Exception {
+        CountDownLatch inserted = new CountDownLatch(1);
+        CompletableFuture<Void> gate = new CompletableFuture<>();
+        AuditEvent early = leaseIssued("early");
+        CompletableFuture<Void> slow = database.tx().transactional(log.append(early)
+                        .then(Mono.fromRunnable(inserted::countDown))
+                        .then(Mono.fromFuture(gate)))
+                .toFuture();
+        assertThat(inserted.await(30, TimeUnit.SECONDS)).isTrue();
+        AuditEvent late = leaseIssued("late");
+        log.append(late).block(TIMEOUT);
+
+        assertThat(chainer.linkAll().block(TIMEOUT)).isEqualTo(1);
+        assertThat(verifier.verify().block(TIMEOUT)).isEqualTo(new VerifyReport(true, 1, 0, null, null));
+
+        gate.complete(null);
+        slow.get(30, TimeUnit.SECONDS);
+        assertThat(verifier.verify().block(TIMEOUT)).isEqualTo(new VerifyReport(true, 1, 1, null, null));
+        assertThat(chainer.linkAll().block(TIMEOUT)).isEqualTo(1);
+
+        long[] e = seqAndPos(early.id());
+        long[] l = seqAndPos(late.id());
+        assertThat(e[0]).isLessThan(l[0]);
+        assertThat(e[1]).isEqualTo(2);
+        assertThat(l[1]).isEqualTo(1);
+        assertThat(verifier.verify().block(TIMEOUT)).isEqualTo(new VerifyReport(true, 2, 0, null, null));
+    }
+
+    @Test
+    void linkPendingWhenRolledBackEventsLeaveSeqGapsThenChainHasNoGaps() throws Exception {
+        log.append(leaseIssued("a")).block(TIMEOUT);
+        database.tx().transactional(log.append(leaseIssued("gone")).then(Mono.error(new IllegalStateException())))
+                .onErrorResume(IllegalStateException.class, x -> Mono.empty()).block(TIMEOUT);
+        log.append(leaseIssued("b")).block(TIMEOUT);
+        assertThat(chainer.linkAll().block(TIMEOUT)).isEqualTo(2);
+        assertThat(verifier.verify().block(TIMEOUT)).isEqualTo(new VerifyReport(true, 2, 0, null, null));
+    }
+
+    @Test
+    void startWhenTwoChainersRunWhileEventsAreAppendedThenOneChainWithoutGapsOrForks() throws Exception {
+        AuditChainer replica2 = new AuditChainer(database.db(), database.tx(), 5);
+        chainer.start(Duration.ofMillis(5));
+        replica2.start(Duration.ofMillis(7));
+        try {
+            int n = 150;
+            Flux.range(0, n).flatMap(i -> log.append(leaseIssued("c" + i, "svc/k" + (i % 5) + "@1")), 8)
+                    .blockLast(TIMEOUT);
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+            while (count("SELECT COUNT(*) FROM audit_events WHERE chain_pos IS NULL") > 0
+                    && System.nanoTime() < deadline) {
+                Thread.sleep(20);
+            }
+            assertThat(count("SELECT COUNT(*) FROM audit_events WHERE chain_pos IS NULL")).isZero();
+            assertThat(count("SELECT COUNT(DISTINCT chain_pos) FROM audit_events")).isEqualTo(n);
+            assertThat(count("SELECT MAX(chain_pos) FROM audit_events")).isEqualTo(n);
+            assertThat(verifier.verify().block(TIMEOUT)).isEqualTo(new VerifyReport(true, n, 0, null, null));
+        } finally {
+            replica2.stop();
+        }
+    }
+
+    @Test
+    void verifyWhenRowModifiedThenBrokenAtThatRow() throws Exception {
+        appendAndLink(5);
+        exec("UPDATE audit_events SET reason = 'nothing to see' WHERE chain_pos = 3");
+        VerifyReport r = verifier.verify().block(TIMEOUT);
+        assertThat(r.ok()).isFalse();
+        assertThat(r.brokenAt()).isEqualTo(3);
+        assertThat(r.chainedThrough()).isEqualTo(2);
+        assertThat(r.problem()).contains("modified");
+    }
+
+    @Test
+    void verifyWhenCtxOrTimeModifiedThenDetected() throws Exception {
+        appendAndLink(3);
+        exec("UPDATE audit_events SET ctx = '{\"platform\":\"gitlab\"}' WHERE chain_pos = 1");
+        assertThat(verifier.verify().block(TIMEOUT).brokenAt()).isEqualTo(1);
+        AuditTestSupport.reset(database);
+        appendAndLink(3);
+        exec("UPDATE audit_events SET occurred_at = occurred_at + interval '1 second' WHERE chain_pos = 2");
+        assertThat(verifier.verify().block(TIMEOUT).brokenAt()).isEqualTo(2);
+    }
+
+    @Test
+    void verifyWhenRowModifiedAndItsHashRecomputedThenSuccessorBreaks() throws Exception {
+        appendAndLink(5);
+        exec("UPDATE audit_events SET subject = 'someone-else' WHERE chain_pos = 3");
+        StoredAuditRow row = database.db().sql("SELECT " + StoredAuditRow.COLUMNS + " FROM audit_events "
+                + "WHERE chain_pos = 3").map(StoredAuditRow::from).one().block(TIMEOUT);
+        exec("UPDATE audit_events SET hash = '" + ChainHash.link(row.prevHash(), row) + "' WHERE chain_pos = 3");
+        VerifyReport r = verifier.verify().block(TIMEOUT);
+        assertThat(r.brokenAt()).isEqualTo(4);
+        assertThat(r.chainedThrough()).isEqualTo(3);
+        assertThat(r.problem()).contains("prev_hash");
+    }
+
+    @Test
+    void verifyWhenMiddleRowDeletedThenGapReported() throws Exception {
+        appendAndLink(5);
+        exec("DELETE FROM audit_events WHERE chain_pos = 2");
+        VerifyReport r = verifier.verify().block(TIMEOUT);
+        assertThat(r.brokenAt()).isEqualTo(2);
+        assertThat(r.chainedThrough()).isEqualTo(1);
+        assertThat(r.problem()).contains("missing");
+    }
+
+    @Test
+    void verifyWhenLastRowDeletedThenHeadMismatchReported() throws Exception {
+        appendAndLink(5);
+        exec("DELETE FROM audit_events WHERE chain_pos = 5");
+        VerifyReport r = verifier.verify().block(TIMEOUT);
+        assertThat(r.brokenAt()).isEqualTo(5);
+        assertThat(r.chainedThrough()).isEqualTo(4);
+        assertThat(r.problem()).contains("head");
+    }
+
+    @Test
+    void verifyWhenHeadTamperedThenReported() throws Exception {
+        appendAndLink(3);
+        exec("UPDATE audit_chain_head SET hash = '" + "f".repeat(64) + "'");
+        assertThat(verifier.verify().block(TIMEOUT).problem()).contains("head hash");
+        exec("UPDATE audit_chain_head SET chain_pos = 2");
+        VerifyReport r = verifier.verify().block(TIMEOUT);
+        assertThat(r.ok()).isFalse();
+        assertThat(r.brokenAt()).isEqualTo(2);
+    }
+
+    @Test
+    void verifyWhenChainLongerThanOnePageThenWalksAllPages() throws Exception {
+        int n = AuditVerifier.PAGE + 30;
+        Flux.range(0, n).flatMap(i -> log.append(leaseIssued("p" + i)), 8).blockLast(TIMEOUT);
+        new AuditChainer(database.db(), database.tx()).linkAll().block(TIMEOUT);
+        assertThat(verifier.verify().block(TIMEOUT)).isEqualTo(new VerifyReport(true, n, 0, null, null));
+        exec("UPDATE audit_events SET role = 'admin' WHERE chain_pos = " + (AuditVerifier.PAGE + 10));
+        assertThat(verifier.verify().block(TIMEOUT).brokenAt()).isEqualTo(AuditVerifier.PAGE + 10);
+    }
+
+    private static void appendAndLink(int n) {
+        Flux.range(0, n).concatMap(i -> log.append(leaseIssued("t" + i, "db/t@" + (i + 1)))).blockLast(TIMEOUT);
+        assertThat(chainer.linkAll().block(TIMEOUT)).isEqualTo(n);
+        assertThat(verifier.verify().block(TIMEOUT).ok()).isTrue();
+    }
+
+    private static long[] seqAndPos(String id) throws Exception {
+        try (Connection c = PG.database().connect(); Statement s = c.createStatement();
+                ResultSet rs = s.executeQuery("SELECT seq, chain_pos FROM audit_events WHERE id = '" + id + "'")) {
+            assertThat(rs.next()).isTrue();
+            return new long[] {rs.getLong(1), rs.getLong(2)};
+        }
+    }
+
+    private static void exec(String sql) throws Exception {
+        try (Connection c = PG.database().connect(); Statement s = c.createStatement()) {
+            assertThat(s.executeUpdate(sql)).isPositive();
+        }
+    }
+
+    private static long count(String sql) throws Exception {
+        try (Connection c = PG.database().connect(); Statement s = c.createStatement();
+                ResultSet rs = s.executeQuery(sql)) {
+            rs.next();
+            return rs.getLong(1);
+        }
+    }
+}

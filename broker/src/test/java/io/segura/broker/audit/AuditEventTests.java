@@ -1,0 +1,75 @@
+// SPDX-License-Identifier: Apache-2.0
+package io.segura.broker.audit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.segura.broker.vault.InvalidSecretException;
+import java.time.Instant;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+class AuditEventTests {
+
+    @Test
+    void wireNamesWhenListedThenExactlyDesignSection8() {
+        assertThat(Arrays.stream(AuditEventType.values()).map(AuditEventType::wireName)).containsExactly(
+                "token.exchanged", "token.rejected", "session.revoked", "lease.issued", "lease.denied",
+                "lease.renewed", "lease.revoked", "lease.expired", "secret.written", "secret.rotated",
+                "secret.exposed", "policy.warned");
+        for (AuditEventType t : AuditEventType.values()) {
+            assertThat(AuditEventType.fromWireName(t.wireName())).isSameAs(t);
+        }
+        assertThatThrownBy(() -> AuditEventType.fromWireName("lease.stolen"))
+                .hasMessageContaining("lease.stolen").hasMessageContaining("lease.issued");
+    }
+
+    @Test
+    void builderWhenMapsGivenThenSortedDeepCopiesKeepingNulls() {
+        Map<String, Object> ctx = new HashMap<>();
+        ctx.put("ref", "refs/heads/main");
+        ctx.put("environment", null);
+        ctx.put("platform", "github-actions");
+        AuditEvent e = AuditEvent.builder(AuditEventType.LEASE_ISSUED).ctx(ctx)
+                .occurredAt(Instant.parse("2026-01-02T03:04:05.123456789Z"))
+                .details(Map.of("violations", List.of(Map.of("kind", "outdated")))).build();
+        ctx.put("ref", "changed");
+        assertThat(e.ctx().keySet()).containsExactly("environment", "platform", "ref");
+        assertThat(e.ctx()).containsEntry("ref", "refs/heads/main").containsEntry("environment", null);
+        assertThat(e.occurredAt()).isEqualTo(Instant.parse("2026-01-02T03:04:05.123456Z"));
+        assertThat(e.id()).matches("[0-9a-f-]{36}");
+        assertThatThrownBy(() -> e.ctx().put("x", "y")).isInstanceOf(UnsupportedOperationException.class);
+    }
+
+    @Test
+    void builderWhenSecretsNotPathAtVersionThenRejected() {
+        assertThat(AuditEvent.builder(AuditEventType.LEASE_ISSUED).secrets(List.of("db/prod@3", "api/key")).build()
+                .secrets()).containsExactly("db/prod@3", "api/key");
+        assertThatThrownBy(() -> AuditEvent.builder(AuditEventType.LEASE_ISSUED).secrets(List.of("DB/x@1")).build())
+                .isInstanceOf(InvalidSecretException.class);
+        assertThatThrownBy(() -> AuditEvent.builder(AuditEventType.LEASE_ISSUED).secrets(List.of("db/x@one"))
+                .build()).isInstanceOf(InvalidSecretException.class);
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {
+        "sgs_Qm9ndXNUb2tlblZhbHVlMTIzNDU2Nzg5MA",
+        "bearer eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJyZXBvOng6cmVmIn0.c2lnbmF0dXJl"
+    })
+    void checkWhenRawTokenInAnyTextThenRejected(String token) {
+        AuditEvent inReason = AuditEvent.builder(AuditEventType.TOKEN_REJECTED).reason("bad: " + token).build();
+        AuditEvent inCtx = AuditEvent.builder(AuditEventType.TOKEN_REJECTED)
+                .details(Map.of("nested", List.of(Map.of("token", token)))).build();
+        for (AuditEvent e : List.of(inReason, inCtx)) {
+            assertThatThrownBy(() -> RawTokenGuard.check(e)).isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageContaining("raw token").message().doesNotContain(token);
+        }
+        RawTokenGuard.check(AuditEvent.builder(AuditEventType.TOKEN_EXCHANGED)
+                .subject("repo:octo-org/octo-repo:ref:refs/heads/main").reason("ok").build());
+    }
+}
