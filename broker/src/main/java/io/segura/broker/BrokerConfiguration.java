@@ -6,7 +6,7 @@ import io.segura.broker.admin.SecretAdministration;
 import io.segura.broker.audit.AuditChainer;
 import io.segura.broker.audit.AuditLog;
 import io.segura.broker.audit.AuditQuery;
-import io.segura.broker.audit.AuditTrail;
+import io.segura.broker.audit.AuditLog;
 import io.segura.broker.audit.AuditVerifier;
 import io.segura.broker.config.TrustConfig;
 import io.segura.broker.config.TrustConfigLoader;
@@ -98,18 +98,15 @@ public class BrokerConfiguration {
     }
 
     @Bean
-    AuditLog auditLog(DatabaseClient db, JsonMapper json) {
+    AuditLog auditLog(DatabaseClient db) {
         return new AuditLog(db);
     }
 
-    @Bean
-    AuditTrail auditTrail(AuditLog log, Clock clock) {
-        return new AuditTrail(log, clock);
-    }
-
-    @Bean(initMethod = "start", destroyMethod = "stop")
-    AuditChainer auditChainer(DatabaseClient db, TransactionalOperator tx) {
-        return new AuditChainer(db, tx);
+    @Bean(destroyMethod = "stop")
+    AuditChainer auditChainer(DatabaseClient db, TransactionalOperator tx, BrokerSettings settings) {
+        AuditChainer chainer = new AuditChainer(db, tx);
+        chainer.start(settings.sweepInterval());
+        return chainer;
     }
 
     @Bean
@@ -158,14 +155,14 @@ public class BrokerConfiguration {
     }
 
     @Bean
-    TokenExchangeService.SessionIssuer sessionIssuer(SessionStore sessions, AuditTrail audit,
+    TokenExchangeService.SessionIssuer sessionIssuer(SessionStore sessions, AuditLog audit,
             TransactionalOperator tx, Clock clock, SecureRandom random) {
         return new TokenExchangeService.SessionIssuer(sessions, audit, tx, clock, random);
     }
 
     @Bean
     TokenExchangeService tokenExchangeService(TokenVerifier verifier, TrustRoles roles,
-            TokenExchangeService.SessionIssuer issuer, AuditTrail audit, BrokerSettings settings, Clock clock,
+            TokenExchangeService.SessionIssuer issuer, AuditLog audit, BrokerSettings settings, Clock clock,
             ExchangeMetrics metrics) {
         return new TokenExchangeService(verifier, roles, issuer, audit, ipLimiter(settings, clock),
                 new RateLimiter(settings.tokenRatePerSubject(), settings.tokenRatePerSubject() * 2, clock), metrics);
@@ -173,7 +170,7 @@ public class BrokerConfiguration {
 
     @Bean
     ClientCredentialsService clientCredentialsService(TrustConfig config, TrustRoles roles,
-            TokenExchangeService.SessionIssuer issuer, AuditTrail audit, BrokerSettings settings, Clock clock,
+            TokenExchangeService.SessionIssuer issuer, AuditLog audit, BrokerSettings settings, Clock clock,
             ExchangeMetrics metrics) {
         return new ClientCredentialsService(config.clients(), roles, issuer, audit, ipLimiter(settings, clock),
                 metrics);
@@ -185,7 +182,7 @@ public class BrokerConfiguration {
 
     @Bean
     LeaseService leaseService(TrustRoles roles, SecretStore secrets, LeaseStore leases, SessionStore sessions,
-            AuditTrail audit, TransactionalOperator tx, Clock clock, LeaseMetrics metrics) {
+            AuditLog audit, TransactionalOperator tx, Clock clock, LeaseMetrics metrics) {
         return new LeaseService(roles, secrets, leases, sessions, audit, tx, clock, metrics);
     }
 
@@ -195,7 +192,7 @@ public class BrokerConfiguration {
     }
 
     @Bean
-    SecretAdministration secretAdministration(SecretStore store, AuditTrail audit, TransactionalOperator tx) {
+    SecretAdministration secretAdministration(SecretStore store, AuditLog audit, TransactionalOperator tx) {
         return new SecretAdministration(store, audit, tx);
     }
 

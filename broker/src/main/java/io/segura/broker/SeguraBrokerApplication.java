@@ -12,7 +12,10 @@ import org.springframework.boot.autoconfigure.SpringBootApplication;
  * The Segura broker: {@code java -jar segura-broker.jar} with the environment of DESIGN §9, or
  * {@code java -jar segura-broker.jar --dev} for the embedded dev mode.
  */
-@SpringBootApplication
+// The broker builds its own pool and runs Flyway itself from SEGURA_DATABASE_URL (DatabaseConfiguration).
+@SpringBootApplication(excludeName = {
+        "org.springframework.boot.r2dbc.autoconfigure.R2dbcInitializationAutoConfiguration",
+        "org.springframework.boot.flyway.autoconfigure.FlywayAutoConfiguration"})
 public class SeguraBrokerApplication {
 
     public static void main(String[] args) throws Exception {

@@ -2,8 +2,9 @@
 package io.segura.broker.admin;
 
 import io.segura.broker.ApiException;
-import io.segura.broker.audit.AuditEntry;
-import io.segura.broker.audit.AuditTrail;
+import io.segura.broker.audit.AuditEvent;
+import io.segura.broker.audit.AuditEventType;
+import io.segura.broker.audit.AuditLog;
 import io.segura.broker.vault.Exposure;
 import io.segura.broker.vault.SecretMetadata;
 import io.segura.broker.vault.SecretStore;
@@ -27,10 +28,10 @@ public final class SecretAdministration {
     private static final String ADMIN = "admin";
 
     private final SecretStore store;
-    private final AuditTrail audit;
+    private final AuditLog audit;
     private final TransactionalOperator tx;
 
-    public SecretAdministration(SecretStore store, AuditTrail audit, TransactionalOperator tx) {
+    public SecretAdministration(SecretStore store, AuditLog audit, TransactionalOperator tx) {
         this.store = Objects.requireNonNull(store, "store cannot be null");
         this.audit = Objects.requireNonNull(audit, "audit cannot be null");
         this.tx = Objects.requireNonNull(tx, "tx cannot be null");
@@ -38,7 +39,7 @@ public final class SecretAdministration {
 
     public Mono<Map<String, Object>> write(String path, String value, Duration maxAge, String clientIp) {
         return store.write(path, value, maxAge)
-                .flatMap(v -> audit.record(AuditEntry.of("secret.written").subject(ADMIN).clientIp(clientIp)
+                .flatMap(v -> audit.append(AuditEvent.builder(AuditEventType.SECRET_WRITTEN).subject(ADMIN).clientIp(clientIp)
                         .secrets(List.of(v.ref()))).thenReturn(view(v)))
                 .as(tx::transactional);
     }
@@ -49,7 +50,7 @@ public final class SecretAdministration {
     public Mono<Map<String, Object>> rotate(String path, String value, Integer length, String clientIp) {
         Mono<SecretVersion> rotated = value != null ? store.rotate(path, value) : store.rotate(path, length);
         return rotated
-                .flatMap(v -> audit.record(AuditEntry.of("secret.rotated").subject(ADMIN).clientIp(clientIp)
+                .flatMap(v -> audit.append(AuditEvent.builder(AuditEventType.SECRET_ROTATED).subject(ADMIN).clientIp(clientIp)
                         .secrets(List.of(v.ref())).details(Map.of("generated", value == null)))
                         .thenReturn(view(v)))
                 .as(tx::transactional);
@@ -94,7 +95,7 @@ public final class SecretAdministration {
         return versions.flatMap(vs -> Flux.fromIterable(vs)
                         .concatMap(v -> store.markExposed(path, v, source, detail, url))
                         .collectList())
-                .flatMap(exposures -> audit.record(AuditEntry.of("secret.exposed").subject(ADMIN).clientIp(clientIp)
+                .flatMap(exposures -> audit.append(AuditEvent.builder(AuditEventType.SECRET_EXPOSED).subject(ADMIN).clientIp(clientIp)
                                 .secrets(exposures.stream().map(e -> e.path() + "@" + e.version()).toList())
                                 .reason(source)
                                 .details(Map.of("exposure_ids", exposures.stream().map(Exposure::id).toList(),

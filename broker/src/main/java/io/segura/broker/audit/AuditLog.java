@@ -20,6 +20,11 @@ public final class AuditLog {
         this.db = Objects.requireNonNull(db, "db cannot be null");
     }
 
+    /** Builds the event when subscribed (a rejected event becomes an error signal) and appends it. */
+    public Mono<Void> append(AuditEvent.Builder event) {
+        return Mono.defer(() -> append(event.build()));
+    }
+
     public Mono<Void> append(AuditEvent event) {
         return Mono.defer(() -> {
             Objects.requireNonNull(event, "event cannot be null");

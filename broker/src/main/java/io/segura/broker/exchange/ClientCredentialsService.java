@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
 package io.segura.broker.exchange;
 
-import io.segura.broker.audit.AuditEntry;
-import io.segura.broker.audit.AuditTrail;
+import io.segura.broker.audit.AuditEvent;
+import io.segura.broker.audit.AuditEventType;
+import io.segura.broker.audit.AuditLog;
 import io.segura.broker.config.ClientSpec;
 import io.segura.broker.federation.RunContext;
 import io.segura.broker.session.SessionToken;
@@ -31,12 +32,12 @@ public final class ClientCredentialsService {
     private final Map<String, ClientSpec> clients;
     private final TrustRoles roles;
     private final TokenExchangeService.SessionIssuer sessions;
-    private final AuditTrail audit;
+    private final AuditLog audit;
     private final RateLimiter perIp;
     private final ExchangeMetrics metrics;
 
     public ClientCredentialsService(List<ClientSpec> clients, TrustRoles roles,
-            TokenExchangeService.SessionIssuer sessions, AuditTrail audit, RateLimiter perIp,
+            TokenExchangeService.SessionIssuer sessions, AuditLog audit, RateLimiter perIp,
             ExchangeMetrics metrics) {
         this.clients = clients.stream().collect(Collectors.toUnmodifiableMap(ClientSpec::id, Function.identity()));
         this.roles = Objects.requireNonNull(roles, "roles cannot be null");
@@ -60,17 +61,17 @@ public final class ClientCredentialsService {
                     String subject = "client:" + client.id();
                     Map<String, Object> ctx = RunContext.none("oauth-client").asMap();
                     return sessions.issue(role, null, client.id(), subject, ctx, Map.of("client_id", client.id()),
-                            AuditEntry.of("token.exchanged").role(role.name()).subject(subject)
-                                    .clientIp(request.clientIp()).ctx(ctx)
-                                    .details(Map.of("grant", "client_credentials", "client_id", client.id())));
+                            AuditEvent.builder(AuditEventType.TOKEN_EXCHANGED).role(role.name()).subject(subject)
+                                    .clientIp(request.clientIp()).ctx(ctx),
+                            Map.of("grant", "client_credentials", "client_id", client.id()));
                 })
                 .doOnSuccess(s -> metrics.exchanged(s.role(), System.nanoTime() - started))
                 .onErrorResume(OAuthException.class, e -> {
                     metrics.denied(e.reason());
-                    AuditEntry entry = AuditEntry.of("token.rejected").role(request.role())
+                    AuditEvent.Builder entry = AuditEvent.builder(AuditEventType.TOKEN_REJECTED).role(request.role())
                             .subject(request.clientId() == null ? null : "client:" + request.clientId())
                             .clientIp(request.clientIp()).reason(e.reason() + ": " + e.getMessage());
-                    return audit.record(entry).onErrorResume(x -> Mono.empty()).then(Mono.error(e));
+                    return audit.append(entry).onErrorResume(x -> Mono.empty()).then(Mono.error(e));
                 });
     }
 

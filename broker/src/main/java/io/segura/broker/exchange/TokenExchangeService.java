@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
 package io.segura.broker.exchange;
 
-import io.segura.broker.audit.AuditEntry;
-import io.segura.broker.audit.AuditTrail;
+import io.segura.broker.audit.AuditEvent;
+import io.segura.broker.audit.AuditEventType;
+import io.segura.broker.audit.AuditLog;
 import io.segura.broker.federation.IssuerUnavailableException;
 import io.segura.broker.federation.TokenRejectedException;
 import io.segura.broker.federation.TokenVerifier;
@@ -33,13 +34,13 @@ public final class TokenExchangeService {
     private final TokenVerifier verifier;
     private final TrustRoles roles;
     private final SessionIssuer sessions;
-    private final AuditTrail audit;
+    private final AuditLog audit;
     private final RateLimiter perIp;
     private final RateLimiter perSubject;
     private final ExchangeMetrics metrics;
 
     public TokenExchangeService(TokenVerifier verifier, TrustRoles roles, SessionIssuer sessions,
-            AuditTrail audit, RateLimiter perIp, RateLimiter perSubject, ExchangeMetrics metrics) {
+            AuditLog audit, RateLimiter perIp, RateLimiter perSubject, ExchangeMetrics metrics) {
         this.verifier = Objects.requireNonNull(verifier, "verifier cannot be null");
         this.roles = Objects.requireNonNull(roles, "roles cannot be null");
         this.sessions = Objects.requireNonNull(sessions, "sessions cannot be null");
@@ -81,10 +82,10 @@ public final class TokenExchangeService {
                     + "\" has a condition, and this broker version cannot evaluate conditions yet"));
         }
         return sessions.issue(role, token.issuerName(), null, token.subject(), token.ctx().asMap(), token.claims(),
-                AuditEntry.of("token.exchanged")
+                AuditEvent.builder(AuditEventType.TOKEN_EXCHANGED)
                         .role(role.name()).issuer(token.issuerName()).subject(token.subject())
-                        .clientIp(request.clientIp()).ctx(token.ctx().asMap())
-                        .details(Map.of("token_sha256", token.tokenSha256(), "jti", String.valueOf(token.jti()))));
+                        .clientIp(request.clientIp()).ctx(token.ctx().asMap()),
+                Map.of("token_sha256", token.tokenSha256(), "jti", String.valueOf(token.jti())));
     }
 
     /**
@@ -135,22 +136,22 @@ public final class TokenExchangeService {
         if (e.status() == 429 || e.status() == 503) {
             return Mono.error(e);
         }
-        AuditEntry entry = AuditEntry.of("token.rejected")
+        AuditEvent.Builder entry = AuditEvent.builder(AuditEventType.TOKEN_REJECTED)
                 .role(request.role()).clientIp(request.clientIp()).reason(e.reason() + ": " + e.getMessage())
                 .details(Map.of("token_sha256", SessionToken.sha256Hex(request.subjectToken())));
-        return audit.record(entry).onErrorResume(ignored -> Mono.empty()).then(Mono.error(e));
+        return audit.append(entry).onErrorResume(ignored -> Mono.empty()).then(Mono.error(e));
     }
 
     /** Creates sessions with their audit event in one transaction; shared by both grants. */
     public static final class SessionIssuer {
 
         private final SessionStore store;
-        private final AuditTrail audit;
+        private final AuditLog audit;
         private final TransactionalOperator tx;
         private final Clock clock;
         private final SecureRandom random;
 
-        public SessionIssuer(SessionStore store, AuditTrail audit, TransactionalOperator tx, Clock clock,
+        public SessionIssuer(SessionStore store, AuditLog audit, TransactionalOperator tx, Clock clock,
                 SecureRandom random) {
             this.store = Objects.requireNonNull(store, "store cannot be null");
             this.audit = Objects.requireNonNull(audit, "audit cannot be null");
@@ -160,14 +161,15 @@ public final class TokenExchangeService {
         }
 
         Mono<IssuedSession> issue(TrustRole role, String issuer, String clientId, String subject,
-                Map<String, Object> ctx, Map<String, Object> claims, AuditEntry event) {
+                Map<String, Object> ctx, Map<String, Object> claims, AuditEvent.Builder event,
+                Map<String, Object> details) {
             Instant now = clock.instant();
             Duration ttl = role.sessionTtl();
             SessionToken token = SessionToken.generate(random);
             Session session = new Session(UUID.randomUUID().toString(), role.name(), issuer, clientId, subject, ctx,
                     claims, now, now.plus(ttl), null);
             return store.insert(session, token.hash())
-                    .then(audit.record(event.details(withSession(event.details(), session.id()))))
+                    .then(audit.append(event.details(withSession(details, session.id()))))
                     .as(tx::transactional)
                     .thenReturn(new IssuedSession(token, ttl.toSeconds(), role.name(), session.id()));
         }

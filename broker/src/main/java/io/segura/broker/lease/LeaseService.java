@@ -2,8 +2,9 @@
 package io.segura.broker.lease;
 
 import io.segura.broker.ApiException;
-import io.segura.broker.audit.AuditEntry;
-import io.segura.broker.audit.AuditTrail;
+import io.segura.broker.audit.AuditEvent;
+import io.segura.broker.audit.AuditEventType;
+import io.segura.broker.audit.AuditLog;
 import io.segura.broker.exchange.TrustRole;
 import io.segura.broker.exchange.TrustRoles;
 import io.segura.broker.session.Session;
@@ -33,13 +34,13 @@ public final class LeaseService {
     private final SecretStore secrets;
     private final LeaseStore leases;
     private final SessionStore sessions;
-    private final AuditTrail audit;
+    private final AuditLog audit;
     private final TransactionalOperator tx;
     private final Clock clock;
     private final LeaseMetrics metrics;
 
     public LeaseService(TrustRoles roles, SecretStore secrets, LeaseStore leases, SessionStore sessions,
-            AuditTrail audit, TransactionalOperator tx, Clock clock, LeaseMetrics metrics) {
+            AuditLog audit, TransactionalOperator tx, Clock clock, LeaseMetrics metrics) {
         this.roles = Objects.requireNonNull(roles, "roles cannot be null");
         this.secrets = Objects.requireNonNull(secrets, "secrets cannot be null");
         this.leases = Objects.requireNonNull(leases, "leases cannot be null");
@@ -88,10 +89,10 @@ public final class LeaseService {
                     Lease lease = new Lease(UUID.randomUUID().toString(), session.id(), session.role(),
                             session.issuer(), session.clientId(), session.subject(), session.ctx(), refs, renewable,
                             now, expires, null, null);
-                    AuditEntry event = base("lease.issued", session, clientIp).leaseId(lease.id()).secrets(refs)
+                    AuditEvent.Builder event = base(AuditEventType.LEASE_ISSUED, session, clientIp).leaseId(lease.id()).secrets(refs)
                             .details(Map.of("ttl_seconds", Duration.between(now, expires).toSeconds()));
                     return leases.insert(lease)
-                            .then(audit.record(event))
+                            .then(audit.append(event))
                             .then(sessions.recordLease(session.id()))
                             .as(tx::transactional)
                             .thenReturn(new IssuedLease(lease, values, warningsFinal));
@@ -123,7 +124,7 @@ public final class LeaseService {
                     boolean renewable = expires.isBefore(limit);
                     Lease renewed = l.withExpiry(expires, renewable);
                     return leases.updateExpiry(leaseId, expires, renewable)
-                            .then(audit.record(base("lease.renewed", session, clientIp).leaseId(leaseId)
+                            .then(audit.append(base(AuditEventType.LEASE_RENEWED, session, clientIp).leaseId(leaseId)
                                     .secrets(l.secrets()).details(Map.of("expires_at", expires.toString()))))
                             .thenReturn(renewed);
                 })
@@ -138,7 +139,7 @@ public final class LeaseService {
                         "lease " + leaseId + " does not exist for this session")))
                 .flatMap(l -> leases.revoke(leaseId, "revoked", now)
                         .filter(Boolean::booleanValue)
-                        .flatMap(x -> audit.record(base("lease.revoked", session, clientIp).leaseId(leaseId)
+                        .flatMap(x -> audit.append(base(AuditEventType.LEASE_REVOKED, session, clientIp).leaseId(leaseId)
                                 .secrets(l.secrets()).reason("revoked by holder"))))
                 .as(tx::transactional)
                 .then();
@@ -155,7 +156,7 @@ public final class LeaseService {
                         .flatMap(first -> leases.revokeSession(s.id(), "session revoked", now)
                                 .map(Lease::id).collectList()
                                 .flatMap(ids -> first || !ids.isEmpty()
-                                        ? audit.record(base("session.revoked", s, clientIp)
+                                        ? audit.append(base(AuditEventType.SESSION_REVOKED, s, clientIp)
                                                 .reason("revoked by holder")
                                                 .details(Map.of("session_id", s.id(), "leases", ids)))
                                         : Mono.empty()))
@@ -169,7 +170,7 @@ public final class LeaseService {
         return leases.list(now, role, subject, 10_000)
                 .concatMap(l -> leases.revoke(l.id(), "revoked by admin", now)
                         .filter(Boolean::booleanValue)
-                        .flatMap(x -> audit.record(AuditEntry.of("lease.revoked").role(l.role()).issuer(l.issuer())
+                        .flatMap(x -> audit.append(AuditEvent.builder(AuditEventType.LEASE_REVOKED).role(l.role()).issuer(l.issuer())
                                 .subject(l.subject()).clientIp(clientIp).ctx(l.ctx()).leaseId(l.id())
                                 .secrets(l.secrets()).reason("revoked by admin")).thenReturn(1)))
                 .reduce(0, Integer::sum)
@@ -189,7 +190,7 @@ public final class LeaseService {
         Instant now = clock.instant();
         return leases.claimDue(now, batch)
                 .concatMap(l -> leases.revoke(l.id(), "expired", now)
-                        .then(audit.record(AuditEntry.of("lease.expired").role(l.role()).issuer(l.issuer())
+                        .then(audit.append(AuditEvent.builder(AuditEventType.LEASE_EXPIRED).role(l.role()).issuer(l.issuer())
                                 .subject(l.subject()).ctx(l.ctx()).leaseId(l.id()).secrets(l.secrets())
                                 .reason("expired"))).thenReturn(1))
                 .reduce(0, Integer::sum)
@@ -201,7 +202,7 @@ public final class LeaseService {
             ApiException e) {
         metrics.denied(session.role(), reason);
         List<String> refs = request.secrets().stream().map(SecretRef::toString).toList();
-        return audit.record(base("lease.denied", session, clientIp).secrets(refs).reason(reason + ": "
+        return audit.append(base(AuditEventType.LEASE_DENIED, session, clientIp).secrets(refs).reason(reason + ": "
                         + e.getMessage()))
                 .then(Mono.error(e));
     }
@@ -217,8 +218,8 @@ public final class LeaseService {
         return byRole.isBefore(session.expiresAt()) ? byRole : session.expiresAt();
     }
 
-    private static AuditEntry base(String type, Session s, String clientIp) {
-        return AuditEntry.of(type).role(s.role()).issuer(s.issuer()).subject(s.subject()).clientIp(clientIp)
+    private static AuditEvent.Builder base(AuditEventType type, Session s, String clientIp) {
+        return AuditEvent.builder(type).role(s.role()).issuer(s.issuer()).subject(s.subject()).clientIp(clientIp)
                 .ctx(s.ctx());
     }
 

@@ -4,6 +4,7 @@ package io.segura.broker.web;
 import io.segura.broker.ApiException;
 import io.segura.broker.admin.SecretAdministration;
 import io.segura.broker.audit.AuditEvent;
+import io.segura.broker.audit.AuditEventType;
 import io.segura.broker.audit.AuditQuery;
 import io.segura.broker.audit.AuditVerifier;
 import io.segura.broker.lease.Lease;
@@ -157,7 +158,7 @@ final class AdminHandler {
     }
 
     Mono<ServerResponse> events(ServerRequest request) {
-        String type = request.queryParam("type").orElse(null);
+        AuditEventType type = request.queryParam("type").map(AdminHandler::eventType).orElse(null);
         String subject = request.queryParam("subject").orElse(null);
         String path = request.queryParam("path").orElse(null);
         Instant since = request.queryParam("since").map(AdminHandler::instant).orElse(null);
@@ -168,8 +169,15 @@ final class AdminHandler {
     }
 
     Mono<ServerResponse> verify(ServerRequest request) {
-        return auditVerifier.verify()
-                .flatMap(report -> ServerResponse.ok().contentType(MediaType.APPLICATION_JSON).bodyValue(report));
+        return auditVerifier.verify().flatMap(report -> {
+            Map<String, Object> body = new LinkedHashMap<>();
+            body.put("ok", report.ok());
+            body.put("chained_through", report.chainedThrough());
+            body.put("pending_unchained", report.pendingUnchained());
+            body.put("broken_at", report.brokenAt());
+            body.put("problem", report.problem());
+            return ServerResponse.ok().contentType(MediaType.APPLICATION_JSON).bodyValue(body);
+        });
     }
 
     static Map<String, Object> leaseView(Lease l) {
@@ -207,6 +215,15 @@ final class AdminHandler {
     private static String path(ServerRequest request) {
         String raw = request.pathVariable("path");
         return raw.startsWith("/") ? raw.substring(1) : raw;
+    }
+
+    private static AuditEventType eventType(String wireName) {
+        try {
+            return AuditEventType.fromWireName(wireName);
+        } catch (IllegalArgumentException e) {
+            throw ApiException.invalid("invalid-type", "unknown event type \"" + wireName + "\"; one of "
+                    + java.util.Arrays.stream(AuditEventType.values()).map(AuditEventType::wireName).toList());
+        }
     }
 
     private static Instant instant(String s) {

@@ -18,6 +18,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.Set;
 import org.springframework.http.CacheControl;
 import org.springframework.http.HttpHeaders;
@@ -75,22 +76,25 @@ final class LeaseHandler {
     Mono<ServerResponse> renew(ServerRequest request) {
         String id = request.pathVariable("id");
         return session(request).flatMap(session -> Bodies.bytes(request, Bodies.MAX_BODY)
-                .map(bytes -> {
-                    if (bytes.length == 0) {
-                        return (Duration) null;
-                    }
-                    JsonNode body = json.readTree(bytes);
-                    if (body == null || !body.isObject()) {
-                        throw ApiException.invalid("invalid-json", "request body must be a JSON object");
-                    }
-                    unknownFields(body, RENEW_FIELDS);
-                    JsonNode inc = body.get("increment");
-                    return inc == null || inc.isNull() ? null : duration(text(inc, "increment"));
-                })
-                .map(java.util.Optional::ofNullable)
-                .defaultIfEmpty(java.util.Optional.empty())
+                .map(bytes -> Optional.ofNullable(bytes.length == 0 ? null : increment(bytes)))
                 .flatMap(inc -> leases.renew(session, id, inc.orElse(null), Requests.clientIp(request)))
                 .flatMap(l -> ServerResponse.ok().contentType(MediaType.APPLICATION_JSON).bodyValue(view(l))));
+    }
+
+    /** {@code {"increment": "10m"}}; an empty body renews by the role's maximum. */
+    private Duration increment(byte[] bytes) {
+        JsonNode body;
+        try {
+            body = json.readTree(bytes);
+        } catch (tools.jackson.core.JacksonException e) {
+            throw ApiException.invalid("invalid-json", "request body is not valid JSON");
+        }
+        if (body == null || !body.isObject()) {
+            throw ApiException.invalid("invalid-json", "request body must be a JSON object");
+        }
+        unknownFields(body, RENEW_FIELDS);
+        JsonNode inc = body.get("increment");
+        return inc == null || inc.isNull() ? null : duration(text(inc, "increment"));
     }
 
     Mono<ServerResponse> revoke(ServerRequest request) {

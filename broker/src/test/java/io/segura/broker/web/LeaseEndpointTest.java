@@ -39,10 +39,12 @@ class LeaseEndpointTest extends BrokerHttpTest {
                 .expectHeader().valueEquals(HttpHeaders.CACHE_CONTROL, "no-store")
                 .expectBody(Map.class).returnResult().getResponseBody();
         assertThat(body.get("lease_id")).isNotNull();
-        assertThat(body.get("renewable")).isEqualTo(true);
+        // capped at the session's end, so it cannot be renewed beyond it
+        assertThat(body.get("renewable")).isEqualTo(false);
         Instant issued = Instant.parse((String) body.get("issued_at"));
         Instant expires = Instant.parse((String) body.get("expires_at"));
-        assertThat(Duration.between(issued, expires)).isEqualTo(Duration.ofMinutes(10)); // capped by the session
+        // capped by the session's remaining lifetime (10m minus the moments since the exchange)
+        assertThat(Duration.between(issued, expires)).isBetween(Duration.ofMinutes(9), Duration.ofMinutes(10));
         List<Map<String, Object>> secrets = (List<Map<String, Object>>) body.get("secrets");
         assertThat(secrets).extracting(s -> s.get("path")).containsExactly("db/prod/password", "api/key");
         assertThat(secrets).extracting(s -> s.get("value"))
