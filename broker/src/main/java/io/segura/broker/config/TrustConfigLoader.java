@@ -87,6 +87,7 @@ public final class TrustConfigLoader {
         YamlMap top = YamlMap.open(root, "", p, TOP_KEYS);
         if (top == null) {
             p.throwIfAny();
+            throw new IllegalStateException("defense in depth: a non-mapping root must have been reported");
         }
 
         NameRegistry issuerNames = new NameRegistry();
