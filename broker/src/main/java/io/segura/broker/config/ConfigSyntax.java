@@ -27,6 +27,11 @@ final class ConfigSyntax {
 
     /** {@code null} when {@code url} is acceptable, else the problem. */
     static String checkUrl(String url) {
+        return checkUrl(url, false);
+    }
+
+    /** As {@link #checkUrl(String)}; an OIDC issuer identifier also has no query (OpenID Connect Discovery §2). */
+    static String checkUrl(String url, boolean issuer) {
         URI uri;
         try {
             uri = new URI(url);
@@ -42,6 +47,9 @@ final class ConfigSyntax {
         }
         if (uri.getRawFragment() != null) {
             return "must not contain a fragment";
+        }
+        if (issuer && uri.getRawQuery() != null) {
+            return "an issuer identifier must not contain a query";
         }
         if (scheme.equals("https")) {
             return null;

@@ -65,7 +65,7 @@ final class IssuerParser {
             }
         }
         if (issuer != null && m.has("issuer")) {
-            String problem = ConfigSyntax.checkUrl(issuer);
+            String problem = ConfigSyntax.checkUrl(issuer, true);
             if (problem != null) {
                 p.add(m.value("issuer"), m.path("issuer"), problem);
             }

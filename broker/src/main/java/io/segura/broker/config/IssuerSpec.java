@@ -10,7 +10,8 @@ import java.util.List;
  * (neither means OIDC discovery at {@code issuer + "/.well-known/openid-configuration"}).
  *
  * @param preset           preset name or {@code null} (claims are then used as they are)
- * @param issuerPattern    anchored regular expression for the exact {@code iss} (GitHub Enterprise slug issuers)
+ * @param issuerPattern    regular expression for the exact {@code iss} (GitHub Enterprise slug issuers), stored
+ *                         already anchored as {@code ^(?:PATTERN)$} by the loader: compile it as is
  * @param jwks             inline JWKS JSON for private issuers, or {@code null}
  * @param caPem            PEM bundle trusted for this issuer's discovery and JWKS fetches, or {@code null}
  * @param replayProtection jti single use; the {@code azure-devops} preset turns it on

@@ -11,7 +11,8 @@ import java.util.Map;
  * it may lease.
  *
  * @param boundClaims claim name (or {@code ctx.*} name) to the accepted values; one value is exact or a glob with
- *                    {@code *}, several mean any of. Insertion order is the config order.
+ *                    {@code *}, several mean any of. Insertion order is the config order. A YAML number or
+ *                    boolean is kept in its written decimal / {@code true}/{@code false} form ({@code 74} → "74").
  * @param condition   CEL expression (compiled by the deployment-gate work), or {@code null}
  * @param secrets     path globs the role may lease
  */

@@ -87,6 +87,7 @@ public final class TrustConfigLoader {
         YamlMap top = YamlMap.open(root, "", p, TOP_KEYS);
         if (top == null) {
             p.throwIfAny();
+            throw new IllegalStateException("defense in depth: a non-mapping root must have been reported");
         }
 
         NameRegistry issuerNames = new NameRegistry();
@@ -100,8 +101,9 @@ public final class TrustConfigLoader {
         List<ClientSpec> clients = section(top, "clients", ClientParser.KEYS, ClientParser::parse,
                 (m, spec) -> clientNames.register(m, "id", spec.id()));
         DynamicSpec dynamic = DynamicSpec.EMPTY;
-        if (top.has("dynamic")) {
-            YamlMap d = YamlMap.open(top.value("dynamic"), "dynamic", p, DynamicParser.KEYS);
+        Node dynamicNode = top.value("dynamic");
+        if (dynamicNode != null) {
+            YamlMap d = YamlMap.open(dynamicNode, "dynamic", p, DynamicParser.KEYS);
             dynamic = d == null ? DynamicSpec.EMPTY : DynamicParser.parse(d, new NameRegistry());
         }
         List<RoleSpec> roles = section(top, "roles", RoleParser.KEYS,

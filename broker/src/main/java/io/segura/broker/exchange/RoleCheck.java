@@ -9,7 +9,8 @@ import java.util.Objects;
  * admins only; a refusal to the caller may name {@code claim} and {@code actual}, never {@code expected}
  * (STYLE house rule 8).
  *
- * @param expected the configured value or values, rendered for admins ({@code prod} or {@code any of [prod, production]})
+ * @param expected the configured value or values, rendered for admins: {@code prod}, or
+ *                 {@code any of [prod, production]}
  * @param actual   the caller's value rendered as matched, or {@code null} when the claim is absent
  */
 public record RoleCheck(String claim, String expected, String actual, boolean ok) {

@@ -20,7 +20,8 @@ import org.junit.jupiter.api.Test;
 class TrustConfigLoaderDesignExampleTests {
 
     private static TrustConfig load() throws URISyntaxException {
-        Path file = Path.of(TrustConfigLoaderDesignExampleTests.class.getResource("/config/design-example.yaml").toURI());
+        Path file = Path.of(
+                TrustConfigLoaderDesignExampleTests.class.getResource("/config/design-example.yaml").toURI());
         return TrustConfigLoader.load(file);
     }
 

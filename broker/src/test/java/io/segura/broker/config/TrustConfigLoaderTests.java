@@ -37,8 +37,9 @@ class TrustConfigLoaderTests {
         return Stream.of(
                 row("unknown preset", issuer("preset: github-action\naudiences: [a]"),
                         3, "issuers[0].preset", "did you mean `github-actions`?"),
-                row("issuer and pattern", issuer("issuer: https://a.example\nissuer-pattern: 'https://a\\.example/.*'"
-                        + "\naudiences: [a]"), 4, "issuers[0].issuer", "exactly one of issuer and issuer-pattern, got both"),
+                row("issuer and pattern", issuer("issuer: https://a.example\n"
+                        + "issuer-pattern: 'https://a\\.example/.*'\naudiences: [a]"), 4, "issuers[0].issuer",
+                        "exactly one of issuer and issuer-pattern, got both"),
                 row("neither issuer nor pattern", issuer("audiences: [a]"),
                         2, "issuers[0].issuer", "got neither"),
                 row("preset without fixed issuer", issuer("preset: circleci\naudiences: [a]"),
@@ -57,6 +58,8 @@ class TrustConfigLoaderTests {
                         3, "issuers[0].issuer", "must use https"),
                 row("http on a loopback look-alike", issuer("issuer: http://127.0.0.1.evil.example\naudiences: [a]"),
                         3, "issuers[0].issuer", "must use https"),
+                row("issuer with query", issuer("issuer: https://a.example/?tenant=1\naudiences: [a]"),
+                        3, "issuers[0].issuer", "must not contain a query"),
                 row("issuer with credentials", issuer("issuer: https://u:p@a.example\naudiences: [a]"),
                         3, "issuers[0].issuer", "must not contain user info"),
                 row("ftp jwks-uri", issuer("issuer: https://a.example\naudiences: [a]\njwks-uri: ftp://a.example/k"),
@@ -246,7 +249,8 @@ class TrustConfigLoaderTests {
                 row("empty document", "# nothing\n", 1, "", "the trust config is empty"),
                 row("top level list", "- issuers\n", 1, "", "expected a mapping, got a list"),
                 row("section not a list", "roles: {name: r}\n", 1, "roles", "expected a list, got a mapping"),
-                row("non-string key", "issuers:\n  - {name: a, 1: b}\n", 2, "issuers[0]", "keys must be plain strings"));
+                row("non-string key", "issuers:\n  - {name: a, 1: b}\n", 2, "issuers[0]",
+                        "keys must be plain strings"));
     }
 
     @ParameterizedTest(name = "{0}")

@@ -12,7 +12,8 @@ import org.junit.jupiter.api.Test;
 class TrustRolesTests {
 
     private static TrustConfig designExample() throws Exception {
-        return TrustConfigLoader.load(Path.of(TrustRolesTests.class.getResource("/config/design-example.yaml").toURI()));
+        return TrustConfigLoader.load(
+                Path.of(TrustRolesTests.class.getResource("/config/design-example.yaml").toURI()));
     }
 
     @Test
