@@ -43,6 +43,11 @@ public class DatabaseConfiguration {
     @DependsOn("flyway")
     ConnectionPool connectionFactory(DatabaseUrl url, BrokerSettings settings) {
         ConnectionFactoryOptions options = ConnectionFactoryOptions.parse(url.r2dbc());
+        if (url.isH2()) {
+            // the same credentials Flyway created the embedded database with
+            options = options.mutate().option(ConnectionFactoryOptions.USER, url.user())
+                    .option(ConnectionFactoryOptions.PASSWORD, url.password()).build();
+        }
         ConnectionFactory raw = ConnectionFactories.get(options);
         int size = settings.databasePoolSize();
         return new ConnectionPool(ConnectionPoolConfiguration.builder(raw)

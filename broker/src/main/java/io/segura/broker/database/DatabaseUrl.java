@@ -35,7 +35,8 @@ public record DatabaseUrl(String r2dbc, String jdbc, String user, String passwor
                 options = ";" + rest.substring(q + "?options=".length());
                 rest = rest.substring(0, q);
             }
-            String target = rest.replaceFirst("^(file|mem):///", "$1:/").replaceFirst("^mem:/", "mem:");
+            // r2dbc-h2 reads the URL path without its first slash: file:////abs -> /abs, mem:///name -> name
+            String target = rest.replaceFirst("^(file|mem):///", "$1:");
             return new DatabaseUrl(r2dbcUrl, "jdbc:h2:" + target + options, "sa", "");
         }
         if (!r2dbcUrl.startsWith("r2dbc:postgresql://")) {

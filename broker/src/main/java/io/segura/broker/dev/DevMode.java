@@ -82,7 +82,8 @@ public final class DevMode {
         Map<String, Object> props = new LinkedHashMap<>();
         props.put("segura.dev", "true");
         props.put("segura.dev-issuer-url", issuer);
-        props.put("segura.database-url", "r2dbc:h2:file:///" + dir.resolve("segura").toString().replaceFirst("^/", "")
+        // r2dbc-h2 drops the first slash of the URL path, so an absolute file path needs file:////abs/path
+        props.put("segura.database-url", "r2dbc:h2:file:///" + dir.resolve("segura")
                 + "?options=MODE=PostgreSQL;DATABASE_TO_LOWER=TRUE;DEFAULT_NULL_ORDERING=HIGH");
         props.put("segura.master-key-file", keyFile.toString());
         props.put("segura.admin-token", adminToken);
