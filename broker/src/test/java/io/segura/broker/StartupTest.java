@@ -1,0 +1,79 @@
+// SPDX-License-Identifier: Apache-2.0
+package io.segura.broker;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.segura.broker.config.ConfigException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.springframework.boot.builder.SpringApplicationBuilder;
+import org.springframework.boot.diagnostics.FailureAnalysis;
+
+/** The broker refuses to start on a bad trust config or missing settings, and says exactly why. */
+class StartupTest {
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void startWhenConfigInvalidThenRefusesNamingFileLineAndField() throws Exception {
+        Path config = dir.resolve("trust.yaml");
+        Files.writeString(config, """
+                issuers:
+                  - name: gh
+                    preset: github-actions
+                    audiences: ["https://segura.example"]
+                roles:
+                  - name: deploy
+                    issuers: [gh]
+                    bound-claim:
+                      repository_id: "74"
+                    secrets: ["db/*"]
+                """);
+        Throwable failure = null;
+        try {
+            new SpringApplicationBuilder(SeguraBrokerApplication.class)
+                    .properties(Map.of("segura.config", config.toString(),
+                            "segura.database-url", "r2dbc:h2:mem:///startup-test",
+                            "segura.master-key", "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=",
+                            "server.port", "0"))
+                    .run();
+        } catch (Throwable e) {
+            failure = e;
+        }
+        assertThat(failure).isNotNull();
+        ConfigException cause = findCause(failure, ConfigException.class);
+        assertThat(cause.getMessage()).contains("trust.yaml:8:", "roles[0].bound-claim", "bound-claims");
+        FailureAnalysis analysis = new StartupFailureAnalyzer().analyze(failure);
+        assertThat(analysis.getDescription()).contains("refuses to start", "trust.yaml:8:");
+    }
+
+    @Test
+    void startWhenConfigUnsetThenSaysWhatToSet() {
+        assertThatThrownBy(() -> new SpringApplicationBuilder(SeguraBrokerApplication.class)
+                .properties(Map.of("segura.database-url", "r2dbc:h2:mem:///startup-test-2", "server.port", "0"))
+                .run())
+                .satisfies(e -> assertThat(rootMessage(e)).contains("SEGURA_CONFIG"));
+    }
+
+    private static <T extends Throwable> T findCause(Throwable e, Class<T> type) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (type.isInstance(t)) {
+                return type.cast(t);
+            }
+        }
+        throw new AssertionError("no " + type.getSimpleName() + " in " + e);
+    }
+
+    private static String rootMessage(Throwable e) {
+        StringBuilder all = new StringBuilder();
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            all.append(t.getMessage()).append('\n');
+        }
+        return all.toString();
+    }
+}
