@@ -300,6 +300,21 @@ class TokenVerifierTest {
     }
 
     @Test
+    void verifyWhenKeyCachedThenCompletesOnCallingThreadWithoutFetching() {
+        verify(sim.mint(claims()));
+        sim.resetCounters();
+        List<String> tokens = sim.mintMany(2000, i -> Map.of("sub", "job-" + i, "aud", AUD));
+        Thread caller = Thread.currentThread();
+        long start = System.nanoTime();
+        for (String t : tokens) {
+            assertThat(verifier.verify(t).map(v -> Thread.currentThread()).block()).isSameAs(caller);
+        }
+        long perSecond = tokens.size() * 1_000_000_000L / (System.nanoTime() - start);
+        System.out.println("RS256 verifications per second, one thread, cold JIT: " + perSecond);
+        assertThat(sim.jwksRequests() + sim.discoveryRequests()).isZero();
+    }
+
+    @Test
     void verifyWhenSubMissingThenRejectedAsSub() {
         assertThat(rejected(sim.token().claim("aud", AUD).sign()).check()).isEqualTo("sub");
     }
