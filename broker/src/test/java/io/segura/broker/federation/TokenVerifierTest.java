@@ -315,6 +315,25 @@ class TokenVerifierTest {
     }
 
     @Test
+    void verifyWhenUnknownCriticalHeaderThenRejectedAsSignature() {
+        String token = sim.token().claims(claims()).header("crit", List.of("x-unknown")).header("x-unknown", 1).sign();
+        assertThat(rejected(token).check()).isEqualTo("signature");
+    }
+
+    @Test
+    void verifyWhenEs256TokenNamesRsaKidThenRefused() {
+        String token = sim.token().alg("ES256").kid(sim.currentKid()).claims(claims()).sign();
+        assertThat(rejected(token).check()).isEqualTo("kid");
+    }
+
+    @Test
+    void verifyWhenTimeClaimIsNotANumberThenRejectedNamingTheClaim() {
+        TokenRejectedException e = rejected(sim.token().claims(claims()).claim("exp", "tomorrow").sign());
+        assertThat(e.check()).isEqualTo("exp");
+        assertThat(e.getMessage()).contains("\"tomorrow\"");
+    }
+
+    @Test
     void verifyWhenSubMissingThenRejectedAsSub() {
         assertThat(rejected(sim.token().claim("aud", AUD).sign()).check()).isEqualTo("sub");
     }
