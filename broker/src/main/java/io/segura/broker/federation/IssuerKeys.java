@@ -16,6 +16,8 @@ import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executor;
+import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicReference;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -77,16 +79,23 @@ public final class IssuerKeys {
         Objects.requireNonNull(issuers, "issuers cannot be null");
         this.clock = Objects.requireNonNull(clock, "clock cannot be null");
         this.settings = Objects.requireNonNull(settings, "settings cannot be null");
+        // Daemon threads that die when idle: the cache needs no shutdown hook, and fetches never run on the caller.
+        Executor executor = Executors.newCachedThreadPool(r -> {
+            Thread t = new Thread(r, "segura-jwks-fetch");
+            t.setDaemon(true);
+            return t;
+        });
         HttpClient shared = null;
         for (IssuerSpec spec : issuers) {
             HttpClient client;
             if (spec.caPem() != null) {
-                client = JwksHttp.client(spec.caPem(), settings.httpTimeout());
+                client = JwksHttp.client(spec.caPem(), settings.httpTimeout(), executor);
             } else {
-                shared = shared != null ? shared : JwksHttp.client(null, settings.httpTimeout());
+                shared = shared != null ? shared : JwksHttp.client(null, settings.httpTimeout(), executor);
                 client = shared;
             }
-            httpByIssuer.put(spec.name(), new JwksHttp(client, settings.httpTimeout(), settings.maxBodyBytes()));
+            httpByIssuer.put(spec.name(),
+                    new JwksHttp(client, executor, settings.httpTimeout(), settings.maxBodyBytes()));
             URI jwksUri = spec.jwksUri() == null ? null : URI.create(spec.jwksUri());
             if (jwksUri != null && !JwksHttp.allowedUrl(jwksUri)) {
                 throw new IllegalArgumentException("issuer " + spec.name() + ": jwks-uri must be https (or loopback http)");

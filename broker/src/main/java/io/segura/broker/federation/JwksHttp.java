@@ -22,6 +22,7 @@ import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.Executor;
 import java.util.concurrent.Flow;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.TrustManagerFactory;
@@ -36,18 +37,22 @@ final class JwksHttp {
     private static final Set<String> LOOPBACK_HOSTS = Set.of("127.0.0.1", "localhost", "[::1]", "::1");
 
     private final HttpClient client;
+    private final Executor executor;
     private final Duration timeout;
     private final int maxBodyBytes;
 
-    JwksHttp(HttpClient client, Duration timeout, int maxBodyBytes) {
+    /** @param executor runs the start of each request: even {@code sendAsync} may resolve DNS on the calling thread */
+    JwksHttp(HttpClient client, Executor executor, Duration timeout, int maxBodyBytes) {
         this.client = Objects.requireNonNull(client, "client cannot be null");
+        this.executor = Objects.requireNonNull(executor, "executor cannot be null");
         this.timeout = Objects.requireNonNull(timeout, "timeout cannot be null");
         this.maxBodyBytes = maxBodyBytes;
     }
 
     /** An HTTP client that trusts only the certificates in {@code caPem}, or the JDK defaults when it is null. */
-    static HttpClient client(String caPem, Duration connectTimeout) {
+    static HttpClient client(String caPem, Duration connectTimeout, Executor executor) {
         HttpClient.Builder b = HttpClient.newBuilder()
+                .executor(executor)
                 .connectTimeout(connectTimeout)
                 .followRedirects(HttpClient.Redirect.NEVER);
         if (caPem != null) {
@@ -99,7 +104,8 @@ final class JwksHttp {
                 .header("Accept", "application/json")
                 .GET()
                 .build();
-        return client.sendAsync(request, this::bodyHandler)
+        return CompletableFuture.supplyAsync(() -> client.sendAsync(request, this::bodyHandler), executor)
+                .thenCompose(f -> f)
                 .handle((response, error) -> {
                     if (error != null) {
                         Throwable cause = error.getCause() != null ? error.getCause() : error;

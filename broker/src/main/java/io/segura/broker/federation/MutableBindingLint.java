@@ -6,6 +6,7 @@ import io.segura.broker.config.Preset;
 import io.segura.broker.config.RoleSpec;
 import io.segura.broker.config.TrustConfig;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.EnumMap;
 import java.util.HashMap;
 import java.util.List;
@@ -25,45 +26,47 @@ public final class MutableBindingLint {
     private record Rules(Set<String> mutable, Set<String> immutable, String advice, Pattern immutableSub) {
     }
 
-    private static final Map<Preset, Rules> RULES = new EnumMap<>(Preset.class);
+    private static final Map<Preset, Rules> RULES = rules();
 
-    static {
-        RULES.put(Preset.GITHUB_ACTIONS, new Rules(
+    private static Map<Preset, Rules> rules() {
+        Map<Preset, Rules> rules = new EnumMap<>(Preset.class);
+        rules.put(Preset.GITHUB_ACTIONS, new Rules(
                 Set.of("sub", "repository", "repository_owner", "actor", "workflow", "workflow_ref",
                         "job_workflow_ref", "enterprise", "ctx.repository", "ctx.owner", "ctx.actor", "ctx.pipeline"),
                 Set.of("repository_id", "repository_owner_id", "ctx.repository_id", "ctx.owner_id"),
                 "repository_id or repository_owner_id (ctx.repository_id / ctx.owner_id)",
                 // GitHub's immutable sub form: repo:OWNER@OWNER_ID/REPO@REPO_ID:...
                 Pattern.compile("repo:[^@/:]+@[0-9]+/[^@/:]+@[0-9]+:.*")));
-        RULES.put(Preset.GITLAB, new Rules(
+        rules.put(Preset.GITLAB, new Rules(
                 Set.of("sub", "project_path", "namespace_path", "job_project_path", "job_namespace_path",
                         "user_login", "ci_config_ref_uri", "ctx.repository", "ctx.owner", "ctx.actor", "ctx.pipeline"),
                 Set.of("project_id", "namespace_id", "job_project_id", "job_namespace_id", "ctx.repository_id",
                         "ctx.owner_id"),
                 "project_id, namespace_id or job_project_id (ctx.repository_id / ctx.owner_id)", null));
-        RULES.put(Preset.AZURE_DEVOPS, new Rules(
+        rules.put(Preset.AZURE_DEVOPS, new Rules(
                 Set.of("sub", "rpo_uri", "ctx.repository"),
                 Set.of("org_id", "prj_id", "def_id", "ctx.owner_id", "ctx.repository_id"),
                 "org_id, prj_id and def_id (ctx.owner_id)", null));
-        RULES.put(Preset.CIRCLECI, new Rules(
+        rules.put(Preset.CIRCLECI, new Rules(
                 Set.of("sub", "oidc.circleci.com/vcs-origin", "ctx.repository"),
                 Set.of("oidc.circleci.com/project-id", "ctx.repository_id", "ctx.owner_id", "ctx.pipeline"),
                 "oidc.circleci.com/project-id (ctx.repository_id) or the org id (ctx.owner_id)",
                 // V1/V2 sub starting with org and project UUIDs is id-based.
                 Pattern.compile("org/[0-9a-fA-F-]{36}/project/[0-9a-fA-F-]{36}(/.*)?")));
-        RULES.put(Preset.BITBUCKET, new Rules(
+        rules.put(Preset.BITBUCKET, new Rules(
                 Set.of("branchName", "ctx.ref"),
                 Set.of("repositoryUuid", "workspaceUuid", "ctx.repository_id", "ctx.owner_id"),
                 "repositoryUuid or workspaceUuid (ctx.repository_id / ctx.owner_id)", null));
-        RULES.put(Preset.JENKINS, new Rules(
+        rules.put(Preset.JENKINS, new Rules(
                 Set.of("sub", "git_url", "ctx.pipeline"),
                 Set.of(),
                 "an immutable id added by a claim template of the oidc-provider plugin", null));
-        RULES.put(Preset.KUBERNETES, new Rules(
+        rules.put(Preset.KUBERNETES, new Rules(
                 Set.of("sub", "kubernetes.io.namespace", "kubernetes.io.serviceaccount.name", "ctx.owner",
                         "ctx.pipeline"),
                 Set.of("kubernetes.io.serviceaccount.uid"),
                 "kubernetes.io.serviceaccount.uid (the ServiceAccount uid)", null));
+        return Collections.unmodifiableMap(rules);
     }
 
     /** Claims that never identify a repository or namespace; binding them counts as neither. */

@@ -14,6 +14,7 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.text.ParseException;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -45,6 +46,9 @@ public final class TokenVerifier {
     /** DESIGN §14: tokens longer than 16 KiB are refused before any parsing. */
     public static final int MAX_TOKEN_CHARS = 16 * 1024;
     private static final int MAX_ISS_CHARS = 1024;
+    /** DESIGN §3 defaults, used when a spec leaves them null. */
+    private static final Duration DEFAULT_CLOCK_SKEW = Duration.ofSeconds(60);
+    private static final Duration DEFAULT_MAX_LIFETIME = Duration.ofHours(2);
     private static final HexFormat HEX = HexFormat.of();
 
     /** One configured issuer, compiled for fast checks. */
@@ -102,8 +106,14 @@ public final class TokenVerifier {
                 .orElseThrow(() -> new IllegalArgumentException("issuer " + spec.name() + ": unknown preset"));
         // matches() anchors at both ends, so neither a suffix nor an alternation can widen the pattern.
         Pattern pattern = spec.issuerPattern() == null ? null : Pattern.compile(spec.issuerPattern());
+        Duration skew = spec.clockSkew() != null ? spec.clockSkew() : DEFAULT_CLOCK_SKEW;
+        Duration lifetime = spec.maxTokenLifetime() != null ? spec.maxTokenLifetime() : DEFAULT_MAX_LIFETIME;
+        if (skew.isNegative() || lifetime.isNegative() || lifetime.isZero()) {
+            throw new IllegalArgumentException("issuer " + spec.name() + ": clock-skew must be >= 0 and "
+                    + "max-token-lifetime > 0");
+        }
         return new Trusted(spec, preset, Set.copyOf(algs), Set.copyOf(spec.audiences()), pattern,
-                spec.clockSkew().toSeconds(), spec.maxTokenLifetime().toSeconds());
+                skew.toSeconds(), lifetime.toSeconds());
     }
 
     /**

@@ -207,6 +207,61 @@ class IssuerKeysTest {
     }
 
     @Test
+    void verifyWhenHttpsIssuerWithCaPemThenTrustedOnlyWithThatCa() {
+        IssuerSimulator tls = IssuerSimulator.builder().https().path("/oidc").clock(clock).start();
+        sims.add(tls);
+        TestIssuers withCa = TestIssuers.exact(tls.issuer());
+        withCa.caPem = tls.caPem();
+        assertThat(verify(verifier(withCa.build()), tls.mint(claims())).iss()).isEqualTo(tls.issuer());
+        // Without ca-pem the JDK default trust store refuses the self-signed certificate: 503, not 401.
+        TokenVerifier defaultTrust = verifier(TestIssuers.exact(tls.issuer()).build());
+        assertThat(catchThrowable(() -> verify(defaultTrust, tls.mint(claims()))))
+                .isInstanceOf(IssuerUnavailableException.class);
+    }
+
+    @Test
+    void verifyWhenDiscoveryPointsJwksAtPlainHttpOffLoopbackThenNotFetched() {
+        IssuerSimulator sim = sim("/oidc");
+        sim.setDiscoveryJwksUri("http://jwks.example.com/keys");
+        TokenVerifier v = verifier(TestIssuers.exact(sim.issuer()).build());
+        assertThat(catchThrowable(() -> verify(v, sim.mint(claims())))).isInstanceOf(IssuerUnavailableException.class);
+        assertThat(sim.jwksRequests()).isZero();
+    }
+
+    @Test
+    void verifyWhenJwksBodyLargerThanCapThenIssuerUnavailable() {
+        IssuerSimulator sim = sim("");
+        for (int i = 0; i < 3; i++) {
+            sim.publish(io.segura.testkit.oidc.SimulatorKeys.rsa(2048, "filler-" + i));
+        }
+        IssuerSpec spec = TestIssuers.exact(sim.issuer()).build();
+        IssuerKeys keys = new IssuerKeys(List.of(spec), clock,
+                new IssuerKeys.Settings(Duration.ofMinutes(15), Duration.ofSeconds(30), Duration.ofSeconds(5), 1024, 8));
+        TokenVerifier v = new TokenVerifier(List.of(spec), keys, null, clock);
+        assertThat(sim.jwksJson().length()).isGreaterThan(1024);
+        assertThat(catchThrowable(() -> verify(v, sim.mint(claims())))).isInstanceOf(IssuerUnavailableException.class);
+        assertThat(sim.jwksRequests()).isEqualTo(1);
+    }
+
+    @Test
+    void verifyWhenPatternIssuerFloodedWithMadeUpIssuersThenBoundedAndRealOneStillWorks() {
+        IssuerSimulator acme = sim("/ent/acme");
+        IssuerSpec spec = TestIssuers.pattern(Pattern.quote("http://127.0.0.1:" + acme.port() + "/ent/") + "[a-z]+")
+                .build();
+        IssuerKeys keys = new IssuerKeys(List.of(spec), clock,
+                new IssuerKeys.Settings(Duration.ofMinutes(15), Duration.ofSeconds(30), Duration.ofSeconds(5),
+                        512 * 1024, 2));
+        TokenVerifier v = new TokenVerifier(List.of(spec), keys, null, clock);
+        assertThat(verify(v, acme.mint(claims())).iss()).isEqualTo(acme.issuer());
+        for (String slug : List.of("aaa", "bbb", "ccc")) {
+            String iss = "http://127.0.0.1:" + acme.port() + "/ent/" + slug;
+            String forged = acme.token().claims(claims()).claim("iss", iss).sign();
+            assertThat(catchThrowable(() -> verify(v, forged))).isInstanceOf(IssuerUnavailableException.class);
+        }
+        assertThat(verify(v, acme.mint(claims())).iss()).isEqualTo(acme.issuer());
+    }
+
+    @Test
     void verifyWhenJwksUriConfiguredThenNoDiscovery() {
         IssuerSimulator sim = sim("");
         TokenVerifier v = verifier(TestIssuers.exact(sim.issuer()).jwksUri(sim.jwksUri().toString()).build());

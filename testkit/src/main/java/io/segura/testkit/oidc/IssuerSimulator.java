@@ -7,6 +7,8 @@ import com.nimbusds.jose.jwk.RSAKey;
 import com.nimbusds.jose.util.JSONObjectUtils;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
+import com.sun.net.httpserver.HttpsConfigurator;
+import com.sun.net.httpserver.HttpsServer;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
@@ -71,6 +73,8 @@ public final class IssuerSimulator implements AutoCloseable {
     private volatile Outage outage = Outage.HTTP_503;
     private volatile Duration responseDelay = Duration.ZERO;
     private volatile String discoveryIssuerOverride;
+    private volatile String discoveryJwksUriOverride;
+    private final SelfSignedTls tls;
 
     private IssuerSimulator(Builder b) {
         this.path = b.path;
@@ -81,6 +85,7 @@ public final class IssuerSimulator implements AutoCloseable {
         this.ecKey = SimulatorKeys.ecP256(nextKid("ec"));
         published.add(currentKey.toPublicJWK());
         published.add(ecKey.toPublicJWK());
+        this.tls = b.https ? SelfSignedTls.generate() : null;
         this.executor = Executors.newFixedThreadPool(4, r -> {
             Thread t = new Thread(r, "issuer-simulator");
             t.setDaemon(true);
@@ -101,7 +106,16 @@ public final class IssuerSimulator implements AutoCloseable {
 
     /** {@code http://127.0.0.1:PORT} + path, e.g. {@code /oidc} (Jenkins-like); no trailing slash. */
     public String issuer() {
-        return "http://127.0.0.1:" + port + path;
+        return origin() + path;
+    }
+
+    private String origin() {
+        return (tls != null ? "https" : "http") + "://127.0.0.1:" + port;
+    }
+
+    /** The PEM of the self-signed server certificate when started with {@link Builder#https()}, else null. */
+    public String caPem() {
+        return tls == null ? null : tls.certificatePem();
     }
 
     public URI discoveryUri() {
@@ -109,7 +123,7 @@ public final class IssuerSimulator implements AutoCloseable {
     }
 
     public URI jwksUri() {
-        return URI.create("http://127.0.0.1:" + port + jwksPath);
+        return URI.create(origin() + jwksPath);
     }
 
     public int port() {
@@ -224,6 +238,11 @@ public final class IssuerSimulator implements AutoCloseable {
         this.discoveryIssuerOverride = issuerOrNull;
     }
 
+    /** Serves this {@code jwks_uri} in discovery instead of the real one, or null to reset. */
+    public void setDiscoveryJwksUri(String uriOrNull) {
+        this.discoveryJwksUriOverride = uriOrNull;
+    }
+
     public int discoveryRequests() {
         return discoveryRequests.get();
     }
@@ -249,7 +268,15 @@ public final class IssuerSimulator implements AutoCloseable {
 
     private HttpServer bind(int onPort) {
         try {
-            HttpServer s = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), onPort), 64);
+            InetSocketAddress address = new InetSocketAddress(InetAddress.getLoopbackAddress(), onPort);
+            HttpServer s;
+            if (tls != null) {
+                HttpsServer https = HttpsServer.create(address, 64);
+                https.setHttpsConfigurator(new HttpsConfigurator(tls.sslContext()));
+                s = https;
+            } else {
+                s = HttpServer.create(address, 64);
+            }
             s.createContext("/", this::handle);
             s.setExecutor(executor);
             s.start();
@@ -295,7 +322,8 @@ public final class IssuerSimulator implements AutoCloseable {
         Map<String, Object> doc = new LinkedHashMap<>();
         String override = discoveryIssuerOverride;
         doc.put("issuer", override != null ? override : issuer());
-        doc.put("jwks_uri", jwksUri().toString());
+        String jwksOverride = discoveryJwksUriOverride;
+        doc.put("jwks_uri", jwksOverride != null ? jwksOverride : jwksUri().toString());
         doc.put("id_token_signing_alg_values_supported", List.of("RS256", "ES256"));
         doc.put("response_types_supported", List.of("id_token"));
         doc.put("subject_types_supported", List.of("public", "pairwise"));
@@ -320,8 +348,18 @@ public final class IssuerSimulator implements AutoCloseable {
         private String jwksPath;
         private Clock clock = Clock.systemUTC();
         private Duration tokenLifetime = Duration.ofMinutes(5);
+        private boolean https;
 
         private Builder() {
+        }
+
+        /**
+         * Serves over TLS with a fresh self-signed certificate for 127.0.0.1 (made by the JDK's keytool), whose PEM
+         * {@link IssuerSimulator#caPem()} returns for an issuer's {@code ca-pem}.
+         */
+        public Builder https() {
+            this.https = true;
+            return this;
         }
 
         /** Issuer path below the server root, e.g. {@code /oidc}; empty (the default) for a root issuer. */

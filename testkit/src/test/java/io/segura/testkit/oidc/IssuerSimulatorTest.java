@@ -168,6 +168,32 @@ class IssuerSimulatorTest {
     }
 
     @Test
+    void httpsWhenEnabledThenServesOverTlsTrustedOnlyViaItsCaPem() throws Exception {
+        sim = IssuerSimulator.builder().https().start();
+        assertThat(sim.issuer()).startsWith("https://127.0.0.1:");
+        assertThat(sim.caPem()).contains("BEGIN CERTIFICATE");
+        java.security.KeyStore trust = java.security.KeyStore.getInstance("PKCS12");
+        trust.load(null, null);
+        trust.setCertificateEntry("sim", java.security.cert.CertificateFactory.getInstance("X.509")
+                .generateCertificate(new java.io.ByteArrayInputStream(sim.caPem().getBytes())));
+        javax.net.ssl.TrustManagerFactory tmf = javax.net.ssl.TrustManagerFactory.getInstance("PKIX");
+        tmf.init(trust);
+        javax.net.ssl.SSLContext ctx = javax.net.ssl.SSLContext.getInstance("TLS");
+        ctx.init(null, tmf.getTrustManagers(), null);
+        HttpClient trusting = HttpClient.newBuilder().sslContext(ctx).build();
+        assertThat(trusting.send(HttpRequest.newBuilder(sim.jwksUri()).build(), HttpResponse.BodyHandlers.ofString())
+                .statusCode()).isEqualTo(200);
+        assertThatThrownBy(() -> get(sim.jwksUri())).isInstanceOf(javax.net.ssl.SSLHandshakeException.class);
+    }
+
+    @Test
+    void discoveryJwksUriOverrideWhenSetThenServed() throws Exception {
+        sim = IssuerSimulator.start();
+        sim.setDiscoveryJwksUri("http://evil.example/jwks");
+        assertThat(JSONObjectUtils.parse(get(sim.discoveryUri()).body())).containsEntry("jwks_uri", "http://evil.example/jwks");
+    }
+
+    @Test
     void unknownPathWhenRequestedThen404() throws Exception {
         sim = IssuerSimulator.start();
         assertThat(get(URI.create(sim.issuer() + "/nope")).statusCode()).isEqualTo(404);

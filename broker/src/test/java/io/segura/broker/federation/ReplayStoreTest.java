@@ -1,0 +1,100 @@
+// SPDX-License-Identifier: Apache-2.0
+package io.segura.broker.federation;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowable;
+
+import io.r2dbc.spi.ConnectionFactories;
+import io.r2dbc.spi.ConnectionFactory;
+import io.segura.broker.config.IssuerSpec;
+import io.segura.testkit.oidc.IssuerSimulator;
+import io.segura.testkit.postgres.PostgresExtension;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import org.flywaydb.core.Flyway;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.springframework.r2dbc.core.DatabaseClient;
+
+/** jti single use (DESIGN §14) in a real PostgreSQL database migrated by Flyway. */
+class ReplayStoreTest {
+
+    @RegisterExtension
+    static final PostgresExtension PG = new PostgresExtension();
+
+    static ReplayStore store;
+
+    @BeforeAll
+    static void migrate() {
+        var db = PG.database();
+        Flyway.configure().dataSource(db.jdbcUrl(), db.user(), db.password())
+                .locations("classpath:db/migration").load().migrate();
+        ConnectionFactory cf = ConnectionFactories.get(PG.r2dbcUrl());
+        store = new ReplayStore(DatabaseClient.create(cf));
+    }
+
+    static Throwable consume(String issuer, String jti, Instant exp) {
+        return catchThrowable(() -> store.consume(issuer, jti, exp).block(Duration.ofSeconds(10)));
+    }
+
+    @Test
+    void consumeWhenSecondUseThenRejectedAsReplay() {
+        Instant exp = Instant.now().plusSeconds(300);
+        assertThat(consume("azure", "jti-1", exp)).isNull();
+        Throwable e = consume("azure", "jti-1", exp);
+        assertThat(e).isInstanceOf(TokenRejectedException.class);
+        assertThat(((TokenRejectedException) e).check()).isEqualTo("replay");
+        assertThat(((TokenRejectedException) e).claim()).isEqualTo("jti");
+        assertThat(e.getMessage()).contains("\"jti-1\"");
+    }
+
+    @Test
+    void consumeWhenSameJtiOfAnotherIssuerThenAccepted() {
+        Instant exp = Instant.now().plusSeconds(300);
+        assertThat(consume("issuer-a", "shared-jti", exp)).isNull();
+        assertThat(consume("issuer-b", "shared-jti", exp)).isNull();
+    }
+
+    @Test
+    void consumeWhenJtiTooLongThenRejectedWithoutTouchingTheDatabase() {
+        Throwable e = consume("azure", "x".repeat(513), Instant.now().plusSeconds(60));
+        assertThat(((TokenRejectedException) e).check()).isEqualTo("replay");
+    }
+
+    @Test
+    void purgeExpiredWhenCalledThenRemovesOnlyExpiredRows() throws Exception {
+        Instant now = Instant.parse("2030-01-01T00:00:00Z");
+        assertThat(consume("purge", "old", now.minusSeconds(1))).isNull();
+        assertThat(consume("purge", "new", now.plusSeconds(60))).isNull();
+        assertThat(store.purgeExpired(now).block(Duration.ofSeconds(10))).isGreaterThanOrEqualTo(1L);
+        try (Connection c = PG.database().connect(); Statement s = c.createStatement();
+             ResultSet rs = s.executeQuery("SELECT jti FROM jti_replay WHERE issuer = 'purge'")) {
+            assertThat(rs.next()).isTrue();
+            assertThat(rs.getString(1)).isEqualTo("new");
+            assertThat(rs.next()).isFalse();
+        }
+    }
+
+    @Test
+    void verifyWhenReplayProtectedTokenUsedTwiceThenSecondRefused() {
+        MutableClock clock = new MutableClock(Instant.now());
+        try (IssuerSimulator sim = IssuerSimulator.builder().clock(clock).start()) {
+            IssuerSpec spec = TestIssuers.exact(sim.issuer()).name("azure-like").replayProtection(true).build();
+            TokenVerifier v = new TokenVerifier(List.of(spec), new IssuerKeys(List.of(spec), clock), store, clock);
+            String token = sim.mint(Map.of("sub", "p://contoso/web/deploy", "aud", TestIssuers.AUDIENCE));
+            assertThat(v.verify(token).block(Duration.ofSeconds(10)).jti()).isNotBlank();
+            Throwable e = catchThrowable(() -> v.verify(token).block(Duration.ofSeconds(10)));
+            assertThat(((TokenRejectedException) e).check()).isEqualTo("replay");
+            String noJti = sim.token().without("jti").claim("sub", "x").claim("aud", TestIssuers.AUDIENCE).sign();
+            Throwable missing = catchThrowable(() -> v.verify(noJti).block(Duration.ofSeconds(10)));
+            assertThat(((TokenRejectedException) missing).check()).isEqualTo("replay");
+            assertThat(((TokenRejectedException) missing).claim()).isEqualTo("jti");
+        }
+    }
+}
