@@ -28,6 +28,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
+import org.springframework.dao.DataIntegrityViolationException;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 
@@ -74,7 +75,8 @@ class AuditChainTests {
         log.append(event).block(TIMEOUT);
         // Same id again violates the UNIQUE constraint: the audit insert fails, so must the secret write.
         Mono<Void> work = store.write("audited/secret", "audited-value", null).then(log.append(event));
-        assertThatThrownBy(() -> database.tx().transactional(work).block(TIMEOUT)).isNotNull();
+        assertThatThrownBy(() -> database.tx().transactional(work).block(TIMEOUT))
+                .isInstanceOf(DataIntegrityViolationException.class);
         assertThatThrownBy(() -> store.metadata("audited/secret").block(TIMEOUT))
                 .isInstanceOf(SecretNotFoundException.class);
     }
@@ -241,10 +243,12 @@ class AuditChainTests {
         appendAndLink(3);
         exec("UPDATE audit_chain_head SET hash = '" + "f".repeat(64) + "'");
         assertThat(verifier.verify().block(TIMEOUT).problem()).contains("head hash");
-        exec("UPDATE audit_chain_head SET chain_pos = 2");
+        exec("UPDATE audit_chain_head SET chain_pos = 2, hash = (SELECT hash FROM audit_events WHERE chain_pos = 2)");
         VerifyReport r = verifier.verify().block(TIMEOUT);
         assertThat(r.ok()).isFalse();
-        assertThat(r.brokenAt()).isEqualTo(2);
+        assertThat(r.brokenAt()).isEqualTo(3);
+        assertThat(r.chainedThrough()).isEqualTo(2);
+        assertThat(r.problem()).contains("beyond the head");
     }
 
     @Test
