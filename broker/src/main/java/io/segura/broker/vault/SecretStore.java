@@ -156,6 +156,11 @@ public final class SecretStore {
     private record SecretRow(int currentVersion, Long maxAgeSeconds, Instant createdAt, Instant updatedAt) {
     }
 
+    /** Like {@link #list(String, int)} with the maximum limit. */
+    public Flux<SecretSummary> list(String prefix) {
+        return list(prefix, MAX_LIST);
+    }
+
     /** Paths starting with {@code prefix} (null or empty: all) with their current version, ordered by path. */
     public Flux<SecretSummary> list(String prefix, int limit) {
         return Flux.defer(() -> {
