@@ -184,6 +184,24 @@ class AuditChainTests {
     }
 
     @Test
+    void startWhenAlreadyRunningThenRefusedAndStopIsIdempotent() throws Exception {
+        chainer.start(Duration.ofMillis(10));
+        assertThat(chainer.isRunning()).isTrue();
+        assertThatThrownBy(() -> chainer.start(Duration.ofMillis(10))).isInstanceOf(IllegalStateException.class);
+        log.append(leaseIssued("bg")).block(TIMEOUT);
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+        while (count("SELECT COUNT(*) FROM audit_events WHERE chain_pos IS NULL") > 0
+                && System.nanoTime() < deadline) {
+            Thread.sleep(10);
+        }
+        assertThat(count("SELECT COUNT(*) FROM audit_events WHERE chain_pos = 1")).isEqualTo(1);
+        chainer.stop();
+        chainer.stop();
+        assertThat(chainer.isRunning()).isFalse();
+        assertThatThrownBy(() -> chainer.start(Duration.ZERO)).isInstanceOf(IllegalArgumentException.class);
+    }
+
+    @Test
     void verifyWhenRowModifiedThenBrokenAtThatRow() throws Exception {
         appendAndLink(5);
         exec("UPDATE audit_events SET reason = 'nothing to see' WHERE chain_pos = 3");
