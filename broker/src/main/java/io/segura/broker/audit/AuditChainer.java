@@ -23,6 +23,7 @@ import reactor.core.publisher.Mono;
 public final class AuditChainer {
 
     public static final int DEFAULT_BATCH = 500;
+    private static final int CHUNK = 100;
     private static final Logger LOG = LoggerFactory.getLogger(AuditChainer.class);
 
     private final DatabaseClient db;
@@ -69,17 +70,38 @@ public final class AuditChainer {
             prev = hash;
         }
         Link last = new Link(pos, prev);
-        return Flux.fromIterable(updates)
-                .concatMap(u -> db.sql("UPDATE audit_events SET chain_pos = :pos, prev_hash = :prev, hash = :hash "
-                                + "WHERE seq = :seq AND chain_pos IS NULL")
-                        .bind("pos", u[1]).bind("prev", u[2]).bind("hash", u[3]).bind("seq", u[0])
-                        .fetch().rowsUpdated()
-                        .flatMap(n -> n == 1 ? Mono.just(n) : Mono.error(new IllegalStateException(
-                                "audit event seq " + u[0] + " was linked concurrently; is the head row locked?"))))
+        int expected = rows.size();
+        // A few set-based statements instead of one per row (a statement per row links only ~1000 events/s):
+        // UPDATE … CASE seq WHEN … is portable to H2, unlike UPDATE … FROM (VALUES …).
+        return Flux.range(0, (updates.size() + CHUNK - 1) / CHUNK)
+                .concatMap(c -> linkChunk(updates.subList(c * CHUNK, Math.min(updates.size(), (c + 1) * CHUNK))))
+                .reduce(0L, Long::sum)
+                .flatMap(n -> n == expected ? Mono.just(n) : Mono.error(new IllegalStateException("linked " + n
+                        + " of " + expected + " audit events; were they linked concurrently?")))
                 .then(db.sql("UPDATE audit_chain_head SET chain_pos = :pos, hash = :hash WHERE id = 1")
                         .bind("pos", last.pos()).bind("hash", last.hash())
                         .fetch().rowsUpdated())
                 .thenReturn(rows.size());
+    }
+
+    private Mono<Long> linkChunk(List<Object[]> chunk) {
+        StringBuilder pos = new StringBuilder("UPDATE audit_events SET chain_pos = CASE seq");
+        StringBuilder prev = new StringBuilder(" END, prev_hash = CASE seq");
+        StringBuilder hash = new StringBuilder(" END, hash = CASE seq");
+        StringBuilder in = new StringBuilder(" END WHERE chain_pos IS NULL AND seq IN (");
+        for (int i = 0; i < chunk.size(); i++) {
+            pos.append(" WHEN :s").append(i).append(" THEN :p").append(i);
+            prev.append(" WHEN :s").append(i).append(" THEN :v").append(i);
+            hash.append(" WHEN :s").append(i).append(" THEN :h").append(i);
+            in.append(i == 0 ? ":s" : ", :s").append(i);
+        }
+        DatabaseClient.GenericExecuteSpec spec = db.sql(pos.append(prev).append(hash).append(in).append(')')
+                .toString());
+        for (int i = 0; i < chunk.size(); i++) {
+            Object[] u = chunk.get(i);
+            spec = spec.bind("s" + i, u[0]).bind("p" + i, u[1]).bind("v" + i, u[2]).bind("h" + i, u[3]);
+        }
+        return spec.fetch().rowsUpdated();
     }
 
     /** Links batches until one comes back short; returns the total linked. */

@@ -20,7 +20,7 @@ import javax.crypto.spec.SecretKeySpec;
  * version fail to open. {@code @} cannot occur in a path and the version is a decimal integer, so the AAD encoding is
  * unambiguous.
  */
-public final class Envelope {
+final class Envelope {
 
     private static final int NONCE_LEN = 12;
     private static final int TAG_BITS = 128;
@@ -29,12 +29,12 @@ public final class Envelope {
     private final KeyRing keys;
     private final SecureRandom random;
 
-    public Envelope(KeyRing keys, SecureRandom random) {
+    Envelope(KeyRing keys, SecureRandom random) {
         this.keys = Objects.requireNonNull(keys, "keys cannot be null");
         this.random = Objects.requireNonNull(random, "random cannot be null");
     }
 
-    public KeyRing keys() {
+    KeyRing keys() {
         return keys;
     }
 

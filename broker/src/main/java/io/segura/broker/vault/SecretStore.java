@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 package io.segura.broker.vault;
 
+import java.security.MessageDigest;
 import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Duration;
@@ -11,6 +12,7 @@ import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -32,9 +34,8 @@ public final class SecretStore {
     /** Most refs one {@link #readAll} may ask for (one SQL statement). */
     public static final int MAX_BATCH = 256;
     public static final int MAX_LIST = 1000;
-    private static final int REKEY_PAGE = 100;
 
-    private static final String VERSION_COLUMNS =
+    static final String VERSION_COLUMNS =
             "v.path, v.version, v.kek_id, v.wrapped_dek, v.nonce, v.ciphertext, v.fingerprint, v.created_at";
 
     private final DatabaseClient db;
@@ -132,22 +133,32 @@ public final class SecretStore {
             return db.sql("SELECT current_version, max_age_seconds, created_at, updated_at FROM secrets "
                             + "WHERE path = :path AND current_version > 0")
                     .bind("path", path)
-                    .map(row -> new Object[] {row.get("current_version", Integer.class),
-                        row.get("max_age_seconds", Long.class), instant(row.get("created_at", OffsetDateTime.class)),
-                        instant(row.get("updated_at", OffsetDateTime.class))})
+                    .map(row -> new SecretRow(row.get("current_version", Integer.class),
+                            row.get("max_age_seconds", Long.class),
+                            instant(row.get("created_at", OffsetDateTime.class)),
+                            instant(row.get("updated_at", OffsetDateTime.class))))
                     .one()
                     .switchIfEmpty(Mono.error(() -> new SecretNotFoundException(path)))
+                    // Versions above the current one may be committing right now: leave them to the next read.
                     .flatMap(s -> db.sql("SELECT version, created_at, exposed_at FROM secret_versions "
                                     + "WHERE path = :path AND version <= :current ORDER BY version")
-                            .bind("path", path).bind("current", s[0])
+                            .bind("path", path).bind("current", s.currentVersion())
                             .map(row -> new SecretVersion(path, row.get("version", Integer.class),
                                     instant(row.get("created_at", OffsetDateTime.class)),
                                     instant(row.get("exposed_at", OffsetDateTime.class))))
                             .all().collectList()
-                            .map(versions -> new SecretMetadata(path, (Integer) s[0],
-                                    s[1] == null ? null : Duration.ofSeconds((Long) s[1]), (Instant) s[2],
-                                    (Instant) s[3], versions)));
+                            .map(versions -> new SecretMetadata(path, s.currentVersion(),
+                                    s.maxAgeSeconds() == null ? null : Duration.ofSeconds(s.maxAgeSeconds()),
+                                    s.createdAt(), s.updatedAt(), versions)));
         });
+    }
+
+    private record SecretRow(int currentVersion, Long maxAgeSeconds, Instant createdAt, Instant updatedAt) {
+    }
+
+    /** Like {@link #list(String, int)} with the maximum limit. */
+    public Flux<SecretSummary> list(String prefix) {
+        return list(prefix, MAX_LIST);
     }
 
     /** Paths starting with {@code prefix} (null or empty: all) with their current version, ordered by path. */
@@ -190,7 +201,7 @@ public final class SecretStore {
                     .append(", s.current_version FROM secret_versions v JOIN secrets s ON s.path = v.path WHERE ");
             Map<String, Object> binds = new LinkedHashMap<>();
             int i = 0;
-            for (SecretRef ref : new java.util.LinkedHashSet<>(wanted)) {
+            for (SecretRef ref : new LinkedHashSet<>(wanted)) {
                 if (i > 0) {
                     sql.append(" OR ");
                 }
@@ -255,20 +266,20 @@ public final class SecretStore {
             for (int i = 0; i < keys.size(); i++) {
                 spec = spec.bind("f" + i, byKek.get(keys.get(i).id()));
             }
-            return spec.map(row -> {
-                        byte[] expected = byKek.get(row.get("kek_id", String.class));
-                        boolean match = expected != null && java.security.MessageDigest.isEqual(expected,
-                                row.get("fingerprint", byte[].class));
-                        return match ? new SecretVersion(row.get("path", String.class),
-                                row.get("version", Integer.class), instant(row.get("created_at", OffsetDateTime.class)),
-                                instant(row.get("exposed_at", OffsetDateTime.class))) : NO_MATCH;
-                    })
+            return spec.map(row -> new Candidate(row.get("kek_id", String.class), row.get("fingerprint", byte[].class),
+                            new SecretVersion(row.get("path", String.class), row.get("version", Integer.class),
+                                    instant(row.get("created_at", OffsetDateTime.class)),
+                                    instant(row.get("exposed_at", OffsetDateTime.class)))))
                     .all()
-                    .filter(v -> v != NO_MATCH);
+                    // A fingerprint only counts under the KEK it was computed with.
+                    .filter(c -> byKek.containsKey(c.kekId())
+                            && MessageDigest.isEqual(byKek.get(c.kekId()), c.fingerprint()))
+                    .map(Candidate::version);
         });
     }
 
-    private static final SecretVersion NO_MATCH = new SecretVersion("-", 0, Instant.EPOCH, null);
+    private record Candidate(String kekId, byte[] fingerprint, SecretVersion version) {
+    }
 
     /**
      * Records that {@code path@version} leaked: inserts an {@code exposures} row and sets the version's
@@ -314,38 +325,8 @@ public final class SecretStore {
      * can simply be run again. Returns how many versions moved.
      */
     public Mono<Long> rekey(KeyRing ring) {
-        return Mono.defer(() -> rekeyFrom(new Envelope(Objects.requireNonNull(ring, "ring cannot be null"), random),
-                "", 0, 0L));
-    }
-
-    private Mono<Long> rekeyFrom(Envelope target, String lastPath, int lastVersion, long done) {
-        String current = target.keys().current().id();
-        return db.sql("SELECT " + VERSION_COLUMNS + " FROM secret_versions v WHERE v.kek_id <> :kek AND "
-                        + "(v.path > :lastPath OR (v.path = :lastPath2 AND v.version > :lastVersion)) "
-                        + "ORDER BY v.path, v.version LIMIT " + REKEY_PAGE)
-                .bind("kek", current).bind("lastPath", lastPath).bind("lastPath2", lastPath)
-                .bind("lastVersion", lastVersion)
-                .map(StoredVersion::from)
-                .all()
-                .collectList()
-                .flatMap(rows -> {
-                    if (rows.isEmpty()) {
-                        return Mono.just(done);
-                    }
-                    Mono<Long> moved = tx.transactional(Flux.fromIterable(rows).concatMap(row -> {
-                        SealedValue s = target.rewrap(row.path(), row.version(), row.sealed());
-                        return db.sql("UPDATE secret_versions SET kek_id = :kek, wrapped_dek = :wrappedDek, "
-                                        + "fingerprint = :fingerprint WHERE path = :path AND version = :version "
-                                        + "AND kek_id = :oldKek")
-                                .bind("kek", s.kekId()).bind("wrappedDek", s.wrappedDek())
-                                .bind("fingerprint", s.fingerprint()).bind("path", row.path())
-                                .bind("version", row.version()).bind("oldKek", row.sealed().kekId())
-                                .fetch().rowsUpdated();
-                    }).reduce(0L, Long::sum));
-                    StoredVersion last = rows.get(rows.size() - 1);
-                    return moved.flatMap(n -> rows.size() < REKEY_PAGE ? Mono.just(done + n)
-                            : rekeyFrom(target, last.path(), last.version(), done + n));
-                });
+        return Mono.defer(() -> new Rekeying(db, tx, new Envelope(Objects.requireNonNull(ring, "ring cannot be null"),
+                random)).run());
     }
 
     private static void requireText(String field, String text, int max, boolean required) {

@@ -28,6 +28,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
+import org.springframework.dao.DataIntegrityViolationException;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 
@@ -74,7 +75,8 @@ class AuditChainTests {
         log.append(event).block(TIMEOUT);
         // Same id again violates the UNIQUE constraint: the audit insert fails, so must the secret write.
         Mono<Void> work = store.write("audited/secret", "audited-value", null).then(log.append(event));
-        assertThatThrownBy(() -> database.tx().transactional(work).block(TIMEOUT)).isNotNull();
+        assertThatThrownBy(() -> database.tx().transactional(work).block(TIMEOUT))
+                .isInstanceOf(DataIntegrityViolationException.class);
         assertThatThrownBy(() -> store.metadata("audited/secret").block(TIMEOUT))
                 .isInstanceOf(SecretNotFoundException.class);
     }
@@ -182,6 +184,24 @@ class AuditChainTests {
     }
 
     @Test
+    void startWhenAlreadyRunningThenRefusedAndStopIsIdempotent() throws Exception {
+        chainer.start(Duration.ofMillis(10));
+        assertThat(chainer.isRunning()).isTrue();
+        assertThatThrownBy(() -> chainer.start(Duration.ofMillis(10))).isInstanceOf(IllegalStateException.class);
+        log.append(leaseIssued("bg")).block(TIMEOUT);
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+        while (count("SELECT COUNT(*) FROM audit_events WHERE chain_pos IS NULL") > 0
+                && System.nanoTime() < deadline) {
+            Thread.sleep(10);
+        }
+        assertThat(count("SELECT COUNT(*) FROM audit_events WHERE chain_pos = 1")).isEqualTo(1);
+        chainer.stop();
+        chainer.stop();
+        assertThat(chainer.isRunning()).isFalse();
+        assertThatThrownBy(() -> chainer.start(Duration.ZERO)).isInstanceOf(IllegalArgumentException.class);
+    }
+
+    @Test
     void verifyWhenRowModifiedThenBrokenAtThatRow() throws Exception {
         appendAndLink(5);
         exec("UPDATE audit_events SET reason = 'nothing to see' WHERE chain_pos = 3");
@@ -241,10 +261,12 @@ class AuditChainTests {
         appendAndLink(3);
         exec("UPDATE audit_chain_head SET hash = '" + "f".repeat(64) + "'");
         assertThat(verifier.verify().block(TIMEOUT).problem()).contains("head hash");
-        exec("UPDATE audit_chain_head SET chain_pos = 2");
+        exec("UPDATE audit_chain_head SET chain_pos = 2, hash = (SELECT hash FROM audit_events WHERE chain_pos = 2)");
         VerifyReport r = verifier.verify().block(TIMEOUT);
         assertThat(r.ok()).isFalse();
-        assertThat(r.brokenAt()).isEqualTo(2);
+        assertThat(r.brokenAt()).isEqualTo(3);
+        assertThat(r.chainedThrough()).isEqualTo(2);
+        assertThat(r.problem()).contains("beyond the head");
     }
 
     @Test

@@ -3,6 +3,7 @@ package io.segura.broker.vault;
 
 import io.r2dbc.spi.ConnectionFactories;
 import io.r2dbc.spi.ConnectionFactory;
+import io.r2dbc.spi.ConnectionFactoryOptions;
 import io.segura.testkit.postgres.PostgresExtension;
 import org.flywaydb.core.Flyway;
 import org.springframework.r2dbc.connection.R2dbcTransactionManager;
@@ -23,7 +24,9 @@ public record MigratedDatabase(ConnectionFactory connectionFactory, DatabaseClie
         String options = "MODE=PostgreSQL;DATABASE_TO_LOWER=TRUE;DEFAULT_NULL_ORDERING=HIGH;DB_CLOSE_DELAY=-1";
         Flyway.configure().dataSource("jdbc:h2:mem:" + name + ";" + options, "sa", "")
                 .locations("classpath:db/migration").load().migrate();
-        return of(ConnectionFactories.get("r2dbc:h2:mem:///" + name + "?options=" + options));
+        return of(ConnectionFactories.get(ConnectionFactoryOptions.parse("r2dbc:h2:mem:///" + name + "?options="
+                + options).mutate().option(ConnectionFactoryOptions.USER, "sa")
+                .option(ConnectionFactoryOptions.PASSWORD, "").build()));
     }
 
     private static MigratedDatabase of(ConnectionFactory cf) {

@@ -4,6 +4,10 @@ package io.segura.broker.vault;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.segura.broker.audit.AuditChainer;
+import io.segura.broker.audit.AuditEvent;
+import io.segura.broker.audit.AuditEventType;
+import io.segura.broker.audit.AuditLog;
 import io.segura.testkit.postgres.PostgresExtension;
 import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
@@ -307,9 +311,16 @@ class SecretStoreTests {
     @Test
     void storedColumnsWhenScannedThenNeverContainPlaintext() throws Exception {
         String value = "PLAINTEXT-canary-7f3a9c";
-        store.write("scan/canary", value, null).block(TIMEOUT);
-        store.rotate("scan/canary", value + "-2").block(TIMEOUT);
-        store.markExposed("scan/canary", 1, "scanner", "found somewhere", null).block(TIMEOUT);
+        AuditLog audit = new AuditLog(database.db());
+        SecretVersion v1 = database.tx().transactional(store.write("scan/canary", value, null)
+                .flatMap(v -> audit.append(AuditEvent.builder(AuditEventType.SECRET_WRITTEN).subject("admin")
+                        .secrets(List.of(v.ref())).build()).thenReturn(v))).block(TIMEOUT);
+        SecretVersion v2 = store.rotate("scan/canary", value + "-2").block(TIMEOUT);
+        audit.append(AuditEvent.builder(AuditEventType.SECRET_ROTATED).secrets(List.of(v2.ref())).build())
+                .block(TIMEOUT);
+        store.markExposed("scan/canary", v1.version(), "scanner", "found somewhere", null).block(TIMEOUT);
+        new AuditChainer(database.db(), database.tx()).linkAll().block(TIMEOUT);
+        assertThat(countRows("audit_events")).isGreaterThanOrEqualTo(2);
         byte[] utf8 = value.getBytes(StandardCharsets.UTF_8);
         String b64 = Base64.getEncoder().encodeToString(utf8);
         try (Connection c = PG.database().connect(); Statement s = c.createStatement()) {
@@ -343,6 +354,14 @@ class SecretStoreTests {
             return i;
         }
         return -1;
+    }
+
+    private static long countRows(String table) throws Exception {
+        try (Connection c = PG.database().connect(); Statement s = c.createStatement();
+                ResultSet rs = s.executeQuery("SELECT COUNT(*) FROM " + table)) {
+            rs.next();
+            return rs.getLong(1);
+        }
     }
 
     private static long countWhere(String condition) throws Exception {

@@ -1,0 +1,119 @@
+// SPDX-License-Identifier: Apache-2.0
+package io.segura.broker.audit;
+
+import static io.segura.broker.audit.AuditTestSupport.TIMEOUT;
+import static io.segura.broker.audit.AuditTestSupport.leaseIssued;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.segura.broker.vault.KeyRing;
+import io.segura.broker.vault.MasterKey;
+import io.segura.broker.vault.MigratedDatabase;
+import io.segura.broker.vault.SecretNotFoundException;
+import io.segura.broker.vault.SecretRef;
+import io.segura.broker.vault.SecretStore;
+import io.segura.broker.vault.SecretValue;
+import io.segura.broker.vault.SecretVersion;
+import java.time.Duration;
+import java.util.Base64;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
+
+/**
+ * The vault store and the audit chain on H2 in PostgreSQL mode, the embedded dev mode's database (DESIGN §9): the same
+ * migration and the same SQL must work there.
+ */
+class H2CompatibilityTests {
+
+    static final MasterKey OLD = MasterKey.fromBase64(Base64.getEncoder().encodeToString(new byte[32]));
+    static final MasterKey NEW = MasterKey.fromBase64(Base64.getEncoder().encodeToString("n".repeat(32).getBytes()));
+
+    static MigratedDatabase database;
+    static SecretStore store;
+
+    @BeforeAll
+    static void migrate() {
+        database = MigratedDatabase.h2("segura_h2_" + UUID.randomUUID().toString().replace("-", ""));
+        store = new SecretStore(database.db(), database.tx(), KeyRing.of(OLD));
+    }
+
+    @Test
+    void storeWhenOnH2ThenWriteRotateReadListFindExposeRekeyWork() {
+        SecretVersion v1 = store.write("dev/db_password", "dev-value-1", Duration.ofDays(30)).block(TIMEOUT);
+        assertThat(v1.version()).isEqualTo(1);
+        assertThat(store.write("dev/db_password", "dev-value-2", null).block(TIMEOUT).version()).isEqualTo(2);
+        assertThat(store.rotate("dev/db_password", 24).block(TIMEOUT).version()).isEqualTo(3);
+        store.write("dev/api", "api-value", null).block(TIMEOUT);
+        assertThat(store.read("dev/db_password", 1).block(TIMEOUT).value()).isEqualTo("dev-value-1");
+        assertThat(store.read("dev/db_password", 1).block(TIMEOUT).createdAt()).isEqualTo(v1.createdAt());
+        List<SecretValue> all = store.readAll(List.of(SecretRef.parse("dev/api"), SecretRef.parse("dev/db_password@2")))
+                .block(TIMEOUT);
+        assertThat(all).extracting(SecretValue::value).containsExactly("api-value", "dev-value-2");
+        assertThat(store.metadata("dev/db_password").block(TIMEOUT).maxAge()).isEqualTo(Duration.ofDays(30));
+        assertThat(store.list("dev/db_", 10).map(s -> s.path() + "@" + s.currentVersion()).collectList()
+                .block(TIMEOUT)).containsExactly("dev/db_password@3");
+        assertThat(store.findByValue("dev-value-2").map(SecretVersion::ref).collectList().block(TIMEOUT))
+                .containsExactly("dev/db_password@2");
+        store.markExposed("dev/db_password", 2, "scanner", null, null).block(TIMEOUT);
+        assertThat(store.metadata("dev/db_password").block(TIMEOUT).versions().get(1).exposed()).isTrue();
+        assertThatThrownBy(() -> store.rotate("dev/none", "x-value").block(TIMEOUT))
+                .isInstanceOf(SecretNotFoundException.class);
+
+        assertThat(store.rekey(KeyRing.of(NEW, OLD)).block(TIMEOUT)).isEqualTo(4);
+        SecretStore rekeyed = new SecretStore(database.db(), database.tx(), KeyRing.of(NEW));
+        assertThat(rekeyed.read("dev/api", null).block(TIMEOUT).value()).isEqualTo("api-value");
+        assertThat(rekeyed.rekey(KeyRing.of(NEW)).block(TIMEOUT)).isZero();
+        assertThat(new SecretStore(database.db(), database.tx(), KeyRing.of(OLD, NEW)).rekey(KeyRing.of(OLD, NEW))
+                .block(TIMEOUT)).isEqualTo(4);
+    }
+
+    @Test
+    void storeWhenConcurrentWritersOnH2ThenDistinctVersions() {
+        List<Integer> versions = Flux.range(0, 6).flatMap(i -> store.write("dev/race", "v" + i, null), 6)
+                .map(SecretVersion::version).collectList().block(TIMEOUT);
+        assertThat(versions).containsExactlyInAnyOrder(1, 2, 3, 4, 5, 6);
+    }
+
+    @Test
+    void auditWhenOnH2ThenAppendRollbackChainLateCommitVerifyAndQueryWork() throws Exception {
+        AuditTestSupport.reset(database);
+        AuditLog log = new AuditLog(database.db());
+        AuditChainer chainer = new AuditChainer(database.db(), database.tx(), 3);
+        AuditVerifier verifier = new AuditVerifier(database.db());
+
+        database.tx().transactional(log.append(leaseIssued("rolled")).then(Mono.error(new IllegalStateException())))
+                .onErrorResume(IllegalStateException.class, e -> Mono.empty()).block(TIMEOUT);
+        CountDownLatch inserted = new CountDownLatch(1);
+        CompletableFuture<Void> gate = new CompletableFuture<>();
+        CompletableFuture<Void> slow = database.tx().transactional(log.append(leaseIssued("slow", "dev/api@1"))
+                .then(Mono.fromRunnable(inserted::countDown)).then(Mono.fromFuture(gate))).toFuture();
+        assertThat(inserted.await(30, TimeUnit.SECONDS)).isTrue();
+        Flux.range(0, 7).concatMap(i -> log.append(leaseIssued("h" + i, "dev/db_password@" + (i % 3 + 1))))
+                .blockLast(TIMEOUT);
+        assertThat(chainer.linkAll().block(TIMEOUT)).isEqualTo(7);
+        gate.complete(null);
+        slow.get(30, TimeUnit.SECONDS);
+        assertThat(verifier.verify().block(TIMEOUT)).isEqualTo(new VerifyReport(true, 7, 1, null, null));
+        assertThat(chainer.linkAll().block(TIMEOUT)).isEqualTo(1);
+        assertThat(verifier.verify().block(TIMEOUT)).isEqualTo(new VerifyReport(true, 8, 0, null, null));
+
+        AuditQuery query = new AuditQuery(database.db());
+        assertThat(query.find(null, "slow", "dev/api", null, null).collectList().block(TIMEOUT))
+                .singleElement().satisfies(e -> assertThat(e.chainPos()).isEqualTo(8));
+        assertThat(query.find(AuditEventType.LEASE_ISSUED, null, "dev/db_password", null, 100).collectList()
+                .block(TIMEOUT)).hasSize(7);
+
+        database.db().sql("UPDATE audit_events SET reason = 'edited' WHERE chain_pos = 4").fetch().rowsUpdated()
+                .block(TIMEOUT);
+        VerifyReport broken = verifier.verify().block(TIMEOUT);
+        assertThat(broken.ok()).isFalse();
+        assertThat(broken.brokenAt()).isEqualTo(4);
+    }
+}
