@@ -8,6 +8,7 @@ import io.segura.broker.ApiException;
 import io.segura.broker.exchange.OAuthException;
 import io.segura.broker.vault.InvalidSecretException;
 import io.segura.broker.vault.SecretNotFoundException;
+import io.segura.broker.vault.VaultIntegrityException;
 import java.net.ConnectException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -113,6 +114,12 @@ final class ProblemHandler implements WebExceptionHandler {
         }
         if (error instanceof InvalidSecretException e) {
             return ApiException.invalid("invalid-secret", e.getMessage());
+        }
+        if (error instanceof VaultIntegrityException e) {
+            // a stored row was moved or altered, or its KEK is missing: an operator must look, the caller cannot fix it
+            log.error("vault integrity failure: {}", e.getMessage());
+            return new ApiException(ApiException.Kind.INTERNAL, "vault-integrity",
+                    "a stored secret failed its integrity check; the operator has been told in the broker log");
         }
         if (error instanceof DataBufferLimitException) {
             return new ApiException(ApiException.Kind.TOO_LARGE, "body-too-large", "request body is too large");
