@@ -17,8 +17,15 @@ import java.util.List;
  * are numbered breadth-first, so ids grow with depth and a state's trie children have consecutive ids. The shallow
  * states, where a scan over ordinary log text spends nearly all its time, get dense transition rows over byte
  * equivalence classes within a fixed memory budget; deeper states (almost always a single-child chain) keep only
- * their children and failure link. Before any of that, {@link #candidate} rejects start positions whose first
- * {@link #window} bytes begin no pattern, using a bit set that fits the L1/L2 cache.
+ * their children and failure link.
+ *
+ * <p>Before any of that, {@link #candidate} rejects start positions that begin no pattern: a bit set of hashed 8-byte
+ * prefixes of the patterns of 8 bytes or more and, only if there are shorter ones, a second of their 1–4-byte
+ * prefixes. Eight bytes, not four, because log text is full of short runs that begin some pattern (a PEM's
+ * {@code -----BEGIN} against Maven's {@code ------} separator lines) but rarely of eight-byte ones. When every
+ * pattern is at least 8 + k − 1 bytes long (k ≤ 4), the bit set holds each pattern's 8-byte substrings at offsets
+ * 0..k−1 and the scanner probes only every k-th position ({@link #stride}): a match starting at s contains one
+ * probed window whole.
  */
 final class Automaton {
 
@@ -28,6 +35,9 @@ final class Automaton {
     /** Memory for dense rows; 1 MiB keeps the hot rows in L2 and leaves the rest sparse. */
     private static final int DENSE_BUDGET_BYTES = 1 << 20;
     private static final int HASH_MULTIPLIER = 0x9E3779B1;
+    private static final long HASH_MULTIPLIER_64 = 0x9E3779B97F4A7C15L;
+    /** Bytes of the prefix key of long patterns (one little-endian {@code long} read). */
+    static final int LONG_WINDOW = 8;
 
     final int stateCount;
     /** Dense rows for states {@code [0, denseCount)}: {@code dense[s * width + byteClass[b]]}. */
@@ -42,14 +52,22 @@ final class Automaton {
     final int[] depth;
     /** Length of the longest pattern reported in state s (leftmost-longest), 0 for none. */
     final int[] matchLength;
-    /** Ids below this are DEAD, ROOT and the states shallower than {@link #window}; none of them is a match. */
+    /**
+     * Ids below this are DEAD, ROOT and the states shallower than {@link #exitDepth}: there the scanner may go back
+     * to skipping (a short pattern's match state can be among them).
+     */
     final int shallowLimit;
+    final int exitDepth;
     final int maxDepth;
-    /** Bytes of the prefilter key: min(4, shortest pattern). */
-    final int window;
-    final int keyMask;
-    final long[] filter;
-    final int filterShift;
+    /** 8-byte prefixes of the patterns of 8 bytes or more; null when there are none. */
+    final long[] longFilter;
+    final int longShift;
+    /** 1–4-byte prefixes of the patterns shorter than 8 bytes; null when there are none. */
+    final long[] shortFilter;
+    final int shortShift;
+    final int shortMask;
+    /** Distance between probed positions: 1, or up to 4 when all patterns are long enough. */
+    final int stride;
 
     private Automaton(Builder b) {
         this.stateCount = b.count;
@@ -63,11 +81,14 @@ final class Automaton {
         this.depth = b.depth;
         this.matchLength = b.matchLength;
         this.shallowLimit = b.shallowLimit;
+        this.exitDepth = b.exitDepth;
         this.maxDepth = b.maxDepth;
-        this.window = b.window;
-        this.keyMask = window == 4 ? -1 : (1 << (8 * window)) - 1;
-        this.filter = b.filter;
-        this.filterShift = b.filterShift;
+        this.longFilter = b.longFilter;
+        this.longShift = b.longShift;
+        this.shortFilter = b.shortFilter;
+        this.shortShift = b.shortShift;
+        this.shortMask = b.shortWindow == 4 ? -1 : (1 << (8 * b.shortWindow)) - 1;
+        this.stride = b.stride;
     }
 
     /** Compiles non-empty byte patterns (already deduplicated). */
@@ -93,14 +114,27 @@ final class Automaton {
         return dense[s * width + byteClass[x]];
     }
 
-    /** Whether a pattern may start with the key formed by the next {@link #window} bytes (little-endian). */
-    boolean candidate(int key) {
-        int h = ((key & keyMask) * HASH_MULTIPLIER) >>> filterShift;
-        return (filter[h >>> 6] & (1L << h)) != 0;
+    /** Whether a pattern may start with the 8 bytes read little-endian into {@code key}. */
+    boolean candidate(long key) {
+        if (longFilter != null) {
+            int h = hash(key, longShift);
+            if ((longFilter[h >>> 6] & (1L << h)) != 0) {
+                return true;
+            }
+        }
+        if (shortFilter != null) {
+            int h = hash((int) key & shortMask, shortShift);
+            return (shortFilter[h >>> 6] & (1L << h)) != 0;
+        }
+        return false;
     }
 
     static int hash(int key, int shift) {
         return (key * HASH_MULTIPLIER) >>> shift;
+    }
+
+    static int hash(long key, int shift) {
+        return (int) ((key * HASH_MULTIPLIER_64) >>> shift);
     }
 
     /** Builds the trie, numbers it breadth-first, links failures and lays out the tables. */
@@ -124,10 +158,14 @@ final class Automaton {
         int[] depth;
         int[] matchLength;
         int shallowLimit;
+        int exitDepth;
         int maxDepth;
-        int window;
-        long[] filter;
-        int filterShift;
+        int shortWindow;
+        long[] longFilter;
+        int longShift;
+        long[] shortFilter;
+        int shortShift;
+        int stride;
 
         Builder(List<byte[]> patterns) {
             Arrays.fill(rootChildren, -1);
@@ -145,7 +183,9 @@ final class Automaton {
                     used[x & 0xff] = true;
                 }
             }
-            window = Math.min(4, shortest);
+            shortWindow = Math.min(4, shortest);
+            exitDepth = maxDepth >= LONG_WINDOW ? LONG_WINDOW : shortWindow;
+            stride = Math.max(1, Math.min(4, shortest - LONG_WINDOW + 1));
             renumber();
             linkFailures();
             classes(used);
@@ -282,7 +322,7 @@ final class Automaton {
             fail[ROOT] = ROOT;
             shallowLimit = count;
             for (int s = ROOT + 1; s < count; s++) {
-                if (depth[s] >= window && shallowLimit == count) {
+                if (depth[s] >= exitDepth && shallowLimit == count) {
                     shallowLimit = s;
                 }
                 int term = terminalTmp[s];
@@ -385,22 +425,53 @@ final class Automaton {
         }
 
         private void prefilter(List<byte[]> patterns) {
-            // ~64 bits per distinct prefix keeps false candidates near 1.5 %; 2^12..2^21 bits (512 B..256 KiB).
+            int longCount = 0;
+            for (byte[] p : patterns) {
+                if (p.length >= LONG_WINDOW) {
+                    longCount++;
+                }
+            }
+            int shortCount = patterns.size() - longCount;
+            if (longCount > 0) {
+                int bits = filterBits(longCount * stride);
+                longFilter = new long[1 << (bits - 6)];
+                longShift = 64 - bits;
+            }
+            if (shortCount > 0) {
+                int bits = filterBits(shortCount);
+                shortFilter = new long[1 << (bits - 6)];
+                shortShift = 32 - bits;
+            }
+            for (byte[] p : patterns) {
+                if (p.length >= LONG_WINDOW) {
+                    for (int o = 0; o < stride; o++) {
+                        int h = hash(key(p, o, LONG_WINDOW), longShift);
+                        longFilter[h >>> 6] |= 1L << h;
+                    }
+                } else {
+                    long key = key(p, 0, p.length);
+                    int mask = shortWindow == 4 ? -1 : (1 << (8 * shortWindow)) - 1;
+                    int h = hash((int) key & mask, shortShift);
+                    shortFilter[h >>> 6] |= 1L << h;
+                }
+            }
+        }
+
+        private static long key(byte[] p, int from, int n) {
+            long key = 0;
+            for (int i = 0; i < n; i++) {
+                key |= (p[from + i] & 0xffL) << (8 * i);
+            }
+            return key;
+        }
+
+        /** ~128 bits per prefix keeps false candidates under 1 %; 2^12..2^21 bits (512 B..256 KiB). */
+        private static int filterBits(int prefixes) {
             int bits = 12;
-            while (bits < 21 && (1L << bits) < 64L * patterns.size()) {
+            while (bits < 21 && (1L << bits) < 128L * prefixes) {
                 bits++;
             }
-            filter = new long[1 << (bits - 6)];
-            filterShift = 32 - bits;
-            int mask = window == 4 ? -1 : (1 << (8 * window)) - 1;
-            for (byte[] p : patterns) {
-                int key = 0;
-                for (int i = 0; i < window; i++) {
-                    key |= (p[i] & 0xff) << (8 * i);
-                }
-                int h = hash(key & mask, filterShift);
-                filter[h >>> 6] |= 1L << h;
-            }
+            return bits;
         }
     }
 }

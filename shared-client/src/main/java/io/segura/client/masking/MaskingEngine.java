@@ -13,10 +13,10 @@ import java.util.Arrays;
  * in bulk segments and holds back only the bytes that can still become part of a match. Not thread-safe; one per
  * stream.
  *
- * <p>Two modes. <em>Skip</em>: test each start position's first {@code window} bytes against the prefilter, with no
- * dependency between positions, until a candidate shows up. <em>Automaton</em>: walk the automaton from the
- * candidate; return to skip mode once the state no longer covers the candidate and is shallower than the window
- * (then no match can start before the state's own start, which skip mode re-examines).
+ * <p>Two modes. <em>Skip</em>: test each start position's first 8 bytes against the prefilter, with no dependency
+ * between positions, until a candidate shows up. <em>Automaton</em>: walk the automaton from the candidate; return
+ * to skip mode once the state no longer covers the candidate and is shallower than {@link Automaton#exitDepth}
+ * (no match can start before the state's own start, and skip mode re-examines everything after it).
  *
  * <p>Positions inside {@link #feed} are relative to the chunk: negative ones are the held-back bytes of earlier
  * chunks ({@link #pending}, ending at position 0).
@@ -25,7 +25,9 @@ final class MaskingEngine {
 
     static final byte[] MASK = {'*', '*', '*'};
     private static final int NONE = Integer.MIN_VALUE;
-    private static final VarHandle INT_LE = MethodHandles.byteArrayViewVarHandle(int[].class, ByteOrder.LITTLE_ENDIAN);
+    private static final VarHandle LONG_LE =
+            MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
+    private static final int WINDOW = Automaton.LONG_WINDOW;
 
     private final Automaton automaton;
     private final OutputStream sink;
@@ -56,7 +58,6 @@ final class MaskingEngine {
         chunkOffset = off;
         emitted = -pendingLength;
         final Automaton a = automaton;
-        final int window = a.window;
         final int shallowLimit = a.shallowLimit;
         final int[] depth = a.depth;
         final int[] matchLength = a.matchLength;
@@ -66,13 +67,19 @@ final class MaskingEngine {
         outer:
         while (true) {
             if (!inAutomaton) {
-                int c = findCandidate(b, off, p, end - window, end);
+                int stride = a.stride;
+                int lastWindow = end - WINDOW;
+                int c = findCandidate(b, off, p, lastWindow, stride);
                 if (c >= 0) {
-                    p = c;
+                    // A probe sees a window at offset 0..stride-1 of a pattern: it may start that far back.
+                    p = Math.max(p, c - stride + 1);
                 } else {
-                    p = Math.max(p, end - window + 1);
-                    if (last || p >= end) {
-                        p = end; // no pattern fits in the remaining bytes, or it is decided in the next chunk
+                    // Probes cover starts up to the last probed position; the automaton decides the rest.
+                    if (lastWindow >= p) {
+                        p += (lastWindow - p) / stride * stride + 1;
+                    }
+                    if (p >= end) {
+                        p = end;
                         break;
                     }
                 }
@@ -92,6 +99,12 @@ final class MaskingEngine {
                         inAutomaton = p < 0; // skip mode only inside the chunk
                         continue outer;
                     }
+                    if (matchLength[s] != 0) {
+                        matchStart = p - matchLength[s];
+                        matchEnd = p;
+                        continue;
+                    }
+                    // No match can start before the state's string: skip again from there.
                     int start = p - depth[s];
                     if (matchStart == NONE && start > entry && start >= 0) {
                         p = start;
@@ -181,28 +194,24 @@ final class MaskingEngine {
     }
 
     /**
-     * The first position in {@code [from, last]} whose window may start a pattern, or -1. The loop has no
-     * dependency between iterations, so the CPU overlaps them; {@code end} bounds the 4-byte reads.
+     * The first probed position ({@code from}, {@code from + stride}, … up to {@code last}) whose 8-byte window
+     * may lie in a pattern, or -1. No iteration depends on another, so the CPU overlaps them.
      */
-    private int findCandidate(byte[] b, int off, int from, int last, int end) {
+    private int findCandidate(byte[] b, int off, int from, int last, int stride) {
         final Automaton a = automaton;
-        final long[] filter = a.filter;
-        final int shift = a.filterShift;
-        final int mask = a.keyMask;
-        int i = from;
-        int fast = Math.min(last, end - 4);
-        for (; i <= fast; i++) {
-            int h = Automaton.hash((int) INT_LE.get(b, off + i) & mask, shift);
-            if ((filter[h >>> 6] & (1L << h)) != 0) {
-                return i;
+        if (a.shortFilter != null) {
+            for (int i = from; i <= last; i++) {
+                if (a.candidate((long) LONG_LE.get(b, off + i))) {
+                    return i;
+                }
             }
+            return -1;
         }
-        for (; i <= last; i++) {
-            int key = 0;
-            for (int k = 0; k < a.window; k++) {
-                key |= (b[off + i + k] & 0xff) << (8 * k);
-            }
-            if (a.candidate(key)) {
+        final long[] filter = a.longFilter;
+        final int shift = a.longShift;
+        for (int i = from; i <= last; i += stride) {
+            int h = Automaton.hash((long) LONG_LE.get(b, off + i), shift);
+            if ((filter[h >>> 6] & (1L << h)) != 0) {
                 return i;
             }
         }

@@ -40,6 +40,18 @@ class MaskerPropertiesTest {
         assertThat(streamed(masker, input, scenario.splits)).isEqualTo(expected);
     }
 
+    /** Secrets of 8+ single-line code points: no short patterns, so the prefilter probes every 1–4 positions. */
+    @Property(tries = 300)
+    void maskWhenOnlyLongPatternsThenStreamEqualsReference(@ForAll("longScenarios") Scenario scenario)
+            throws IOException {
+        Masker masker = scenario.masker();
+        byte[] input = scenario.text.getBytes(StandardCharsets.UTF_8);
+        byte[] expected = new ReferenceMasker(scenario.secrets, 4).mask(input);
+
+        assertThat(masker.mask(input)).isEqualTo(expected);
+        assertThat(streamed(masker, input, scenario.splits)).isEqualTo(expected);
+    }
+
     @Property(tries = 300)
     void maskWhenSecretsWithoutAsteriskThenNoFormSurvives(@ForAll("scenarios") Scenario scenario) throws IOException {
         // A secret containing '*' can be re-formed by the mask itself next to text; the equality property covers it.
@@ -87,8 +99,17 @@ class MaskerPropertiesTest {
 
     @Provide
     Arbitrary<Scenario> scenarios() {
-        Arbitrary<List<String>> secrets = Arbitraries.oneOf(
-                strings(ATOMS, 4, 14), strings(NARROW_ATOMS, 4, 8)).list().ofMinSize(1).ofMaxSize(5);
+        return scenarios(Arbitraries.oneOf(strings(ATOMS, 4, 14), strings(NARROW_ATOMS, 4, 8)));
+    }
+
+    @Provide
+    Arbitrary<Scenario> longScenarios() {
+        List<String> singleLine = ATOMS.stream().filter(a -> !a.equals("\n") && !a.equals("\r")).toList();
+        return scenarios(Arbitraries.oneOf(strings(singleLine, 8, 20), strings(List.of("a", "b", "="), 8, 12)));
+    }
+
+    private Arbitrary<Scenario> scenarios(Arbitrary<String> secret) {
+        Arbitrary<List<String>> secrets = secret.list().ofMinSize(1).ofMaxSize(5);
         return secrets.flatMap(list -> {
             List<String> forms = new ArrayList<>();
             for (String s : list) {
