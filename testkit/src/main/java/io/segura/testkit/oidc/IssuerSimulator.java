@@ -258,7 +258,9 @@ public final class IssuerSimulator implements AutoCloseable {
 
     @Override
     public synchronized void close() {
-        server.stop(0);
+        if (available || outage != Outage.CONNECTION_REFUSED) {
+            server.stop(0); // while refusing connections it is stopped already
+        }
         executor.shutdownNow();
     }
 

@@ -158,6 +158,9 @@ class IssuerSimulatorTest {
         assertThatThrownBy(() -> get(sim.jwksUri())).isInstanceOf(ConnectException.class);
         sim.setAvailable(true);
         assertThat(get(sim.jwksUri()).statusCode()).isEqualTo(200);
+        sim.setAvailable(false, IssuerSimulator.Outage.CONNECTION_REFUSED);
+        sim.close();
+        sim = null;
     }
 
     @Test
