@@ -22,7 +22,7 @@ public final class AzureAgent {
     public record LoggingCommand(String name, Map<String, String> properties, String data) {
         public LoggingCommand {
             Objects.requireNonNull(name, "name cannot be null");
-            properties = Map.copyOf(properties);
+            properties = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(properties)); // keeps order
         }
 
         @Override
