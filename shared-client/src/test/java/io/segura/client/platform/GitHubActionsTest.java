@@ -152,6 +152,21 @@ class GitHubActionsTest {
         assertThat(GitHubRunner.masks(job.stdout())).contains("it'\\''s\nsecret-value", "it'\\''s");
     }
 
+    @Test
+    void maskNativelyWhenMultiLineValueHasShortLinesThenOnlyItsLongLinesAreMasks() {
+        String json = "{\n  \"client_secret\": \"abc123-def456\"\n}\n";
+        TestJobs job = job();
+
+        github.maskNatively(job.env, json);
+
+        List<String> masks = GitHubRunner.masks(job.stdout());
+        // The runner registers each line of a multi-line mask: the whole JSON would make "{" and "}" masks.
+        assertThat(masks).doesNotContain(json, "{", "}").contains("  \"client_secret\": \"abc123-def456\"");
+        assertThat(masks).allSatisfy(mask -> assertThat(mask.lines()).allMatch(l -> l.isEmpty() || l.length() >= 4));
+        assertThat(masks).as("single-line variants still registered")
+                .contains("{\\n  \\\"client_secret\\\": \\\"abc123-def456\\\"\\n}\\n");
+    }
+
     static Stream<Arguments> awkwardValues() {
         return Stream.of(
                 Arguments.of("single line", "s3cr3t-value"),
