@@ -24,7 +24,10 @@ public final class Platforms {
                 new Jenkins(), new Bamboo(), new Tekton());
     }
 
-    /** The adapter named {@code name} (case-insensitive), {@code local} for {@link LocalDev}, {@code kubernetes} for Tekton. */
+    /**
+     * The adapter named {@code name} (case-insensitive); also {@code local} for {@link LocalDev} and
+     * {@code kubernetes} for Tekton.
+     */
     public static Optional<Platform> byName(String name) {
         if (name == null) {
             return Optional.empty();

@@ -134,7 +134,9 @@ class CircleCiTest {
 
     @Test
     void describeThenRunFactsAndNeverTheToken() {
-        Map<String, String> facts = circleci.describe(TestJobs.job(CiJobs.circleCi(defaultToken, SYSTEM_PATH), dir).env);
+        var env = TestJobs.job(CiJobs.circleCi(defaultToken, SYSTEM_PATH), dir).env;
+
+        Map<String, String> facts = circleci.describe(env);
 
         assertThat(facts).containsEntry("platform", "circleci")
                 .containsEntry("repository", "my-org/repo")

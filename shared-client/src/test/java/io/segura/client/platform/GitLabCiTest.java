@@ -69,7 +69,6 @@ class GitLabCiTest {
 
         Path file = dir.resolve(".segura/segura.env");
         TestJobs.assertOwnerOnly(file);
-        TestJobs.assertOwnerOnly(file.getParent().resolve("segura.env"));
         assertThat(TestJobs.sourced(file, "DEPLOY_KEY")).isEqualTo("line1\nline2");
         assertThat(note).contains("artifacts:reports:dotenv");
     }

@@ -75,7 +75,8 @@ class TektonTest {
 
         assertThat(first).isNotEqualTo(second);
         assertThat(second).isEqualTo(Files.readString(token));
-        assertThat(TestJobs.verified(issuer, second).getSubject()).isEqualTo("system:serviceaccount:ci:tekton-deployer");
+        assertThat(TestJobs.verified(issuer, second).getSubject())
+                .isEqualTo("system:serviceaccount:ci:tekton-deployer");
     }
 
     @Test

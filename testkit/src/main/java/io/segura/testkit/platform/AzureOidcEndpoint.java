@@ -36,8 +36,9 @@ public final class AzureOidcEndpoint implements AutoCloseable {
         byte[] random = new byte[40];
         new SecureRandom().nextBytes(random);
         this.accessToken = "eyJ0eXAiOiJKV1QifQ." + Base64.getUrlEncoder().withoutPadding().encodeToString(random);
-        this.path = "/contoso/" + this.claims.getOrDefault("prj_id", UUID.randomUUID().toString()) + "/_apis/distributedtask/hubs/build"
-                + "/plans/" + UUID.randomUUID() + "/jobs/" + UUID.randomUUID() + "/oidctoken";
+        this.path = "/contoso/" + this.claims.getOrDefault("prj_id", UUID.randomUUID().toString())
+                + "/_apis/distributedtask/hubs/build/plans/" + UUID.randomUUID() + "/jobs/" + UUID.randomUUID()
+                + "/oidctoken";
         this.server = new LoopbackServer("azure-oidc-endpoint", this::handle);
     }
 
