@@ -141,7 +141,9 @@ public class MaskingBenchmark {
     static List<String> secrets(Random random, int n) throws NoSuchAlgorithmException {
         List<String> values = new ArrayList<>(n);
         KeyPairGenerator generator = KeyPairGenerator.getInstance("RSA");
-        generator.initialize(2048, SecureRandom.getInstance("SHA1PRNG"));
+        SecureRandom seeded = SecureRandom.getInstance("SHA1PRNG");
+        seeded.setSeed(random.nextLong()); // before first use: SHA1PRNG is then deterministic, so every fork agrees
+        generator.initialize(2048, seeded);
         values.add("-----BEGIN PRIVATE KEY-----\n"
                 + Base64.getMimeEncoder(64, new byte[] {'\n'})
                         .encodeToString(generator.generateKeyPair().getPrivate().getEncoded())
