@@ -41,14 +41,15 @@ final class SignalForwarding {
             return;
         }
         if (signal.getName().equals("TERM")) {
-            child.destroy(); // SIGTERM on POSIX
+            // SIGTERM; through the handle, since Process.destroy() would also close the pipes we still drain
+            child.toHandle().destroy();
             return;
         }
         try {
             new ProcessBuilder("kill", "-" + signal.getName(), Long.toString(child.pid()))
                     .redirectErrorStream(true).start();
         } catch (IOException e) {
-            child.destroy();
+            child.toHandle().destroy();
         }
     }
 
