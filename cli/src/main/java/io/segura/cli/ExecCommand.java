@@ -1,0 +1,215 @@
+// SPDX-License-Identifier: Apache-2.0
+package io.segura.cli;
+
+import io.segura.client.BrokerClient;
+import io.segura.client.BrokerException;
+import io.segura.client.Lease;
+import io.segura.client.LeasedSecret;
+import io.segura.client.SecretSpec;
+import io.segura.client.Session;
+import io.segura.client.masking.Masker;
+import io.segura.client.masking.MaskingOutputStream;
+import java.io.FilterOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.PrintWriter;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.concurrent.atomic.AtomicBoolean;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.ParentCommand;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
+
+/**
+ * {@code segura-cli exec [--secret SPEC].. -- CMD}: leases the secrets, runs CMD with them in its environment and
+ * its stdout/stderr masked, renews the lease while CMD runs, and revokes the session however CMD or the CLI ends.
+ */
+@Command(name = "exec", mixinStandardHelpOptions = true,
+        description = {"Run a command with secrets in its environment and its output masked.",
+            "The lease is renewed while the command runs (within the role's caps); the session is revoked when it"
+                + " ends, on a signal too. Exits with the command's exit code."},
+        footer = {"", "Examples:",
+            "  segura-cli exec --secret 'db/prod/password > DB_PASSWORD' -- ./deploy.sh",
+            "  SEGURA_SECRETS='api/key; db/prod/password@3 > DB_PASSWORD' segura-cli exec -- sh -c 'make release'"})
+final class ExecCommand implements Callable<Integer> {
+
+    @ParentCommand
+    SeguraCli root;
+
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--secret", paramLabel = "SPEC",
+            description = "path[@version] [> ENV]; repeatable, added to SEGURA_SECRETS")
+    List<String> secrets = new ArrayList<>();
+
+    @Option(names = "--ttl", description = "lease TTL like 15m (default SEGURA_TTL, else the role's maximum)")
+    String ttl;
+
+    @Parameters(arity = "1..*", paramLabel = "CMD", description = "the command and its arguments, after --")
+    List<String> command;
+
+    @Override
+    public Integer call() throws Exception {
+        CliContext ctx = root.ctx;
+        PrintWriter err = spec.commandLine().getErr();
+        Connection c = Connection.open(ctx);
+        List<SecretSpec> specs = Specs.merge(c.config.secrets(), secrets);
+        java.time.Duration leaseTtl = Specs.ttl(ttl, c.config.ttl());
+        Session session = c.session();
+        Revoker revoker = new Revoker(c.client, session, err);
+        Thread hook = new Thread(revoker::revoke, "segura-revoke");
+        if (ctx.process()) {
+            // A JVM ending any other way (System.exit elsewhere, an uncaught error) still revokes.
+            Runtime.getRuntime().addShutdownHook(hook);
+        }
+        LeaseRenewer renewer = null;
+        try {
+            Map<String, String> env = new HashMap<>(ctx.env());
+            Masker.Builder masks = Masker.builder();
+            if (!specs.isEmpty()) {
+                Lease lease = c.client.lease(session, specs, leaseTtl);
+                lease.warnings().forEach(w -> err.println("segura-cli: warning: " + w));
+                Specs.export(specs, lease, (name, secret) -> {
+                    env.put(name, secret.value());
+                    masks.add(secret.path(), secret.value());
+                });
+                renewer = LeaseRenewer.start(c.client, session, lease, leaseTtl, err);
+            }
+            Masker masker = masks.build();
+            masker.warnings().forEach(w -> err.println("segura-cli: warning: " + w));
+            err.flush();
+            return run(ctx, env, masker, err);
+        } finally {
+            if (renewer != null) {
+                renewer.stop();
+            }
+            revoker.revoke();
+            if (ctx.process()) {
+                try {
+                    Runtime.getRuntime().removeShutdownHook(hook);
+                } catch (IllegalStateException e) {
+                    // already shutting down: the hook runs (and finds the session revoked)
+                }
+            }
+        }
+    }
+
+    private int run(CliContext ctx, Map<String, String> env, Masker masker, PrintWriter err)
+            throws IOException, InterruptedException {
+        ProcessBuilder pb = new ProcessBuilder(command).directory(ctx.workDir().toFile());
+        pb.environment().clear();
+        pb.environment().putAll(env);
+        pb.redirectInput(ctx.process() ? ProcessBuilder.Redirect.INHERIT : ProcessBuilder.Redirect.PIPE);
+        Process child;
+        try {
+            child = pb.start();
+        } catch (IOException e) {
+            err.println("segura-cli: cannot start " + command.get(0) + ": " + e.getMessage());
+            err.flush();
+            return 127;
+        }
+        SignalForwarding signals = ctx.process() ? SignalForwarding.install(child) : null;
+        try {
+            Thread out = pump(child.getInputStream(), new MaskingOutputStream(unclosable(ctx.out()), masker),
+                    "segura-stdout");
+            Thread errPump = pump(child.getErrorStream(), new MaskingOutputStream(unclosable(ctx.err()), masker),
+                    "segura-stderr");
+            if (!ctx.process()) {
+                feedStdin(ctx.in(), child.getOutputStream());
+            }
+            int code = child.waitFor();
+            out.join();
+            errPump.join();
+            return code;
+        } finally {
+            if (signals != null) {
+                signals.uninstall();
+            }
+            if (child.isAlive()) {
+                child.destroyForcibly();
+            }
+        }
+    }
+
+    /** Copies the child's output through the masker; close() releases the held-back tail when the child ends. */
+    private static Thread pump(InputStream from, MaskingOutputStream to, String name) {
+        Thread t = new Thread(() -> {
+            byte[] buf = new byte[8192];
+            try (MaskingOutputStream sink = to; InputStream in = from) {
+                int n;
+                while ((n = in.read(buf)) >= 0) {
+                    sink.write(buf, 0, n);
+                    sink.flush();
+                }
+            } catch (IOException e) {
+                // the child's pipe broke: nothing more to copy
+            }
+        }, name);
+        t.setDaemon(true);
+        t.start();
+        return t;
+    }
+
+    private static void feedStdin(InputStream in, OutputStream childStdin) {
+        Thread t = new Thread(() -> {
+            try (OutputStream o = childStdin) {
+                in.transferTo(o);
+            } catch (IOException e) {
+                // the child closed its stdin early
+            }
+        }, "segura-stdin");
+        t.setDaemon(true);
+        t.start();
+    }
+
+    private static OutputStream unclosable(OutputStream out) {
+        return new FilterOutputStream(out) {
+            @Override
+            public void write(byte[] b, int off, int len) throws IOException {
+                out.write(b, off, len);
+            }
+
+            @Override
+            public void close() throws IOException {
+                out.flush();
+            }
+        };
+    }
+
+    /** Revokes the session exactly once, from whichever path gets there first. */
+    static final class Revoker {
+        private final BrokerClient client;
+        private final Session session;
+        private final PrintWriter err;
+        private final AtomicBoolean done = new AtomicBoolean();
+
+        Revoker(BrokerClient client, Session session, PrintWriter err) {
+            this.client = client;
+            this.session = session;
+            this.err = err;
+        }
+
+        void revoke() {
+            if (!done.compareAndSet(false, true)) {
+                return;
+            }
+            try {
+                client.revoke(session);
+            } catch (BrokerException e) {
+                err.println("segura-cli: warning: could not revoke the session (it expires at "
+                        + session.expiresAt() + "): " + e.getMessage());
+                err.flush();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+}

@@ -1,0 +1,104 @@
+// SPDX-License-Identifier: Apache-2.0
+package io.segura.cli;
+
+import io.segura.client.BrokerException;
+import io.segura.client.ConfigException;
+import io.segura.client.Lease;
+import io.segura.client.SecretSpec;
+import io.segura.client.Session;
+import io.segura.client.masking.Masker;
+import io.segura.client.masking.SecretVariants;
+import io.segura.client.platform.LocalDev;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParentCommand;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code segura-cli fetch}: leases the secrets and hands them to later steps the platform's way — native masking
+ * first (every encoded variant), then export (GitHub {@code GITHUB_ENV}, Azure {@code setvariable}, a 0600 file or
+ * dotenv elsewhere). The session stays open for a later {@code segura-cli revoke}; its token goes to the state file.
+ */
+@Command(name = "fetch", mixinStandardHelpOptions = true,
+        description = {"Lease secrets and export them to later steps of the job (masked natively where the"
+            + " platform can).", "The session is kept for `segura-cli revoke` in the state file."},
+        footer = {"", "Examples:",
+            "  SEGURA_SECRETS='db/prod/password > DB_PASSWORD' segura-cli fetch",
+            "  SEGURA_EXPORT_DIR=/run/secrets segura-cli fetch --secret api/key   # one 0600 file per variable",
+            "  segura-cli revoke                                                     # when the job ends"})
+final class FetchCommand implements Callable<Integer> {
+
+    @ParentCommand
+    SeguraCli root;
+
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--secret", paramLabel = "SPEC", description = "path[@version] [> ENV]; repeatable")
+    List<String> secrets = new ArrayList<>();
+
+    @Option(names = "--ttl", description = "lease TTL like 15m (default SEGURA_TTL, else the role's maximum)")
+    String ttl;
+
+    @Option(names = "--state-file", paramLabel = "FILE",
+            description = "where to keep the session for revoke (default SEGURA_STATE_FILE, else .segura-session)")
+    Path stateFile;
+
+    @Override
+    public Integer call() throws Exception {
+        CliContext ctx = root.ctx;
+        PrintWriter err = spec.commandLine().getErr();
+        Connection c = Connection.open(ctx);
+        List<SecretSpec> specs = Specs.merge(c.config.secrets(), secrets);
+        if (specs.isEmpty()) {
+            throw new ConfigException("no secrets to fetch: set SEGURA_SECRETS or give --secret SPEC");
+        }
+        Session session = c.session();
+        boolean kept = false;
+        try {
+            Lease lease = c.client.lease(session, specs, Specs.ttl(ttl, c.config.ttl()));
+            lease.warnings().forEach(w -> err.println("segura-cli: warning: " + w));
+            boolean[] unmasked = {false};
+            // Mask everything before anything is exported: a later export line could echo a value.
+            Specs.export(specs, lease, (name, secret) -> {
+                for (String variant : SecretVariants.of(secret.value(), Masker.DEFAULT_MINIMUM_LENGTH)) {
+                    if (!c.platform.maskNatively(c.job, variant)) {
+                        unmasked[0] = true;
+                        break;
+                    }
+                }
+            });
+            if (unmasked[0] && !(c.platform instanceof LocalDev)) {
+                err.println("segura-cli: warning: " + c.platform.name() + " cannot mask values in its log at run"
+                        + " time; run the step that uses them under `segura-cli exec`");
+            }
+            Specs.export(specs, lease, (name, secret) -> err.println("segura-cli: "
+                    + c.platform.export(c.job, name, secret.value())));
+            Path file = SessionState.file(ctx, stateFile);
+            SessionState.write(file, c.config.url().toString(), session);
+            kept = true;
+            err.println("segura-cli: session kept in " + file + " until " + session.expiresAt()
+                    + "; run `segura-cli revoke` when the job ends");
+            err.flush();
+            return ExitCodes.OK;
+        } finally {
+            if (!kept) {
+                revokeQuietly(c, session, err);
+            }
+        }
+    }
+
+    static void revokeQuietly(Connection c, Session session, PrintWriter err) throws InterruptedException {
+        try {
+            c.client.revoke(session);
+        } catch (BrokerException e) {
+            err.println("segura-cli: warning: could not revoke the session: " + e.getMessage());
+        }
+    }
+}

@@ -1,0 +1,110 @@
+// SPDX-License-Identifier: Apache-2.0
+package io.segura.cli;
+
+import io.segura.client.ConfigException;
+import io.segura.client.Evaluation;
+import io.segura.client.SecretSpec;
+import io.segura.client.json.Json;
+import io.segura.client.json.JsonException;
+import io.segura.client.platform.Identity;
+import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParentCommand;
+import picocli.CommandLine.Spec;
+
+/** {@code segura-cli policy check}: the deployment gate's dry run ({@code POST /api/v2/policy/evaluate}). */
+@Command(name = "policy", mixinStandardHelpOptions = true, description = "Deployment gate commands.",
+        subcommands = PolicyCommand.Check.class)
+final class PolicyCommand implements Runnable {
+
+    @ParentCommand
+    SeguraCli root;
+
+    @Spec
+    CommandSpec spec;
+
+    @Override
+    public void run() {
+        spec.commandLine().usage(spec.commandLine().getOut());
+    }
+
+    /** Would the role release these secrets to this job now? Prints role checks and violations as tables. */
+    @Command(name = "check", mixinStandardHelpOptions = true,
+            description = {"Dry run: would the role release these secrets to this job's token (or to --claims)?",
+                "Exits 0 when allowed, 3 when a policy blocks, 4 when the role refuses the identity."},
+            footer = {"", "Examples:", "  SEGURA_ROLE=deploy-prod segura-cli policy check --secret db/prod/password",
+                "  segura-cli policy check --role deploy-prod --claims claims.json --secret db/prod/password"})
+    static final class Check implements Callable<Integer> {
+
+        @ParentCommand
+        PolicyCommand policy;
+
+        @Spec
+        CommandSpec spec;
+
+        @Option(names = "--role", description = "the role (default SEGURA_ROLE)")
+        String role;
+
+        @Option(names = "--secret", paramLabel = "SPEC", description = "path[@version]; repeatable")
+        List<String> secrets = new ArrayList<>();
+
+        @Option(names = "--claims", paramLabel = "FILE",
+                description = "a JSON file of claims to evaluate instead of this job's token (operators)")
+        Path claims;
+
+        @Override
+        public Integer call() throws Exception {
+            CliContext ctx = policy.root.ctx;
+            PrintWriter out = spec.commandLine().getOut();
+            Connection c = Connection.open(ctx);
+            List<SecretSpec> specs = Specs.merge(c.config.secrets(), secrets);
+            String r = role != null ? role : c.config.role();
+            String token = null;
+            Map<String, Object> claimSet = null;
+            if (claims != null) {
+                try {
+                    claimSet = Json.parseObject(Files.readString(ctx.workDir().resolve(claims),
+                            StandardCharsets.UTF_8));
+                } catch (JsonException e) {
+                    throw new ConfigException("--claims " + claims + ": " + e.getMessage());
+                }
+            } else {
+                Identity id = c.identity();
+                if (!(id instanceof Identity.OidcToken)) {
+                    throw new ConfigException("policy check needs an OIDC token (or --claims); client credentials"
+                            + " cannot be evaluated");
+                }
+                token = ((Identity.OidcToken) id).jwt();
+            }
+            Evaluation e = c.client.evaluate(token, claimSet, r,
+                    specs.stream().map(SecretSpec::ref).toList(), c.config.adminToken());
+            out.println("decision: " + e.decision());
+            if (!e.roleChecks().isEmpty()) {
+                out.println();
+                out.println("Role checks:");
+                Tables.objects(out, e.roleChecks(), List.of("claim", "expected", "actual", "ok"));
+            }
+            if (!e.violations().isEmpty()) {
+                out.println();
+                out.println("Violations:");
+                Tables.violations(out, e.violations());
+            }
+            e.warnings().forEach(w -> out.println("warning: " + w));
+            out.flush();
+            if (e.allowed()) {
+                return ExitCodes.OK;
+            }
+            boolean roleRefused = e.roleChecks().stream().anyMatch(rc -> Boolean.FALSE.equals(rc.get("ok")));
+            return roleRefused && e.violations().isEmpty() ? ExitCodes.AUTH : ExitCodes.BLOCKED_BY_POLICY;
+        }
+    }
+}

@@ -1,0 +1,66 @@
+// SPDX-License-Identifier: Apache-2.0
+package io.segura.cli;
+
+import io.segura.client.BrokerClient;
+import io.segura.client.ClientConfig;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParentCommand;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code segura-cli revoke}: ends the session {@code fetch} left behind, and every lease it holds (RFC 7009). A
+ * session that already expired or was revoked is not an error, nor is finding no session at all.
+ */
+@Command(name = "revoke", mixinStandardHelpOptions = true,
+        description = {"Revoke the session left by `fetch` and all its leases.",
+            "The token comes from SEGURA_SESSION_TOKEN, else the state file. Already expired is not an error."},
+        footer = {"", "Examples:", "  segura-cli revoke",
+            "  segura-cli revoke --state-file /tmp/job/.segura-session"})
+final class RevokeCommand implements Callable<Integer> {
+
+    @ParentCommand
+    SeguraCli root;
+
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--state-file", paramLabel = "FILE",
+            description = "the state file fetch wrote (default SEGURA_STATE_FILE, else .segura-session)")
+    Path stateFile;
+
+    @Override
+    public Integer call() throws Exception {
+        CliContext ctx = root.ctx;
+        PrintWriter err = spec.commandLine().getErr();
+        Path file = SessionState.file(ctx, stateFile);
+        Optional<SessionState.Stored> stored = SessionState.read(file);
+        String token = ctx.env().get("SEGURA_SESSION_TOKEN");
+        if (token == null || token.isBlank()) {
+            token = stored.map(SessionState.Stored::session).orElse(null);
+        }
+        if (token == null) {
+            err.println("segura-cli: no session to revoke (no SEGURA_SESSION_TOKEN, no " + file + ")");
+            err.flush();
+            return ExitCodes.OK;
+        }
+        Map<String, String> env = new HashMap<>(ctx.env());
+        if ((env.get("SEGURA_URL") == null || env.get("SEGURA_URL").isBlank()) && stored.isPresent()) {
+            env.put("SEGURA_URL", stored.get().url());
+        }
+        ClientConfig config = ClientConfig.fromEnvironment(env);
+        BrokerClient.create(config).revoke(token);
+        Files.deleteIfExists(file);
+        err.println("segura-cli: session revoked");
+        err.flush();
+        return ExitCodes.OK;
+    }
+}

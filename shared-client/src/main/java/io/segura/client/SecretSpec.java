@@ -1,0 +1,153 @@
+// SPDX-License-Identifier: Apache-2.0
+package io.segura.client;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Objects;
+import java.util.regex.Pattern;
+
+/**
+ * One secret a job asks for: {@code path[@version] > ENV} (DESIGN §10), e.g. {@code db/prod/password > DB_PASSWORD}.
+ * Without {@code > ENV} the variable name is derived from the path: upper case, every character outside
+ * {@code [A-Z0-9]} becomes {@code _} ({@code db/prod/password} → {@code DB_PROD_PASSWORD}).
+ *
+ * @param path    the secret path, as the broker validates it (DESIGN §6)
+ * @param version a pinned version, or {@code null} for the latest
+ * @param envName the environment variable the value is given as
+ */
+public record SecretSpec(String path, Integer version, String envName) {
+
+    /** DESIGN §6. */
+    static final Pattern PATH = Pattern.compile("^[a-z0-9][a-z0-9._-]*(/[a-z0-9][a-z0-9._-]*)*$");
+    static final Pattern ENV = Pattern.compile("^[A-Za-z_][A-Za-z0-9_]*$");
+    static final int MAX_PATH = 256;
+
+    public SecretSpec {
+        Objects.requireNonNull(path, "path cannot be null");
+        Objects.requireNonNull(envName, "envName cannot be null");
+        if (path.length() > MAX_PATH || !PATH.matcher(path).matches()) {
+            throw new IllegalArgumentException("secret path \"" + path + "\" is not valid: lower-case segments of"
+                    + " [a-z0-9._-] separated by '/', each starting with a letter or digit, at most " + MAX_PATH
+                    + " characters");
+        }
+        if (version != null && version < 1) {
+            throw new IllegalArgumentException("version of " + path + " must be 1 or more, not " + version);
+        }
+        if (!ENV.matcher(envName).matches()) {
+            throw new IllegalArgumentException("environment variable name \"" + envName + "\" for " + path
+                    + " is not valid: letters, digits and '_', not starting with a digit");
+        }
+    }
+
+    /** The variable name derived from a path when the spec names none. */
+    public static String deriveEnvName(String path) {
+        String name = path.toUpperCase(Locale.ROOT).replaceAll("[^A-Z0-9]", "_");
+        return Character.isDigit(name.charAt(0)) ? "_" + name : name;
+    }
+
+    /** {@code path} or {@code path@version}, as the lease API takes it. */
+    public String ref() {
+        return version == null ? path : path + "@" + version;
+    }
+
+    /**
+     * Parses one spec. Errors say what is wrong and where, e.g.
+     * {@code secret spec "db/x@v2 > X": version "v2" is not a positive integer}.
+     */
+    public static SecretSpec parse(String spec) {
+        Objects.requireNonNull(spec, "spec cannot be null");
+        String text = spec.trim();
+        if (text.isEmpty()) {
+            throw new IllegalArgumentException("secret spec is empty; expected path[@version] > ENV");
+        }
+        String left = text;
+        String env = null;
+        int arrow = text.indexOf('>');
+        if (arrow >= 0) {
+            left = text.substring(0, arrow).trim();
+            env = text.substring(arrow + 1).trim();
+            if (env.isEmpty()) {
+                throw new IllegalArgumentException(error(text, "nothing after '>'; expected an environment variable"
+                        + " name"));
+            }
+            if (env.indexOf('>') >= 0) {
+                throw new IllegalArgumentException(error(text, "more than one '>'"));
+            }
+        }
+        if (left.isEmpty()) {
+            throw new IllegalArgumentException(error(text, "no secret path before '>'"));
+        }
+        Integer version = null;
+        int at = left.indexOf('@');
+        String path = left;
+        if (at >= 0) {
+            path = left.substring(0, at).trim();
+            String v = left.substring(at + 1).trim();
+            try {
+                version = Integer.valueOf(v);
+            } catch (NumberFormatException e) {
+                version = -1;
+            }
+            if (version < 1) {
+                throw new IllegalArgumentException(error(text, "version \"" + v + "\" is not a positive integer"));
+            }
+        }
+        if (path.length() > MAX_PATH || !PATH.matcher(path).matches()) {
+            throw new IllegalArgumentException(error(text, "path \"" + path + "\" is not valid: lower-case segments"
+                    + " of [a-z0-9._-] separated by '/'"));
+        }
+        String name = env == null ? deriveEnvName(path) : env;
+        if (!ENV.matcher(name).matches()) {
+            throw new IllegalArgumentException(error(text, "\"" + name + "\" is not a valid environment variable"
+                    + " name"));
+        }
+        return new SecretSpec(path, version, name);
+    }
+
+    /**
+     * Parses {@code SEGURA_SECRETS}: one spec per line or separated by {@code ;}; blank entries and lines starting
+     * with {@code #} are skipped. Two specs giving the same variable are an error.
+     */
+    public static List<SecretSpec> parseList(String text) {
+        List<SecretSpec> specs = new ArrayList<>();
+        if (text == null) {
+            return specs;
+        }
+        int n = 0;
+        for (String line : text.split("\\R")) {
+            if (line.trim().startsWith("#")) {
+                continue;
+            }
+            for (String part : line.split(";")) {
+                n++;
+                if (part.isBlank()) {
+                    continue;
+                }
+                try {
+                    specs.add(parse(part));
+                } catch (IllegalArgumentException e) {
+                    throw new IllegalArgumentException("entry " + n + ": " + e.getMessage(), e);
+                }
+            }
+        }
+        return checkDistinct(specs);
+    }
+
+    /** Refuses two specs that set the same variable: one would silently shadow the other. */
+    public static List<SecretSpec> checkDistinct(List<SecretSpec> specs) {
+        java.util.Map<String, SecretSpec> seen = new java.util.HashMap<>();
+        for (SecretSpec s : specs) {
+            SecretSpec before = seen.putIfAbsent(s.envName(), s);
+            if (before != null) {
+                throw new IllegalArgumentException("both " + before.ref() + " and " + s.ref() + " set "
+                        + s.envName() + "; give one of them another name with '> NAME'");
+            }
+        }
+        return List.copyOf(specs);
+    }
+
+    private static String error(String spec, String problem) {
+        return "secret spec \"" + spec + "\": " + problem;
+    }
+}

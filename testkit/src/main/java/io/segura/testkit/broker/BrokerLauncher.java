@@ -1,0 +1,314 @@
+// SPDX-License-Identifier: Apache-2.0
+package io.segura.testkit.broker;
+
+import com.nimbusds.jose.util.JSONObjectUtils;
+import io.segura.testkit.postgres.TestDatabase;
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.URLEncoder;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.sql.SQLException;
+import java.text.ParseException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Assumptions;
+
+/**
+ * A real broker process for end-to-end tests: {@code java -jar broker/target/segura-broker.jar} against a fresh
+ * PostgreSQL database ({@link TestDatabase}), with a trust config the test writes, a generated master key and admin
+ * token, on a free loopback port. {@link #start()} waits for {@code /actuator/health}; {@link #close()} stops the
+ * process and drops the database. A start takes several seconds: share one broker per test class.
+ *
+ * <p>The jar is found through the {@code segura.broker.jar} system property, {@code SEGURA_BROKER_JAR}, or by
+ * walking up from the working directory to {@code broker/target/segura-broker.jar} (built by the broker module's
+ * {@code package} phase, which {@code ./mvnw verify} runs before any later module's tests).
+ */
+public final class BrokerLauncher implements AutoCloseable {
+
+    private static final Duration START_TIMEOUT = Duration.ofSeconds(120);
+
+    private final Process process;
+    private final TestDatabase database;
+    private final Path dir;
+    private final URI url;
+    private final String adminToken;
+    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+
+    private BrokerLauncher(Process process, TestDatabase database, Path dir, URI url, String adminToken) {
+        this.process = process;
+        this.database = database;
+        this.dir = dir;
+        this.url = url;
+        this.adminToken = adminToken;
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** The broker's base URL, {@code http://127.0.0.1:PORT}. */
+    public URI url() {
+        return url;
+    }
+
+    public String adminToken() {
+        return adminToken;
+    }
+
+    public TestDatabase database() {
+        return database;
+    }
+
+    public long pid() {
+        return process.pid();
+    }
+
+    /** The broker's log so far (stdout and stderr), for assertions that nothing secret was logged. */
+    public String log() throws IOException {
+        return Files.readString(dir.resolve("broker.log"), StandardCharsets.UTF_8);
+    }
+
+    /** Stores a new version of a secret through the admin API; returns its version. */
+    public int putSecret(String path, String value) throws IOException, InterruptedException {
+        Map<String, Object> body = Map.of("value", value);
+        Map<String, Object> answer = admin("PUT", "/api/v2/admin/secrets/" + path, JSONObjectUtils.toJSONString(
+                body), 201);
+        return ((Number) answer.get("version")).intValue();
+    }
+
+    /** {@code GET /api/v2/admin/leases}: the leases (active only when {@code active}) of {@code subject}. */
+    @SuppressWarnings("unchecked")
+    public List<Map<String, Object>> leases(boolean active, String subject) throws IOException,
+            InterruptedException {
+        String q = "?active=" + active + (subject == null ? "" : "&subject=" + enc(subject));
+        return (List<Map<String, Object>>) (List<?>) admin("GET", "/api/v2/admin/leases" + q, null, 200)
+                .get("leases");
+    }
+
+    /** {@code GET /api/v2/a2a/events}: audit events of a type (or all when null), newest first. */
+    @SuppressWarnings("unchecked")
+    public List<Map<String, Object>> events(String type, String subject) throws IOException, InterruptedException {
+        StringBuilder q = new StringBuilder("?limit=1000");
+        if (type != null) {
+            q.append("&type=").append(enc(type));
+        }
+        if (subject != null) {
+            q.append("&subject=").append(enc(subject));
+        }
+        return (List<Map<String, Object>>) (List<?>) admin("GET", "/api/v2/a2a/events" + q, null, 200)
+                .get("events");
+    }
+
+    /** One admin API call; fails unless the answer has {@code expectedStatus}. */
+    public Map<String, Object> admin(String method, String path, String jsonBody, int expectedStatus)
+            throws IOException, InterruptedException {
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(url + path))
+                .header("Authorization", "Bearer " + adminToken).timeout(Duration.ofSeconds(30));
+        if (jsonBody != null) {
+            b.header("Content-Type", "application/json");
+        }
+        b.method(method, jsonBody == null ? HttpRequest.BodyPublishers.noBody()
+                : HttpRequest.BodyPublishers.ofString(jsonBody));
+        HttpResponse<String> r = http.send(b.build(), HttpResponse.BodyHandlers.ofString());
+        if (r.statusCode() != expectedStatus) {
+            throw new IOException(method + " " + path + " answered " + r.statusCode() + ": " + r.body());
+        }
+        try {
+            return r.body().isBlank() ? Map.of() : JSONObjectUtils.parse(r.body());
+        } catch (ParseException e) {
+            throw new IOException(method + " " + path + " answered invalid JSON", e);
+        }
+    }
+
+    /** Stops the broker (SIGTERM, then SIGKILL after 15 s), drops the database and removes the work directory. */
+    @Override
+    public void close() throws Exception {
+        process.destroy();
+        if (!process.waitFor(15, TimeUnit.SECONDS)) {
+            process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+        }
+        try {
+            database.drop();
+        } finally {
+            deleteTree(dir);
+        }
+    }
+
+    private static String enc(String s) {
+        return URLEncoder.encode(s, StandardCharsets.UTF_8);
+    }
+
+    private static void deleteTree(Path root) throws IOException {
+        if (!Files.exists(root)) {
+            return;
+        }
+        try (Stream<Path> s = Files.walk(root)) {
+            for (Path p : s.sorted(Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(p);
+            }
+        }
+    }
+
+    /** Locates {@code broker/target/segura-broker.jar}; the error says how to build it. */
+    static Path brokerJar() {
+        String explicit = System.getProperty("segura.broker.jar", System.getenv("SEGURA_BROKER_JAR"));
+        if (explicit != null && !explicit.isBlank()) {
+            Path p = Path.of(explicit).toAbsolutePath().normalize();
+            if (Files.isRegularFile(p)) {
+                return p;
+            }
+            throw new IllegalStateException("the broker jar " + p + " does not exist; build it with"
+                    + " `./mvnw -pl broker -am package -DskipTests` (./mvnw verify builds it before later modules'"
+                    + " tests)");
+        }
+        for (Path d = Path.of("").toAbsolutePath(); d != null; d = d.getParent()) {
+            Path p = d.resolve("broker/target/segura-broker.jar");
+            if (Files.isRegularFile(p)) {
+                return p;
+            }
+        }
+        throw new IllegalStateException("broker/target/segura-broker.jar not found above " + Path.of("")
+                .toAbsolutePath() + "; build it with `./mvnw -pl broker -am package -DskipTests`");
+    }
+
+    static int freePort() throws IOException {
+        try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            return s.getLocalPort();
+        }
+    }
+
+    /** Configures and starts a broker. */
+    public static final class Builder {
+
+        private String config;
+        private final Map<String, String> env = new LinkedHashMap<>();
+        private String owner = "broker";
+
+        private Builder() {
+        }
+
+        /** The trust config YAML (DESIGN §9), written to a file the broker reads as {@code SEGURA_CONFIG}. */
+        public Builder config(String yaml) {
+            this.config = Objects.requireNonNull(yaml, "yaml cannot be null");
+            return this;
+        }
+
+        /** An extra environment variable of the broker process. */
+        public Builder env(String name, String value) {
+            env.put(name, value);
+            return this;
+        }
+
+        /** Names the database after the test class. */
+        public Builder owner(String value) {
+            this.owner = Objects.requireNonNull(value, "value cannot be null");
+            return this;
+        }
+
+        /**
+         * Starts the process and waits until it is healthy. Without PostgreSQL the calling test is skipped (an
+         * assumption), unless {@code SEGURA_REQUIRE_POSTGRES=true}.
+         */
+        public BrokerLauncher start() throws IOException, InterruptedException {
+            if (config == null) {
+                throw new IllegalStateException("config(yaml) is required");
+            }
+            Path jar = brokerJar();
+            TestDatabase db;
+            try {
+                db = TestDatabase.create(owner);
+            } catch (SQLException e) {
+                if (Boolean.parseBoolean(System.getenv(TestDatabase.REQUIRE_ENV))) {
+                    throw new IllegalStateException("PostgreSQL is required but not reachable: " + e.getMessage(),
+                            e);
+                }
+                Assumptions.abort("PostgreSQL not reachable (" + e.getMessage() + ")");
+                throw new AssertionError("unreachable");
+            }
+            Path dir = Files.createTempDirectory("segura-broker-");
+            Process process = null;
+            try {
+                Path configFile = dir.resolve("trust.yaml");
+                Files.writeString(configFile, config, StandardCharsets.UTF_8);
+                SecureRandom random = new SecureRandom();
+                byte[] key = new byte[32];
+                random.nextBytes(key);
+                byte[] admin = new byte[32];
+                random.nextBytes(admin);
+                String adminToken = "sga_" + Base64.getUrlEncoder().withoutPadding().encodeToString(admin);
+                int port = freePort();
+                String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+                List<String> cmd = new ArrayList<>(List.of(java, "-XX:TieredStopAtLevel=1", "-Xshare:auto",
+                        "-jar", jar.toString()));
+                ProcessBuilder pb = new ProcessBuilder(cmd).directory(dir.toFile())
+                        .redirectErrorStream(true).redirectOutput(dir.resolve("broker.log").toFile());
+                Map<String, String> penv = pb.environment();
+                penv.keySet().removeIf(k -> k.startsWith("SEGURA_"));
+                penv.put("SEGURA_CONFIG", configFile.toString());
+                penv.put("SEGURA_DATABASE_URL", db.r2dbcUrl());
+                penv.put("SEGURA_MASTER_KEY", Base64.getEncoder().encodeToString(key));
+                penv.put("SEGURA_ADMIN_TOKEN", adminToken);
+                penv.put("SERVER_PORT", Integer.toString(port));
+                penv.put("SERVER_ADDRESS", "127.0.0.1");
+                penv.putAll(env);
+                process = pb.start();
+                URI url = URI.create("http://127.0.0.1:" + port);
+                BrokerLauncher launcher = new BrokerLauncher(process, db, dir, url, adminToken);
+                launcher.awaitHealthy();
+                return launcher;
+            } catch (IOException | InterruptedException | RuntimeException e) {
+                if (process != null) {
+                    process.destroyForcibly();
+                }
+                try {
+                    db.drop();
+                } catch (SQLException dropFailure) {
+                    e.addSuppressed(dropFailure);
+                }
+                throw e;
+            }
+        }
+    }
+
+    private void awaitHealthy() throws IOException, InterruptedException {
+        long deadline = System.nanoTime() + START_TIMEOUT.toNanos();
+        HttpRequest health = HttpRequest.newBuilder(URI.create(url + "/actuator/health"))
+                .timeout(Duration.ofSeconds(2)).build();
+        while (System.nanoTime() < deadline) {
+            if (!process.isAlive()) {
+                throw new IllegalStateException("the broker exited with " + process.exitValue()
+                        + " before it became healthy; its log:\n" + tail(log()));
+            }
+            try {
+                HttpResponse<String> r = http.send(health, HttpResponse.BodyHandlers.ofString());
+                if (r.statusCode() == 200 && r.body().contains("UP")) {
+                    return;
+                }
+            } catch (IOException e) {
+                // not listening yet
+            }
+            Thread.sleep(200);
+        }
+        throw new IllegalStateException("the broker did not become healthy within " + START_TIMEOUT.toSeconds()
+                + " s; its log:\n" + tail(log()));
+    }
+
+    private static String tail(String log) {
+        return log.length() <= 6000 ? log : log.substring(log.length() - 6000);
+    }
+}
