@@ -53,8 +53,9 @@ public final class LocalDev implements Platform {
         }
         var url = env.get("SEGURA_URL");
         if (url.isEmpty()) {
-            throw new PlatformException("no CI platform detected and no credentials: set SEGURA_ID_TOKEN, or"
-                    + " SEGURA_CLIENT_ID and SEGURA_CLIENT_SECRET, or point SEGURA_URL at a dev broker");
+            throw new PlatformException("no CI platform detected (SEGURA_PLATFORM names one) and no credentials:"
+                    + " set SEGURA_ID_TOKEN, or SEGURA_CLIENT_ID and SEGURA_CLIENT_SECRET, or point SEGURA_URL at a dev"
+                    + " broker");
         }
         return devToken(env, url.get());
     }

@@ -102,7 +102,7 @@ class LocalDevTest {
     @Test
     void detectWhenSeguraPlatformUnknownThenErrorListsKnown() {
         assertThatThrownBy(() -> Platforms.detect(env(Map.of("SEGURA_PLATFORM", "travis"))))
-                .hasMessageContaining("\"travis\" is not a known platform").hasMessageContaining("local");
+                .hasMessageContaining("\"travis\" names no platform").hasMessageContaining("local");
         assertThat(Platforms.detect(env(Map.of()))).isInstanceOf(LocalDev.class);
         assertThat(new LocalDev().maskNatively(env(Map.of()), "value")).isFalse();
     }
