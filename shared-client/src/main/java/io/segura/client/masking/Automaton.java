@@ -111,7 +111,7 @@ final class Automaton {
             }
             s = fail[s];
         }
-        return dense[s * width + byteClass[x]];
+        return dense[s * width + (byteClass[x] & 0xff)];
     }
 
     /** Whether a pattern may start with the 8 bytes read little-endian into {@code key}. */

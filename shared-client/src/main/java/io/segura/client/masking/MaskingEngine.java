@@ -147,6 +147,10 @@ final class MaskingEngine {
 
     /** Writes the pending match as the mask and returns where scanning resumes (right after it). */
     private int reportMatch() throws IOException {
+        if (matchStart == NONE) {
+            // DEAD is only reachable through a match state; anything else is a bug in the automaton.
+            throw new IllegalStateException("automaton reached DEAD without a pending match");
+        }
         emitTo(matchStart);
         sink.write(MASK);
         int resume = matchEnd;

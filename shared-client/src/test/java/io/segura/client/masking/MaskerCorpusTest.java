@@ -116,6 +116,21 @@ class MaskerCorpusTest {
     }
 
     @Test
+    void maskWhenReadmeExampleThenOutputsAsDocumented() {
+        Masker masker = Masker.builder()
+                .minimumLength(4)
+                .add("db/prod/password", "pa'ss w0rd!")
+                .add("api/pin", "123")
+                .build();
+
+        assertThat(masker.warnings()).containsExactly(
+                "secret 'api/pin' is shorter than 4 characters and is not masked in the log");
+        assertThat(masker.mask("+ curl -u 'ci:pa'\\''ss w0rd!' https://x"))
+                .isEqualTo("+ curl -u 'ci:***' https://x");
+        assertThat(masker.mask("GET /cb?p=pa%27ss%20w0rd%21")).isEqualTo("GET /cb?p=***");
+    }
+
+    @Test
     void buildWhenSecretShorterThanMinimumThenWarningNamesPathAndNothingIsMasked() {
         Masker masker = Masker.builder().add("db/prod/pin", "x7q").add("db/prod/password", "long-enough").build();
 
@@ -156,6 +171,29 @@ class MaskerCorpusTest {
         assertThat(new String(expected, StandardCharsets.UTF_8)).contains("***").doesNotContain(secrets.get(0));
         assertThat(masker.mask(input)).isEqualTo(expected);
         assertThat(MaskerPropertiesTest.streamed(masker, input, splits)).isEqualTo(expected);
+    }
+
+    @Test
+    void maskWhenPatternsUseMoreThan128DistinctBytesThenEqualsReference() throws IOException {
+        // ASCII plus Latin-1, Greek and Cyrillic: over 200 distinct UTF-8 byte values, so byte classes above 127.
+        Random random = new Random(7);
+        List<String> secrets = new ArrayList<>();
+        StringBuilder text = new StringBuilder();
+        for (int i = 0; i < 40; i++) {
+            StringBuilder secret = new StringBuilder();
+            for (int k = 0; k < 12; k++) {
+                int cp = random.nextBoolean() ? 0x21 + random.nextInt(94) : 0xA1 + random.nextInt(0x4FF - 0xA1);
+                secret.appendCodePoint(cp);
+            }
+            secrets.add(secret.toString());
+            text.append("line ").append(i).append(": ").append(secret, 0, 6).append(" | ").append(secret).append('\n');
+        }
+        Masker masker = masker(secrets);
+        String expected = new ReferenceMasker(secrets, 4).mask(text.toString());
+
+        assertThat(expected).contains("| ***");
+        assertThat(masker.mask(text.toString())).isEqualTo(expected);
+        assertThat(streamedByteByByte(masker, text.toString())).isEqualTo(expected);
     }
 
     static Masker masker(List<String> secrets) {
