@@ -19,6 +19,7 @@ import io.segura.broker.federation.IssuerKeys;
 import io.segura.broker.federation.MutableBindingLint;
 import io.segura.broker.federation.ReplayStore;
 import io.segura.broker.federation.TokenVerifier;
+import io.segura.broker.lease.LeaseExplainer;
 import io.segura.broker.lease.LeaseMetrics;
 import io.segura.broker.lease.LeaseService;
 import io.segura.broker.lease.LeaseStore;
@@ -200,6 +201,12 @@ public class BrokerConfiguration {
     LeaseService leaseService(TrustRoles roles, SecretStore secrets, LeaseStore leases, SessionStore sessions,
             AuditLog audit, TransactionalOperator tx, Clock clock, LeaseMetrics metrics, DeploymentGate gate) {
         return new LeaseService(roles, secrets, leases, sessions, audit, tx, clock, metrics, gate);
+    }
+
+    @Bean
+    LeaseExplainer leaseExplainer(TrustConfig config, TrustRoles roles, TokenVerifier verifier, DeploymentGate gate,
+            SecretStore secrets, Clock clock) {
+        return new LeaseExplainer(config, roles, verifier, gate, secrets, clock);
     }
 
     @Bean(initMethod = "start", destroyMethod = "stop")
