@@ -33,7 +33,7 @@ final class PresetClaims {
                 "user_id", "user_login", "user_email", "user_access_level", "user_identities", "pipeline_id",
                 "pipeline_source", "job_id", "ref", "ref_type", "ref_path", "ref_protected", "groups_direct",
                 "environment", "environment_protected", "deployment_tier", "environment_action", "runner_id",
-                "runner_environment", "sha", "ci_config_ref_uri", "ci_config_sha", "project_visibility"));
+                "runner_environment", "sha", "ci_config_ref_uri", "ci_config_sha"));
         m.put(Preset.AZURE_DEVOPS, Set.of("org_id", "prj_id", "def_id", "rpo_id", "rpo_uri", "rpo_ver", "rpo_ref",
                 "run_id"));
         m.put(Preset.CIRCLECI, Set.of("oidc.circleci.com/project-id", "oidc.circleci.com/vcs-origin",
