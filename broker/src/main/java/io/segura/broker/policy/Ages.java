@@ -10,14 +10,15 @@ final class Ages {
     private Ages() {
     }
 
+    /** The largest unit that still shows at least 2 of it, so 61 seconds never reads as "1 minute". */
     static String human(Duration d) {
-        if (d.toDays() >= 1) {
+        if (d.toDays() >= 2 || d.toDays() >= 1 && d.toHoursPart() == 0) {
             return plural(d.toDays(), "day");
         }
-        if (d.toHours() >= 1) {
+        if (d.toHours() >= 2 || d.toHours() >= 1 && d.toMinutesPart() == 0) {
             return plural(d.toHours(), "hour");
         }
-        if (d.toMinutes() >= 1) {
+        if (d.toMinutes() >= 2 || d.toMinutes() >= 1 && d.toSecondsPart() == 0) {
             return plural(d.toMinutes(), "minute");
         }
         return plural(Math.max(0, d.toSeconds()), "second");
