@@ -58,6 +58,35 @@ class CelExpressionsTests {
     }
 
     @Test
+    void evaluateWhenDocumentedDenyIfExamplesThenTheyWork() {
+        Map<String, Object> vars = new HashMap<>();
+        Map<String, Object> ctx = new HashMap<>();
+        ctx.put("from_fork", true);
+        ctx.put("environment", "staging");
+        vars.put("claims", CelValues.map(Map.of()));
+        vars.put("ctx", CelValues.map(ctx));
+        Map<String, Object> request = new HashMap<>();
+        request.put("role", "deploy-prod");
+        request.put("secrets", List.of("db/prod/password"));
+        request.put("ttl", 3600L);
+        vars.put("request", CelValues.map(request));
+        vars.put("secrets", CelValues.of(List.of(Map.of("path", "db/prod/password", "version", 4L,
+                "age_days", 97L, "exposed", false))));
+        for (String expr : List.of("ctx.from_fork == true",
+                "secrets.exists(s, s.path.startsWith(\"db/prod/\")) && ctx.environment != \"production\"",
+                "request.ttl != null && request.ttl > 1800",
+                "secrets.exists(s, s.age_days > 90)")) {
+            CelOutcome outcome = CEL.compile(expr, CelExpressions.Scope.POLICY).evaluate(vars);
+            assertThat(outcome.failed()).as(expr + ": " + outcome.error()).isFalse();
+            assertThat(outcome.value()).as(expr).isTrue();
+        }
+        request.put("ttl", null);
+        vars.put("request", CelValues.map(request));
+        assertThat(CEL.compile("request.ttl != null && request.ttl > 1800", CelExpressions.Scope.POLICY)
+                .evaluate(vars).value()).isFalse();
+    }
+
+    @Test
     void compileWhenComprehensionsNestThreeDeepThenRefusedWithPosition() {
         assertThatThrownBy(() -> CEL.compile("claims.l.all(a, claims.l.all(b, claims.l.all(c, true)))",
                 CelExpressions.Scope.POLICY))
