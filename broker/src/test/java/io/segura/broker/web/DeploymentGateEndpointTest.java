@@ -200,6 +200,19 @@ class DeploymentGateEndpointTest extends GateHttpTest {
     }
 
     @Test
+    void clientCredentialsWhenRoleConditionFalseThenInvalidGrant() {
+        freshDay();
+        var form = org.springframework.web.reactive.function.BodyInserters.fromFormData("grant_type",
+                "client_credentials").with("scope", "role:client-conditional");
+        web.post().uri("/oauth2/token").headers(h -> h.setBasicAuth("gate-client", CLIENT_SECRET))
+                .contentType(MediaType.APPLICATION_FORM_URLENCODED).body(form).exchange()
+                .expectStatus().isBadRequest().expectBody()
+                .jsonPath("$.error").isEqualTo("invalid_grant")
+                .jsonPath("$.error_description").value(d -> assertThat((String) d)
+                        .contains("role \"client-conditional\"", "condition was not met"));
+    }
+
+    @Test
     void wellKnownWhenGateBuiltThenPoliciesAndConditionsAdvertised() {
         web.get().uri("/.well-known/segura").exchange().expectStatus().isOk().expectBody()
                 .jsonPath("$.features.policies").isEqualTo(true)

@@ -51,6 +51,14 @@ class EdgeTest extends BrokerHttpTest {
     }
 
     @Test
+    void exposureWebhookWhenNoSecretConfiguredThenRefused() {
+        web.post().uri("/api/v2/webhooks/exposures").contentType(MediaType.APPLICATION_JSON)
+                .bodyValue("[{\"path\": \"db/prod/password\", \"source\": \"x\"}]").exchange()
+                .expectStatus().isForbidden().expectBody()
+                .jsonPath("$.type").isEqualTo("https://segura.dev/problems/exposure-webhook-disabled");
+    }
+
+    @Test
     void actuatorWhenScrapedThenHealthAndSeguraMetrics() {
         session("75", "build");
         web.get().uri("/actuator/health").exchange().expectStatus().isOk().expectBody()

@@ -49,6 +49,7 @@ abstract class GateHttpTest {
     static final String ADMIN_TOKEN = "gate-admin-token-0123456789abcdef0123456789";
     static final String WEBHOOK_SECRET = "scanner-shared-secret-0123456789abcdef";
     static final String MASTER_KEY = "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=";
+    static final String CLIENT_SECRET = "gate-client-secret-123";
     static final ZoneId BERLIN = ZoneId.of("Europe/Berlin");
 
     /** Starts on a Wednesday; tests only ever move it forward. */
@@ -143,6 +144,10 @@ abstract class GateHttpTest {
                     bound-claims: {repository_id: "209"}
                     secrets: ["gate/replay/*"]
                     policies: [age-gate]
+                  - name: client-conditional
+                    clients: [gate-client]
+                    condition: 'claims.client_id == "another-client"'
+                    secrets: ["gate/client/*"]
                 policies:
                   - name: age-gate
                     max-secret-age: 90d
@@ -168,7 +173,11 @@ abstract class GateHttpTest {
                     max-secret-age: 90d
                     block-exposed: true
                     require-latest-version: true
-                """.formatted(ISSUER.issuer(), AUDIENCE, REPLAY_ISSUER.issuer(), AUDIENCE);
+                clients:
+                  - id: gate-client
+                    secret-sha256: "%s"
+                """.formatted(ISSUER.issuer(), AUDIENCE, REPLAY_ISSUER.issuer(), AUDIENCE,
+                io.segura.broker.session.SessionToken.sha256Hex(CLIENT_SECRET));
     }
 
     /** Moves the clock to the next Wednesday 10:00 UTC at least a week ahead: a fresh, unfrozen working day. */
