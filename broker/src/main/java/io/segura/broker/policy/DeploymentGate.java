@@ -127,11 +127,15 @@ public final class DeploymentGate {
         if (policies.isEmpty()) {
             return Decision.ALLOW;
         }
-        Map<String, Object> variables = new HashMap<>();
-        variables.put("claims", CelValues.map(request.claims()));
-        variables.put("ctx", CelValues.map(request.ctx()));
-        variables.put("request", CelValues.map(request.requestVariable()));
-        variables.put("secrets", CelValues.of(CompiledPolicy.secretsVariable(facts, now)));
+        // The CEL variables are built only when some policy has deny-if rules: the lease path is hot.
+        Map<String, Object> variables = Map.of();
+        if (policies.stream().anyMatch(p -> !p.denyIf().isEmpty())) {
+            variables = new HashMap<>();
+            variables.put("claims", CelValues.map(request.claims()));
+            variables.put("ctx", CelValues.map(request.ctx()));
+            variables.put("request", CelValues.map(request.requestVariable()));
+            variables.put("secrets", CelValues.of(CompiledPolicy.secretsVariable(facts, now)));
+        }
         List<Violation> blocking = new ArrayList<>();
         List<Violation> warnings = new ArrayList<>();
         for (CompiledPolicy policy : policies) {
