@@ -6,7 +6,6 @@ import io.segura.broker.admin.SecretAdministration;
 import io.segura.broker.audit.AuditChainer;
 import io.segura.broker.audit.AuditLog;
 import io.segura.broker.audit.AuditQuery;
-import io.segura.broker.audit.AuditLog;
 import io.segura.broker.audit.AuditVerifier;
 import io.segura.broker.config.TrustConfig;
 import io.segura.broker.config.TrustConfigLoader;
@@ -20,9 +19,13 @@ import io.segura.broker.federation.IssuerKeys;
 import io.segura.broker.federation.MutableBindingLint;
 import io.segura.broker.federation.ReplayStore;
 import io.segura.broker.federation.TokenVerifier;
+import io.segura.broker.lease.LeaseExplainer;
 import io.segura.broker.lease.LeaseMetrics;
 import io.segura.broker.lease.LeaseService;
 import io.segura.broker.lease.LeaseStore;
+import io.segura.broker.policy.CelExpressions;
+import io.segura.broker.policy.DeploymentGate;
+import io.segura.broker.policy.PolicyLint;
 import io.segura.broker.session.SessionStore;
 import io.segura.broker.vault.KeyRing;
 import io.segura.broker.vault.MasterKey;
@@ -70,6 +73,19 @@ public class BrokerConfiguration {
         log.info("trust config {}: {} issuers, {} roles, {} policies, {} clients", config.file(),
                 config.issuers().size(), config.roles().size(), config.policies().size(), config.clients().size());
         return config;
+    }
+
+    @Bean
+    CelExpressions celExpressions() {
+        return new CelExpressions();
+    }
+
+    /** Compiles every CEL condition and policy now, so a broken expression stops the start, not a deployment. */
+    @Bean
+    DeploymentGate deploymentGate(TrustConfig config, CelExpressions cel) {
+        DeploymentGate gate = DeploymentGate.compile(config, cel);
+        PolicyLint.warnings(config, gate).forEach(w -> log.warn("config lint: {}", w));
+        return gate;
     }
 
     @Bean
@@ -163,17 +179,18 @@ public class BrokerConfiguration {
     @Bean
     TokenExchangeService tokenExchangeService(TokenVerifier verifier, TrustRoles roles,
             TokenExchangeService.SessionIssuer issuer, AuditLog audit, BrokerSettings settings, Clock clock,
-            ExchangeMetrics metrics) {
+            ExchangeMetrics metrics, DeploymentGate gate) {
         return new TokenExchangeService(verifier, roles, issuer, audit, ipLimiter(settings, clock),
-                new RateLimiter(settings.tokenRatePerSubject(), settings.tokenRatePerSubject() * 2, clock), metrics);
+                new RateLimiter(settings.tokenRatePerSubject(), settings.tokenRatePerSubject() * 2, clock), metrics,
+                gate);
     }
 
     @Bean
     ClientCredentialsService clientCredentialsService(TrustConfig config, TrustRoles roles,
             TokenExchangeService.SessionIssuer issuer, AuditLog audit, BrokerSettings settings, Clock clock,
-            ExchangeMetrics metrics) {
+            ExchangeMetrics metrics, DeploymentGate gate) {
         return new ClientCredentialsService(config.clients(), roles, issuer, audit, ipLimiter(settings, clock),
-                metrics);
+                metrics, gate);
     }
 
     private static RateLimiter ipLimiter(BrokerSettings settings, Clock clock) {
@@ -182,8 +199,14 @@ public class BrokerConfiguration {
 
     @Bean
     LeaseService leaseService(TrustRoles roles, SecretStore secrets, LeaseStore leases, SessionStore sessions,
-            AuditLog audit, TransactionalOperator tx, Clock clock, LeaseMetrics metrics) {
-        return new LeaseService(roles, secrets, leases, sessions, audit, tx, clock, metrics);
+            AuditLog audit, TransactionalOperator tx, Clock clock, LeaseMetrics metrics, DeploymentGate gate) {
+        return new LeaseService(roles, secrets, leases, sessions, audit, tx, clock, metrics, gate);
+    }
+
+    @Bean
+    LeaseExplainer leaseExplainer(TrustConfig config, TrustRoles roles, TokenVerifier verifier, DeploymentGate gate,
+            SecretStore secrets, Clock clock) {
+        return new LeaseExplainer(config, roles, verifier, gate, secrets, clock);
     }
 
     @Bean(initMethod = "start", destroyMethod = "stop")

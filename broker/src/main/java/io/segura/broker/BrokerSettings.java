@@ -12,6 +12,8 @@ import org.springframework.boot.context.properties.ConfigurationProperties;
  * @param sweepInterval how often the lease expiry sweeper and the audit chainer run
  * @param tokenRatePerIp    sustained {@code /oauth2/token} requests per second per client IP (per replica)
  * @param tokenRatePerSubject sustained exchanges per second per token subject (per replica)
+ * @param exposureWebhookSecret {@code SEGURA_EXPOSURE_WEBHOOK_SECRET}: the HMAC key secret scanners sign
+ *                    {@code POST /api/v2/webhooks/exposures} with (at least 32 characters); unset = the intake is closed
  */
 @ConfigurationProperties("segura")
 public record BrokerSettings(
@@ -25,7 +27,8 @@ public record BrokerSettings(
         Duration sweepInterval,
         Integer databasePoolSize,
         Double tokenRatePerIp,
-        Double tokenRatePerSubject) {
+        Double tokenRatePerSubject,
+        String exposureWebhookSecret) {
 
     public BrokerSettings {
         sweepInterval = sweepInterval == null ? Duration.ofSeconds(1) : sweepInterval;
@@ -37,7 +40,7 @@ public record BrokerSettings(
     @Override
     public String toString() {
         return "BrokerSettings[config=" + config + ", dev=" + dev + ", database=" + DatabaseUrlRedaction.redact(databaseUrl)
-                + ", masterKey=<redacted>, adminToken=<redacted>]";
+                + ", masterKey=<redacted>, adminToken=<redacted>, exposureWebhookSecret=<redacted>]";
     }
 
     /** Keeps a database password out of every rendering of the settings. */

@@ -53,6 +53,40 @@ class StartupTest {
     }
 
     @Test
+    void startWhenCelExpressionDoesNotCompileThenRefusesNamingRoleLineAndColumn() throws Exception {
+        Path config = dir.resolve("cel.yaml");
+        Files.writeString(config, """
+                issuers:
+                  - name: gh
+                    preset: github-actions
+                    audiences: ["https://segura.example"]
+                roles:
+                  - name: deploy
+                    issuers: [gh]
+                    bound-claims:
+                      repository_id: "74"
+                    condition: 'claims.ref == "refs/heads/main" &&'
+                    secrets: ["db/*"]
+                """);
+        Throwable failure = null;
+        try {
+            new SpringApplicationBuilder(SeguraBrokerApplication.class)
+                    .properties(Map.of("segura.config", config.toString(),
+                            "segura.database-url", "r2dbc:h2:mem:///startup-test-cel",
+                            "segura.master-key", "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=",
+                            "server.port", "0"))
+                    .run();
+        } catch (Throwable e) {
+            failure = e;
+        }
+        assertThat(failure).isNotNull();
+        ConfigException cause = findCause(failure, ConfigException.class);
+        assertThat(cause.getMessage()).contains("cel.yaml:10:", "roles[0].condition", "role \"deploy\"",
+                "line 1, column 35");
+        assertThat(new StartupFailureAnalyzer().analyze(failure).getDescription()).contains("roles[0].condition");
+    }
+
+    @Test
     void startWhenConfigUnsetThenSaysWhatToSet() {
         assertThatThrownBy(() -> new SpringApplicationBuilder(SeguraBrokerApplication.class)
                 .properties(Map.of("segura.database-url", "r2dbc:h2:mem:///startup-test-2", "server.port", "0"))

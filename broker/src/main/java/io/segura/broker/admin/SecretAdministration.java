@@ -104,6 +104,53 @@ public final class SecretAdministration {
                 .as(tx::transactional);
     }
 
+    /**
+     * The scanner intake: records every report in one transaction, each matched version with its
+     * {@code secret.exposed} event. A report that matches nothing is answered as unmatched, not as an error, so one
+     * stale finding does not make the scanner resend the whole batch.
+     */
+    public Mono<List<Map<String, Object>>> intake(List<ExposureReport> reports, String clientIp) {
+        return Flux.range(0, reports.size())
+                .concatMap(i -> intakeOne(i, reports.get(i), clientIp))
+                .collectList()
+                .as(tx::transactional);
+    }
+
+    private Mono<Map<String, Object>> intakeOne(int index, ExposureReport r, String clientIp) {
+        Mono<List<SecretVersion>> matched = r.value() != null
+                ? store.findByValue(r.value()).filter(v -> r.path() == null || v.path().equals(r.path())).collectList()
+                : store.metadata(r.path())
+                        .map(meta -> meta.versions().stream()
+                                .filter(v -> v.version() == (r.version() != null ? r.version() : meta.currentVersion()))
+                                .toList())
+                        .onErrorResume(io.segura.broker.vault.SecretNotFoundException.class, e -> Mono.just(List.of()));
+        return matched.flatMap(versions -> Flux.fromIterable(versions)
+                .concatMap(v -> store.markExposed(v.path(), v.version(), r.source(), r.detail(), r.url())
+                        .flatMap(e -> audit.append(AuditEvent.builder(AuditEventType.SECRET_EXPOSED)
+                                        .subject("scanner:" + r.source()).clientIp(clientIp)
+                                        .secrets(List.of(e.path() + "@" + e.version())).reason(r.source())
+                                        .details(Map.of("exposure_ids", List.of(e.id()),
+                                                "matched_by", r.value() != null ? "value" : "path",
+                                                "via", "webhook")))
+                                .thenReturn(e)))
+                .collectList()
+                .map(exposures -> {
+                    Map<String, Object> m = new LinkedHashMap<>();
+                    m.put("index", index);
+                    m.put("matched", !exposures.isEmpty());
+                    List<Map<String, Object>> items = new ArrayList<>();
+                    for (Exposure e : exposures) {
+                        Map<String, Object> x = new LinkedHashMap<>();
+                        x.put("id", e.id());
+                        x.put("path", e.path());
+                        x.put("version", e.version());
+                        items.add(x);
+                    }
+                    m.put("exposures", items);
+                    return m;
+                }));
+    }
+
     private static Map<String, Object> exposuresView(String path, List<Exposure> exposures) {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("path", path);

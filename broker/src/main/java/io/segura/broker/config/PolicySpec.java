@@ -10,8 +10,8 @@ import java.util.List;
 import java.util.Set;
 
 /**
- * A deployment gate (DESIGN §7) as written in the config. Parsed and validated now; evaluated by the deployment-gate
- * work.
+ * A deployment gate (DESIGN §7) as written in the config; {@code io.segura.broker.policy.DeploymentGate} compiles
+ * and evaluates it.
  */
 public record PolicySpec(
         String name,

@@ -13,7 +13,7 @@ import java.util.Map;
  * @param boundClaims claim name (or {@code ctx.*} name) to the accepted values; one value is exact or a glob with
  *                    {@code *}, several mean any of. Insertion order is the config order. A YAML number or
  *                    boolean is kept in its written decimal / {@code true}/{@code false} form ({@code 74} → "74").
- * @param condition   CEL expression (compiled by the deployment-gate work), or {@code null}
+ * @param condition   CEL expression (compiled by {@code io.segura.broker.policy.DeploymentGate}), or {@code null}
  * @param secrets     path globs the role may lease
  */
 public record RoleSpec(

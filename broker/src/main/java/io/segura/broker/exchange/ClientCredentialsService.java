@@ -6,6 +6,7 @@ import io.segura.broker.audit.AuditEventType;
 import io.segura.broker.audit.AuditLog;
 import io.segura.broker.config.ClientSpec;
 import io.segura.broker.federation.RunContext;
+import io.segura.broker.policy.DeploymentGate;
 import io.segura.broker.session.SessionToken;
 import java.security.MessageDigest;
 import java.util.HexFormat;
@@ -35,16 +36,18 @@ public final class ClientCredentialsService {
     private final AuditLog audit;
     private final RateLimiter perIp;
     private final ExchangeMetrics metrics;
+    private final DeploymentGate gate;
 
     public ClientCredentialsService(List<ClientSpec> clients, TrustRoles roles,
             TokenExchangeService.SessionIssuer sessions, AuditLog audit, RateLimiter perIp,
-            ExchangeMetrics metrics) {
+            ExchangeMetrics metrics, DeploymentGate gate) {
         this.clients = clients.stream().collect(Collectors.toUnmodifiableMap(ClientSpec::id, Function.identity()));
         this.roles = Objects.requireNonNull(roles, "roles cannot be null");
         this.sessions = Objects.requireNonNull(sessions, "sessions cannot be null");
         this.audit = Objects.requireNonNull(audit, "audit cannot be null");
         this.perIp = Objects.requireNonNull(perIp, "perIp cannot be null");
         this.metrics = Objects.requireNonNull(metrics, "metrics cannot be null");
+        this.gate = Objects.requireNonNull(gate, "gate cannot be null");
     }
 
     public Mono<IssuedSession> issue(ClientCredentialsRequest request) {
@@ -60,6 +63,9 @@ public final class ClientCredentialsService {
                     TrustRole role = chooseRole(client, request.role());
                     String subject = "client:" + client.id();
                     Map<String, Object> ctx = RunContext.none("oauth-client").asMap();
+                    // A client role's condition sees claims = {client_id} and an empty ctx.
+                    TokenExchangeService.requireCondition(gate, role, Map.of("client_id", client.id()), ctx,
+                            request.role());
                     return sessions.issue(role, null, client.id(), subject, ctx, Map.of("client_id", client.id()),
                             AuditEvent.builder(AuditEventType.TOKEN_EXCHANGED).role(role.name()).subject(subject)
                                     .clientIp(request.clientIp()).ctx(ctx),

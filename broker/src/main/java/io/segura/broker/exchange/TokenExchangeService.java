@@ -8,6 +8,8 @@ import io.segura.broker.federation.IssuerUnavailableException;
 import io.segura.broker.federation.TokenRejectedException;
 import io.segura.broker.federation.TokenVerifier;
 import io.segura.broker.federation.VerifiedToken;
+import io.segura.broker.policy.CelOutcome;
+import io.segura.broker.policy.DeploymentGate;
 import io.segura.broker.session.Session;
 import io.segura.broker.session.SessionStore;
 import io.segura.broker.session.SessionToken;
@@ -38,9 +40,10 @@ public final class TokenExchangeService {
     private final RateLimiter perIp;
     private final RateLimiter perSubject;
     private final ExchangeMetrics metrics;
+    private final DeploymentGate gate;
 
     public TokenExchangeService(TokenVerifier verifier, TrustRoles roles, SessionIssuer sessions,
-            AuditLog audit, RateLimiter perIp, RateLimiter perSubject, ExchangeMetrics metrics) {
+            AuditLog audit, RateLimiter perIp, RateLimiter perSubject, ExchangeMetrics metrics, DeploymentGate gate) {
         this.verifier = Objects.requireNonNull(verifier, "verifier cannot be null");
         this.roles = Objects.requireNonNull(roles, "roles cannot be null");
         this.sessions = Objects.requireNonNull(sessions, "sessions cannot be null");
@@ -48,6 +51,7 @@ public final class TokenExchangeService {
         this.perIp = Objects.requireNonNull(perIp, "perIp cannot be null");
         this.perSubject = Objects.requireNonNull(perSubject, "perSubject cannot be null");
         this.metrics = Objects.requireNonNull(metrics, "metrics cannot be null");
+        this.gate = Objects.requireNonNull(gate, "gate cannot be null");
     }
 
     public Mono<IssuedSession> exchange(TokenExchangeRequest request) {
@@ -76,11 +80,7 @@ public final class TokenExchangeService {
                     subjectWait.get()));
         }
         TrustRole role = chooseRole(token, request.role());
-        if (role.spec().condition() != null) {
-            // Fail closed: a configured condition that cannot be evaluated must never be treated as true.
-            return Mono.error(OAuthException.invalidGrant("condition-unsupported", "role \"" + role.name()
-                    + "\" has a condition, and this broker version cannot evaluate conditions yet"));
-        }
+        requireCondition(gate, role, token.claims(), token.ctx().asMap(), request.role());
         return sessions.issue(role, token.issuerName(), null, token.subject(), token.ctx().asMap(), token.claims(),
                 AuditEvent.builder(AuditEventType.TOKEN_EXCHANGED)
                         .role(role.name()).issuer(token.issuerName()).subject(token.subject())
@@ -121,6 +121,27 @@ public final class TokenExchangeService {
         throw OAuthException.invalidScope("several roles accept this token ("
                 + matching.stream().map(TrustRole::name).collect(Collectors.joining(", "))
                 + "); choose one with scope=role:NAME");
+    }
+
+    /**
+     * The role's CEL {@code condition} (DESIGN §4) over {@code claims}, {@code ctx} and {@code request} =
+     * {@code {role, scope}}. The refusal names the role and that its condition failed, never the expression: that is
+     * server-side policy (the admin's dry run shows it). An evaluation error (a missing claim …) refuses too.
+     */
+    static void requireCondition(DeploymentGate gate, TrustRole role, Map<String, Object> claims,
+            Map<String, Object> ctx, String requestedRole) {
+        Map<String, Object> req = new java.util.LinkedHashMap<>();
+        req.put("role", role.name());
+        req.put("scope", requestedRole == null ? "" : "role:" + requestedRole);
+        CelOutcome outcome = gate.condition(role.name(), claims, ctx, req);
+        if (outcome.failed()) {
+            throw OAuthException.invalidGrant("condition", "role \"" + role.name() + "\" refused this token: its "
+                    + "condition could not be evaluated (" + outcome.error() + ")");
+        }
+        if (!outcome.value()) {
+            throw OAuthException.invalidGrant("condition", "role \"" + role.name() + "\" refused this token: its "
+                    + "condition was not met");
+        }
     }
 
     /** Names each failed claim and the token's own value, never the expected value (STYLE house rule 8). */

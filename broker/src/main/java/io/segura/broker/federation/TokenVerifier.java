@@ -121,16 +121,28 @@ public final class TokenVerifier {
      * {@link IssuerUnavailableException} (503 with Retry-After).
      */
     public Mono<VerifiedToken> verify(String rawToken) {
+        return verify(rawToken, true);
+    }
+
+    /**
+     * Every check of {@link #verify} except that the jti is not consumed: for the policy dry run, which must not
+     * burn the single-use token a CI job is about to exchange.
+     */
+    public Mono<VerifiedToken> verifyDryRun(String rawToken) {
+        return verify(rawToken, false);
+    }
+
+    private Mono<VerifiedToken> verify(String rawToken, boolean consumeJti) {
         return Mono.defer(() -> {
             try {
-                return start(rawToken);
+                return start(rawToken, consumeJti);
             } catch (TokenRejectedException | IssuerUnavailableException e) {
                 return Mono.error(e);
             }
         });
     }
 
-    private Mono<VerifiedToken> start(String raw) {
+    private Mono<VerifiedToken> start(String raw, boolean consumeJti) {
         if (raw == null || raw.isEmpty()) {
             throw reject("format", null, "no token was given");
         }
@@ -172,7 +184,7 @@ public final class TokenVerifier {
         if (cached != null) {
             List<KeySet.Entry> candidates = cached.candidates(kid, alg);
             if (!candidates.isEmpty()) {
-                return finish(raw, jwt, claims, t, iss, candidates);
+                return finish(raw, jwt, claims, t, iss, candidates, consumeJti);
             }
             if (cached.weakKid(kid)) {
                 throw weakKey(kid);
@@ -183,7 +195,7 @@ public final class TokenVerifier {
             if (candidates.isEmpty()) {
                 throw fresh.weakKid(kid) ? weakKey(kid) : unknownKid(kid, alg, iss);
             }
-            return finish(raw, jwt, claims, t, iss, candidates);
+            return finish(raw, jwt, claims, t, iss, candidates, consumeJti);
         });
     }
 
@@ -226,6 +238,14 @@ public final class TokenVerifier {
     }
 
     private Mono<VerifiedToken> finish(String raw, SignedJWT jwt, Map<String, Object> claims, Trusted t, String iss,
+            List<KeySet.Entry> candidates, boolean consumeJti) {
+        return finish(raw, jwt, claims, t, iss, candidates).flatMap(token -> !consumeJti || !t.spec().replayProtection()
+                ? Mono.just(token)
+                : replayStore.consume(t.spec().name(), token.jti(), Instant.ofEpochSecond(
+                        token.expiresAt().getEpochSecond() + t.skewSeconds())).thenReturn(token));
+    }
+
+    private Mono<VerifiedToken> finish(String raw, SignedJWT jwt, Map<String, Object> claims, Trusted t, String iss,
                                        List<KeySet.Entry> candidates) {
         verifySignature(jwt, candidates);
         long now = clock.instant().getEpochSecond();
@@ -262,10 +282,7 @@ public final class TokenVerifier {
         claims.values().removeIf(Objects::isNull);
         VerifiedToken token = new VerifiedToken(t.spec().name(), iss, sub, jti, Instant.ofEpochSecond(exp), claims,
                 PresetMapping.map(t.preset(), claims), sha256(raw));
-        if (!t.spec().replayProtection()) {
-            return Mono.just(token);
-        }
-        return replayStore.consume(t.spec().name(), jti, Instant.ofEpochSecond(exp + skew)).thenReturn(token);
+        return Mono.just(token);
     }
 
     private static void verifySignature(SignedJWT jwt, List<KeySet.Entry> candidates) {

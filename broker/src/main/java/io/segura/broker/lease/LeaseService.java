@@ -7,6 +7,10 @@ import io.segura.broker.audit.AuditEventType;
 import io.segura.broker.audit.AuditLog;
 import io.segura.broker.exchange.TrustRole;
 import io.segura.broker.exchange.TrustRoles;
+import io.segura.broker.policy.Decision;
+import io.segura.broker.policy.DeploymentGate;
+import io.segura.broker.policy.GateRequest;
+import io.segura.broker.policy.Violation;
 import io.segura.broker.session.Session;
 import io.segura.broker.session.SessionStore;
 import io.segura.broker.vault.SecretRef;
@@ -16,16 +20,19 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.UUID;
+import java.util.stream.Collectors;
 import org.springframework.transaction.reactive.TransactionalOperator;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 
 /**
- * Grants, renews and ends leases for a session within its role's limits. A lease row, its audit event and the
+ * Grants, renews and ends leases for a session within its role's limits, after the role's deployment policies
+ * (DESIGN §7) have looked at what would be released. A lease row, its audit event and the
  * session update commit in one transaction, so no secret leaves the broker without its audit record (DESIGN §6).
  */
 public final class LeaseService {
@@ -38,9 +45,10 @@ public final class LeaseService {
     private final TransactionalOperator tx;
     private final Clock clock;
     private final LeaseMetrics metrics;
+    private final DeploymentGate gate;
 
     public LeaseService(TrustRoles roles, SecretStore secrets, LeaseStore leases, SessionStore sessions,
-            AuditLog audit, TransactionalOperator tx, Clock clock, LeaseMetrics metrics) {
+            AuditLog audit, TransactionalOperator tx, Clock clock, LeaseMetrics metrics, DeploymentGate gate) {
         this.roles = Objects.requireNonNull(roles, "roles cannot be null");
         this.secrets = Objects.requireNonNull(secrets, "secrets cannot be null");
         this.leases = Objects.requireNonNull(leases, "leases cannot be null");
@@ -49,6 +57,7 @@ public final class LeaseService {
         this.tx = Objects.requireNonNull(tx, "tx cannot be null");
         this.clock = Objects.requireNonNull(clock, "clock cannot be null");
         this.metrics = Objects.requireNonNull(metrics, "metrics cannot be null");
+        this.gate = Objects.requireNonNull(gate, "gate cannot be null");
     }
 
     public Mono<IssuedLease> lease(Session session, LeaseRequest request, String clientIp) {
@@ -63,12 +72,6 @@ public final class LeaseService {
             return denied(session, request, clientIp, "path-not-allowed", ApiException.forbidden("path-not-allowed",
                     "role \"" + role.name() + "\" may not lease " + String.join(", ", refused)));
         }
-        if (!role.policies().isEmpty()) {
-            // Fail closed: an attached deployment gate that this version cannot evaluate must not be skipped.
-            return denied(session, request, clientIp, "policy-unsupported", ApiException.forbidden(
-                    "policy-unsupported", "role \"" + role.name() + "\" has deployment policies "
-                            + role.policies() + ", and this broker version cannot evaluate policies yet"));
-        }
         List<String> warnings = new ArrayList<>();
         Duration cap = min(role.maxLeaseTtl(), session.remaining(now));
         Duration ttl = request.ttl() == null ? cap : request.ttl();
@@ -82,23 +85,57 @@ public final class LeaseService {
         }
         Instant expires = now.plus(ttl);
         boolean renewable = expires.isBefore(renewalLimit(role, session, now));
-        List<String> warningsFinal = List.copyOf(warnings);
-        return secrets.readAll(request.secrets())
-                .flatMap(values -> {
-                    List<String> refs = values.stream().map(v -> v.path() + "@" + v.version()).toList();
+        List<String> refsAsWritten = request.secrets().stream().map(SecretRef::toString).toList();
+        GateRequest gateRequest = new GateRequest(role.name(), session.claims(), session.ctx(), refsAsWritten,
+                request.ttl());
+        return secrets.readForLease(request.secrets())
+                .flatMap(read -> {
+                    Decision decision = gate.evaluate(gateRequest, read.facts(), now);
+                    if (decision.blocked()) {
+                        return blocked(session, request, clientIp, role, decision);
+                    }
+                    List<SecretValue> values = read.values();
+                    List<String> refs = values.stream().map(SecretValue::ref).toList();
                     Lease lease = new Lease(UUID.randomUUID().toString(), session.id(), session.role(),
                             session.issuer(), session.clientId(), session.subject(), session.ctx(), refs, renewable,
                             now, expires, null, null);
-                    AuditEvent.Builder event = base(AuditEventType.LEASE_ISSUED, session, clientIp).leaseId(lease.id()).secrets(refs)
-                            .details(Map.of("ttl_seconds", Duration.between(now, expires).toSeconds()));
+                    AuditEvent.Builder event = base(AuditEventType.LEASE_ISSUED, session, clientIp).leaseId(lease.id())
+                            .secrets(refs).details(Map.of("ttl_seconds", Duration.between(now, expires).toSeconds()));
+                    List<String> allWarnings = new ArrayList<>(warnings);
+                    decision.warnings().forEach(v -> allWarnings.add(v.render()));
+                    Mono<Void> warned = decision.warnings().isEmpty() ? Mono.empty()
+                            : audit.append(base(AuditEventType.POLICY_WARNED, session, clientIp).leaseId(lease.id())
+                                    .secrets(refs).reason("released with " + decision.warnings().size()
+                                            + " warn-mode policy violation(s)")
+                                    .details(Map.of("violations", Decision.maps(decision.warnings())))).then();
                     return leases.insert(lease)
                             .then(audit.append(event))
+                            .then(warned)
                             .then(sessions.recordLease(session.id()))
                             .as(tx::transactional)
-                            .thenReturn(new IssuedLease(lease, values, warningsFinal));
+                            .thenReturn(new IssuedLease(lease, values, allWarnings, decision.warnings()));
                 })
                 .doOnSuccess(l -> metrics.issued(role.name(), l.values().size()))
                 .doOnError(e -> metrics.failed(role.name()));
+    }
+
+    /** An enforce-mode policy refused: audit {@code lease.denied} with every violation, answer 403. */
+    private Mono<IssuedLease> blocked(Session session, LeaseRequest request, String clientIp, TrustRole role,
+            Decision decision) {
+        List<Violation> violations = decision.violations();
+        metrics.denied(session.role(), "deployment-blocked");
+        List<String> refs = request.secrets().stream().map(SecretRef::toString).toList();
+        String detail = "role \"" + role.name() + "\" may not lease " + String.join(", ", refs) + " now: "
+                + violations.size() + " policy violation" + (violations.size() == 1 ? "" : "s") + " ("
+                + violations.stream().map(Violation::rule).distinct().collect(Collectors.joining(", ")) + ")";
+        Map<String, Object> members = new LinkedHashMap<>();
+        members.put("violations", Decision.maps(violations));
+        members.put("warnings", Decision.maps(decision.warnings()));
+        Map<String, Object> details = new LinkedHashMap<>(members);
+        return audit.append(base(AuditEventType.LEASE_DENIED, session, clientIp).secrets(refs)
+                        .reason("deployment-blocked: " + detail).details(details))
+                .then(Mono.error(new ApiException(ApiException.Kind.FORBIDDEN, "deployment-blocked", detail, members,
+                        null)));
     }
 
     public Mono<Lease> renew(Session session, String leaseId, Duration increment, String clientIp) {

@@ -184,21 +184,53 @@ public final class SecretStore {
     }
 
     /**
-     * Decrypts several versions with one SQL statement (the lease path), in the order of {@code refs}. Fails with
+     * Decrypts several versions with one SQL statement, in the order of {@code refs}. Fails with
      * {@link SecretNotFoundException} naming the first ref that does not exist.
      */
     public Mono<List<SecretValue>> readAll(List<SecretRef> refs) {
+        return readForLease(refs).map(LeaseRead::values);
+    }
+
+    /**
+     * The lease path: decrypts the requested versions and reads the deployment gate's facts about each (current
+     * version, creation times, exposure, max-age) in the same single SQL statement.
+     */
+    public Mono<LeaseRead> readForLease(List<SecretRef> refs) {
+        return fetch(refs).map(rows -> {
+            List<SecretValue> values = new ArrayList<>(rows.size());
+            List<SecretFacts> facts = new ArrayList<>(rows.size());
+            for (FetchedVersion row : rows) {
+                StoredVersion v = row.stored();
+                values.add(new SecretValue(v.path(), v.version(), envelope.open(v.path(), v.version(), v.sealed()),
+                        v.createdAt()));
+                facts.add(row.facts());
+            }
+            return new LeaseRead(values, facts);
+        });
+    }
+
+    /** The gate's facts about each ref, in order, without decrypting anything (the policy dry run). */
+    public Mono<List<SecretFacts>> facts(List<SecretRef> refs) {
+        return fetch(refs).map(rows -> rows.stream().map(FetchedVersion::facts).toList());
+    }
+
+    private record FetchedVersion(StoredVersion stored, SecretFacts facts) {
+    }
+
+    private Mono<List<FetchedVersion>> fetch(List<SecretRef> refs) {
         return Mono.defer(() -> {
             List<SecretRef> wanted = List.copyOf(refs);
             if (wanted.isEmpty()) {
-                return Mono.just(List.<SecretValue>of());
+                return Mono.just(List.<FetchedVersion>of());
             }
             if (wanted.size() > MAX_BATCH) {
                 throw new InvalidSecretException("secrets", "at most " + MAX_BATCH + " per request, got "
                         + wanted.size());
             }
             StringBuilder sql = new StringBuilder("SELECT ").append(VERSION_COLUMNS)
-                    .append(", s.current_version FROM secret_versions v JOIN secrets s ON s.path = v.path WHERE ");
+                    .append(", v.exposed_at, s.current_version, s.max_age_seconds, c.created_at AS current_created_at")
+                    .append(" FROM secret_versions v JOIN secrets s ON s.path = v.path")
+                    .append(" JOIN secret_versions c ON c.path = s.path AND c.version = s.current_version WHERE ");
             Map<String, Object> binds = new LinkedHashMap<>();
             int i = 0;
             for (SecretRef ref : new LinkedHashSet<>(wanted)) {
@@ -219,28 +251,34 @@ public final class SecretStore {
             for (Map.Entry<String, Object> b : binds.entrySet()) {
                 spec = spec.bind(b.getKey(), b.getValue());
             }
-            Map<String, Integer> currentByPath = new HashMap<>();
-            return spec.map(row -> {
-                        currentByPath.put(row.get("path", String.class), row.get("current_version", Integer.class));
-                        return StoredVersion.from(row);
-                    })
+            return spec.map(row -> new Row(StoredVersion.from(row), row.get("current_version", Integer.class),
+                            instant(row.get("current_created_at", OffsetDateTime.class)),
+                            instant(row.get("exposed_at", OffsetDateTime.class)),
+                            row.get("max_age_seconds", Long.class)))
                     .all()
-                    .collectMap(StoredVersion::ref)
-                    .map(rows -> open(wanted, rows, currentByPath));
+                    .collectMap(r -> r.stored().ref())
+                    .map(rows -> select(wanted, rows));
         });
     }
 
-    private List<SecretValue> open(List<SecretRef> wanted, Map<String, StoredVersion> rows,
-            Map<String, Integer> currentByPath) {
-        List<SecretValue> out = new ArrayList<>(wanted.size());
+    private record Row(StoredVersion stored, int currentVersion, Instant currentCreatedAt, Instant exposedAt,
+            Long maxAgeSeconds) {
+    }
+
+    private static List<FetchedVersion> select(List<SecretRef> wanted, Map<String, Row> rows) {
+        Map<String, Integer> currentByPath = new HashMap<>();
+        rows.values().forEach(r -> currentByPath.put(r.stored().path(), r.currentVersion()));
+        List<FetchedVersion> out = new ArrayList<>(wanted.size());
         for (SecretRef ref : wanted) {
             Integer version = ref.version() != null ? ref.version() : currentByPath.get(ref.path());
-            StoredVersion row = version == null ? null : rows.get(ref.path() + "@" + version);
+            Row row = version == null ? null : rows.get(ref.path() + "@" + version);
             if (row == null) {
                 throw new SecretNotFoundException(ref.path(), ref.version());
             }
-            out.add(new SecretValue(row.path(), row.version(), envelope.open(row.path(), row.version(), row.sealed()),
-                    row.createdAt()));
+            StoredVersion v = row.stored();
+            out.add(new FetchedVersion(v, new SecretFacts(v.path(), ref.version(), v.version(), row.currentVersion(),
+                    v.createdAt(), row.currentCreatedAt(), row.exposedAt(),
+                    row.maxAgeSeconds() == null ? null : Duration.ofSeconds(row.maxAgeSeconds()))));
         }
         return out;
     }

@@ -38,6 +38,11 @@ final class AdminAuthentication implements HandlerFilterFunction<ServerResponse,
         return digest != null;
     }
 
+    /** Whether {@code bearer} is the admin token (constant-time); false when the operator API is closed. */
+    boolean accepts(String bearer) {
+        return digest != null && bearer != null && MessageDigest.isEqual(digest, sha256(bearer.trim()));
+    }
+
     @Override
     public Mono<ServerResponse> filter(ServerRequest request, HandlerFunction<ServerResponse> next) {
         if (digest == null) {

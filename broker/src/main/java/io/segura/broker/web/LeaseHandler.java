@@ -7,6 +7,7 @@ import io.segura.broker.lease.IssuedLease;
 import io.segura.broker.lease.Lease;
 import io.segura.broker.lease.LeaseRequest;
 import io.segura.broker.lease.LeaseService;
+import io.segura.broker.policy.Decision;
 import io.segura.broker.session.Session;
 import io.segura.broker.session.SessionStore;
 import io.segura.broker.vault.SecretRef;
@@ -181,6 +182,7 @@ final class LeaseHandler {
         }
         body.put("secrets", secrets);
         body.put("warnings", issued.warnings());
+        body.put("policy_warnings", Decision.maps(issued.policyWarnings()));
         return ServerResponse.status(HttpStatus.CREATED)
                 .contentType(MediaType.APPLICATION_JSON)
                 .cacheControl(CacheControl.noStore())

@@ -8,11 +8,13 @@ import static org.springframework.web.reactive.function.server.RequestPredicates
 
 import io.segura.broker.BrokerSettings;
 import io.segura.broker.admin.SecretAdministration;
+import io.segura.broker.admin.WebhookSignature;
 import io.segura.broker.audit.AuditQuery;
 import io.segura.broker.audit.AuditVerifier;
 import io.segura.broker.dev.DevIssuer;
 import io.segura.broker.exchange.ClientCredentialsService;
 import io.segura.broker.exchange.TokenExchangeService;
+import io.segura.broker.lease.LeaseExplainer;
 import io.segura.broker.lease.LeaseService;
 import io.segura.broker.session.SessionStore;
 import java.time.Clock;
@@ -46,11 +48,15 @@ public class WebConfiguration {
     RouterFunction<ServerResponse> routes(BrokerSettings settings, TokenExchangeService exchange,
             ClientCredentialsService clientCredentials, LeaseService leases, SessionStore sessions,
             SecretAdministration secrets, AuditQuery auditQuery, AuditVerifier auditVerifier, JsonMapper json,
-            Clock clock, ObjectProvider<DevIssuer> devIssuer) {
+            Clock clock, ObjectProvider<DevIssuer> devIssuer, LeaseExplainer explainer) {
         TokenEndpoint token = new TokenEndpoint(exchange, clientCredentials, leases);
         LeaseHandler lease = new LeaseHandler(sessions, leases, json, clock);
         AdminHandler admin = new AdminHandler(secrets, leases, auditQuery, auditVerifier, json);
         AdminAuthentication adminAuth = new AdminAuthentication(settings.adminToken());
+        PolicyHandler policy = new PolicyHandler(explainer, sessions, adminAuth, json, clock);
+        String webhookSecret = settings.exposureWebhookSecret();
+        ExposureWebhookHandler exposures = new ExposureWebhookHandler(webhookSecret == null || webhookSecret.isEmpty()
+                ? null : new WebhookSignature(webhookSecret, clock), secrets, json);
 
         RouterFunction<ServerResponse> adminRoutes = RouterFunctions.route()
                 .PUT("/api/v2/admin/secrets/{*path}", admin::write)
@@ -72,6 +78,8 @@ public class WebConfiguration {
                 .POST("/api/v2/a2a/leases/{id}/renew", lease::renew)
                 .DELETE("/api/v2/a2a/leases/{id}", lease::revoke)
                 .GET("/api/v2/a2a/secrets/{*path}", lease::secret)
+                .POST("/api/v2/policy/evaluate", policy::evaluate)
+                .POST("/api/v2/webhooks/exposures", exposures::receive)
                 .GET("/.well-known/segura", request -> ServerResponse.ok().contentType(MediaType.APPLICATION_JSON)
                         .bodyValue(wellKnown(settings, adminAuth.enabled())))
                 .add(adminRoutes);
@@ -101,8 +109,11 @@ public class WebConfiguration {
         features.put("audit_chain", true);
         features.put("admin_api", adminEnabled);
         features.put("dev_mode", settings.dev());
-        features.put("policies", false);
-        features.put("conditions", false);
+        features.put("policies", true);
+        features.put("conditions", true);
+        features.put("policy_evaluate", true);
+        features.put("exposure_webhook", settings.exposureWebhookSecret() != null
+                && !settings.exposureWebhookSecret().isEmpty());
         features.put("dynamic_secrets", false);
         features.put("webhooks", false);
         body.put("features", features);

@@ -75,6 +75,38 @@ class SecretStoreTests {
     }
 
     @Test
+    void readForLeaseWhenCurrentAndPinnedThenValuesAndGateFactsInRequestOrder() {
+        SecretVersion v1 = store.write("facts/db", "facts-value-1", Duration.ofDays(30)).block(TIMEOUT);
+        store.markExposed("facts/db", 1, "gitleaks", null, null).block(TIMEOUT);
+        SecretVersion v2 = store.rotate("facts/db", "facts-value-2").block(TIMEOUT);
+        store.write("facts/other", "other-value-1", null).block(TIMEOUT);
+
+        LeaseRead read = store.readForLease(List.of(SecretRef.parse("facts/other"), SecretRef.parse("facts/db@1"),
+                SecretRef.parse("facts/db"))).block(TIMEOUT);
+        assertThat(read.values()).extracting(SecretValue::value)
+                .containsExactly("other-value-1", "facts-value-1", "facts-value-2");
+        SecretFacts other = read.facts().get(0);
+        assertThat(other.maxAge()).isNull();
+        assertThat(other.exposed()).isFalse();
+        SecretFacts pinned = read.facts().get(1);
+        assertThat(pinned.requestedVersion()).isEqualTo(1);
+        assertThat(pinned.version()).isEqualTo(1);
+        assertThat(pinned.currentVersion()).isEqualTo(2);
+        assertThat(pinned.createdAt()).isEqualTo(v1.createdAt());
+        assertThat(pinned.currentCreatedAt()).isEqualTo(v2.createdAt());
+        assertThat(pinned.exposed()).isTrue();
+        assertThat(pinned.maxAge()).isEqualTo(Duration.ofDays(30));
+        SecretFacts current = read.facts().get(2);
+        assertThat(current.requestedVersion()).isNull();
+        assertThat(current.version()).isEqualTo(2);
+        assertThat(current.exposed()).isFalse();
+
+        assertThat(store.facts(List.of(SecretRef.parse("facts/db@1"))).block(TIMEOUT)).containsExactly(pinned);
+        assertThatThrownBy(() -> store.facts(List.of(SecretRef.parse("facts/db@3"))).block(TIMEOUT))
+                .isInstanceOf(SecretNotFoundException.class);
+    }
+
+    @Test
     void rotateWhenValueGivenThenNewVersionAndOldStillReadable() {
         store.write("rot/api/key", "first-value", null).block(TIMEOUT);
         SecretVersion v = store.rotate("rot/api/key", "second-value").block(TIMEOUT);

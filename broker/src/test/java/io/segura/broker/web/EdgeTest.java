@@ -44,8 +44,18 @@ class EdgeTest extends BrokerHttpTest {
     void wellKnownWhenAskedThenVersionAndFeatures() {
         web.get().uri("/.well-known/segura").exchange().expectStatus().isOk().expectBody()
                 .jsonPath("$.features.token_exchange").isEqualTo(true)
-                .jsonPath("$.features.policies").isEqualTo(false)
+                .jsonPath("$.features.policies").isEqualTo(true)
+                .jsonPath("$.features.conditions").isEqualTo(true)
+                .jsonPath("$.features.exposure_webhook").isEqualTo(false)
                 .jsonPath("$.grant_types_supported[0]").isEqualTo(TOKEN_EXCHANGE);
+    }
+
+    @Test
+    void exposureWebhookWhenNoSecretConfiguredThenRefused() {
+        web.post().uri("/api/v2/webhooks/exposures").contentType(MediaType.APPLICATION_JSON)
+                .bodyValue("[{\"path\": \"db/prod/password\", \"source\": \"x\"}]").exchange()
+                .expectStatus().isForbidden().expectBody()
+                .jsonPath("$.type").isEqualTo("https://segura.dev/problems/exposure-webhook-disabled");
     }
 
     @Test

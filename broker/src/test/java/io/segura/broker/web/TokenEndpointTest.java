@@ -54,10 +54,14 @@ class TokenEndpointTest extends BrokerHttpTest {
     }
 
     @Test
-    void tokenExchangeWhenRoleHasConditionThenFailsClosed() {
-        exchange(ciToken("77"), "conditional").expectStatus().isBadRequest().expectBody()
+    void tokenExchangeWhenRoleConditionHoldsThenSessionElseInvalidGrant() {
+        exchange(ciToken("77"), "conditional").expectStatus().isOk();
+        String dev = ISSUER.mint(Map.of("aud", AUDIENCE, "repository_id", "77", "ref", "refs/heads/dev", "sub",
+                "repo:acme/app:ref:refs/heads/dev"));
+        exchange(dev, "conditional").expectStatus().isBadRequest().expectBody()
                 .jsonPath("$.error").isEqualTo("invalid_grant")
-                .jsonPath("$.error_description").value(d -> assertThat((String) d).contains("condition"));
+                .jsonPath("$.error_description").value(d -> assertThat((String) d)
+                        .contains("role \"conditional\"", "condition was not met").doesNotContain("claims.ref"));
     }
 
     @Test

@@ -1,0 +1,95 @@
+// SPDX-License-Identifier: Apache-2.0
+package io.segura.broker.web;
+
+import io.segura.broker.ApiException;
+import io.segura.broker.admin.ExposureReport;
+import io.segura.broker.admin.SecretAdministration;
+import io.segura.broker.admin.WebhookSignature;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import org.springframework.http.HttpStatus;
+import org.springframework.http.MediaType;
+import org.springframework.web.reactive.function.server.ServerRequest;
+import org.springframework.web.reactive.function.server.ServerResponse;
+import reactor.core.publisher.Mono;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
+
+/**
+ * {@code POST /api/v2/webhooks/exposures}: secret scanners report leaked secrets. The raw body is verified against
+ * {@link WebhookSignature} before it is parsed; the body is a JSON list of findings (or {@code {"exposures": [...]}})
+ * each {@code {value | path [, version], source, url?, detail?}}. Answers 202 with one result per finding, never
+ * echoing a value.
+ */
+final class ExposureWebhookHandler {
+
+    static final int MAX_REPORTS = 100;
+    private static final Set<String> FIELDS = Set.of("value", "path", "version", "source", "url", "detail");
+
+    private final WebhookSignature signature;
+    private final SecretAdministration secrets;
+    private final JsonMapper json;
+
+    /** @param signature {@code null} when no shared secret is configured: every delivery is refused */
+    ExposureWebhookHandler(WebhookSignature signature, SecretAdministration secrets, JsonMapper json) {
+        this.signature = signature;
+        this.secrets = Objects.requireNonNull(secrets, "secrets cannot be null");
+        this.json = Objects.requireNonNull(json, "json cannot be null");
+    }
+
+    Mono<ServerResponse> receive(ServerRequest request) {
+        if (signature == null) {
+            return Mono.error(ApiException.forbidden("exposure-webhook-disabled", "the exposure webhook is disabled: "
+                    + "SEGURA_EXPOSURE_WEBHOOK_SECRET is not set"));
+        }
+        String timestamp = request.headers().firstHeader(WebhookSignature.TIMESTAMP_HEADER);
+        String sig = request.headers().firstHeader(WebhookSignature.SIGNATURE_HEADER);
+        return Bodies.bytes(request, Bodies.MAX_BODY)
+                .map(bytes -> {
+                    signature.verify(timestamp, sig, bytes);
+                    return reports(bytes);
+                })
+                .flatMap(reports -> secrets.intake(reports, Requests.clientIp(request)))
+                .flatMap(results -> ServerResponse.status(HttpStatus.ACCEPTED).contentType(MediaType.APPLICATION_JSON)
+                        .bodyValue(Map.of("results", results)));
+    }
+
+    private List<ExposureReport> reports(byte[] bytes) {
+        JsonNode body;
+        try {
+            body = json.readTree(bytes);
+        } catch (tools.jackson.core.JacksonException e) {
+            throw ApiException.invalid("invalid-json", "request body is not valid JSON");
+        }
+        JsonNode list = body != null && body.isObject() && body.size() == 1 && body.has("exposures")
+                ? body.get("exposures") : body;
+        if (list == null || !list.isArray() || list.isEmpty() || list.size() > MAX_REPORTS) {
+            throw ApiException.invalid("invalid-exposure", "the body must be a list of 1.." + MAX_REPORTS
+                    + " findings (or {\"exposures\": [...]})");
+        }
+        List<ExposureReport> out = new ArrayList<>();
+        for (JsonNode item : list) {
+            if (!item.isObject()) {
+                throw ApiException.invalid("invalid-exposure", "each finding must be a JSON object");
+            }
+            LeaseHandler.unknownFields(item, FIELDS);
+            JsonNode version = item.get("version");
+            if (version != null && !version.isNull() && !version.canConvertToInt()) {
+                throw ApiException.invalid("invalid-exposure", "version must be a number");
+            }
+            out.add(new ExposureReport(optional(item, "path"),
+                    version == null || version.isNull() ? null : version.asInt(),
+                    optional(item, "value"), optional(item, "source"), optional(item, "url"),
+                    optional(item, "detail")));
+        }
+        return out;
+    }
+
+    private static String optional(JsonNode item, String field) {
+        JsonNode n = item.get(field);
+        return n == null || n.isNull() ? null : LeaseHandler.text(n, field);
+    }
+}
