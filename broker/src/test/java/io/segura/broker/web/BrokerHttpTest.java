@@ -76,7 +76,7 @@ abstract class BrokerHttpTest {
         registry.add("segura.admin-token", () -> ADMIN_TOKEN);
         registry.add("segura.sweep-interval", () -> "200ms");
         registry.add("segura.token-rate-per-ip", () -> "100000");
-        registry.add("segura.token-rate-per-subject", () -> "5");
+        registry.add("segura.token-rate-per-subject", () -> "0.5");
     }
 
     @AfterAll
