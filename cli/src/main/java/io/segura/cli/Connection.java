@@ -36,14 +36,15 @@ final class Connection {
     static Connection open(CliContext ctx) throws ConfigException, IOException {
         Objects.requireNonNull(ctx, "ctx cannot be null");
         ClientConfig config = ClientConfig.fromEnvironment(ctx.env());
-        JobEnvironment job = ctx.jobEnvironment();
+        java.net.http.HttpClient http = BrokerClient.httpClient(config);
+        JobEnvironment job = ctx.jobEnvironment(http);
         Platform platform;
         try {
             platform = Platforms.detect(job);
         } catch (IllegalArgumentException e) {
             throw new ConfigException(e.getMessage());
         }
-        return new Connection(ctx, config, job, platform, BrokerClient.create(config));
+        return new Connection(ctx, config, job, platform, BrokerClient.create(config, http));
     }
 
     Identity identity() throws IOException, PlatformException {

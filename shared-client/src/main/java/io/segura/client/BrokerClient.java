@@ -66,13 +66,24 @@ public final class BrokerClient {
 
     /** A client for {@code config}: its URL, retry budget, CA bundle and, when set, mTLS client certificate. */
     public static BrokerClient create(ClientConfig config) throws IOException {
-        return new BrokerClient(config.url(), httpClient(config.caCert(), config.clientCert(), config.clientKey()),
-                config.retry(), config.caCert());
+        return create(config, httpClient(config));
+    }
+
+    /** A client for {@code config} over {@code http} (e.g. one shared with the platform's token requests). */
+    public static BrokerClient create(ClientConfig config, HttpClient http) {
+        return new BrokerClient(config.url(), http, config.retry(), config.caCert());
+    }
+
+    /** The HTTP client {@link #create(ClientConfig)} uses: CA bundle and mTLS certificate from {@code config}. */
+    public static HttpClient httpClient(ClientConfig config) throws IOException {
+        return httpClient(config.caCert(), config.clientCert(), config.clientKey());
     }
 
     /** An HTTP client trusting {@code caPem} (or the JDK's CAs) and presenting a client certificate if given. */
     public static HttpClient httpClient(Path caPem, Path certPem, Path keyPem) throws IOException {
+        // HTTP/1.1: no h2c upgrade round on plain http, and a few small calls per job gain nothing from HTTP/2.
         HttpClient.Builder b = HttpClient.newBuilder().connectTimeout(CONNECT_TIMEOUT)
+                .version(HttpClient.Version.HTTP_1_1)
                 .followRedirects(HttpClient.Redirect.NEVER);
         if (caPem != null || certPem != null) {
             SSLContext ctx = PemTls.sslContext(caPem, certPem, keyPem);
