@@ -9,6 +9,7 @@ import io.segura.client.Identities;
 import io.segura.client.Session;
 import io.segura.client.platform.Identity;
 import io.segura.client.platform.JobEnvironment;
+import io.segura.client.platform.LocalDev;
 import io.segura.client.platform.Platform;
 import io.segura.client.platform.PlatformException;
 import io.segura.client.platform.Platforms;
@@ -43,6 +44,10 @@ final class Connection {
             platform = Platforms.detect(job);
         } catch (IllegalArgumentException e) {
             throw new ConfigException(e.getMessage());
+        }
+        if (!(platform instanceof LocalDev) && "http".equals(config.url().getScheme())) {
+            // the broker's client may have no usable TLS (see BrokerClient.httpClient); a CI token endpoint needs it
+            job = ctx.jobEnvironment();
         }
         return new Connection(ctx, config, job, platform, BrokerClient.create(config, http));
     }
