@@ -132,6 +132,7 @@ class CliEndToEndTest {
         assertThat(r.err()).contains("err=***").doesNotContain(PASSWORD);
         assertThat(broker.events("lease.issued", sub)).hasSize(1);
         assertSessionRevoked(sub);
+        assertThat(broker.log()).doesNotContain(PASSWORD, "line-two-of-the-key");
     }
 
     @Test
@@ -201,6 +202,34 @@ class CliEndToEndTest {
                 "sh", "-c", "test \"$PW\" = '" + PASSWORD + "' && echo matched");
         assertThat(r.exitCode()).as(r.err()).isZero();
         assertThat(r.out()).contains("matched");
+    }
+
+    // ---- the client library against the live broker --------------------------------------------------------------
+
+    @Test
+    void brokerClientWhenSecretRenewRevokeThenBrokerAgrees() throws Exception {
+        String sub = "repo:acme/client-api";
+        io.segura.client.ClientConfig config = io.segura.client.ClientConfig.fromEnvironment(env(sub));
+        io.segura.client.BrokerClient client = io.segura.client.BrokerClient.create(config);
+        io.segura.client.Session session = client.exchange(new io.segura.client.platform.Identity.OidcToken(
+                config.idToken()), "ci");
+        assertThat(session.role()).isEqualTo("ci");
+        io.segura.client.Lease one = client.secret(session, "ci/db/password@1");
+        assertThat(one.secrets()).singleElement().satisfies(s -> assertThat(s.value()).isEqualTo(PASSWORD));
+        io.segura.client.Lease renewed = client.renew(session, one.leaseId(), java.time.Duration.ofMinutes(20));
+        assertThat(renewed.leaseId()).isEqualTo(one.leaseId());
+        assertThat(renewed.secrets()).isEmpty();
+        assertThat(broker.events("lease.renewed", sub)).hasSize(1);
+        assertThat(client.revokeLease(session, one.leaseId())).isTrue();
+        client.revokeLease(session, one.leaseId()); // idempotent on the broker: no error
+        client.revoke(session);
+        assertThat(client.revokeLease(session, one.leaseId())).as("session gone").isFalse();
+        client.revoke(session); // RFC 7009: a token already revoked is not an error
+        assertSessionRevoked(sub);
+        assertThat(org.assertj.core.api.Assertions.catchThrowableOfType(
+                () -> client.lease(session, List.of(io.segura.client.SecretSpec.parse("ci/db/password")), null),
+                io.segura.client.BrokerException.class).kind())
+                .isEqualTo(io.segura.client.BrokerException.Kind.UNAUTHENTICATED);
     }
 
     // ---- exit codes ---------------------------------------------------------------------------------------------

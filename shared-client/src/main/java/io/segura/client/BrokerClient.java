@@ -226,7 +226,8 @@ public final class BrokerClient {
     /**
      * {@code DELETE /api/v2/a2a/leases/{id}}.
      *
-     * @return false when the lease or the session was already gone (expired or revoked), which is not an error
+     * @return false when the broker no longer knows the session (expired, revoked) or the lease; revoking a lease
+     *         twice is idempotent on the broker. Neither is an error
      */
     public boolean revokeLease(Session session, String leaseId) throws BrokerException, InterruptedException {
         HttpResponse<String> r = send(http, bearer(request("/api/v2/a2a/leases/" + urlEncode(leaseId)),
