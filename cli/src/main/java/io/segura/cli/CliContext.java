@@ -31,7 +31,12 @@ public record CliContext(Map<String, String> env, PrintStream out, PrintStream e
     }
 
     JobEnvironment jobEnvironment() {
-        return new JobEnvironment(env, out, workDir, HttpClient.newBuilder()
+        return jobEnvironment(HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
                 .connectTimeout(java.time.Duration.ofSeconds(10)).build());
+    }
+
+    /** One HTTP client for the platform's token endpoint and the broker: a second one costs start-up time. */
+    JobEnvironment jobEnvironment(HttpClient http) {
+        return new JobEnvironment(env, out, workDir, http);
     }
 }

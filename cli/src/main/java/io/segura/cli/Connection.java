@@ -9,6 +9,7 @@ import io.segura.client.Identities;
 import io.segura.client.Session;
 import io.segura.client.platform.Identity;
 import io.segura.client.platform.JobEnvironment;
+import io.segura.client.platform.LocalDev;
 import io.segura.client.platform.Platform;
 import io.segura.client.platform.PlatformException;
 import io.segura.client.platform.Platforms;
@@ -36,14 +37,19 @@ final class Connection {
     static Connection open(CliContext ctx) throws ConfigException, IOException {
         Objects.requireNonNull(ctx, "ctx cannot be null");
         ClientConfig config = ClientConfig.fromEnvironment(ctx.env());
-        JobEnvironment job = ctx.jobEnvironment();
+        java.net.http.HttpClient http = BrokerClient.httpClient(config);
+        JobEnvironment job = ctx.jobEnvironment(http);
         Platform platform;
         try {
             platform = Platforms.detect(job);
         } catch (IllegalArgumentException e) {
             throw new ConfigException(e.getMessage());
         }
-        return new Connection(ctx, config, job, platform, BrokerClient.create(config));
+        if (!(platform instanceof LocalDev) && "http".equals(config.url().getScheme())) {
+            // the broker's client may have no usable TLS (see BrokerClient.httpClient); a CI token endpoint needs it
+            job = ctx.jobEnvironment();
+        }
+        return new Connection(ctx, config, job, platform, BrokerClient.create(config, http));
     }
 
     Identity identity() throws IOException, PlatformException {

@@ -4,7 +4,6 @@ package io.segura.cli;
 import io.segura.client.BrokerClient;
 import io.segura.client.BrokerException;
 import io.segura.client.Lease;
-import io.segura.client.LeasedSecret;
 import io.segura.client.SecretSpec;
 import io.segura.client.Session;
 import io.segura.client.masking.Masker;

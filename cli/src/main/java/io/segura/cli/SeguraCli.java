@@ -6,7 +6,10 @@ import io.segura.client.ConfigException;
 import io.segura.client.platform.PlatformException;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.Objects;
+import java.util.function.Supplier;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -14,9 +17,6 @@ import picocli.CommandLine.Command;
 @Command(name = "segura-cli", mixinStandardHelpOptions = true, versionProvider = SeguraCli.Version.class,
         description = {"Short-lived, audited CI secrets from a Segura broker.",
             "Configured by environment: SEGURA_URL, SEGURA_ROLE, SEGURA_SECRETS, … (see README)."},
-        subcommands = {ExecCommand.class, FetchCommand.class, RevokeCommand.class, InjectCommand.class,
-            PolicyCommand.class, RotateCommand.class, AuditCommand.class, WhoamiCommand.class,
-            CommandLine.HelpCommand.class},
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {"0:ok", "1:a check failed (audit --verify)", "2:usage or configuration error",
             "3:blocked by policy", "4:authentication or authorization refused",
@@ -40,17 +40,68 @@ public final class SeguraCli implements Runnable {
     }
 
     public static void main(String[] args) {
-        System.exit(run(CliContext.system(), args));
+        int code = run(CliContext.system(), args);
+        releaseHttpSelectors();
+        System.exit(code);
+    }
+
+    /**
+     * Ends java.net.http's selector threads before exiting. HotSpot's exit waits up to 300 ms for threads that sit
+     * in native code, and a selector blocked in {@code epoll_wait} is one: that wait was most of {@code exec}'s
+     * measured exit time. JDK 17's HttpClient has no {@code close()}; its selector loop ends when interrupted.
+     */
+    static void releaseHttpSelectors() {
+        for (Thread t : Thread.getAllStackTraces().keySet()) {
+            if (t.getName().startsWith("HttpClient-") && t.getName().endsWith("-SelectorManager")) {
+                t.interrupt();
+                try {
+                    t.join(200);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return;
+                }
+            }
+        }
     }
 
     /** Runs one command line against {@code ctx}; returns the exit code. */
     public static int run(CliContext ctx, String... args) {
-        CommandLine cl = commandLine(ctx);
-        return cl.execute(args);
+        return commandLine(ctx, args).execute(args);
+    }
+
+    /** The subcommands, in help order. Built on demand: picocli's model of each costs start-up time. */
+    private static final Map<String, Supplier<Object>> COMMANDS = commands();
+
+    private static Map<String, Supplier<Object>> commands() {
+        Map<String, Supplier<Object>> m = new LinkedHashMap<>();
+        m.put("exec", ExecCommand::new);
+        m.put("fetch", FetchCommand::new);
+        m.put("revoke", RevokeCommand::new);
+        m.put("inject", InjectCommand::new);
+        m.put("policy", PolicyCommand::new);
+        m.put("rotate", RotateCommand::new);
+        m.put("audit", AuditCommand::new);
+        m.put("whoami", WhoamiCommand::new);
+        return java.util.Collections.unmodifiableMap(m);
     }
 
     static CommandLine commandLine(CliContext ctx) {
+        return commandLine(ctx, null);
+    }
+
+    /**
+     * The command line for {@code args}: when the first argument names a command, only that command's model is
+     * built (a third of a run's picocli time); otherwise (top-level help, {@code help CMD}, a typo) all of them.
+     */
+    static CommandLine commandLine(CliContext ctx, String[] args) {
         CommandLine cl = new CommandLine(new SeguraCli(ctx));
+        String first = args == null || args.length == 0 ? null : args[0];
+        if (first != null && COMMANDS.containsKey(first)) {
+            cl.addSubcommand(first, COMMANDS.get(first).get());
+        } else {
+            COMMANDS.forEach((name, command) -> cl.addSubcommand(name, command.get()));
+            cl.addSubcommand("help", new CommandLine.HelpCommand());
+        }
         cl.setOut(new PrintWriter(new java.io.OutputStreamWriter(ctx.out(), StandardCharsets.UTF_8), true));
         cl.setErr(new PrintWriter(new java.io.OutputStreamWriter(ctx.err(), StandardCharsets.UTF_8), true));
         cl.setExecutionExceptionHandler((ex, cmd, parseResult) -> report(ex, cmd.getErr()));

@@ -73,6 +73,8 @@ class CliEndToEndTest {
                 "  - name: production-gate",
                 "    mode: enforce",
                 "    max-secret-age: 90d",
+                "    freeze-windows:",
+                "      - {from: \"2000-01-01T00:00:00Z\", to: \"2100-01-01T00:00:00Z\", reason: \"test freeze\"}",
                 "clients:",
                 "  - id: bamboo-ci",
                 "    secret-sha256: \"" + secretSha + "\"",
@@ -132,6 +134,7 @@ class CliEndToEndTest {
         assertThat(r.err()).contains("err=***").doesNotContain(PASSWORD);
         assertThat(broker.events("lease.issued", sub)).hasSize(1);
         assertSessionRevoked(sub);
+        assertThat(broker.log()).doesNotContain(PASSWORD, "line-two-of-the-key");
     }
 
     @Test
@@ -163,14 +166,15 @@ class CliEndToEndTest {
         assertSessionRevoked(sub);
     }
 
-    /** The real CLI as its own process: SIGTERM to the CLI reaches the child, and the session is still revoked. */
-    @Test
-    void execWhenCliGetsSigtermThenChildStopsAndSessionRevoked() throws Exception {
-        String sub = "repo:acme/exec-sigterm";
+    /** The real CLI as its own process: a signal to the CLI reaches the child, and the session is still revoked. */
+    @org.junit.jupiter.params.ParameterizedTest
+    @org.junit.jupiter.params.provider.ValueSource(strings = {"TERM", "INT"})
+    void execWhenCliGetsSignalThenChildStopsAndSessionRevoked(String signal) throws Exception {
+        String sub = "repo:acme/exec-sig" + signal.toLowerCase(java.util.Locale.ROOT);
         String javaBin = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         ProcessBuilder pb = new ProcessBuilder(javaBin, "-cp", System.getProperty("java.class.path"),
                 SeguraCli.class.getName(), "exec", "--secret", "ci/db/password", "--", "sh", "-c",
-                "trap 'echo child-got-term; exit 42' TERM; echo ready; while true; do sleep 0.1; done")
+                "trap 'echo child-got-" + signal + "; exit 42' " + signal + "; echo ready; while true; do sleep 0.1; done")
                 .redirectErrorStream(true);
         pb.environment().clear();
         pb.environment().putAll(env(sub));
@@ -186,10 +190,11 @@ class CliEndToEndTest {
         }
         assertThat(lines).as("CLI output before the child was ready").contains("ready");
         assertThat(broker.leases(true, sub)).hasSize(1);
-        cli.toHandle().destroy(); // SIGTERM to the CLI, not to the child (Process.destroy would close our pipes)
+        // to the CLI only, not to the child
+        assertThat(new ProcessBuilder("kill", "-" + signal, Long.toString(cli.pid())).start().waitFor()).isZero();
         String rest = out.lines().collect(java.util.stream.Collectors.joining("\n"));
         assertThat(cli.waitFor(30, TimeUnit.SECONDS)).isTrue();
-        assertThat(rest).contains("child-got-term");
+        assertThat(rest).contains("child-got-" + signal);
         assertThat(cli.exitValue()).isEqualTo(42);
         assertSessionRevoked(sub);
     }
@@ -201,6 +206,34 @@ class CliEndToEndTest {
                 "sh", "-c", "test \"$PW\" = '" + PASSWORD + "' && echo matched");
         assertThat(r.exitCode()).as(r.err()).isZero();
         assertThat(r.out()).contains("matched");
+    }
+
+    // ---- the client library against the live broker --------------------------------------------------------------
+
+    @Test
+    void brokerClientWhenSecretRenewRevokeThenBrokerAgrees() throws Exception {
+        String sub = "repo:acme/client-api";
+        io.segura.client.ClientConfig config = io.segura.client.ClientConfig.fromEnvironment(env(sub));
+        io.segura.client.BrokerClient client = io.segura.client.BrokerClient.create(config);
+        io.segura.client.Session session = client.exchange(new io.segura.client.platform.Identity.OidcToken(
+                config.idToken()), "ci");
+        assertThat(session.role()).isEqualTo("ci");
+        io.segura.client.Lease one = client.secret(session, "ci/db/password@1");
+        assertThat(one.secrets()).singleElement().satisfies(s -> assertThat(s.value()).isEqualTo(PASSWORD));
+        io.segura.client.Lease renewed = client.renew(session, one.leaseId(), java.time.Duration.ofMinutes(20));
+        assertThat(renewed.leaseId()).isEqualTo(one.leaseId());
+        assertThat(renewed.secrets()).isEmpty();
+        assertThat(broker.events("lease.renewed", sub)).hasSize(1);
+        assertThat(client.revokeLease(session, one.leaseId())).isTrue();
+        client.revokeLease(session, one.leaseId()); // idempotent on the broker: no error
+        client.revoke(session);
+        assertThat(client.revokeLease(session, one.leaseId())).as("session gone").isFalse();
+        client.revoke(session); // RFC 7009: a token already revoked is not an error
+        assertSessionRevoked(sub);
+        assertThat(org.assertj.core.api.Assertions.catchThrowableOfType(
+                () -> client.lease(session, List.of(io.segura.client.SecretSpec.parse("ci/db/password")), null),
+                io.segura.client.BrokerException.class).kind())
+                .isEqualTo(io.segura.client.BrokerException.Kind.UNAUTHENTICATED);
     }
 
     // ---- exit codes ---------------------------------------------------------------------------------------------
@@ -221,12 +254,27 @@ class CliEndToEndTest {
         assertSessionRevoked(sub);
     }
 
+    /** Whether this broker evaluates deployment policies ({@code /.well-known/segura} features.policies). */
+    static boolean brokerEvaluatesPolicies() throws Exception {
+        var http = java.net.http.HttpClient.newHttpClient();
+        String body = http.send(java.net.http.HttpRequest.newBuilder(broker.url().resolve("/.well-known/segura"))
+                .build(), java.net.http.HttpResponse.BodyHandlers.ofString()).body();
+        Map<String, Object> features = io.segura.client.json.Json.object(
+                io.segura.client.json.Json.parseObject(body).get("features"), "features");
+        return Boolean.TRUE.equals(features.get("policies"));
+    }
+
     @Test
-    void execWhenRoleHasPolicyThenExit3() throws Exception {
+    void execWhenRoleIsFrozenByPolicyThenExit3() throws Exception {
         var r = CliHarness.run(env("gated:job", "SEGURA_ROLE", "gated"), "", work, "exec", "--secret",
                 "ci/db/password", "--", "true");
         assertThat(r.exitCode()).isEqualTo(3);
-        assertThat(r.err()).contains("polic");
+        if (brokerEvaluatesPolicies()) {
+            assertThat(r.err()).contains("Blocked by policy:", "freeze-window", "test freeze");
+        } else {
+            // a broker without the gate refuses roles with policies (fail closed): still exit 3
+            assertThat(r.err()).contains("policy-unsupported");
+        }
     }
 
     @Test
@@ -377,11 +425,20 @@ class CliEndToEndTest {
     }
 
     @Test
-    void policyCheckWhenEndpointMissingThenClearError() {
-        var r = CliHarness.run(env("repo:acme/policy"), "", work, "policy", "check", "--secret", "ci/db/password");
-        // this broker has no /api/v2/policy/evaluate yet: a 404 problem, reported as such
-        assertThat(r.exitCode()).isEqualTo(2);
-        assertThat(r.err()).contains("404");
+    void policyCheckWhenLiveBrokerThenDecisionOrClearError() throws Exception {
+        var allowed = CliHarness.run(env("repo:acme/policy", "SEGURA_ADMIN_TOKEN", broker.adminToken()), "", work,
+                "policy", "check", "--secret", "ci/db/password");
+        var frozen = CliHarness.run(env("gated:policy", "SEGURA_ROLE", "gated", "SEGURA_ADMIN_TOKEN",
+                broker.adminToken()), "", work, "policy", "check", "--secret", "ci/db/password");
+        if (brokerEvaluatesPolicies()) {
+            assertThat(allowed.exitCode()).as(allowed.out() + allowed.err()).isZero();
+            assertThat(frozen.exitCode()).as(frozen.out() + frozen.err()).isEqualTo(3);
+            assertThat(frozen.out()).contains("freeze-window");
+        } else {
+            // no /api/v2/policy/evaluate on this broker yet: its 404 problem is reported as such
+            assertThat(allowed.exitCode()).isEqualTo(2);
+            assertThat(allowed.err()).contains("404");
+        }
     }
 
     @Test
