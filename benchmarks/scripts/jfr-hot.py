@@ -41,6 +41,7 @@ def samples(lines):
 
 def main():
     self_count = collections.Counter()
+    owner = collections.Counter()
     area = collections.Counter()
     n = 0
     for st in samples(open(sys.argv[1], encoding="utf-8", errors="replace")):
@@ -49,6 +50,15 @@ def main():
         n += 1
         top = re.sub(r"\s+line:.*", "", st[0])
         self_count[re.sub(r"\(.*", "", top)] += 1
+        # Owner: the first frame from the top outside the JDK, as a library (3 package components), so the JDK work
+        # a library asks for (HashMap, String, BigInteger...) counts for that library.
+        lib = "JDK only"
+        for f in st:
+            name = re.sub(r"\(.*", "", f)
+            if not re.match(r"(java|javax|jdk|sun|com\.sun)\.", name):
+                lib = ".".join(name.split(".")[:3])
+                break
+        owner[lib] += 1
         joined = "\n".join(st)
         for name, rx in AREAS:
             if re.search(rx, joined):
@@ -56,6 +66,9 @@ def main():
     print(f"{n} samples")
     print("\ninclusive share by area (a sample can count in several areas):")
     for name, c in area.most_common():
+        print(f"  {100.0*c/n:5.1f}%  {name}")
+    print("\nself time by owning library (first non-JDK frame from the top):")
+    for name, c in owner.most_common(20):
         print(f"  {100.0*c/n:5.1f}%  {name}")
     print("\nhottest methods (self):")
     for m, c in self_count.most_common(int(sys.argv[2]) if len(sys.argv) > 2 else 30):

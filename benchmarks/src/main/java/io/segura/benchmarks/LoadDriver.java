@@ -62,8 +62,11 @@ public final class LoadDriver {
     private static final String LEASE_BODY = "{\"secrets\": [\"bench/db/password\", \"bench/api/key\", "
             + "\"bench/deploy/token\"], \"ttl\": \"5m\"}";
 
+    private static final int MINT_THREADS = 8;
+
     private final Options options;
     private final PrintStream out;
+    private int minted;
 
     private LoadDriver(Options options, PrintStream out) {
         this.options = Objects.requireNonNull(options, "options cannot be null");
@@ -96,13 +99,17 @@ public final class LoadDriver {
             out.printf("pre-minted %d warm-up RS256 tokens (unique jti) in %.1f s%n",
                     warmTokens.values().stream().mapToInt(List::size).sum(), (System.nanoTime() - mintStart) / 1e9);
 
+            if (options.scenario.equals("startup")) {
+                startups(config, db);
+                return;
+            }
             int port = freePort();
             String adminToken = randomBase64Url(32);
             BrokerProcess broker = BrokerProcess.start(options, config, db.r2dbcUrl(), adminToken, port,
                     work.resolve("broker.log"));
             try {
-                out.printf("broker pid %d: health UP %.2f s after process start (%s)%n", broker.pid(),
-                        broker.startupNanos() / 1e9, broker.startedLine());
+                out.printf("broker pid %d: health UP %.2f s after process start, %.2f CPU s (%s)%n", broker.pid(),
+                        broker.startupNanos() / 1e9, broker.startupCpuSeconds(), broker.startedLine());
                 seed(port, adminToken);
                 try (Connection pg = db.connect()) {
                     for (var e : warmTokens.entrySet()) {
@@ -117,6 +124,26 @@ public final class LoadDriver {
             }
         }
         out.println("database dropped");
+    }
+
+    /** Start-up only: {@code --repeat} broker starts on one database (the first one also migrates it). */
+    private void startups(Path config, TestDatabase db) throws Exception {
+        List<Double> times = new ArrayList<>();
+        for (int i = 0; i < options.repeat; i++) {
+            BrokerProcess broker = BrokerProcess.start(options, config, db.r2dbcUrl(), randomBase64Url(32), freePort(),
+                    Path.of(options.workDir, "broker.log"));
+            long[] rss = ProcStats.rssKib(broker.pid());
+            broker.stop();
+            times.add(broker.startupNanos() / 1e9);
+            out.printf("start %d%s: health UP %.2f s after process start, %.2f CPU s (%s), RSS %d MiB%n", i + 1,
+                    i == 0 ? " (migrates the empty database)" : "", broker.startupNanos() / 1e9,
+                    broker.startupCpuSeconds(), broker.startedLine(), rss[1] / 1024);
+        }
+        List<Double> later = times.subList(Math.min(1, times.size()), times.size()).stream().sorted().toList();
+        if (!later.isEmpty()) {
+            out.printf("median of the starts on a migrated database: %.2f s%n", later.get(later.size() / 2));
+        }
+        db.drop();
     }
 
     private String trustConfig(String issuerUrl) {
@@ -138,14 +165,36 @@ public final class LoadDriver {
                 + "    max-lease-ttl: 30m\n";
     }
 
-    private List<String> mint(IssuerSimulator issuer, int count) {
-        // A few hundred distinct subjects, as from a few hundred pipelines of one repository family.
-        return issuer.mintMany(count, i -> Map.of(
-                "sub", "repo:acme/app-" + (i % 256) + ":ref:refs/heads/main",
-                "aud", AUDIENCE,
-                "repository_id", "74",
-                "ref", "refs/heads/main",
-                "run_id", Integer.toString(i)));
+    /**
+     * Signs {@code count} tokens on {@link #MINT_THREADS} threads (more than the cores: on a machine shared with
+     * other work, more runnable threads get a larger share of it, and nothing is measured while minting).
+     */
+    private List<String> mint(IssuerSimulator issuer, int count) throws InterruptedException {
+        String[] tokens = new String[count];
+        AtomicInteger next = new AtomicInteger();
+        int base = minted;
+        minted += count;
+        List<Thread> threads = new ArrayList<>();
+        for (int t = 0; t < MINT_THREADS; t++) {
+            Thread thread = new Thread(() -> {
+                for (int i = next.getAndIncrement(); i < count; i = next.getAndIncrement()) {
+                    int n = base + i;
+                    // A few hundred distinct subjects, as from a few hundred pipelines of one repository family.
+                    tokens[i] = issuer.mint(Map.of(
+                            "sub", "repo:acme/app-" + (n % 256) + ":ref:refs/heads/main",
+                            "aud", AUDIENCE,
+                            "repository_id", "74",
+                            "ref", "refs/heads/main",
+                            "run_id", Integer.toString(n)));
+                }
+            }, "mint-" + t);
+            thread.start();
+            threads.add(thread);
+        }
+        for (Thread t : threads) {
+            t.join();
+        }
+        return List.of(tokens);
     }
 
     private void seed(int port, String adminToken) throws IOException {
@@ -164,12 +213,19 @@ public final class LoadDriver {
     private void runScenario(String scenario, List<String> warmTokens, IssuerSimulator issuer, BrokerProcess broker,
             int port, Connection pg) throws Exception {
         out.printf("%n== scenario %s ==%n", scenario);
-        Phase warm = new Phase(scenario, warmTokens, new AtomicInteger(), port, options.clients,
+        // Warm-up is bounded by tokens, not only time: on a shared two-core machine the JIT needs many thousands of
+        // requests before the hot path is compiled. Its last quarter gives the rate that sizes the measured supply.
+        int split = warmTokens.size() * 3 / 4;
+        Phase warm = new Phase(scenario, warmTokens.subList(0, split), new AtomicInteger(), port, options.clients,
                 options.warmupSeconds);
         warm.run();
-        double warmRate = warm.iterations() / warm.elapsedSeconds();
-        out.printf("warm-up: %d iterations in %.1f s (%.0f/s), errors %s%n", warm.iterations(), warm.elapsedSeconds(),
-                warmRate, warm.errors());
+        Phase warmTail = new Phase(scenario, warmTokens.subList(split, warmTokens.size()), new AtomicInteger(), port,
+                options.clients, options.warmupSeconds);
+        warmTail.run();
+        double warmRate = warmTail.iterations() / warmTail.elapsedSeconds();
+        out.printf("warm-up: %d iterations in %.1f s, the last %d at %.0f/s, errors %s %s%n",
+                warm.iterations() + warmTail.iterations(), warm.elapsedSeconds() + warmTail.elapsedSeconds(),
+                warmTail.iterations(), warmRate, warm.errors(), warmTail.errors());
 
         // Signing RS256 costs the driver ~1-3 ms a token on this machine, so the measured run's supply is sized from
         // the warm-up rate (with head-room) instead of minting for a rate the broker may be far from.
@@ -186,6 +242,7 @@ public final class LoadDriver {
             jcmd(broker.pid(), "JFR.start", "name=" + scenario, "settings=profile",
                     "filename=" + Path.of(options.jfrDir, scenario + ".jfr").toAbsolutePath());
         }
+        double allocBefore = allocatedBytes(port);
         long[] pgBefore = pgCounters(pg);
         ProcStats.Snapshot before = ProcStats.Snapshot.take(broker.pid());
         WaitSampler sampler = new WaitSampler(pg);
@@ -199,6 +256,7 @@ public final class LoadDriver {
         ProcStats.Snapshot after = ProcStats.Snapshot.take(broker.pid());
         long[] pgAfter = pgCounters(pg);
         long[] rss = ProcStats.rssKib(broker.pid());
+        double allocAfter = allocatedBytes(port);
         if (options.jfrDir != null) {
             jcmd(broker.pid(), "JFR.stop", "name=" + scenario);
             out.printf("JFR recording of the measured run: %s%n", Path.of(options.jfrDir, scenario + ".jfr"));
@@ -222,6 +280,11 @@ public final class LoadDriver {
                 (after.broker() - before.broker()) * 1000.0 / ProcStats.TICKS_PER_SECOND / n,
                 (after.postgres() - before.postgres()) * 1000.0 / ProcStats.TICKS_PER_SECOND / n,
                 (after.driver() - before.driver()) * 1000.0 / ProcStats.TICKS_PER_SECOND / n);
+        out.printf("cpu per %s of broker threads other than the JIT compilers: %.2f ms; postgres commits per %s: %.1f%n",
+                scenario, (after.workTicks() - before.workTicks()) * 1000.0 / ProcStats.TICKS_PER_SECOND / n, scenario,
+                (pgAfter[0] - pgBefore[0]) / (double) n);
+        out.printf("broker heap allocation per %s: %.0f KiB (jvm_gc_memory_allocated_bytes_total)%n", scenario,
+                (allocAfter - allocBefore) / 1024 / n);
         out.printf("broker RSS: VmHWM (peak since start) %d MiB, VmRSS now %d MiB%n", rss[0] / 1024, rss[1] / 1024);
         out.printf("postgres (this database): %d commits (%.0f/s), %d rollbacks; server-wide WAL syncs %d (%.0f/s), "
                         + "WAL records %d%n", pgAfter[0] - pgBefore[0], (pgAfter[0] - pgBefore[0]) / secs,
@@ -229,6 +292,18 @@ public final class LoadDriver {
                 pgAfter[3] - pgBefore[3]);
         out.println("postgres backends of this database, sampled every 10 ms (state:wait_event → share): "
                 + sampler.describe());
+    }
+
+    /** The broker's own count of bytes allocated on the heap (Micrometer, from GC events); a contention-proof cost. */
+    private static double allocatedBytes(int port) throws IOException {
+        try (MiniHttp http = new MiniHttp("127.0.0.1", port)) {
+            for (String line : http.get("/actuator/prometheus", null).body().split("\n")) {
+                if (line.startsWith("jvm_gc_memory_allocated_bytes_total")) {
+                    return Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
+                }
+            }
+        }
+        return Double.NaN;
     }
 
     private void jcmd(long pid, String... args) throws IOException, InterruptedException {
@@ -464,10 +539,10 @@ public final class LoadDriver {
     static final class Options {
         String scenario = "both";
         int seconds = 30;
-        int warmupSeconds = 10;
+        int warmupSeconds = 60;
         int clients = 32;
         int tokens = -1;
-        int warmupTokens = 5000;
+        int warmupTokens = 20000;
         int maxRate = 8000;
         double headroom = 2.5;
         boolean replayProtection = true;
@@ -477,6 +552,7 @@ public final class LoadDriver {
         List<String> extraEnv = new ArrayList<>();
         String workDir = "benchmarks/target/loadtest";
         String jfrDir;
+        int repeat = 5;
 
         boolean runs(String s) {
             return scenario.equals("both") || scenario.equals(s);
@@ -509,14 +585,16 @@ public final class LoadDriver {
                     case "--env" -> o.extraEnv.add(args[++i]);
                     case "--work-dir" -> o.workDir = args[++i];
                     case "--jfr" -> o.jfrDir = args[++i];
+                    case "--repeat" -> o.repeat = Integer.parseInt(args[++i]);
                     case "--help", "-h" -> {
                         System.out.println("""
                                 LoadDriver [options]
-                                  --scenario exchange|flow|both   (both)
+                                  --scenario exchange|flow|both|startup   (both); startup: --repeat broker starts
+                                  --repeat N           start-ups measured by --scenario startup (5)
                                   --seconds N          measured seconds per scenario (30)
-                                  --warmup N           warm-up seconds per scenario (10)
+                                  --warmup N           warm-up seconds per scenario, at most (60)
                                   --clients N          concurrent closed-loop clients (32)
-                                  --warmup-tokens N    tokens minted before start-up for each warm-up (5000)
+                                  --warmup-tokens N    tokens minted before start-up for each warm-up (20000)
                                   --tokens N           tokens minted for each measured run (default: warm-up rate
                                                        x headroom x seconds + 1000, at most max-rate x seconds)
                                   --headroom X         (2.5)
@@ -535,8 +613,8 @@ public final class LoadDriver {
                     default -> throw new IllegalArgumentException("unknown option " + a + " (try --help)");
                 }
             }
-            if (!List.of("exchange", "flow", "both").contains(o.scenario)) {
-                throw new IllegalArgumentException("--scenario must be exchange, flow or both");
+            if (!List.of("exchange", "flow", "both", "startup").contains(o.scenario)) {
+                throw new IllegalArgumentException("--scenario must be exchange, flow, both or startup");
             }
             return o;
         }
@@ -546,11 +624,13 @@ public final class LoadDriver {
     static final class BrokerProcess {
         private final Process process;
         private final long startupNanos;
+        private final long startupCpuTicks;
         private final String startedLine;
 
-        private BrokerProcess(Process process, long startupNanos, String startedLine) {
+        private BrokerProcess(Process process, long startupNanos, long startupCpuTicks, String startedLine) {
             this.process = process;
             this.startupNanos = startupNanos;
+            this.startupCpuTicks = startupCpuTicks;
             this.startedLine = startedLine;
         }
 
@@ -599,10 +679,11 @@ public final class LoadDriver {
                 Thread.sleep(10);
             }
             long startup = System.nanoTime() - t0;
+            long startupCpu = ProcStats.cpuTicks(p.pid());
             String started = Files.readAllLines(log, StandardCharsets.UTF_8).stream()
                     .filter(l -> l.contains("Started SeguraBrokerApplication")).map(l -> l.substring(l.indexOf("Started "))).findFirst()
                     .orElse("no 'Started' line");
-            return new BrokerProcess(p, startup, started);
+            return new BrokerProcess(p, startup, startupCpu, started);
         }
 
         long pid() {
@@ -611,6 +692,11 @@ public final class LoadDriver {
 
         long startupNanos() {
             return startupNanos;
+        }
+
+        /** CPU seconds the broker used until healthy: what start-up costs on a machine shared with other work. */
+        double startupCpuSeconds() {
+            return startupCpuTicks / ProcStats.TICKS_PER_SECOND;
         }
 
         String startedLine() {

@@ -133,6 +133,12 @@ final class ProcStats {
                     postgresTicks(), m[0], m[1], threadTicks(brokerPid));
         }
 
+        /** Broker CPU ticks of every thread except the JIT compilers (which are still busy after a short warm-up). */
+        long workTicks() {
+            return brokerThreads.entrySet().stream().filter(e -> !e.getKey().contains("CompilerThre"))
+                    .mapToLong(Map.Entry::getValue).sum();
+        }
+
         /** Lines describing CPU use between {@code start} and this snapshot, in cores (1.0 = one core busy). */
         List<String> describeSince(Snapshot start) {
             double secs = (nanos - start.nanos) / 1e9;
