@@ -33,12 +33,13 @@ import org.HdrHistogram.Histogram;
  *
  * <p>Order of work: start an OIDC issuer simulator in-process; create a fresh PostgreSQL database; write a trust
  * config (the simulator as issuer, role {@code ci} bound to {@code repository_id} 74 and {@code ref}, secrets
- * {@code bench/*}); start the broker and time process start → {@code /actuator/health} UP; seed three secrets
- * through the admin API; pre-mint every RS256 token the run may use (unique jti each); then per scenario warm up,
- * measure for a fixed time (or until the minted tokens run out — the run is bounded in count and time) and report
- * requests, errors by status, throughput, latency percentiles (HdrHistogram, µs), CPU of broker / driver /
- * PostgreSQL from {@code /proc}, broker RSS, and what PostgreSQL backends were waiting on. At the end the broker
- * is stopped and the database dropped.
+ * {@code bench/*}); pre-mint the warm-up tokens; start the broker and time process start → {@code /actuator/health}
+ * UP; seed three secrets through the admin API. Then per scenario: warm up (bounded by tokens and time); pre-mint
+ * the measured run's RS256 tokens (unique jti each; as many as the warm-up rate says the run can use, with
+ * head-room); measure for a fixed time (or until the minted tokens run out — the run is bounded in count and time)
+ * and report requests, errors by status, throughput, latency percentiles (HdrHistogram, µs), CPU of broker /
+ * driver / PostgreSQL from {@code /proc}, heap allocated per request, broker RSS, and what PostgreSQL backends were
+ * waiting on. At the end the broker is stopped and the database dropped.
  *
  * <p>Scenarios: {@code exchange} — {@code POST /oauth2/token}; {@code flow} — the full CI job: exchange,
  * {@code POST /api/v2/a2a/leases} with the three secrets, {@code POST /oauth2/revoke}. Clients are closed-loop (each
