@@ -1,0 +1,714 @@
+// SPDX-License-Identifier: Apache-2.0
+package io.segura.benchmarks;
+
+import io.segura.testkit.oidc.IssuerSimulator;
+import io.segura.testkit.postgres.TestDatabase;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.LongAdder;
+import org.HdrHistogram.Histogram;
+
+/**
+ * The broker load driver of issue 2: broker (a separate JVM running {@code broker/target/segura-broker.jar}),
+ * PostgreSQL and this driver on one machine, {@code --clients} (32) closed-loop clients on loopback.
+ *
+ * <p>Order of work: start an OIDC issuer simulator in-process; create a fresh PostgreSQL database; write a trust
+ * config (the simulator as issuer, role {@code ci} bound to {@code repository_id} 74 and {@code ref}, secrets
+ * {@code bench/*}); pre-mint the warm-up tokens; start the broker and time process start → {@code /actuator/health}
+ * UP; seed three secrets through the admin API. Then per scenario: warm up (bounded by tokens and time); pre-mint
+ * the measured run's RS256 tokens (unique jti each; as many as the warm-up rate says the run can use, with
+ * head-room); measure for a fixed time (or until the minted tokens run out — the run is bounded in count and time)
+ * and report requests, errors by status, throughput, latency percentiles (HdrHistogram, µs), CPU of broker /
+ * driver / PostgreSQL from {@code /proc}, heap allocated per request, broker RSS, and what PostgreSQL backends were
+ * waiting on. At the end the broker is stopped and the database dropped.
+ *
+ * <p>Scenarios: {@code exchange} — {@code POST /oauth2/token}; {@code flow} — the full CI job: exchange,
+ * {@code POST /api/v2/a2a/leases} with the three secrets, {@code POST /oauth2/revoke}. Clients are closed-loop (each
+ * sends its next request when the previous answered), so latencies are service times under 32 concurrent
+ * requests, not latencies at a fixed offered rate.
+ *
+ * <pre>{@code
+ * ./mvnw -q -B install -DskipTests
+ * java -Xmx1g -cp "benchmarks/target/classes:$(cat benchmarks/target/classpath.txt)" \
+ *     io.segura.benchmarks.LoadDriver --scenario both --seconds 30
+ * }</pre>
+ */
+public final class LoadDriver {
+
+    private static final String AUDIENCE = "https://segura.bench";
+    private static final String EXCHANGE_FORM_PREFIX = "grant_type=urn%3Aietf%3Aparams%3Aoauth%3Agrant-type%3A"
+            + "token-exchange&subject_token_type=urn%3Aietf%3Aparams%3Aoauth%3Atoken-type%3Ajwt&scope=role%3Aci"
+            + "&subject_token=";
+    private static final String FORM = "application/x-www-form-urlencoded";
+    private static final List<String> SECRETS = List.of("bench/db/password", "bench/api/key", "bench/deploy/token");
+    private static final String LEASE_BODY = "{\"secrets\": [\"bench/db/password\", \"bench/api/key\", "
+            + "\"bench/deploy/token\"], \"ttl\": \"5m\"}";
+
+    private static final int MINT_THREADS = 8;
+
+    private final Options options;
+    private final PrintStream out;
+    private int minted;
+
+    private LoadDriver(Options options, PrintStream out) {
+        this.options = Objects.requireNonNull(options, "options cannot be null");
+        this.out = Objects.requireNonNull(out, "out cannot be null");
+    }
+
+    public static void main(String[] args) throws Exception {
+        Options options = Options.parse(args);
+        if (options == null) {
+            return;
+        }
+        new LoadDriver(options, System.out).run();
+    }
+
+    private void run() throws Exception {
+        out.printf("segura load driver — %s, scenario %s, %d clients, %d s warm-up + %d s measured%n",
+                Instant.now(), options.scenario, options.clients, options.warmupSeconds, options.seconds);
+        Path work = Files.createDirectories(Path.of(options.workDir));
+        try (IssuerSimulator issuer = IssuerSimulator.builder().tokenLifetime(Duration.ofMinutes(30)).start();
+                TestDatabase db = TestDatabase.create("loadtest")) {
+            Path config = work.resolve("trust.yaml");
+            Files.writeString(config, trustConfig(issuer.issuer()));
+            long mintStart = System.nanoTime();
+            Map<String, List<String>> warmTokens = new LinkedHashMap<>();
+            for (String scenario : List.of("exchange", "flow")) {
+                if (options.runs(scenario)) {
+                    warmTokens.put(scenario, mint(issuer, options.warmupTokens));
+                }
+            }
+            out.printf("pre-minted %d warm-up RS256 tokens (unique jti) in %.1f s%n",
+                    warmTokens.values().stream().mapToInt(List::size).sum(), (System.nanoTime() - mintStart) / 1e9);
+
+            if (options.scenario.equals("startup")) {
+                startups(config, db);
+                return;
+            }
+            int port = freePort();
+            String adminToken = randomBase64Url(32);
+            BrokerProcess broker = BrokerProcess.start(options, config, db.r2dbcUrl(), adminToken, port,
+                    work.resolve("broker.log"));
+            try {
+                out.printf("broker pid %d: health UP %.2f s after process start, %.2f CPU s (%s)%n", broker.pid(),
+                        broker.startupNanos() / 1e9, broker.startupCpuSeconds(), broker.startedLine());
+                seed(port, adminToken);
+                try (Connection pg = db.connect()) {
+                    for (var e : warmTokens.entrySet()) {
+                        runScenario(e.getKey(), e.getValue(), issuer, broker, port, pg);
+                    }
+                }
+                long[] rss = ProcStats.rssKib(broker.pid());
+                out.printf("broker RSS at the end: VmHWM (peak) %d MiB, VmRSS %d MiB%n", rss[0] / 1024, rss[1] / 1024);
+            } finally {
+                broker.stop();
+                out.printf("broker stopped (log: %s)%n", work.resolve("broker.log"));
+            }
+        }
+        out.println("database dropped");
+    }
+
+    /** Start-up only: {@code --repeat} broker starts on one database (the first one also migrates it). */
+    private void startups(Path config, TestDatabase db) throws Exception {
+        List<Double> times = new ArrayList<>();
+        for (int i = 0; i < options.repeat; i++) {
+            BrokerProcess broker = BrokerProcess.start(options, config, db.r2dbcUrl(), randomBase64Url(32), freePort(),
+                    Path.of(options.workDir, "broker.log"));
+            long[] rss = ProcStats.rssKib(broker.pid());
+            broker.stop();
+            times.add(broker.startupNanos() / 1e9);
+            out.printf("start %d%s: health UP %.2f s after process start, %.2f CPU s (%s), RSS %d MiB%n", i + 1,
+                    i == 0 ? " (migrates the empty database)" : "", broker.startupNanos() / 1e9,
+                    broker.startupCpuSeconds(), broker.startedLine(), rss[1] / 1024);
+        }
+        List<Double> later = times.subList(Math.min(1, times.size()), times.size()).stream().sorted().toList();
+        if (!later.isEmpty()) {
+            out.printf("median of the starts on a migrated database: %.2f s%n", later.get(later.size() / 2));
+        }
+        db.drop();
+    }
+
+    private String trustConfig(String issuerUrl) {
+        return "issuers:\n"
+                + "  - name: bench\n"
+                + "    issuer: " + issuerUrl + "\n"
+                + "    audiences: [\"" + AUDIENCE + "\"]\n"
+                + "    algorithms: [RS256]\n"
+                + "    max-token-lifetime: 2h\n"
+                + "    replay-protection: " + options.replayProtection + "\n"
+                + "roles:\n"
+                + "  - name: ci\n"
+                + "    issuers: [bench]\n"
+                + "    bound-claims:\n"
+                + "      repository_id: \"74\"\n"
+                + "      ref: refs/heads/main\n"
+                + "    secrets: [\"bench/*\"]\n"
+                + "    session-ttl: 10m\n"
+                + "    max-lease-ttl: 30m\n";
+    }
+
+    /**
+     * Signs {@code count} tokens on {@link #MINT_THREADS} threads (more than the cores: on a machine shared with
+     * other work, more runnable threads get a larger share of it, and nothing is measured while minting).
+     */
+    private List<String> mint(IssuerSimulator issuer, int count) throws InterruptedException {
+        String[] tokens = new String[count];
+        AtomicInteger next = new AtomicInteger();
+        int base = minted;
+        minted += count;
+        List<Thread> threads = new ArrayList<>();
+        for (int t = 0; t < MINT_THREADS; t++) {
+            Thread thread = new Thread(() -> {
+                for (int i = next.getAndIncrement(); i < count; i = next.getAndIncrement()) {
+                    int n = base + i;
+                    // A few hundred distinct subjects, as from a few hundred pipelines of one repository family.
+                    tokens[i] = issuer.mint(Map.of(
+                            "sub", "repo:acme/app-" + (n % 256) + ":ref:refs/heads/main",
+                            "aud", AUDIENCE,
+                            "repository_id", "74",
+                            "ref", "refs/heads/main",
+                            "run_id", Integer.toString(n)));
+                }
+            }, "mint-" + t);
+            thread.start();
+            threads.add(thread);
+        }
+        for (Thread t : threads) {
+            t.join();
+        }
+        return List.of(tokens);
+    }
+
+    private void seed(int port, String adminToken) throws IOException {
+        try (MiniHttp http = new MiniHttp("127.0.0.1", port)) {
+            for (String path : SECRETS) {
+                MiniHttp.Response r = http.put("/api/v2/admin/secrets/" + path, "application/json",
+                        "{\"value\": \"" + randomBase64Url(24) + "\"}", adminToken);
+                if (r.status() != 201) {
+                    throw new IllegalStateException("seeding " + path + " answered " + r.status() + ": " + r.body());
+                }
+            }
+        }
+        out.printf("seeded %d secrets through the admin API%n", SECRETS.size());
+    }
+
+    private void runScenario(String scenario, List<String> warmTokens, IssuerSimulator issuer, BrokerProcess broker,
+            int port, Connection pg) throws Exception {
+        out.printf("%n== scenario %s ==%n", scenario);
+        // Warm-up is bounded by tokens, not only time: on a shared two-core machine the JIT needs many thousands of
+        // requests before the hot path is compiled. Its last quarter gives the rate that sizes the measured supply.
+        int split = warmTokens.size() * 3 / 4;
+        Phase warm = new Phase(scenario, warmTokens.subList(0, split), new AtomicInteger(), port, options.clients,
+                options.warmupSeconds);
+        warm.run();
+        Phase warmTail = new Phase(scenario, warmTokens.subList(split, warmTokens.size()), new AtomicInteger(), port,
+                options.clients, options.warmupSeconds);
+        warmTail.run();
+        double warmRate = warmTail.iterations() / warmTail.elapsedSeconds();
+        out.printf("warm-up: %d iterations in %.1f s, the last %d at %.0f/s, errors %s %s%n",
+                warm.iterations() + warmTail.iterations(), warm.elapsedSeconds() + warmTail.elapsedSeconds(),
+                warmTail.iterations(), warmRate, warm.errors(), warmTail.errors());
+
+        // Signing RS256 costs the driver ~1-3 ms a token on this machine, so the measured run's supply is sized from
+        // the warm-up rate (with head-room) instead of minting for a rate the broker may be far from.
+        int count = options.tokens > 0 ? options.tokens
+                : (int) Math.min((long) options.maxRate * options.seconds,
+                        (long) Math.ceil(warmRate * options.headroom * options.seconds) + 1000);
+        long mintStart = System.nanoTime();
+        List<String> tokens = mint(issuer, count);
+        out.printf("pre-minted %d RS256 tokens (unique jti) for the measured run in %.1f s%n", tokens.size(),
+                (System.nanoTime() - mintStart) / 1e9);
+        AtomicInteger next = new AtomicInteger();
+
+        if (options.jfrDir != null) {
+            jcmd(broker.pid(), "JFR.start", "name=" + scenario, "settings=profile",
+                    "filename=" + Path.of(options.jfrDir, scenario + ".jfr").toAbsolutePath());
+        }
+        double allocBefore = allocatedBytes(port);
+        long[] pgBefore = pgCounters(pg);
+        ProcStats.Snapshot before = ProcStats.Snapshot.take(broker.pid());
+        WaitSampler sampler = new WaitSampler(pg);
+        Thread samplerThread = new Thread(sampler, "pg-wait-sampler");
+        samplerThread.setDaemon(true);
+        samplerThread.start();
+        Phase measured = new Phase(scenario, tokens, next, port, options.clients, options.seconds);
+        measured.run();
+        sampler.stop();
+        samplerThread.join();
+        ProcStats.Snapshot after = ProcStats.Snapshot.take(broker.pid());
+        long[] pgAfter = pgCounters(pg);
+        long[] rss = ProcStats.rssKib(broker.pid());
+        double allocAfter = allocatedBytes(port);
+        if (options.jfrDir != null) {
+            jcmd(broker.pid(), "JFR.stop", "name=" + scenario);
+            out.printf("JFR recording of the measured run: %s%n", Path.of(options.jfrDir, scenario + ".jfr"));
+        }
+
+        double secs = measured.elapsedSeconds();
+        out.printf("measured: %.1f s%s%n", secs, measured.exhausted()
+                ? " — STOPPED EARLY: the pre-minted tokens ran out (raise --tokens / --max-rate)" : "");
+        out.printf("%s: %d iterations, %.0f/s, errors %s%n", scenario, measured.iterations(),
+                measured.iterations() / secs, measured.errors());
+        out.println("latency µs       count     p50     p90     p99   p99.9     max    mean");
+        for (var e : measured.histograms().entrySet()) {
+            Histogram h = e.getValue();
+            out.printf("%-14s %7d %7d %7d %7d %7d %7d %7.0f%n", e.getKey(), h.getTotalCount(),
+                    h.getValueAtPercentile(50), h.getValueAtPercentile(90), h.getValueAtPercentile(99),
+                    h.getValueAtPercentile(99.9), h.getMaxValue(), h.getMean());
+        }
+        after.describeSince(before).forEach(out::println);
+        long n = Math.max(1, measured.iterations());
+        out.printf("cpu per %s: broker %.2f ms, postgres %.2f ms, driver %.2f ms%n", scenario,
+                (after.broker() - before.broker()) * 1000.0 / ProcStats.TICKS_PER_SECOND / n,
+                (after.postgres() - before.postgres()) * 1000.0 / ProcStats.TICKS_PER_SECOND / n,
+                (after.driver() - before.driver()) * 1000.0 / ProcStats.TICKS_PER_SECOND / n);
+        out.printf("cpu per %s of broker threads other than the JIT compilers: %.2f ms; postgres commits per %s: %.1f%n",
+                scenario, (after.workTicks() - before.workTicks()) * 1000.0 / ProcStats.TICKS_PER_SECOND / n, scenario,
+                (pgAfter[0] - pgBefore[0]) / (double) n);
+        out.printf("broker heap allocation per %s: %.0f KiB (jvm_gc_memory_allocated_bytes_total)%n", scenario,
+                (allocAfter - allocBefore) / 1024 / n);
+        out.printf("broker RSS: VmHWM (peak since start) %d MiB, VmRSS now %d MiB%n", rss[0] / 1024, rss[1] / 1024);
+        out.printf("postgres (this database): %d commits (%.0f/s), %d rollbacks; server-wide WAL syncs %d (%.0f/s), "
+                        + "WAL records %d%n", pgAfter[0] - pgBefore[0], (pgAfter[0] - pgBefore[0]) / secs,
+                pgAfter[1] - pgBefore[1], pgAfter[2] - pgBefore[2], (pgAfter[2] - pgBefore[2]) / secs,
+                pgAfter[3] - pgBefore[3]);
+        out.println("postgres backends of this database, sampled every 10 ms (state:wait_event → share): "
+                + sampler.describe());
+    }
+
+    /** The broker's own count of bytes allocated on the heap (Micrometer, from GC events); a contention-proof cost. */
+    private static double allocatedBytes(int port) throws IOException {
+        try (MiniHttp http = new MiniHttp("127.0.0.1", port)) {
+            for (String line : http.get("/actuator/prometheus", null).body().split("\n")) {
+                if (line.startsWith("jvm_gc_memory_allocated_bytes_total")) {
+                    return Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
+                }
+            }
+        }
+        return Double.NaN;
+    }
+
+    private void jcmd(long pid, String... args) throws IOException, InterruptedException {
+        List<String> cmd = new ArrayList<>();
+        cmd.add(Path.of(System.getProperty("java.home"), "bin", "jcmd").toString());
+        cmd.add(Long.toString(pid));
+        cmd.addAll(List.of(args));
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        if (p.waitFor() != 0) {
+            throw new IllegalStateException(String.join(" ", cmd) + " failed: " + output);
+        }
+    }
+
+    /** {xact_commit, xact_rollback} of this database, then server-wide {wal_sync, wal_records}. */
+    private static long[] pgCounters(Connection pg) throws Exception {
+        long[] r = new long[4];
+        try (Statement s = pg.createStatement()) {
+            s.execute("SELECT pg_stat_clear_snapshot()");
+            try (ResultSet rs = s.executeQuery("SELECT xact_commit, xact_rollback FROM pg_stat_database "
+                    + "WHERE datname = current_database()")) {
+                rs.next();
+                r[0] = rs.getLong(1);
+                r[1] = rs.getLong(2);
+            }
+            try (ResultSet rs = s.executeQuery("SELECT wal_sync, wal_records FROM pg_stat_wal")) {
+                rs.next();
+                r[2] = rs.getLong(1);
+                r[3] = rs.getLong(2);
+            }
+        }
+        return r;
+    }
+
+    private static int freePort() throws IOException {
+        try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            return s.getLocalPort();
+        }
+    }
+
+    static String randomBase64Url(int bytes) {
+        byte[] b = new byte[bytes];
+        new SecureRandom().nextBytes(b);
+        return Base64.getUrlEncoder().withoutPadding().encodeToString(b);
+    }
+
+    /** One timed run of a scenario by {@code clients} threads. */
+    private static final class Phase {
+        private final String scenario;
+        private final List<String> tokens;
+        private final AtomicInteger next;
+        private final int port;
+        private final int clients;
+        private final long durationNanos;
+        private final Map<String, LongAdder> errors = new ConcurrentHashMap<>();
+        private final LongAdder iterations = new LongAdder();
+        private final Map<String, Histogram> histograms = new LinkedHashMap<>();
+        private volatile boolean exhausted;
+        private long elapsedNanos;
+
+        Phase(String scenario, List<String> tokens, AtomicInteger next, int port, int clients, int seconds) {
+            this.scenario = scenario;
+            this.tokens = tokens;
+            this.next = next;
+            this.port = port;
+            this.clients = clients;
+            this.durationNanos = TimeUnit.SECONDS.toNanos(seconds);
+        }
+
+        void run() throws InterruptedException {
+            List<Thread> threads = new ArrayList<>();
+            List<Map<String, Histogram>> perThread = new ArrayList<>();
+            long start = System.nanoTime();
+            long deadline = start + durationNanos;
+            for (int c = 0; c < clients; c++) {
+                Map<String, Histogram> mine = new LinkedHashMap<>();
+                perThread.add(mine);
+                Thread t = new Thread(() -> client(deadline, mine), "client-" + c);
+                t.start();
+                threads.add(t);
+            }
+            for (Thread t : threads) {
+                t.join();
+            }
+            elapsedNanos = System.nanoTime() - start;
+            for (Map<String, Histogram> m : perThread) {
+                m.forEach((k, h) -> histograms.computeIfAbsent(k, x -> newHistogram()).add(h));
+            }
+        }
+
+        private void client(long deadline, Map<String, Histogram> hist) {
+            Histogram total = hist.computeIfAbsent(scenario, k -> newHistogram());
+            Histogram exchange = scenario.equals("flow") ? hist.computeIfAbsent("  exchange", k -> newHistogram())
+                    : null;
+            Histogram lease = scenario.equals("flow") ? hist.computeIfAbsent("  lease", k -> newHistogram()) : null;
+            Histogram revoke = scenario.equals("flow") ? hist.computeIfAbsent("  revoke", k -> newHistogram()) : null;
+            try (MiniHttp http = new MiniHttp("127.0.0.1", port)) {
+                while (System.nanoTime() < deadline) {
+                    int i = next.getAndIncrement();
+                    if (i >= tokens.size()) {
+                        exhausted = true;
+                        return;
+                    }
+                    long t0 = System.nanoTime();
+                    try {
+                        MiniHttp.Response ex = http.post("/oauth2/token", FORM, EXCHANGE_FORM_PREFIX + tokens.get(i),
+                                null);
+                        long t1 = System.nanoTime();
+                        if (ex.status() != 200) {
+                            error("exchange " + ex.status());
+                            continue;
+                        }
+                        if (exchange == null) {
+                            total.recordValue((t1 - t0) / 1000);
+                            iterations.increment();
+                            continue;
+                        }
+                        exchange.recordValue((t1 - t0) / 1000);
+                        String session = accessToken(ex.body());
+                        MiniHttp.Response le = http.post("/api/v2/a2a/leases", "application/json", LEASE_BODY, session);
+                        long t2 = System.nanoTime();
+                        if (le.status() != 201) {
+                            error("lease " + le.status());
+                            continue;
+                        }
+                        lease.recordValue((t2 - t1) / 1000);
+                        MiniHttp.Response rv = http.post("/oauth2/revoke", FORM, "token=" + session, null);
+                        long t3 = System.nanoTime();
+                        if (rv.status() != 200) {
+                            error("revoke " + rv.status());
+                            continue;
+                        }
+                        revoke.recordValue((t3 - t2) / 1000);
+                        total.recordValue((t3 - t0) / 1000);
+                        iterations.increment();
+                    } catch (IOException | RuntimeException e) {
+                        error(e.getClass().getSimpleName());
+                    }
+                }
+            }
+        }
+
+        private void error(String key) {
+            errors.computeIfAbsent(key, k -> new LongAdder()).increment();
+        }
+
+        private static String accessToken(String json) {
+            int at = json.indexOf("\"access_token\"");
+            int start = json.indexOf('"', json.indexOf(':', at) + 1) + 1;
+            return json.substring(start, json.indexOf('"', start));
+        }
+
+        private static Histogram newHistogram() {
+            return new Histogram(TimeUnit.MINUTES.toMicros(1), 3);
+        }
+
+        long iterations() {
+            return iterations.sum();
+        }
+
+        Map<String, Long> errors() {
+            Map<String, Long> m = new LinkedHashMap<>();
+            errors.forEach((k, v) -> m.put(k, v.sum()));
+            return m;
+        }
+
+        Map<String, Histogram> histograms() {
+            return histograms;
+        }
+
+        boolean exhausted() {
+            return exhausted;
+        }
+
+        double elapsedSeconds() {
+            return elapsedNanos / 1e9;
+        }
+    }
+
+    /**
+     * Samples {@code pg_stat_activity} for this database: how often the broker's backends were idle (waiting for the
+     * broker), running on CPU, or waiting on something (WAL flush at commit shows as {@code IO:WALSync} /
+     * {@code LWLock:WALWrite}, locks as {@code Lock:*}).
+     */
+    private static final class WaitSampler implements Runnable {
+        private final Connection pg;
+        private final Map<String, Long> counts = new ConcurrentHashMap<>();
+        private volatile boolean running = true;
+        private long samples;
+
+        WaitSampler(Connection pg) {
+            this.pg = pg;
+        }
+
+        void stop() {
+            running = false;
+        }
+
+        @Override
+        public void run() {
+            try (Statement s = pg.createStatement()) {
+                while (running) {
+                    try (ResultSet rs = s.executeQuery("SELECT state, wait_event_type, wait_event FROM pg_stat_activity "
+                            + "WHERE datname = current_database() AND pid <> pg_backend_pid() "
+                            + "AND backend_type = 'client backend'")) {
+                        while (rs.next()) {
+                            String state = rs.getString(1);
+                            String type = rs.getString(2);
+                            String event = rs.getString(3);
+                            String key = state + ":" + (type == null ? "on-cpu" : type + "/" + event);
+                            counts.merge(key, 1L, Long::sum);
+                            samples++;
+                        }
+                    }
+                    Thread.sleep(10);
+                }
+            } catch (Exception e) {
+                counts.merge("sampler failed: " + e.getClass().getSimpleName(), 1L, Long::sum);
+            }
+        }
+
+        String describe() {
+            long total = Math.max(1, samples);
+            StringBuilder sb = new StringBuilder();
+            counts.entrySet().stream().sorted(Map.Entry.<String, Long>comparingByValue().reversed()).limit(8)
+                    .forEach(e -> sb.append(e.getKey()).append(' ')
+                            .append(String.format("%.0f%%", 100.0 * e.getValue() / total)).append(", "));
+            return sb.toString().replaceAll(", $", "");
+        }
+    }
+
+    /** Command-line options; {@code --help} lists them. */
+    static final class Options {
+        String scenario = "both";
+        int seconds = 30;
+        int warmupSeconds = 60;
+        int clients = 32;
+        int tokens = -1;
+        int warmupTokens = 20000;
+        int maxRate = 8000;
+        double headroom = 2.5;
+        boolean replayProtection = true;
+        String brokerJar = "broker/target/segura-broker.jar";
+        String heap = "256m";
+        List<String> jvmFlags = new ArrayList<>(List.of("-XX:+UseSerialGC"));
+        List<String> extraEnv = new ArrayList<>();
+        String workDir = "benchmarks/target/loadtest";
+        String jfrDir;
+        int repeat = 5;
+
+        boolean runs(String s) {
+            return scenario.equals("both") || scenario.equals(s);
+        }
+
+        static Options parse(String[] args) {
+            Options o = new Options();
+            boolean flagsReset = false;
+            for (int i = 0; i < args.length; i++) {
+                String a = args[i];
+                switch (a) {
+                    case "--scenario" -> o.scenario = args[++i];
+                    case "--seconds" -> o.seconds = Integer.parseInt(args[++i]);
+                    case "--warmup" -> o.warmupSeconds = Integer.parseInt(args[++i]);
+                    case "--clients" -> o.clients = Integer.parseInt(args[++i]);
+                    case "--tokens" -> o.tokens = Integer.parseInt(args[++i]);
+                    case "--max-rate" -> o.maxRate = Integer.parseInt(args[++i]);
+                    case "--warmup-tokens" -> o.warmupTokens = Integer.parseInt(args[++i]);
+                    case "--headroom" -> o.headroom = Double.parseDouble(args[++i]);
+                    case "--replay-protection" -> o.replayProtection = Boolean.parseBoolean(args[++i]);
+                    case "--broker-jar" -> o.brokerJar = args[++i];
+                    case "--heap" -> o.heap = args[++i];
+                    case "--jvm" -> {
+                        if (!flagsReset) {
+                            o.jvmFlags.clear();
+                            flagsReset = true;
+                        }
+                        o.jvmFlags.add(args[++i]);
+                    }
+                    case "--env" -> o.extraEnv.add(args[++i]);
+                    case "--work-dir" -> o.workDir = args[++i];
+                    case "--jfr" -> o.jfrDir = args[++i];
+                    case "--repeat" -> o.repeat = Integer.parseInt(args[++i]);
+                    case "--help", "-h" -> {
+                        System.out.println("""
+                                LoadDriver [options]
+                                  --scenario exchange|flow|both|startup   (both); startup: --repeat broker starts
+                                  --repeat N           start-ups measured by --scenario startup (5)
+                                  --seconds N          measured seconds per scenario (30)
+                                  --warmup N           warm-up seconds per scenario, at most (60)
+                                  --clients N          concurrent closed-loop clients (32)
+                                  --warmup-tokens N    tokens minted before start-up for each warm-up (20000)
+                                  --tokens N           tokens minted for each measured run (default: warm-up rate
+                                                       x headroom x seconds + 1000, at most max-rate x seconds)
+                                  --headroom X         (2.5)
+                                  --max-rate N         (8000)
+                                  --replay-protection B   jti single-use store on the issuer (true)
+                                  --broker-jar PATH    (broker/target/segura-broker.jar)
+                                  --heap SIZE          broker -Xmx (256m)
+                                  --jvm FLAG           broker JVM flag, repeatable; replaces the defaults
+                                                       (-XX:+UseSerialGC)
+                                  --env NAME=VALUE     extra broker environment, repeatable
+                                  --work-dir DIR       trust config and broker log (benchmarks/target/loadtest)
+                                  --jfr DIR            record each measured run with JFR (jcmd JFR.start/stop,
+                                                       settings=profile) into DIR/SCENARIO.jfr""");
+                        return null;
+                    }
+                    default -> throw new IllegalArgumentException("unknown option " + a + " (try --help)");
+                }
+            }
+            if (!List.of("exchange", "flow", "both", "startup").contains(o.scenario)) {
+                throw new IllegalArgumentException("--scenario must be exchange, flow, both or startup");
+            }
+            return o;
+        }
+    }
+
+    /** The broker under test: a separate JVM. */
+    static final class BrokerProcess {
+        private final Process process;
+        private final long startupNanos;
+        private final long startupCpuTicks;
+        private final String startedLine;
+
+        private BrokerProcess(Process process, long startupNanos, long startupCpuTicks, String startedLine) {
+            this.process = process;
+            this.startupNanos = startupNanos;
+            this.startupCpuTicks = startupCpuTicks;
+            this.startedLine = startedLine;
+        }
+
+        static BrokerProcess start(Options options, Path config, String databaseUrl, String adminToken, int port,
+                Path log) throws Exception {
+            List<String> cmd = new ArrayList<>();
+            cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+            cmd.add("-Xmx" + options.heap);
+            cmd.addAll(options.jvmFlags);
+            cmd.add("-jar");
+            cmd.add(options.brokerJar);
+            ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile());
+            Map<String, String> env = pb.environment();
+            env.put("SEGURA_CONFIG", config.toAbsolutePath().toString());
+            env.put("SEGURA_DATABASE_URL", databaseUrl);
+            env.put("SEGURA_MASTER_KEY", Base64.getEncoder().encodeToString(new SecureRandom().generateSeed(32)));
+            env.put("SEGURA_ADMIN_TOKEN", adminToken);
+            env.put("SERVER_PORT", Integer.toString(port));
+            // Every client is 127.0.0.1: the per-IP limit (200/s by default, per replica) would measure the limiter.
+            env.put("SEGURA_TOKEN_RATE_PER_IP", "1000000");
+            env.put("SEGURA_TOKEN_RATE_PER_SUBJECT", "1000000");
+            for (String kv : options.extraEnv) {
+                int eq = kv.indexOf('=');
+                env.put(kv.substring(0, eq), kv.substring(eq + 1));
+            }
+            System.out.println("broker: " + String.join(" ", cmd));
+            long t0 = System.nanoTime();
+            Process p = pb.start();
+            long deadline = t0 + TimeUnit.SECONDS.toNanos(60);
+            while (true) {
+                if (!p.isAlive()) {
+                    throw new IllegalStateException("broker exited with " + p.exitValue() + "; see " + log);
+                }
+                try (MiniHttp http = new MiniHttp("127.0.0.1", port)) {
+                    MiniHttp.Response r = http.get("/actuator/health", null);
+                    if (r.status() == 200 && r.body().contains("\"UP\"")) {
+                        break;
+                    }
+                } catch (IOException notYet) {
+                    // not listening yet
+                }
+                if (System.nanoTime() > deadline) {
+                    p.destroyForcibly();
+                    throw new IllegalStateException("broker not healthy after 60 s; see " + log);
+                }
+                Thread.sleep(10);
+            }
+            long startup = System.nanoTime() - t0;
+            long startupCpu = ProcStats.cpuTicks(p.pid());
+            String started = Files.readAllLines(log, StandardCharsets.UTF_8).stream()
+                    .filter(l -> l.contains("Started SeguraBrokerApplication")).map(l -> l.substring(l.indexOf("Started "))).findFirst()
+                    .orElse("no 'Started' line");
+            return new BrokerProcess(p, startup, startupCpu, started);
+        }
+
+        long pid() {
+            return process.pid();
+        }
+
+        long startupNanos() {
+            return startupNanos;
+        }
+
+        /** CPU seconds the broker used until healthy: what start-up costs on a machine shared with other work. */
+        double startupCpuSeconds() {
+            return startupCpuTicks / ProcStats.TICKS_PER_SECOND;
+        }
+
+        String startedLine() {
+            return startedLine;
+        }
+
+        void stop() throws InterruptedException {
+            process.destroy();
+            if (!process.waitFor(30, TimeUnit.SECONDS)) {
+                process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+            }
+        }
+    }
+}
