@@ -71,8 +71,11 @@ public final class SecretVariants {
         return s.codePointCount(0, s.length());
     }
 
-    /** The lines of a multi-line value, split on CR LF, LF and CR (as the GitHub runner does, PR #1521). */
-    static List<String> lines(String value) {
+    /**
+     * The lines of a multi-line value, split on CR LF, LF and CR (as the GitHub runner does, PR #1521); a single-line
+     * value has none.
+     */
+    public static List<String> lines(String value) {
         List<String> lines = new ArrayList<>();
         int start = 0;
         for (int i = 0; i < value.length(); i++) {

@@ -49,23 +49,8 @@ final class SecretForms {
         return s.codePointCount(0, s.length()) >= MINIMUM_LENGTH;
     }
 
-    /** Lines split on CR LF, LF and CR; a single-line value has none. */
+    /** Lines split on CR LF, LF and CR, exactly as the masking engine splits them; a single-line value has none. */
     static List<String> lines(String value) {
-        List<String> lines = new ArrayList<>();
-        int start = 0;
-        for (int i = 0; i < value.length(); i++) {
-            char c = value.charAt(i);
-            if (c == '\n' || c == '\r') {
-                lines.add(value.substring(start, i));
-                if (c == '\r' && i + 1 < value.length() && value.charAt(i + 1) == '\n') {
-                    i++;
-                }
-                start = i + 1;
-            }
-        }
-        if (start > 0) {
-            lines.add(value.substring(start));
-        }
-        return lines;
+        return SecretVariants.lines(value);
     }
 }

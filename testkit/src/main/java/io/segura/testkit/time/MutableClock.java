@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-package io.segura.broker.federation;
+package io.segura.testkit.time;
 
 import java.time.Clock;
 import java.time.Duration;
@@ -7,16 +7,19 @@ import java.time.Instant;
 import java.time.ZoneId;
 import java.time.ZoneOffset;
 
-/** A clock tests move by hand, shared by the issuer simulator (token times) and the broker side (checks, TTLs). */
-final class MutableClock extends Clock {
+/**
+ * A UTC clock that tests move by hand, shared by the simulators (token times) and the code under test (checks,
+ * TTLs, rate-limit buckets).
+ */
+public final class MutableClock extends Clock {
 
     private volatile Instant now;
 
-    MutableClock(Instant start) {
+    public MutableClock(Instant start) {
         this.now = start;
     }
 
-    void advance(Duration d) {
+    public void advance(Duration d) {
         now = now.plus(d);
     }
 
