@@ -98,6 +98,37 @@ final class DockerActionRunner {
         };
     }
 
+    /**
+     * The real image in podman or Docker, as the runner starts it: {@code --network host} (the broker and the token
+     * endpoint listen on this host's loopback), the workspace at {@code /github/workspace} and the file-command
+     * directory at {@code /github/file_commands} bind-mounted with {@code :U} (podman; the image runs as uid 65532),
+     * host paths in variables translated to those mounts, variables passed by name so no value is on a command line.
+     */
+    static Engine container(String engine, String image) {
+        return (entrypoint, args, env, workDir) -> {
+            Path commands = workDir.resolve("_runner_file_commands");
+            boolean podman = Path.of(engine).getFileName().toString().contains("podman");
+            String u = podman ? ":U" : "";
+            List<String> cmd = new ArrayList<>(List.of(engine, "run", "--rm", "--network", "host",
+                    "--workdir", "/github/workspace",
+                    "-v", workDir + ":/github/workspace" + u,
+                    "-v", commands + ":/github/file_commands" + u));
+            Map<String, String> translated = new LinkedHashMap<>();
+            env.forEach((k, v) -> translated.put(k, v.replace(commands.toString(), "/github/file_commands")
+                    .replace(workDir.toString(), "/github/workspace")));
+            translated.put("HOME", "/github/home");
+            translated.keySet().forEach(k -> cmd.addAll(List.of("-e", k)));
+            if (entrypoint != null) {
+                cmd.addAll(List.of("--entrypoint", entrypoint));
+            }
+            cmd.add(image);
+            cmd.addAll(args);
+            ProcessBuilder pb = new ProcessBuilder(cmd).directory(workDir.toFile()).redirectErrorStream(true);
+            pb.environment().putAll(translated);
+            return collect(pb.start());
+        };
+    }
+
     static StepResult collect(Process p) throws IOException, InterruptedException {
         byte[] out = p.getInputStream().readAllBytes();
         if (!p.waitFor(120, TimeUnit.SECONDS)) {

@@ -63,6 +63,7 @@ class GitHubActionEndToEndTest {
                 "    bound-claims:",
                 "      repository_id: \"74\"",
                 "      ref: refs/heads/main",
+                "      environment: prod",
                 "    secrets: [\"db/prod/*\", \"tls/prod/*\"]",
                 "    session-ttl: 10m",
                 "    max-lease-ttl: 30m",
@@ -79,7 +80,8 @@ class GitHubActionEndToEndTest {
         }
     }
 
-    static DockerActionRunner runner() throws Exception {
+    /** How the action's container is run; {@code GitHubActionContainerTest} runs the real image instead. */
+    DockerActionRunner runner() throws Exception {
         return new DockerActionRunner(ActionManifest.load(Plugin.actionYml()),
                 DockerActionRunner.host(Plugin.cliJar(), Plugin.imageBin()));
     }
