@@ -32,11 +32,12 @@ ln -s usr/lib "$rootfs/lib"
 ln -s usr/lib64 "$rootfs/lib64"
 ln -s usr/bin "$rootfs/bin"
 
-# The modules of the CLI and the broker (jdeps --print-module-deps on their jars), plus what TLS, DNS and JMX-free
-# management need at run time; java.desktop only for java.beans (Spring), headless.
+# The modules of the CLI and the broker (jdeps --print-module-deps on their jars), plus what TLS, DNS and management
+# need at run time. jdeps misses service providers such as jdk.random (the default RandomGenerator); java.desktop
+# is there only for java.beans (Spring), headless.
 modules="java.base,java.logging,java.management,java.naming,java.net.http,java.security.jgss,java.security.sasl,\
 java.sql,java.instrument,java.xml,java.scripting,jdk.crypto.ec,jdk.crypto.cryptoki,jdk.unsupported,jdk.naming.dns,\
-jdk.zipfs,jdk.management,jdk.localedata,java.desktop"
+jdk.zipfs,jdk.management,jdk.localedata,jdk.random,jdk.charsets,java.desktop"
 "$java_home/bin/jlink" --add-modules "$modules" --strip-debug --no-header-files --no-man-pages --compress=2 \
   --generate-cds-archive --output "$rootfs/opt/java"
 
