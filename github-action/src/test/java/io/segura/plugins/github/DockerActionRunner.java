@@ -109,6 +109,10 @@ final class DockerActionRunner {
             Path commands = workDir.resolve("_runner_file_commands");
             boolean podman = Path.of(engine).getFileName().toString().contains("podman");
             String u = podman ? ":U" : "";
+            if (!podman) {
+                // Docker has no :U; the image's uid 65532 needs to write the runner's files, as on a real runner.
+                worldWritable(workDir);
+            }
             List<String> cmd = new ArrayList<>(List.of(engine, "run", "--rm", "--network", "host",
                     "--workdir", "/github/workspace",
                     "-v", workDir + ":/github/workspace" + u,
@@ -127,6 +131,15 @@ final class DockerActionRunner {
             pb.environment().putAll(translated);
             return collect(pb.start());
         };
+    }
+
+    private static void worldWritable(Path dir) throws IOException {
+        try (var files = java.nio.file.Files.walk(dir)) {
+            for (Path p : files.toList()) {
+                java.nio.file.Files.setPosixFilePermissions(p, java.nio.file.attribute.PosixFilePermissions
+                        .fromString(java.nio.file.Files.isDirectory(p) ? "rwxrwxrwx" : "rw-rw-rw-"));
+            }
+        }
     }
 
     static StepResult collect(Process p) throws IOException, InterruptedException {
