@@ -8,8 +8,13 @@ import io.segura.client.SecretSpec;
 import io.segura.client.Session;
 import io.segura.client.masking.Masker;
 import io.segura.client.masking.SecretVariants;
+import io.segura.client.platform.GitHubActions;
 import io.segura.client.platform.LocalDev;
+import java.io.IOException;
 import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.StandardOpenOption;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -50,6 +55,15 @@ final class FetchCommand implements Callable<Integer> {
             description = "where to keep the session for revoke (default SEGURA_STATE_FILE, else .segura-session)")
     Path stateFile;
 
+    @Option(names = "--export-env", arity = "1", paramLabel = "BOOL", defaultValue = "true",
+            description = "export the variables to later steps (default true); false: mask and keep only outputs")
+    boolean exportEnv = true;
+
+    @Option(names = "--github-action",
+            description = "as the Segura GitHub Action: also set step outputs (one per variable, and lease-id) and"
+                    + " keep the session in GITHUB_STATE for the action's post step instead of a state file")
+    boolean githubAction;
+
     @Override
     public Integer call() throws Exception {
         CliContext ctx = root.ctx;
@@ -78,8 +92,27 @@ final class FetchCommand implements Callable<Integer> {
                 err.println("segura-cli: warning: " + c.platform.name() + " cannot mask values in its log at run"
                         + " time; run the step that uses them under `segura-cli exec`");
             }
-            Specs.export(specs, lease, (name, secret) -> err.println("segura-cli: "
-                    + c.platform.export(c.job, name, secret.value())));
+            if (exportEnv) {
+                Specs.export(specs, lease, (name, secret) -> err.println("segura-cli: "
+                        + c.platform.export(c.job, name, secret.value())));
+            }
+            if (githubAction) {
+                if (!(c.platform instanceof GitHubActions)) {
+                    throw new ConfigException("--github-action needs GitHub Actions (GITHUB_ACTIONS=true), not "
+                            + c.platform.name());
+                }
+                GitHubActions github = (GitHubActions) c.platform;
+                Specs.export(specs, lease, (name, secret) -> github.setOutput(c.job, name, secret.value()));
+                leaseIdOutput(c, lease.leaseId());
+                // The post step gets these back as STATE_SEGURA_SESSION / STATE_SEGURA_URL (RevokeCommand).
+                github.saveState(c.job, SessionState.GITHUB_STATE_URL, c.config.url().toString());
+                github.saveState(c.job, SessionState.GITHUB_STATE_SESSION, session.token());
+                kept = true;
+                err.println("segura-cli: lease " + lease.leaseId() + "; session kept in GITHUB_STATE until "
+                        + session.expiresAt() + "; the action's post step revokes it");
+                err.flush();
+                return ExitCodes.OK;
+            }
             Path file = SessionState.file(ctx, stateFile);
             SessionState.write(file, c.config.url().toString(), session);
             kept = true;
@@ -92,6 +125,16 @@ final class FetchCommand implements Callable<Integer> {
                 revokeQuietly(c, session, err);
             }
         }
+    }
+
+    /** The lease id is no secret: written as a plain output so the log keeps it readable (not masked). */
+    private static void leaseIdOutput(Connection c, String leaseId) throws IOException {
+        if (!leaseId.matches("[A-Za-z0-9._:-]+")) {
+            throw new IOException("the broker answered a lease id that is not a plain token");
+        }
+        Path file = c.job.get("GITHUB_OUTPUT").map(Path::of).orElseThrow(() -> new IOException(
+                "GITHUB_OUTPUT is not set: file commands need a GitHub Actions runner"));
+        Files.writeString(file, "lease-id=" + leaseId + "\n", StandardCharsets.UTF_8, StandardOpenOption.APPEND);
     }
 
     static void revokeQuietly(Connection c, Session session, PrintWriter err) throws InterruptedException {

@@ -22,7 +22,8 @@ import picocli.CommandLine.Spec;
  */
 @Command(name = "revoke", mixinStandardHelpOptions = true,
         description = {"Revoke the session left by `fetch` and all its leases.",
-            "The token comes from SEGURA_SESSION_TOKEN, else the state file. Already expired is not an error."},
+            "The token comes from SEGURA_SESSION_TOKEN, else a GitHub Action's STATE_SEGURA_SESSION, else the state"
+                + " file. Already expired is not an error."},
         footer = {"", "Examples:", "  segura-cli revoke",
             "  segura-cli revoke --state-file /tmp/job/.segura-session"})
 final class RevokeCommand implements Callable<Integer> {
@@ -44,6 +45,15 @@ final class RevokeCommand implements Callable<Integer> {
         Path file = SessionState.file(ctx, stateFile);
         Optional<SessionState.Stored> stored = SessionState.read(file);
         String token = ctx.env().get("SEGURA_SESSION_TOKEN");
+        // A GitHub Action's post step: what `fetch --github-action` saved to GITHUB_STATE comes back as STATE_*.
+        String githubToken = ctx.env().get("STATE_" + SessionState.GITHUB_STATE_SESSION);
+        String githubUrl = ctx.env().get("STATE_" + SessionState.GITHUB_STATE_URL);
+        if ((token == null || token.isBlank()) && githubToken != null && !githubToken.isBlank()) {
+            token = githubToken;
+            if (githubUrl != null && !githubUrl.isBlank()) {
+                stored = Optional.of(new SessionState.Stored(githubUrl, githubToken));
+            }
+        }
         if (token == null || token.isBlank()) {
             token = stored.map(SessionState.Stored::session).orElse(null);
         }

@@ -23,6 +23,10 @@ final class SessionState {
 
     static final String DEFAULT_FILE = ".segura-session";
 
+    /** GitHub Action state names ({@code fetch --github-action}); the post step reads {@code STATE_<name>}. */
+    static final String GITHUB_STATE_SESSION = "SEGURA_SESSION";
+    static final String GITHUB_STATE_URL = "SEGURA_URL";
+
     private SessionState() {
     }
 

@@ -1,0 +1,112 @@
+// SPDX-License-Identifier: Apache-2.0
+package io.segura.plugins.github;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.Set;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/** {@code action.yml} against GitHub's metadata rules for a Docker container action (PLATFORMS.md §1). */
+class ActionManifestTest {
+
+    static final Set<String> TOP_LEVEL = Set.of("name", "author", "description", "inputs", "outputs", "runs",
+            "branding");
+    static final Set<String> DOCKER_RUNS = Set.of("using", "image", "args", "env", "entrypoint", "pre-entrypoint",
+            "pre-if", "post-entrypoint", "post-if");
+    static final Set<String> INPUT_KEYS = Set.of("description", "required", "default", "deprecationMessage");
+    static final Set<String> BRANDING_COLORS = Set.of("white", "black", "yellow", "blue", "green", "orange", "red",
+            "purple", "gray-dark");
+
+    static ActionManifest action;
+
+    @BeforeAll
+    static void load() throws Exception {
+        action = ActionManifest.load(Plugin.actionYml());
+    }
+
+    @Test
+    void manifestWhenParsedThenOnlyKnownTopLevelKeysAndRequiredOnesPresent() {
+        assertThat(TOP_LEVEL).containsAll(action.yaml().keySet());
+        assertThat(action.yaml().get("name")).isInstanceOf(String.class).asString().isNotBlank();
+        assertThat(action.yaml().get("description")).isInstanceOf(String.class).asString().isNotBlank();
+        assertThat(action.yaml()).containsKey("runs");
+    }
+
+    @Test
+    void runsWhenDockerActionThenImageFromRegistryAndPostEntrypointRevokes() {
+        Map<String, Object> runs = action.runs();
+        assertThat(DOCKER_RUNS).containsAll(runs.keySet());
+        assertThat(runs.get("using")).isEqualTo("docker");
+        assertThat((String) runs.get("image")).matches("docker://ghcr\\.io/segura-ci/segura-cli:\\d+\\.\\d+\\.\\d+");
+        assertThat(action.args()).startsWith("fetch", "--github-action");
+        assertThat(action.postEntrypoint()).isEqualTo("/opt/segura/bin/github-action-post");
+        assertThat(runs.get("post-if")).isEqualTo("always()");
+        Path script = Plugin.imageBin().resolve("github-action-post");
+        assertThat(script).exists();
+        assertThat(Files.isExecutable(script)).as("the image's post script is executable").isTrue();
+    }
+
+    @Test
+    void inputsWhenDeclaredThenDescribedWithStringDefaultsAndAllOfTheIssuesPresent() {
+        assertThat(action.inputs()).containsOnlyKeys("url", "role", "audience", "secrets", "export-env", "ttl",
+                "ca-certificate");
+        action.inputs().forEach((name, input) -> {
+            assertThat(INPUT_KEYS).as("keys of input " + name).containsAll(input.keySet());
+            assertThat(input.get("description")).as("description of " + name).isInstanceOf(String.class);
+            if (input.containsKey("required")) {
+                assertThat(input.get("required")).isInstanceOf(Boolean.class);
+            }
+            if (input.containsKey("default")) {
+                assertThat(input.get("default")).as("default of " + name + " (inputs are strings)")
+                        .isInstanceOf(String.class);
+            }
+        });
+        assertThat(action.inputs().get("url")).containsEntry("required", true);
+        assertThat(action.inputs().get("secrets")).containsEntry("required", true);
+    }
+
+    @Test
+    void outputsWhenDeclaredThenDescribed() {
+        assertThat(action.outputs()).containsKey("lease-id");
+        action.outputs().forEach((name, output) -> assertThat(output.get("description")).as(name)
+                .isInstanceOf(String.class));
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"args", "env"})
+    void expressionsWhenUsedThenOnlyDeclaredInputs(String key) {
+        String text = String.valueOf(action.runs().get(key));
+        assertThat(ActionManifest.inputReferences(text)).isNotEmpty()
+                .allSatisfy(ref -> assertThat(action.inputs()).containsKey(ref));
+    }
+
+    @Test
+    void envWhenMappedThenEveryInputReachesTheCli() {
+        assertThat(action.env()).containsEntry("SEGURA_URL", "${{ inputs.url }}")
+                .containsEntry("SEGURA_ROLE", "${{ inputs.role }}")
+                .containsEntry("SEGURA_SECRETS", "${{ inputs.secrets }}")
+                .containsEntry("SEGURA_AUDIENCE", "${{ inputs.audience }}")
+                .containsEntry("SEGURA_TTL", "${{ inputs.ttl }}")
+                .containsEntry("SEGURA_CA_CERT", "${{ inputs.ca-certificate }}")
+                .containsEntry("SEGURA_PLATFORM", "github-actions");
+    }
+
+    @Test
+    void brandingWhenPresentThenKnownColor() {
+        @SuppressWarnings("unchecked")
+        Map<String, Object> branding = (Map<String, Object>) action.yaml().get("branding");
+        assertThat(BRANDING_COLORS).contains((String) branding.get("color"));
+    }
+
+    @Test
+    void inputVariablesWhenNamedThenUpperCasedWithSpacesAsUnderscores() {
+        assertThat(ActionManifest.inputVariables(Map.of("export-env", "x", "my input", "y")))
+                .containsEntry("INPUT_EXPORT-ENV", "x").containsEntry("INPUT_MY_INPUT", "y");
+    }
+}

@@ -1,0 +1,199 @@
+// SPDX-License-Identifier: Apache-2.0
+package io.segura.plugins.tekton;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.fabric8.tekton.pipeline.v1.Task;
+import io.segura.testkit.broker.BrokerLauncher;
+import io.segura.testkit.oidc.Fixtures;
+import io.segura.testkit.oidc.IssuerSimulator;
+import io.segura.testkit.platform.CiJobs;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.security.MessageDigest;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The Task and the StepAction run as a TaskRun pod runs them ({@link PodRun}): a projected ServiceAccount token
+ * file with the broker's audience in the identity workspace, a secrets workspace, against a live broker whose role
+ * is the README's (namespace + ServiceAccount uid).
+ */
+class TektonEndToEndTest {
+
+    static final String AUDIENCE = "https://segura.example.com";
+    static final String PASSWORD = "pa55-w0rd-for-tekton";
+    static final String KEY = "-----BEGIN KEY-----\nline-two-of-the-tekton-key\nline-three-tail\n-----END KEY-----";
+
+    static IssuerSimulator issuer;
+    static BrokerLauncher broker;
+
+    @TempDir
+    Path work;
+
+    @BeforeAll
+    static void startBroker() throws Exception {
+        issuer = IssuerSimulator.start();
+        broker = BrokerLauncher.builder().owner("TektonEndToEndTest").config(String.join("\n",
+                "issuers:",
+                "  - name: cluster",
+                "    preset: kubernetes",
+                "    issuer: " + issuer.issuer(),
+                "    audiences: [\"" + AUDIENCE + "\"]",
+                "roles:",
+                "  - name: deploy-prod",
+                "    issuers: [cluster]",
+                "    bound-claims:",
+                "      kubernetes.io.namespace: ci",
+                "      kubernetes.io.serviceaccount.uid: a709ef71-2b3c-4d5e-8f9a-0b1c2d3e4f5a",
+                "    secrets: [\"db/prod/*\", \"tls/prod/*\"]",
+                "    session-ttl: 10m",
+                "    max-lease-ttl: 30m",
+                "")).start();
+        broker.putSecret("db/prod/password", PASSWORD);
+        broker.putSecret("tls/prod/key", KEY);
+    }
+
+    @AfterAll
+    static void stopBroker() throws Exception {
+        if (broker != null) {
+            broker.close();
+        }
+        if (issuer != null) {
+            issuer.close();
+        }
+    }
+
+    /** What the kubelet writes for {@code serviceAccountToken: {audience, path: token}}: a bound SA token. */
+    @SuppressWarnings("unchecked")
+    static Path projectedToken(Path dir, String podName) throws Exception {
+        Map<String, Object> claims = new LinkedHashMap<>(Fixtures.claims("kubernetes"));
+        claims.put("aud", List.of(AUDIENCE));
+        Map<String, Object> k8s = new LinkedHashMap<>((Map<String, Object>) claims.get("kubernetes.io"));
+        k8s.put("pod", Map.of("name", podName, "uid", java.util.UUID.randomUUID().toString()));
+        claims.put("kubernetes.io", k8s);
+        claims.remove("iss");
+        claims.remove("iat");
+        claims.remove("nbf");
+        claims.remove("exp");
+        Files.createDirectories(dir);
+        Path token = dir.resolve("token");
+        Files.writeString(token, issuer.mint(claims), StandardCharsets.UTF_8);
+        return token;
+    }
+
+    static String sha256(String s) throws Exception {
+        return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(s.getBytes(StandardCharsets.UTF_8)));
+    }
+
+    static void assertNoSecretInLog(String log) {
+        for (String secret : new String[] {PASSWORD, KEY}) {
+            secret.lines().filter(l -> l.length() >= 4).forEach(l -> assertThat(log).doesNotContain(l));
+        }
+    }
+
+    static String subject() {
+        return String.valueOf(Fixtures.claims("kubernetes").get("sub"));
+    }
+
+    PodRun.Result runTask(String script, Path secretsDir) throws Exception {
+        Task task = TektonModels.task(Plugin.TASK);
+        Path identity = work.resolve("ws-identity");
+        projectedToken(identity, "deploy-run-" + work.getFileName());
+        Map<String, String> params = new LinkedHashMap<>();
+        params.put("url", broker.url().toString());
+        params.put("role", "deploy-prod");
+        params.put("audience", AUDIENCE);
+        params.put("secrets", "db/prod/password > DB_PASSWORD\ntls/prod/key > TLS_KEY");
+        params.put("run-image", "alpine:3");
+        params.put("run-script", script);
+        PodRun pod = new PodRun(work, task.getSpec().getParams(), params,
+                Map.of("identity", identity, "secrets", secretsDir), CiJobs.tekton(null, null));
+        assertThat(pod.substitute(task.getSpec().getSteps().get(0).getImage()))
+                .isEqualTo("ghcr.io/segura-ci/segura-cli:0.1.0");
+        return pod.run(task.getSpec().getSteps(), Plugin.cliJar(), Plugin.imageBin());
+    }
+
+    @Test
+    void taskWhenRunThenScriptReadsSecretFilesAndSessionRevokedAfterwards() throws Exception {
+        Path secrets = Files.createDirectories(work.resolve("ws-secrets"));
+        int before = broker.events("session.revoked", subject()).size();
+        PodRun.Result r = runTask("sha256sum < \"$SEGURA_SECRETS_DIR/DB_PASSWORD\";"
+                + " sha256sum < \"$SEGURA_SECRETS_DIR/TLS_KEY\"; stat -c 'mode=%a' \"$SEGURA_SECRETS_DIR/DB_PASSWORD\"",
+                secrets);
+
+        assertThat(r.exitCode()).as(r.log()).isZero();
+        // The files hold exactly the value (no trailing newline): sha256 of the value itself.
+        assertThat(r.log()).contains(sha256(PASSWORD), sha256(KEY), "mode=600", "session revoked");
+        assertNoSecretInLog(r.log());
+        assertThat(broker.leases(true, subject())).isEmpty();
+        assertThat(broker.events("session.revoked", subject())).hasSize(before + 1);
+        try (var files = Files.list(secrets)) {
+            for (Path f : files.toList()) {
+                assertThat(Files.size(f)).as("after revoke " + f).isZero();
+            }
+        }
+    }
+
+    @Test
+    void taskWhenScriptFailsThenStillRevokedAndTaskFailsWithItsExitCode() throws Exception {
+        Path secrets = Files.createDirectories(work.resolve("ws-secrets"));
+        int before = broker.events("session.revoked", subject()).size();
+        PodRun.Result r = runTask("echo deploying; exit 7", secrets);
+
+        assertThat(r.exitCode()).as(r.log()).isEqualTo(7);
+        assertThat(r.log()).contains("deploying", "session revoked");
+        assertThat(broker.leases(true, subject())).isEmpty();
+        assertThat(broker.events("session.revoked", subject())).hasSize(before + 1);
+    }
+
+    @Test
+    void stepActionWhenRunThenCommandGetsSecretsMaskedAndSessionRevoked() throws Exception {
+        TektonModels.StepAction action = TektonModels.stepAction(Plugin.STEP_ACTION);
+        Path token = projectedToken(work.resolve("projected"), "exec-run-" + work.getFileName());
+        Map<String, String> params = new LinkedHashMap<>();
+        params.put("url", broker.url().toString());
+        params.put("role", "deploy-prod");
+        params.put("audience", AUDIENCE);
+        params.put("secrets", "db/prod/password > DB_PASSWORD; tls/prod/key > TLS_KEY");
+        params.put("token-path", token.toString());
+        params.put("command", "echo \"pw=$DB_PASSWORD\"; printf '%s\\n' \"$TLS_KEY\"; printf %s \"$TLS_KEY\" | sha256sum");
+        int before = broker.events("session.revoked", subject()).size();
+        PodRun pod = new PodRun(work, action.params(), params, Map.of(), CiJobs.tekton(null, null));
+        PodRun.Result r = pod.run(List.of(action.step()), Plugin.cliJar(), Plugin.imageBin());
+
+        assertThat(r.exitCode()).as(r.log()).isZero();
+        // The CLI's own stderr shares the pod log with the child's masked stdout: count masks (pw, the key).
+        assertThat(r.log()).contains("pw=", sha256(KEY));
+        assertThat(r.log().split("\\*\\*\\*", -1).length - 1).as("masks in the log").isGreaterThanOrEqualTo(2);
+        assertNoSecretInLog(r.log());
+        assertThat(broker.leases(true, subject())).isEmpty();
+        assertThat(broker.events("session.revoked", subject())).hasSize(before + 1);
+    }
+
+    @Test
+    void taskWhenServiceAccountNotBoundThenFetchFailsAndScriptNeverRuns() throws Exception {
+        Path secrets = Files.createDirectories(work.resolve("ws-secrets"));
+        Files.setPosixFilePermissions(secrets, PosixFilePermissions.fromString("rwx------"));
+        Task task = TektonModels.task(Plugin.TASK);
+        Path identity = Files.createDirectories(work.resolve("ws-identity"));
+        Files.writeString(identity.resolve("token"), issuer.mint(Map.of("sub", "system:serviceaccount:other:bot",
+                "aud", List.of(AUDIENCE), "kubernetes.io", Map.of("namespace", "other"))));
+        PodRun pod = new PodRun(work, task.getSpec().getParams(), Map.of("url", broker.url().toString(), "role",
+                "deploy-prod", "secrets", "db/prod/password > DB_PASSWORD", "run-image", "alpine:3", "run-script",
+                "echo script-ran"), Map.of("identity", identity, "secrets", secrets), CiJobs.tekton(null, null));
+        PodRun.Result r = pod.run(task.getSpec().getSteps(), Plugin.cliJar(), Plugin.imageBin());
+
+        assertThat(r.exitCode()).as(r.log()).isEqualTo(4);
+        assertThat(r.log()).doesNotContain("script-ran");
+        assertThat(broker.leases(false, "system:serviceaccount:other:bot")).isEmpty();
+    }
+}
