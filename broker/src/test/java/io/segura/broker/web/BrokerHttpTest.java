@@ -33,7 +33,8 @@ import org.springframework.web.reactive.function.BodyInserters;
  * CI tokens. The trust config below is what every subclass tests against.
  */
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
-@AutoConfigureWebTestClient
+// Behaviour, not latency, is under test: a loaded 2-core CI machine can take seconds for one request.
+@AutoConfigureWebTestClient(timeout = "60s")
 @DirtiesContext(classMode = DirtiesContext.ClassMode.AFTER_CLASS)
 abstract class BrokerHttpTest {
 

@@ -40,7 +40,8 @@ import org.springframework.web.reactive.function.BodyInserters;
  * so secrets can age and freeze windows can open without waiting.
  */
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
-@AutoConfigureWebTestClient
+// Behaviour, not latency, is under test: a loaded 2-core CI machine can take seconds for one request.
+@AutoConfigureWebTestClient(timeout = "60s")
 @DirtiesContext(classMode = DirtiesContext.ClassMode.AFTER_CLASS)
 @Import(GateHttpTest.ClockConfiguration.class)
 abstract class GateHttpTest {
