@@ -83,6 +83,9 @@ final class ProblemHandler implements WebExceptionHandler {
         if (e.status() == 401) {
             headers.set(HttpHeaders.WWW_AUTHENTICATE, "Basic realm=\"segura\"");
         }
+        if (error instanceof ApiException a && a.kind() == ApiException.Kind.TOO_LARGE) {
+            headers.set(HttpHeaders.CONNECTION, "close");
+        }
         retryAfter(headers, e.retryAfter());
         headers.setCacheControl("no-store");
         return new Rendered(e.status(), MediaType.APPLICATION_JSON, headers, body);
@@ -102,6 +105,10 @@ final class ProblemHandler implements WebExceptionHandler {
             headers.set(HttpHeaders.WWW_AUTHENTICATE, "Bearer realm=\"segura\"");
         }
         retryAfter(headers, e.retryAfter());
+        if (e.kind() == ApiException.Kind.TOO_LARGE) {
+            // the rest of the oversized body is still on the wire: never reuse this connection for another request
+            headers.set(HttpHeaders.CONNECTION, "close");
+        }
         return new Rendered(e.kind().status(), MediaType.APPLICATION_PROBLEM_JSON, headers, body);
     }
 
