@@ -4,6 +4,7 @@ package io.segura.cli;
 import io.segura.client.ConfigException;
 import io.segura.client.Evaluation;
 import io.segura.client.SecretSpec;
+import io.segura.client.Session;
 import io.segura.client.json.Json;
 import io.segura.client.json.JsonException;
 import io.segura.client.platform.Identity;
@@ -68,25 +69,38 @@ final class PolicyCommand implements Runnable {
             Connection c = Connection.open(ctx);
             List<SecretSpec> specs = Specs.merge(c.config.secrets(), secrets);
             String r = role != null ? role : c.config.role();
-            String token = null;
-            Map<String, Object> claimSet = null;
+            List<String> refs = specs.stream().map(SecretSpec::ref).toList();
+            Evaluation e;
             if (claims != null) {
+                Map<String, Object> claimSet;
                 try {
                     claimSet = Json.parseObject(Files.readString(ctx.workDir().resolve(claims),
                             StandardCharsets.UTF_8));
-                } catch (JsonException e) {
-                    throw new ConfigException("--claims " + claims + ": " + e.getMessage());
+                } catch (JsonException ex) {
+                    throw new ConfigException("--claims " + claims + ": " + ex.getMessage());
                 }
-            } else {
+                if (c.config.adminToken() == null) {
+                    throw new ConfigException("--claims is an operator dry run: set SEGURA_ADMIN_TOKEN");
+                }
+                e = c.client.evaluate(null, claimSet, r, refs, c.config.adminToken());
+            } else if (c.config.adminToken() != null) {
+                // an operator evaluating this job's identity: expected values are shown
                 Identity id = c.identity();
                 if (!(id instanceof Identity.OidcToken)) {
                     throw new ConfigException("policy check needs an OIDC token (or --claims); client credentials"
                             + " cannot be evaluated");
                 }
-                token = ((Identity.OidcToken) id).jwt();
+                e = c.client.evaluate(((Identity.OidcToken) id).jwt(), null, r, refs, c.config.adminToken());
+            } else {
+                // a CI job: its own session for the role (a refused role is exit 4 from the exchange), the dry run
+                // of that role, then the session is revoked — nothing is leased
+                Session session = c.client.exchange(c.identity(), r);
+                try {
+                    e = c.client.evaluate(session, refs);
+                } finally {
+                    c.client.revoke(session);
+                }
             }
-            Evaluation e = c.client.evaluate(token, claimSet, r,
-                    specs.stream().map(SecretSpec::ref).toList(), c.config.adminToken());
             out.println("decision: " + e.decision());
             if (!e.roleChecks().isEmpty()) {
                 out.println();

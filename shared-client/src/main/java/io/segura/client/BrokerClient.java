@@ -259,8 +259,8 @@ public final class BrokerClient {
     // ---- policy dry run ----------------------------------------------------------------------------------------
 
     /**
-     * {@code POST /api/v2/policy/evaluate}: would {@code role} release {@code secrets} to this token (or these
-     * claims)? An admin token, when given, is sent as bearer.
+     * {@code POST /api/v2/policy/evaluate} as an operator (the admin token): a dry run of {@code role} for a subject
+     * token or a claim set (exactly one), answered with expected and actual values per bound claim.
      */
     public Evaluation evaluate(String subjectToken, Map<String, Object> claims, String role, List<String> secrets,
             String adminToken) throws BrokerException, InterruptedException {
@@ -277,9 +277,24 @@ public final class BrokerClient {
             body.put("role", role);
         }
         body.put("secrets", List.copyOf(secrets));
+        return evaluate(adminToken, body);
+    }
+
+    /**
+     * {@code POST /api/v2/policy/evaluate} as a CI job: the dry run of the session's own role for {@code secrets};
+     * the broker answers without expected values.
+     */
+    public Evaluation evaluate(Session session, List<String> secrets) throws BrokerException, InterruptedException {
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("secrets", List.copyOf(secrets));
+        return evaluate(session.token(), body);
+    }
+
+    private Evaluation evaluate(String bearerToken, Map<String, Object> body)
+            throws BrokerException, InterruptedException {
         HttpRequest.Builder req = request("/api/v2/policy/evaluate").header("Content-Type", "application/json");
-        if (adminToken != null) {
-            bearer(req, adminToken);
+        if (bearerToken != null) {
+            bearer(req, bearerToken);
         }
         HttpResponse<String> r = send(http, req.POST(HttpRequest.BodyPublishers.ofString(Json.write(body))).build());
         Map<String, Object> answer = expect(r, 200);
