@@ -3,21 +3,31 @@ package io.segura.broker.audit;
 
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
+import io.segura.broker.database.Inserts;
+import io.segura.broker.database.Table;
+import io.segura.broker.database.Writes;
 import java.util.Objects;
 import org.springframework.r2dbc.core.DatabaseClient;
 import reactor.core.publisher.Mono;
 
 /**
  * Appends audit events (DESIGN §8, §15): one INSERT without hash, on the caller's R2DBC transaction when there is one,
- * so a lease row, its audit event and the session update commit or roll back together. Nothing here waits on the
+ * or as a {@link #row} in the request's group commit, so a lease row, its audit event and the session update commit or
+ * roll back together. Nothing here waits on the
  * chain; the {@link AuditChainer} links committed events moments later.
  */
 public final class AuditLog {
 
-    private final DatabaseClient db;
+    /** The columns an append writes; {@code seq} and the chain columns are the database's and the chainer's. */
+    public static final Table TABLE = Table.of("audit_events", "id", String.class, "occurred_at",
+            OffsetDateTime.class, "type", String.class, "role", String.class, "issuer", String.class, "subject",
+            String.class, "client_ip", String.class, "ctx", String.class, "lease_id", String.class, "secrets",
+            String.class, "reason", String.class, "details", String.class);
+
+    private final Inserts inserts;
 
     public AuditLog(DatabaseClient db) {
-        this.db = Objects.requireNonNull(db, "db cannot be null");
+        this.inserts = new Inserts(Objects.requireNonNull(db, "db cannot be null"));
     }
 
     /** Builds the event when subscribed (a rejected event becomes an error signal) and appends it. */
@@ -26,34 +36,23 @@ public final class AuditLog {
     }
 
     public Mono<Void> append(AuditEvent event) {
-        return Mono.defer(() -> {
-            Objects.requireNonNull(event, "event cannot be null");
-            if (event.seq() != null || event.chainPos() != null || event.prevHash() != null || event.hash() != null) {
-                throw new IllegalArgumentException("seq and chain fields are assigned by the database and the chainer");
-            }
-            RawTokenGuard.check(event);
-            DatabaseClient.GenericExecuteSpec spec = db.sql("INSERT INTO audit_events (id, occurred_at, type, role, "
-                            + "issuer, subject, client_ip, ctx, lease_id, secrets, reason, details) VALUES (:id, "
-                            + ":occurredAt, :type, :role, :issuer, :subject, :clientIp, :ctx, :leaseId, :secrets, "
-                            + ":reason, :details)")
-                    .bind("id", event.id())
-                    .bind("occurredAt", OffsetDateTime.ofInstant(event.occurredAt(), ZoneOffset.UTC))
-                    .bind("type", event.type().wireName());
-            spec = text(spec, "role", event.role());
-            spec = text(spec, "issuer", event.issuer());
-            spec = text(spec, "subject", event.subject());
-            spec = text(spec, "clientIp", event.clientIp());
-            spec = text(spec, "ctx", AuditJson.write(event.ctx()));
-            spec = text(spec, "leaseId", event.leaseId());
-            spec = text(spec, "secrets", AuditJson.write(event.secrets()));
-            spec = text(spec, "reason", event.reason());
-            spec = text(spec, "details", AuditJson.write(event.details()));
-            return spec.fetch().rowsUpdated().then();
-        });
+        return Mono.defer(() -> inserts.execute(Writes.of(row(event))));
     }
 
-    private static DatabaseClient.GenericExecuteSpec text(DatabaseClient.GenericExecuteSpec spec, String name,
-            String value) {
-        return value == null ? spec.bindNull(name, String.class) : spec.bind(name, value);
+    /**
+     * The event as a row for a {@link io.segura.broker.database.GroupCommit} with the request's other writes.
+     *
+     * @throws IllegalArgumentException when the event carries chain fields or something that looks like a raw token
+     */
+    public static Table.Row row(AuditEvent event) {
+        Objects.requireNonNull(event, "event cannot be null");
+        if (event.seq() != null || event.chainPos() != null || event.prevHash() != null || event.hash() != null) {
+            throw new IllegalArgumentException("seq and chain fields are assigned by the database and the chainer");
+        }
+        RawTokenGuard.check(event);
+        return TABLE.row(event.id(), OffsetDateTime.ofInstant(event.occurredAt(), ZoneOffset.UTC),
+                event.type().wireName(), event.role(), event.issuer(), event.subject(), event.clientIp(),
+                AuditJson.write(event.ctx()), event.leaseId(), AuditJson.write(event.secrets()), event.reason(),
+                AuditJson.write(event.details()));
     }
 }

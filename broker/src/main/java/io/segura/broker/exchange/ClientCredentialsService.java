@@ -13,6 +13,7 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.function.Function;
 import java.util.stream.Collectors;
 import javax.security.auth.x500.X500Principal;
@@ -69,7 +70,7 @@ public final class ClientCredentialsService {
                     return sessions.issue(role, null, client.id(), subject, ctx, Map.of("client_id", client.id()),
                             AuditEvent.builder(AuditEventType.TOKEN_EXCHANGED).role(role.name()).subject(subject)
                                     .clientIp(request.clientIp()).ctx(ctx),
-                            Map.of("grant", "client_credentials", "client_id", client.id()));
+                            Map.of("grant", "client_credentials", "client_id", client.id()), Optional.empty());
                 })
                 .doOnSuccess(s -> metrics.exchanged(s.role(), System.nanoTime() - started))
                 .onErrorResume(OAuthException.class, e -> {

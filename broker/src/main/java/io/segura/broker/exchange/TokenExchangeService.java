@@ -4,7 +4,11 @@ package io.segura.broker.exchange;
 import io.segura.broker.audit.AuditEvent;
 import io.segura.broker.audit.AuditEventType;
 import io.segura.broker.audit.AuditLog;
+import io.segura.broker.database.GroupCommit;
+import io.segura.broker.database.Table;
+import io.segura.broker.database.Writes;
 import io.segura.broker.federation.IssuerUnavailableException;
+import io.segura.broker.federation.ReplayStore;
 import io.segura.broker.federation.TokenRejectedException;
 import io.segura.broker.federation.TokenVerifier;
 import io.segura.broker.federation.VerifiedToken;
@@ -20,9 +24,9 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.UUID;
 import java.util.stream.Collectors;
-import org.springframework.transaction.reactive.TransactionalOperator;
 import reactor.core.publisher.Mono;
 
 /**
@@ -85,7 +89,11 @@ public final class TokenExchangeService {
                 AuditEvent.builder(AuditEventType.TOKEN_EXCHANGED)
                         .role(role.name()).issuer(token.issuerName()).subject(token.subject())
                         .clientIp(request.clientIp()).ctx(token.ctx().asMap()),
-                Map.of("token_sha256", token.tokenSha256(), "jti", String.valueOf(token.jti())));
+                Map.of("token_sha256", token.tokenSha256(), "jti", String.valueOf(token.jti())), token.firstUse())
+                .onErrorMap(e -> token.replayUntil() != null && ReplayStore.isDuplicate(e), e -> {
+                    TokenRejectedException replay = ReplayStore.replayed(token.jti());
+                    return OAuthException.invalidGrant(replay.check(), replay.getMessage());
+                });
     }
 
     /**
@@ -163,36 +171,43 @@ public final class TokenExchangeService {
         return audit.append(entry).onErrorResume(ignored -> Mono.empty()).then(Mono.error(e));
     }
 
-    /** Creates sessions with their audit event in one transaction; shared by both grants. */
+    /**
+     * Creates sessions with their audit event (and the token's jti row) in one transaction, shared with the other
+     * requests in flight ({@link GroupCommit}); used by both grants.
+     */
     public static final class SessionIssuer {
 
         private final SessionStore store;
-        private final AuditLog audit;
-        private final TransactionalOperator tx;
+        private final GroupCommit commits;
         private final Clock clock;
         private final SecureRandom random;
 
-        public SessionIssuer(SessionStore store, AuditLog audit, TransactionalOperator tx, Clock clock,
-                SecureRandom random) {
+        public SessionIssuer(SessionStore store, GroupCommit commits, Clock clock, SecureRandom random) {
             this.store = Objects.requireNonNull(store, "store cannot be null");
-            this.audit = Objects.requireNonNull(audit, "audit cannot be null");
-            this.tx = Objects.requireNonNull(tx, "tx cannot be null");
+            this.commits = Objects.requireNonNull(commits, "commits cannot be null");
             this.clock = Objects.requireNonNull(clock, "clock cannot be null");
             this.random = Objects.requireNonNull(random, "random cannot be null");
         }
 
+        /**
+         * @param firstUse the subject token's jti row when its issuer is single use: committed with the session, so
+         *                 the token is spent exactly when it bought a session
+         */
         Mono<IssuedSession> issue(TrustRole role, String issuer, String clientId, String subject,
                 Map<String, Object> ctx, Map<String, Object> claims, AuditEvent.Builder event,
-                Map<String, Object> details) {
-            Instant now = clock.instant();
-            Duration ttl = role.sessionTtl();
-            SessionToken token = SessionToken.generate(random);
-            Session session = new Session(UUID.randomUUID().toString(), role.name(), issuer, clientId, subject, ctx,
-                    claims, now, now.plus(ttl), null);
-            return store.insert(session, token.hash())
-                    .then(audit.append(event.details(withSession(details, session.id()))))
-                    .as(tx::transactional)
-                    .thenReturn(new IssuedSession(token, ttl.toSeconds(), role.name(), session.id()));
+                Map<String, Object> details, Optional<Table.Row> firstUse) {
+            return Mono.defer(() -> {
+                Instant now = clock.instant();
+                Duration ttl = role.sessionTtl();
+                SessionToken token = SessionToken.generate(random);
+                Session session = new Session(UUID.randomUUID().toString(), role.name(), issuer, clientId, subject,
+                        ctx, claims, now, now.plus(ttl), null);
+                Writes writes = firstUse.map(Writes::of).orElseGet(Writes::of)
+                        .and(store.row(session, token.hash()))
+                        .and(AuditLog.row(event.details(withSession(details, session.id())).build()));
+                return commits.commit(writes)
+                        .thenReturn(new IssuedSession(token, ttl.toSeconds(), role.name(), session.id()));
+            });
         }
 
         private static Map<String, Object> withSession(Map<String, Object> details, String sessionId) {

@@ -5,6 +5,7 @@ import io.r2dbc.spi.R2dbcException;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
+import io.segura.broker.database.Table;
 import java.util.Objects;
 import org.springframework.dao.DuplicateKeyException;
 import org.springframework.r2dbc.core.DatabaseClient;
@@ -13,13 +14,15 @@ import reactor.core.publisher.Mono;
 /**
  * The jti single-use store (DESIGN §14, §15): one row per consumed {@code (issuer, jti)} in PostgreSQL, shared by every
  * broker replica, so a token replayed against another replica is refused too. The primary key does the work — a plain
- * INSERT either succeeds (first use) or violates uniqueness (replay); no read-then-write race. The SQL is portable to
- * H2 in PostgreSQL mode (no {@code ON CONFLICT (col)}).
+ * INSERT either succeeds (first use) or violates uniqueness (replay); no read-then-write race. The row is written by
+ * the exchange's group commit together with the session (see {@code TokenExchangeService.SessionIssuer}).
  */
 public final class ReplayStore {
 
     /** Width of {@code jti_replay.jti}. */
     static final int MAX_JTI_CHARS = 512;
+    private static final Table TABLE = Table.of("jti_replay", "issuer", String.class, "jti", String.class,
+            "expires_at", OffsetDateTime.class);
     private static final String UNIQUE_VIOLATION = "23505";
 
     private final DatabaseClient db;
@@ -29,29 +32,24 @@ public final class ReplayStore {
     }
 
     /**
-     * Records the first use of {@code jti}.
+     * The row that records the first use of a token's jti. It is committed with the session it buys, so a token is
+     * spent exactly when a session was issued for it; when the insert violates the key, {@link #replayed} is the
+     * answer.
      *
-     * @param expiresAt until when the row must be kept: the token's {@code exp} plus the issuer's clock skew, after
+     * @param keepUntil until when the row must be kept: the token's {@code exp} plus the issuer's clock skew, after
      *                  which the token is refused as expired anyway
-     * @return empty on first use; {@link TokenRejectedException} ({@code replay}) when the jti was used before
      */
-    public Mono<Void> consume(String issuerName, String jti, Instant expiresAt) {
+    public static Table.Row firstUse(String issuerName, String jti, Instant keepUntil) {
         Objects.requireNonNull(issuerName, "issuerName cannot be null");
         Objects.requireNonNull(jti, "jti cannot be null");
-        Objects.requireNonNull(expiresAt, "expiresAt cannot be null");
-        if (jti.isEmpty() || jti.length() > MAX_JTI_CHARS) {
-            return Mono.error(new TokenRejectedException("replay", "jti",
-                    "token jti must have 1 to " + MAX_JTI_CHARS + " characters, it has " + jti.length()));
-        }
-        return db.sql("INSERT INTO jti_replay (issuer, jti, expires_at) VALUES (:issuer, :jti, :expiresAt)")
-                .bind("issuer", issuerName)
-                .bind("jti", jti)
-                .bind("expiresAt", OffsetDateTime.ofInstant(expiresAt, ZoneOffset.UTC))
-                .fetch()
-                .rowsUpdated()
-                .then()
-                .onErrorMap(ReplayStore::isDuplicate, e -> new TokenRejectedException("replay", "jti",
-                        "token jti " + Quote.value(jti) + " was already used; tokens of this issuer are single use"));
+        Objects.requireNonNull(keepUntil, "keepUntil cannot be null");
+        return TABLE.row(issuerName, jti, OffsetDateTime.ofInstant(keepUntil, ZoneOffset.UTC));
+    }
+
+    /** The refusal of a token whose jti was used before. */
+    public static TokenRejectedException replayed(String jti) {
+        return new TokenRejectedException("replay", "jti",
+                "token jti " + Quote.value(jti) + " was already used; tokens of this issuer are single use");
     }
 
     /** Deletes rows whose tokens can no longer be accepted anyway; returns how many. */
@@ -64,7 +62,7 @@ public final class ReplayStore {
     }
 
     /** Unique violation only (SQLState 23505, PostgreSQL and H2 alike); other integrity errors stay errors. */
-    static boolean isDuplicate(Throwable error) {
+    public static boolean isDuplicate(Throwable error) {
         for (Throwable t = error; t != null; t = t.getCause() == t ? null : t.getCause()) {
             if (t instanceof DuplicateKeyException) {
                 return true;

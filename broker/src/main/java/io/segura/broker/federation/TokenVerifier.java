@@ -59,24 +59,18 @@ public final class TokenVerifier {
     private final Map<String, Trusted> byIss = new HashMap<>();
     private final List<Trusted> patterns = new ArrayList<>();
     private final IssuerKeys keys;
-    private final ReplayStore replayStore;
     private final Clock clock;
 
     /**
-     * @param replayStoreOrNull the jti store; may be null only when no issuer has replay protection
      * @throws IllegalArgumentException for an issuer this verifier cannot enforce safely (HMAC or unknown algorithm,
      *                                  both or neither of issuer and issuer-pattern, duplicate issuer, no audience)
      */
-    public TokenVerifier(List<IssuerSpec> issuers, IssuerKeys keys, ReplayStore replayStoreOrNull, Clock clock) {
+    public TokenVerifier(List<IssuerSpec> issuers, IssuerKeys keys, Clock clock) {
         Objects.requireNonNull(issuers, "issuers cannot be null");
         this.keys = Objects.requireNonNull(keys, "keys cannot be null");
         this.clock = Objects.requireNonNull(clock, "clock cannot be null");
-        this.replayStore = replayStoreOrNull;
         for (IssuerSpec spec : issuers) {
             Trusted t = compile(spec);
-            if (spec.replayProtection() && replayStoreOrNull == null) {
-                throw new IllegalArgumentException("issuer " + spec.name() + " has replay protection but no store");
-            }
             if (t.pattern() != null) {
                 patterns.add(t);
             } else if (byIss.putIfAbsent(spec.issuer(), t) != null) {
@@ -118,31 +112,21 @@ public final class TokenVerifier {
 
     /**
      * Verifies {@code rawToken}. Errors: {@link TokenRejectedException} (refuse, 401/400) or
-     * {@link IssuerUnavailableException} (503 with Retry-After).
+     * {@link IssuerUnavailableException} (503 with Retry-After). A single-use token's jti is not spent here: the
+     * session issued for it spends it ({@link VerifiedToken#firstUse()}), so a refused token or a policy dry run
+     * burns nothing.
      */
     public Mono<VerifiedToken> verify(String rawToken) {
-        return verify(rawToken, true);
-    }
-
-    /**
-     * Every check of {@link #verify} except that the jti is not consumed: for the policy dry run, which must not
-     * burn the single-use token a CI job is about to exchange.
-     */
-    public Mono<VerifiedToken> verifyDryRun(String rawToken) {
-        return verify(rawToken, false);
-    }
-
-    private Mono<VerifiedToken> verify(String rawToken, boolean consumeJti) {
         return Mono.defer(() -> {
             try {
-                return start(rawToken, consumeJti);
+                return start(rawToken);
             } catch (TokenRejectedException | IssuerUnavailableException e) {
                 return Mono.error(e);
             }
         });
     }
 
-    private Mono<VerifiedToken> start(String raw, boolean consumeJti) {
+    private Mono<VerifiedToken> start(String raw) {
         if (raw == null || raw.isEmpty()) {
             throw reject("format", null, "no token was given");
         }
@@ -184,7 +168,7 @@ public final class TokenVerifier {
         if (cached != null) {
             List<KeySet.Entry> candidates = cached.candidates(kid, alg);
             if (!candidates.isEmpty()) {
-                return finish(raw, jwt, claims, t, iss, candidates, consumeJti);
+                return finish(raw, jwt, claims, t, iss, candidates);
             }
             if (cached.weakKid(kid)) {
                 throw weakKey(kid);
@@ -195,7 +179,7 @@ public final class TokenVerifier {
             if (candidates.isEmpty()) {
                 throw fresh.weakKid(kid) ? weakKey(kid) : unknownKid(kid, alg, iss);
             }
-            return finish(raw, jwt, claims, t, iss, candidates, consumeJti);
+            return finish(raw, jwt, claims, t, iss, candidates);
         });
     }
 
@@ -238,14 +222,6 @@ public final class TokenVerifier {
     }
 
     private Mono<VerifiedToken> finish(String raw, SignedJWT jwt, Map<String, Object> claims, Trusted t, String iss,
-            List<KeySet.Entry> candidates, boolean consumeJti) {
-        return finish(raw, jwt, claims, t, iss, candidates).flatMap(token -> !consumeJti || !t.spec().replayProtection()
-                ? Mono.just(token)
-                : replayStore.consume(t.spec().name(), token.jti(), Instant.ofEpochSecond(
-                        token.expiresAt().getEpochSecond() + t.skewSeconds())).thenReturn(token));
-    }
-
-    private Mono<VerifiedToken> finish(String raw, SignedJWT jwt, Map<String, Object> claims, Trusted t, String iss,
                                        List<KeySet.Entry> candidates) {
         verifySignature(jwt, candidates);
         long now = clock.instant().getEpochSecond();
@@ -276,12 +252,20 @@ public final class TokenVerifier {
         }
         Object jtiClaim = claims.get("jti");
         String jti = jtiClaim instanceof String s ? s : null;
-        if (t.spec().replayProtection() && jti == null) {
-            throw reject("replay", "jti", "token has no jti claim; tokens of this issuer must be single use");
+        Instant replayUntil = null;
+        if (t.spec().replayProtection()) {
+            if (jti == null) {
+                throw reject("replay", "jti", "token has no jti claim; tokens of this issuer must be single use");
+            }
+            if (jti.isEmpty() || jti.length() > ReplayStore.MAX_JTI_CHARS) {
+                throw reject("replay", "jti", "token jti must have 1 to " + ReplayStore.MAX_JTI_CHARS
+                        + " characters, it has " + jti.length());
+            }
+            replayUntil = Instant.ofEpochSecond(exp + skew);
         }
         claims.values().removeIf(Objects::isNull);
         VerifiedToken token = new VerifiedToken(t.spec().name(), iss, sub, jti, Instant.ofEpochSecond(exp), claims,
-                PresetMapping.map(t.preset(), claims), sha256(raw));
+                PresetMapping.map(t.preset(), claims), sha256(raw), replayUntil);
         return Mono.just(token);
     }
 

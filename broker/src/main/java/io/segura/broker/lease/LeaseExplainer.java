@@ -30,7 +30,7 @@ import reactor.core.publisher.Mono;
 /**
  * The dry run of an exchange followed by a lease: the same role checks, condition and deployment policies the real
  * path runs, with nothing written — no session, no lease, no audit event, and the subject token's jti is not
- * consumed ({@link TokenVerifier#verifyDryRun}), so a CI job can still exchange the token it asked about.
+ * consumed ({@link TokenVerifier#verify} never spends it), so a CI job can still exchange the token it asked about.
  */
 public final class LeaseExplainer {
 
@@ -54,7 +54,7 @@ public final class LeaseExplainer {
     /** Admin: explains a real subject token (verified, jti untouched) against {@code roleName}. */
     public Mono<Explanation> forToken(String subjectToken, String roleName, List<SecretRef> refs, Duration ttl) {
         TrustRole role = role(roleName);
-        return verifier.verifyDryRun(subjectToken)
+        return verifier.verify(subjectToken)
                 .onErrorMap(TokenRejectedException.class, e -> ApiException.invalid("invalid-subject-token",
                         "the subject token fails check " + e.check() + ": " + e.getMessage()))
                 .flatMap(token -> explain(role, role.trustsIssuer(token.issuerName()), token.claims(),

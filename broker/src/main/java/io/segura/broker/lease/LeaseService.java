@@ -5,6 +5,8 @@ import io.segura.broker.ApiException;
 import io.segura.broker.audit.AuditEvent;
 import io.segura.broker.audit.AuditEventType;
 import io.segura.broker.audit.AuditLog;
+import io.segura.broker.database.GroupCommit;
+import io.segura.broker.database.Writes;
 import io.segura.broker.exchange.TrustRole;
 import io.segura.broker.exchange.TrustRoles;
 import io.segura.broker.policy.Decision;
@@ -33,7 +35,8 @@ import reactor.core.publisher.Mono;
 /**
  * Grants, renews and ends leases for a session within its role's limits, after the role's deployment policies
  * (DESIGN §7) have looked at what would be released. A lease row, its audit event and the
- * session update commit in one transaction, so no secret leaves the broker without its audit record (DESIGN §6).
+ * session update commit in one transaction (shared with the other leases in flight, {@link GroupCommit}), so no secret
+ * leaves the broker without its audit record (DESIGN §6).
  */
 public final class LeaseService {
 
@@ -43,18 +46,21 @@ public final class LeaseService {
     private final SessionStore sessions;
     private final AuditLog audit;
     private final TransactionalOperator tx;
+    private final GroupCommit commits;
     private final Clock clock;
     private final LeaseMetrics metrics;
     private final DeploymentGate gate;
 
     public LeaseService(TrustRoles roles, SecretStore secrets, LeaseStore leases, SessionStore sessions,
-            AuditLog audit, TransactionalOperator tx, Clock clock, LeaseMetrics metrics, DeploymentGate gate) {
+            AuditLog audit, TransactionalOperator tx, GroupCommit commits, Clock clock, LeaseMetrics metrics,
+            DeploymentGate gate) {
         this.roles = Objects.requireNonNull(roles, "roles cannot be null");
         this.secrets = Objects.requireNonNull(secrets, "secrets cannot be null");
         this.leases = Objects.requireNonNull(leases, "leases cannot be null");
         this.sessions = Objects.requireNonNull(sessions, "sessions cannot be null");
         this.audit = Objects.requireNonNull(audit, "audit cannot be null");
         this.tx = Objects.requireNonNull(tx, "tx cannot be null");
+        this.commits = Objects.requireNonNull(commits, "commits cannot be null");
         this.clock = Objects.requireNonNull(clock, "clock cannot be null");
         this.metrics = Objects.requireNonNull(metrics, "metrics cannot be null");
         this.gate = Objects.requireNonNull(gate, "gate cannot be null");
@@ -103,16 +109,14 @@ public final class LeaseService {
                             .secrets(refs).details(Map.of("ttl_seconds", Duration.between(now, expires).toSeconds()));
                     List<String> allWarnings = new ArrayList<>(warnings);
                     decision.warnings().forEach(v -> allWarnings.add(v.render()));
-                    Mono<Void> warned = decision.warnings().isEmpty() ? Mono.empty()
-                            : audit.append(base(AuditEventType.POLICY_WARNED, session, clientIp).leaseId(lease.id())
-                                    .secrets(refs).reason("released with " + decision.warnings().size()
-                                            + " warn-mode policy violation(s)")
-                                    .details(Map.of("violations", Decision.maps(decision.warnings())))).then();
-                    return leases.insert(lease)
-                            .then(audit.append(event))
-                            .then(warned)
-                            .then(sessions.recordLease(session.id()))
-                            .as(tx::transactional)
+                    Writes writes = Writes.of(leases.row(lease), AuditLog.row(event.build()));
+                    if (!decision.warnings().isEmpty()) {
+                        writes = writes.and(AuditLog.row(base(AuditEventType.POLICY_WARNED, session, clientIp)
+                                .leaseId(lease.id()).secrets(refs).reason("released with "
+                                        + decision.warnings().size() + " warn-mode policy violation(s)")
+                                .details(Map.of("violations", Decision.maps(decision.warnings()))).build()));
+                    }
+                    return commits.commit(writes.and(SessionStore.recordLease(session.id())))
                             .thenReturn(new IssuedLease(lease, values, allWarnings, decision.warnings()));
                 })
                 .doOnSuccess(l -> metrics.issued(role.name(), l.values().size()))

@@ -3,6 +3,8 @@ package io.segura.broker.session;
 
 import io.r2dbc.spi.Readable;
 import io.segura.broker.ApiException;
+import io.segura.broker.database.Increment;
+import io.segura.broker.database.Table;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.util.Map;
@@ -23,6 +25,11 @@ public final class SessionStore {
     private static final TypeReference<Map<String, Object>> MAP = new TypeReference<>() {
     };
 
+    private static final Table TABLE = Table.of("sessions", "token_hash", String.class, "id", String.class,
+            "role", String.class, "issuer", String.class, "client_id", String.class, "subject", String.class,
+            "ctx", String.class, "claims", String.class, "created_at", OffsetDateTime.class,
+            "expires_at", OffsetDateTime.class);
+
     private final DatabaseClient db;
     private final JsonMapper json;
 
@@ -31,22 +38,11 @@ public final class SessionStore {
         this.json = Objects.requireNonNull(json, "json cannot be null");
     }
 
-    public Mono<Session> insert(Session s, String tokenHash) {
-        return db.sql("INSERT INTO sessions (token_hash, id, role, issuer, client_id, subject, ctx, claims, created_at,"
-                        + " expires_at) VALUES (:hash, :id, :role, :issuer, :client, :subject, :ctx, :claims, :created,"
-                        + " :expires)")
-                .bind("hash", tokenHash)
-                .bind("id", s.id())
-                .bind("role", s.role())
-                .bind("issuer", nullable(s.issuer()))
-                .bind("client", nullable(s.clientId()))
-                .bind("subject", s.subject())
-                .bind("ctx", json.writeValueAsString(s.ctx()))
-                .bind("claims", json.writeValueAsString(s.claims()))
-                .bind("created", utc(s.createdAt()))
-                .bind("expires", utc(s.expiresAt()))
-                .fetch().rowsUpdated()
-                .thenReturn(s);
+    /** The session's row, for the group commit that also writes its audit event (and its jti). */
+    public Table.Row row(Session s, String tokenHash) {
+        return TABLE.row(tokenHash, s.id(), s.role(), s.issuer(), s.clientId(), s.subject(),
+                json.writeValueAsString(s.ctx()), json.writeValueAsString(s.claims()), utc(s.createdAt()),
+                utc(s.expiresAt()));
     }
 
     /**
@@ -90,12 +86,14 @@ public final class SessionStore {
                 .map(n -> n > 0);
     }
 
-    /** Counts a new lease on the session; part of the lease transaction (DESIGN §6). */
-    public Mono<Void> recordLease(String sessionId) {
-        return db.sql("UPDATE sessions SET lease_count = lease_count + 1 WHERE id = :id")
-                .bind("id", sessionId)
-                .fetch().rowsUpdated()
-                .then();
+    /**
+     * Counts a new lease on the session, in the lease's transaction (DESIGN §6). It is also the lease's last check of
+     * its session: the count only moves while the session is not revoked, so a lease never commits after its
+     * session's revocation did.
+     */
+    public static Increment recordLease(String sessionId) {
+        return new Increment("sessions", "lease_count", "id", sessionId, "revoked_at IS NULL",
+                () -> ApiException.unauthenticated("session was revoked"));
     }
 
     private Session session(Readable row) {
@@ -110,10 +108,5 @@ public final class SessionStore {
                 instant(row.get("created_at", OffsetDateTime.class)),
                 instant(row.get("expires_at", OffsetDateTime.class)),
                 instant(row.get("revoked_at", OffsetDateTime.class)));
-    }
-
-
-    private static org.springframework.r2dbc.core.Parameter nullable(String s) {
-        return org.springframework.r2dbc.core.Parameter.fromOrEmpty(s, String.class);
     }
 }

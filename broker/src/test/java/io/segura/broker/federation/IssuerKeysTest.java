@@ -41,7 +41,7 @@ class IssuerKeysTest {
 
     TokenVerifier verifier(IssuerSpec... specs) {
         List<IssuerSpec> list = List.of(specs);
-        return new TokenVerifier(list, new IssuerKeys(list, clock), null, clock);
+        return new TokenVerifier(list, new IssuerKeys(list, clock), clock);
     }
 
     static VerifiedToken verify(TokenVerifier v, String token) {
@@ -111,7 +111,7 @@ class IssuerKeysTest {
         IssuerSpec spec = TestIssuers.exact(sim.issuer()).jwksUri(sim.jwksUri().toString()).build();
         IssuerKeys keys = new IssuerKeys(List.of(spec), clock, new IssuerKeys.Settings(Duration.ofMinutes(15),
                 Duration.ZERO, Duration.ofSeconds(5), 512 * 1024, 16));
-        TokenVerifier v = new TokenVerifier(List.of(spec), keys, null, clock);
+        TokenVerifier v = new TokenVerifier(List.of(spec), keys, clock);
         sim.setResponseDelay(Duration.ofMillis(500));
         List<String> tokens = sim.mintMany(20, i -> Map.of("sub", "job-" + i, "aud", AUD));
         ExecutorService pool = Executors.newFixedThreadPool(20);
@@ -239,7 +239,7 @@ class IssuerKeysTest {
         IssuerSpec spec = TestIssuers.exact(sim.issuer()).build();
         IssuerKeys keys = new IssuerKeys(List.of(spec), clock,
                 new IssuerKeys.Settings(Duration.ofMinutes(15), Duration.ofSeconds(30), Duration.ofSeconds(5), 1024, 8));
-        TokenVerifier v = new TokenVerifier(List.of(spec), keys, null, clock);
+        TokenVerifier v = new TokenVerifier(List.of(spec), keys, clock);
         assertThat(sim.jwksJson().length()).isGreaterThan(1024);
         assertThat(catchThrowable(() -> verify(v, sim.mint(claims())))).isInstanceOf(IssuerUnavailableException.class);
         assertThat(sim.jwksRequests()).isEqualTo(1);
@@ -253,7 +253,7 @@ class IssuerKeysTest {
         IssuerKeys keys = new IssuerKeys(List.of(spec), clock,
                 new IssuerKeys.Settings(Duration.ofMinutes(15), Duration.ofSeconds(30), Duration.ofSeconds(5),
                         512 * 1024, 2));
-        TokenVerifier v = new TokenVerifier(List.of(spec), keys, null, clock);
+        TokenVerifier v = new TokenVerifier(List.of(spec), keys, clock);
         assertThat(verify(v, acme.mint(claims())).iss()).isEqualTo(acme.issuer());
         for (String slug : List.of("aaa", "bbb", "ccc")) {
             String iss = "http://127.0.0.1:" + acme.port() + "/ent/" + slug;

@@ -53,7 +53,7 @@ class TokenVerifierTest {
 
     TokenVerifier verifierFor(IssuerSpec... specs) {
         List<IssuerSpec> list = List.of(specs);
-        return new TokenVerifier(list, new IssuerKeys(list, clock), null, clock);
+        return new TokenVerifier(list, new IssuerKeys(list, clock), clock);
     }
 
     VerifiedToken verify(String token) {
@@ -287,12 +287,6 @@ class TokenVerifierTest {
             IssuerSpec spec = TestIssuers.exact(sim.issuer()).algorithms(alg).build();
             assertThatThrownBy(() -> verifierFor(spec)).isInstanceOf(IllegalArgumentException.class);
         }
-    }
-
-    @Test
-    void constructorWhenReplayProtectionWithoutStoreThenRefusesToStart() {
-        IssuerSpec spec = TestIssuers.exact(sim.issuer()).replayProtection(true).build();
-        assertThatThrownBy(() -> verifierFor(spec)).isInstanceOf(IllegalArgumentException.class);
     }
 
     @Test

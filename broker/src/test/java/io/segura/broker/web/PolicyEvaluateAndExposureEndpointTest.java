@@ -85,6 +85,46 @@ class PolicyEvaluateAndExposureEndpointTest extends GateHttpTest {
     }
 
     @Test
+    void exchangeWhenOneSingleUseTokenArrivesEightTimesAtOnceThenOneSessionAndSevenReplays() throws Exception {
+        freshDay();
+        String subject = "repo:acme/race-" + java.util.UUID.randomUUID() + ":ref:refs/heads/main";
+        String token = token(REPLAY_ISSUER, "209", Map.of("sub", subject));
+        var pool = java.util.concurrent.Executors.newFixedThreadPool(8);
+        try {
+            var start = new java.util.concurrent.CountDownLatch(1);
+            List<java.util.concurrent.Future<org.springframework.test.web.reactive.server.EntityExchangeResult<Map>>>
+                    results = new java.util.ArrayList<>();
+            for (int i = 0; i < 8; i++) {
+                results.add(pool.submit(() -> {
+                    start.await();
+                    return exchange(token, "replayed").expectBody(Map.class).returnResult();
+                }));
+            }
+            start.countDown();
+            List<Map<?, ?>> refused = new java.util.ArrayList<>();
+            int granted = 0;
+            for (var f : results) {
+                var r = f.get(60, java.util.concurrent.TimeUnit.SECONDS);
+                if (r.getStatus().value() == 200) {
+                    granted++;
+                } else {
+                    assertThat(r.getStatus().value()).isEqualTo(400);
+                    refused.add(r.getResponseBody());
+                }
+            }
+            assertThat(granted).isEqualTo(1);
+            assertThat(refused).hasSize(7).allSatisfy(body -> {
+                assertThat(body.get("error")).isEqualTo("invalid_grant");
+                assertThat(String.valueOf(body.get("error_description"))).contains("already used");
+            });
+        } finally {
+            pool.shutdownNow();
+        }
+        // one token.exchanged names the subject (the seven token.rejected events do not: they name no identity)
+        assertThat(eventCount("subject=" + subject)).isEqualTo(1);
+    }
+
+    @Test
     void evaluateWhenSessionTokenThenOwnRoleWithoutExpectedValuesOrExpressions() {
         freshDay();
         putSecret("gate/exposed/eval", "session-eval-value-1");

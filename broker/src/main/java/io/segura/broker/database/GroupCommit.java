@@ -1,0 +1,133 @@
+// SPDX-License-Identifier: Apache-2.0
+package io.segura.broker.database;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.Queue;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.springframework.transaction.reactive.TransactionalOperator;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
+import reactor.core.publisher.MonoSink;
+
+/**
+ * Group commit for the hot path: requests that arrive while earlier ones are being committed share the next
+ * transaction — one multi-row INSERT per table and one commit (one WAL flush) for all of them — instead of paying
+ * five round trips and a durable commit each. A request is answered only after the transaction holding its writes has
+ * committed, so nothing is acknowledged that is not durable, and a request's rows still commit or roll back
+ * together (DESIGN §6: a lease, its audit event and the session update).
+ *
+ * <p>A lone request does not wait for company: with nothing in flight it is committed at once. When a shared
+ * transaction fails on a constraint (a replayed jti, a session revoked meanwhile), each of its requests is retried in
+ * a transaction of its own, so only the offending request fails. Any other failure (the database is down) fails the
+ * whole batch at once, without retrying request by request.
+ */
+public final class GroupCommit {
+
+    private final Inserts inserts;
+    private final TransactionalOperator tx;
+    private final int maxBatch;
+    private final int maxInFlight;
+    private final Queue<Pending> queue = new ConcurrentLinkedQueue<>();
+    private final AtomicInteger inFlight = new AtomicInteger();
+
+    /**
+     * @param maxBatch    requests per transaction (each adds its rows to the batch's statements)
+     * @param maxInFlight transactions in flight at once, each on its own pooled connection
+     */
+    public GroupCommit(Inserts inserts, TransactionalOperator tx, int maxBatch, int maxInFlight) {
+        this.inserts = Objects.requireNonNull(inserts, "inserts cannot be null");
+        this.tx = Objects.requireNonNull(tx, "tx cannot be null");
+        if (maxBatch < 1 || maxInFlight < 1) {
+            throw new IllegalArgumentException("maxBatch and maxInFlight must be positive");
+        }
+        this.maxBatch = maxBatch;
+        this.maxInFlight = maxInFlight;
+    }
+
+    /** Completes once {@code writes} are committed; errors when they were not (and then none of them was). */
+    public Mono<Void> commit(Writes writes) {
+        Objects.requireNonNull(writes, "writes cannot be null");
+        return Mono.create(sink -> {
+            queue.add(new Pending(writes, sink));
+            drain();
+        });
+    }
+
+    private void drain() {
+        while (!queue.isEmpty()) {
+            int n = inFlight.get();
+            if (n >= maxInFlight) {
+                return; // the finishing batch drains again
+            }
+            if (!inFlight.compareAndSet(n, n + 1)) {
+                continue;
+            }
+            List<Pending> batch = new ArrayList<>(Math.min(maxBatch, 16));
+            for (Pending p; batch.size() < maxBatch && (p = queue.poll()) != null; ) {
+                batch.add(p);
+            }
+            if (batch.isEmpty()) {
+                inFlight.decrementAndGet();
+                continue;
+            }
+            run(batch).doFinally(signal -> {
+                inFlight.decrementAndGet();
+                drain();
+            }).subscribe();
+        }
+    }
+
+    private Mono<Void> run(List<Pending> batch) {
+        return transaction(batch)
+                .doOnSuccess(ignored -> batch.forEach(p -> p.sink().success()))
+                .onErrorResume(e -> {
+                    if (batch.size() == 1 || !isConstraint(e)) {
+                        batch.forEach(p -> p.sink().error(alone(p, e)));
+                        return Mono.empty();
+                    }
+                    return Flux.fromIterable(batch)
+                            .concatMap(p -> transaction(List.of(p))
+                                    .doOnSuccess(ignored -> p.sink().success())
+                                    .onErrorResume(one -> {
+                                        p.sink().error(alone(p, one));
+                                        return Mono.empty();
+                                    }))
+                            .then();
+                });
+    }
+
+    private Mono<Void> transaction(List<Pending> batch) {
+        List<Writes> writes = new ArrayList<>(batch.size());
+        batch.forEach(p -> writes.add(p.writes()));
+        return Mono.defer(() -> inserts.execute(writes)).as(tx::transactional);
+    }
+
+    /** A request that failed alone gets its own error for a missed guard. */
+    private static Throwable alone(Pending p, Throwable e) {
+        if (e instanceof Inserts.Missed && p.writes().increments().size() == 1) {
+            return p.writes().increments().get(0).whenMissed().get();
+        }
+        return e;
+    }
+
+    /** A missed guard, or an integrity constraint violation (SQLState class 23) on PostgreSQL or H2. */
+    static boolean isConstraint(Throwable error) {
+        for (Throwable t = error; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            if (t instanceof Inserts.Missed || t instanceof org.springframework.dao.DataIntegrityViolationException) {
+                return true;
+            }
+            String state = t instanceof io.r2dbc.spi.R2dbcException r ? r.getSqlState()
+                    : t instanceof java.sql.SQLException s ? s.getSQLState() : null;
+            if (state != null && state.startsWith("23")) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private record Pending(Writes writes, MonoSink<Void> sink) {
+    }
+}

@@ -1,0 +1,32 @@
+// SPDX-License-Identifier: Apache-2.0
+package io.segura.broker.database;
+
+import java.util.List;
+
+/** What one request writes atomically: rows to insert (in this order of tables) and guarded counters to bump. */
+public record Writes(List<Table.Row> rows, List<Increment> increments) {
+
+    public Writes {
+        rows = List.copyOf(rows);
+        increments = List.copyOf(increments);
+    }
+
+    public static Writes of(Table.Row... rows) {
+        return new Writes(List.of(rows), List.of());
+    }
+
+    public Writes and(Increment increment) {
+        return new Writes(rows, concat(increments, increment));
+    }
+
+    public Writes and(Table.Row row) {
+        return new Writes(concat(rows, row), increments);
+    }
+
+    private static <T> List<T> concat(List<T> list, T item) {
+        var copy = new java.util.ArrayList<T>(list.size() + 1);
+        copy.addAll(list);
+        copy.add(item);
+        return copy;
+    }
+}

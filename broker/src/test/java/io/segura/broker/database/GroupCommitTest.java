@@ -1,0 +1,161 @@
+// SPDX-License-Identifier: Apache-2.0
+package io.segura.broker.database;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.segura.broker.federation.ReplayStore;
+import io.segura.broker.vault.MigratedDatabase;
+import io.segura.testkit.postgres.PostgresExtension;
+import java.time.Duration;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
+
+/** Group commit against a real PostgreSQL database migrated by Flyway, and once on H2 (the dev mode's database). */
+class GroupCommitTest {
+
+    @RegisterExtension
+    static final PostgresExtension PG = new PostgresExtension();
+
+    static MigratedDatabase database;
+    static GroupCommit commits;
+
+    static final Table PROBE = Table.of("jti_replay", "issuer", String.class, "jti", String.class, "expires_at",
+            OffsetDateTime.class);
+    static final OffsetDateTime LATER = OffsetDateTime.of(2030, 1, 1, 0, 0, 0, 0, ZoneOffset.UTC);
+
+    @BeforeAll
+    static void migrate() {
+        database = MigratedDatabase.postgres(PG);
+        commits = new GroupCommit(new Inserts(database.db()), database.tx(), 64, 2);
+    }
+
+    /** Two rows per request, so a request half-written would show. */
+    static Writes request(String issuer, String jti) {
+        return Writes.of(PROBE.row(issuer, jti, LATER), PROBE.row(issuer, jti + "/second", LATER));
+    }
+
+    /** Submits every request before any answer can arrive, as concurrent HTTP requests do; collects outcomes. */
+    static Map<String, Throwable> commitAll(Map<String, Writes> requests) {
+        Map<String, Throwable> failures = new ConcurrentHashMap<>();
+        List<Mono<Void>> all = new ArrayList<>();
+        requests.forEach((name, writes) -> all.add(commits.commit(writes)
+                .onErrorResume(e -> {
+                    failures.put(name, e);
+                    return Mono.empty();
+                })));
+        Flux.merge(all).then().block(Duration.ofSeconds(30));
+        return failures;
+    }
+
+    static long count(String sql) {
+        return database.db().sql(sql).map(row -> row.get(0, Long.class)).one().block(Duration.ofSeconds(10));
+    }
+
+    @Test
+    void commitWhenManyRequestsAtOnceThenAllCommittedInFarFewerTransactions() {
+        String issuer = "batch-" + UUID.randomUUID();
+        Map<String, Writes> requests = new java.util.LinkedHashMap<>();
+        for (int i = 0; i < 300; i++) {
+            requests.put("r" + i, request(issuer, "jti-" + i));
+        }
+        assertThat(commitAll(requests)).isEmpty();
+        assertThat(count("SELECT count(*) FROM jti_replay WHERE issuer = '" + issuer + "'")).isEqualTo(600);
+        // Rows written by one transaction share its xmin: 300 requests must have needed far fewer than 300.
+        long transactions = count("SELECT count(DISTINCT xmin::text) FROM jti_replay WHERE issuer = '" + issuer + "'");
+        assertThat(transactions).isLessThan(30);
+        // and a request's two rows are always in the same transaction
+        assertThat(count("SELECT count(*) FROM jti_replay a JOIN jti_replay b ON b.issuer = a.issuer"
+                + " AND b.jti = a.jti || '/second' WHERE a.issuer = '" + issuer + "' AND a.xmin <> b.xmin"))
+                .isZero();
+    }
+
+    @Test
+    void commitWhenOneRequestOfABatchViolatesAKeyThenOnlyItFailsAndNothingOfItIsWritten() {
+        String issuer = "dup-" + UUID.randomUUID();
+        commits.commit(Writes.of(PROBE.row(issuer, "spent", LATER))).block(Duration.ofSeconds(10));
+        Map<String, Writes> requests = new java.util.LinkedHashMap<>();
+        for (int i = 0; i < 40; i++) {
+            requests.put("r" + i, request(issuer, "fresh-" + i));
+        }
+        // its second row is new, its first one is not: neither may be written
+        requests.put("replay", Writes.of(PROBE.row(issuer, "replay/second", LATER), PROBE.row(issuer, "spent", LATER)));
+        Map<String, Throwable> failures = commitAll(requests);
+        assertThat(failures).containsOnlyKeys("replay");
+        assertThat(ReplayStore.isDuplicate(failures.get("replay"))).isTrue();
+        assertThat(count("SELECT count(*) FROM jti_replay WHERE issuer = '" + issuer + "'")).isEqualTo(81);
+        assertThat(count("SELECT count(*) FROM jti_replay WHERE issuer = '" + issuer + "' AND jti = 'replay/second'"))
+                .isZero();
+    }
+
+    @Test
+    void commitWhenAGuardedRowIsGoneThenThatRequestGetsItsOwnErrorAndNothingOfIt() {
+        String live = UUID.randomUUID().toString();
+        String revoked = UUID.randomUUID().toString();
+        insertSession(live, null);
+        insertSession(revoked, OffsetDateTime.now(ZoneOffset.UTC));
+        String issuer = "guard-" + UUID.randomUUID();
+        Map<String, Writes> requests = new java.util.LinkedHashMap<>();
+        for (int i = 0; i < 20; i++) {
+            requests.put("r" + i, request(issuer, "ok-" + i).and(counter(live)));
+        }
+        requests.put("late", request(issuer, "late").and(counter(revoked)));
+        Map<String, Throwable> failures = commitAll(requests);
+        assertThat(failures).containsOnlyKeys("late");
+        assertThat(failures.get("late")).isInstanceOf(IllegalStateException.class).hasMessage("revoked meanwhile");
+        assertThat(count("SELECT count(*) FROM jti_replay WHERE issuer = '" + issuer + "'")).isEqualTo(40);
+        // twenty increments of one row, in however many statements, add up
+        assertThat(count("SELECT CAST(lease_count AS bigint) FROM sessions WHERE id = '" + live + "'")).isEqualTo(20);
+        assertThat(count("SELECT CAST(lease_count AS bigint) FROM sessions WHERE id = '" + revoked + "'")).isZero();
+    }
+
+    @Test
+    void commitWhenAloneAndTheGuardMissesThenItsOwnError() {
+        Throwable e = org.assertj.core.api.Assertions.catchThrowable(() -> commits.commit(
+                Writes.of(PROBE.row("alone-" + UUID.randomUUID(), "x", LATER)).and(counter("no-such-session")))
+                .block(Duration.ofSeconds(10)));
+        assertThat(e).isInstanceOf(IllegalStateException.class).hasMessage("revoked meanwhile");
+    }
+
+    @Test
+    void commitWhenH2ThenTheSameStatementsWork() {
+        MigratedDatabase h2 = MigratedDatabase.h2("group_" + UUID.randomUUID().toString().replace("-", ""));
+        GroupCommit onH2 = new GroupCommit(new Inserts(h2.db()), h2.tx(), 64, 2);
+        h2.db().sql("INSERT INTO sessions (token_hash, id, role, subject, ctx, claims, created_at, expires_at)"
+                        + " VALUES ('h', 's', 'r', 'sub', '{}', '{}', CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)")
+                .fetch().rowsUpdated().block(Duration.ofSeconds(10));
+        List<Mono<Void>> all = new ArrayList<>();
+        for (int i = 0; i < 50; i++) {
+            all.add(onH2.commit(request("h2", "jti-" + i).and(counter("s"))));
+        }
+        Flux.merge(all).then().block(Duration.ofSeconds(30));
+        assertThat(h2.db().sql("SELECT count(*) FROM jti_replay").map(r -> r.get(0, Long.class)).one()
+                .block(Duration.ofSeconds(10))).isEqualTo(100);
+        assertThat(h2.db().sql("SELECT lease_count FROM sessions WHERE id = 's'").map(r -> r.get(0, Integer.class))
+                .one().block(Duration.ofSeconds(10))).isEqualTo(50);
+    }
+
+    static Increment counter(String sessionId) {
+        return new Increment("sessions", "lease_count", "id", sessionId, "revoked_at IS NULL",
+                () -> new IllegalStateException("revoked meanwhile"));
+    }
+
+    static void insertSession(String id, OffsetDateTime revokedAt) {
+        var spec = database.db().sql("INSERT INTO sessions (token_hash, id, role, subject, ctx, claims, created_at,"
+                        + " expires_at, revoked_at) VALUES (:hash, :id, 'r', 'sub', '{}', '{}', :now, :now, :revoked)")
+                .bind("hash", UUID.randomUUID().toString())
+                .bind("id", id)
+                .bind("now", OffsetDateTime.now(ZoneOffset.UTC));
+        spec = revokedAt == null ? spec.bindNull("revoked", OffsetDateTime.class) : spec.bind("revoked", revokedAt);
+        spec.fetch().rowsUpdated().block(Duration.ofSeconds(10));
+    }
+}
