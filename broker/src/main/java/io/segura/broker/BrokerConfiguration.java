@@ -10,7 +10,7 @@ import io.segura.broker.audit.AuditVerifier;
 import io.segura.broker.config.TrustConfig;
 import io.segura.broker.config.TrustConfigLoader;
 import io.segura.broker.database.GroupCommit;
-import io.segura.broker.database.Inserts;
+import io.segura.broker.database.WriteStatements;
 import io.segura.broker.dev.DevIssuer;
 import io.segura.broker.exchange.ClientCredentialsService;
 import io.segura.broker.exchange.ExchangeMetrics;
@@ -167,7 +167,7 @@ public class BrokerConfiguration {
     GroupCommit groupCommit(DatabaseClient db, TransactionalOperator tx) {
         // Two transactions in flight keep PostgreSQL busy while the other's commit is flushed; more only adds
         // batches that are smaller (docs/PERFORMANCE.md).
-        return new GroupCommit(new Inserts(db), tx, 64, 2);
+        return new GroupCommit(new WriteStatements(db), tx, 64, 2);
     }
 
     @Bean

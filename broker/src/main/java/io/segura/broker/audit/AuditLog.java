@@ -3,7 +3,7 @@ package io.segura.broker.audit;
 
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
-import io.segura.broker.database.Inserts;
+import io.segura.broker.database.WriteStatements;
 import io.segura.broker.database.Table;
 import io.segura.broker.database.Writes;
 import java.util.Objects;
@@ -24,10 +24,10 @@ public final class AuditLog {
             String.class, "client_ip", String.class, "ctx", String.class, "lease_id", String.class, "secrets",
             String.class, "reason", String.class, "details", String.class);
 
-    private final Inserts inserts;
+    private final WriteStatements statements;
 
     public AuditLog(DatabaseClient db) {
-        this.inserts = new Inserts(Objects.requireNonNull(db, "db cannot be null"));
+        this.statements = new WriteStatements(Objects.requireNonNull(db, "db cannot be null"));
     }
 
     /** Builds the event when subscribed (a rejected event becomes an error signal) and appends it. */
@@ -36,7 +36,7 @@ public final class AuditLog {
     }
 
     public Mono<Void> append(AuditEvent event) {
-        return Mono.defer(() -> inserts.execute(Writes.of(row(event))));
+        return Mono.defer(() -> statements.execute(Writes.of(row(event))));
     }
 
     /**

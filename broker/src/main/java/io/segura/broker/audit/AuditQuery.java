@@ -57,11 +57,7 @@ public final class AuditQuery {
                 binds.put("since", OffsetDateTime.ofInstant(since, ZoneOffset.UTC));
             }
             sql.append(" ORDER BY occurred_at DESC, seq DESC LIMIT ").append(n);
-            DatabaseClient.GenericExecuteSpec spec = db.sql(sql.toString());
-            for (Map.Entry<String, Object> b : binds.entrySet()) {
-                spec = spec.bind(b.getKey(), b.getValue());
-            }
-            return spec.map(StoredAuditRow::from).all().map(StoredAuditRow::toEvent);
+            return db.sql(sql.toString()).bindValues(binds).map(StoredAuditRow::from).all().map(StoredAuditRow::toEvent);
         });
     }
 }

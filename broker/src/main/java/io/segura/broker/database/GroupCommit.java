@@ -20,13 +20,13 @@ import reactor.core.publisher.MonoSink;
  * together (DESIGN §6: a lease, its audit event and the session update).
  *
  * <p>A lone request does not wait for company: with nothing in flight it is committed at once. When a shared
- * transaction fails on a constraint (a replayed jti, a session revoked meanwhile), each of its requests is retried in
- * a transaction of its own, so only the offending request fails. Any other failure (the database is down) fails the
- * whole batch at once, without retrying request by request.
+ * transaction fails for one request's sake (a replayed jti, a session revoked meanwhile, a deadlock), each of its
+ * requests is retried in a transaction of its own, so only the offending request fails. Any other failure (the
+ * database is down) fails the whole batch at once, without retrying request by request.
  */
 public final class GroupCommit {
 
-    private final Inserts inserts;
+    private final WriteStatements statements;
     private final TransactionalOperator tx;
     private final int maxBatch;
     private final int maxInFlight;
@@ -37,8 +37,8 @@ public final class GroupCommit {
      * @param maxBatch    requests per transaction (each adds its rows to the batch's statements)
      * @param maxInFlight transactions in flight at once, each on its own pooled connection
      */
-    public GroupCommit(Inserts inserts, TransactionalOperator tx, int maxBatch, int maxInFlight) {
-        this.inserts = Objects.requireNonNull(inserts, "inserts cannot be null");
+    public GroupCommit(WriteStatements statements, TransactionalOperator tx, int maxBatch, int maxInFlight) {
+        this.statements = Objects.requireNonNull(statements, "statements cannot be null");
         this.tx = Objects.requireNonNull(tx, "tx cannot be null");
         if (maxBatch < 1 || maxInFlight < 1) {
             throw new IllegalArgumentException("maxBatch and maxInFlight must be positive");
@@ -84,15 +84,15 @@ public final class GroupCommit {
         return transaction(batch)
                 .doOnSuccess(ignored -> batch.forEach(p -> p.sink().success()))
                 .onErrorResume(e -> {
-                    if (batch.size() == 1 || !isConstraint(e)) {
-                        batch.forEach(p -> p.sink().error(alone(p, e)));
+                    if (batch.size() == 1 || !isRequestLevel(e)) {
+                        batch.forEach(p -> p.sink().error(alone(e)));
                         return Mono.empty();
                     }
                     return Flux.fromIterable(batch)
                             .concatMap(p -> transaction(List.of(p))
                                     .doOnSuccess(ignored -> p.sink().success())
                                     .onErrorResume(one -> {
-                                        p.sink().error(alone(p, one));
+                                        p.sink().error(alone(one));
                                         return Mono.empty();
                                     }))
                             .then();
@@ -102,26 +102,26 @@ public final class GroupCommit {
     private Mono<Void> transaction(List<Pending> batch) {
         List<Writes> writes = new ArrayList<>(batch.size());
         batch.forEach(p -> writes.add(p.writes()));
-        return Mono.defer(() -> inserts.execute(writes)).as(tx::transactional);
+        return Mono.defer(() -> statements.execute(writes)).as(tx::transactional);
     }
 
     /** A request that failed alone gets its own error for a missed guard. */
-    private static Throwable alone(Pending p, Throwable e) {
-        if (e instanceof Inserts.Missed && p.writes().increments().size() == 1) {
-            return p.writes().increments().get(0).whenMissed().get();
-        }
-        return e;
+    private static Throwable alone(Throwable e) {
+        return e instanceof WriteStatements.Missed m ? m.forRequest() : e;
     }
 
-    /** A missed guard, or an integrity constraint violation (SQLState class 23) on PostgreSQL or H2. */
-    static boolean isConstraint(Throwable error) {
+    /**
+     * Worth retrying request by request: a missed guard, an integrity constraint violation (SQLState class 23) or a
+     * transaction rollback (class 40: a deadlock with another replica's batch, a serialization failure).
+     */
+    static boolean isRequestLevel(Throwable error) {
         for (Throwable t = error; t != null; t = t.getCause() == t ? null : t.getCause()) {
-            if (t instanceof Inserts.Missed || t instanceof org.springframework.dao.DataIntegrityViolationException) {
+            if (t instanceof WriteStatements.Missed || t instanceof org.springframework.dao.DataIntegrityViolationException) {
                 return true;
             }
             String state = t instanceof io.r2dbc.spi.R2dbcException r ? r.getSqlState()
                     : t instanceof java.sql.SQLException s ? s.getSQLState() : null;
-            if (state != null && state.startsWith("23")) {
+            if (state != null && (state.startsWith("23") || state.startsWith("40"))) {
                 return true;
             }
         }

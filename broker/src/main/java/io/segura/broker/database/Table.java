@@ -8,7 +8,7 @@ import java.util.List;
 import java.util.Objects;
 
 /**
- * A table that rows are inserted into by {@link Inserts} (alone, in the caller's transaction) or by {@link GroupCommit}
+ * A table that rows are inserted into by {@link WriteStatements} (alone, in the caller's transaction) or by {@link GroupCommit}
  * (many requests' rows in one multi-row INSERT). The column types bind a {@code null}.
  */
 public record Table(String name, List<Column> columns) {

@@ -31,6 +31,7 @@ import java.util.stream.Collectors;
 import org.springframework.transaction.reactive.TransactionalOperator;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
+import reactor.util.retry.Retry;
 
 /**
  * Grants, renews and ends leases for a session within its role's limits, after the role's deployment policies
@@ -189,20 +190,39 @@ public final class LeaseService {
     /**
      * RFC 7009 revocation of a session token and all its leases. Unknown, expired or already revoked tokens are
      * not an error (RFC 7009 §2.2): the answer is the same, so it tells an attacker nothing.
+     *
+     * <p>Reads the session and its open leases, then commits (in a {@link GroupCommit}) the session's revocation, the
+     * end of exactly those leases and the {@code session.revoked} event listing them. A lease committed or a
+     * revocation made in between makes a row count differ: then nothing is written and it starts over.
      */
     public Mono<Void> revokeSession(String sessionTokenHash, String clientIp) {
+        return Mono.defer(() -> revokeSessionOnce(sessionTokenHash, clientIp))
+                .retryWhen(Retry.max(3).filter(Raced.class::isInstance).onRetryExhaustedThrow((spec, signal) ->
+                        new ApiException(ApiException.Kind.CONFLICT, "revocation-raced", "the session changed "
+                                + "while it was being revoked; retry", Map.of(), null)));
+    }
+
+    private Mono<Void> revokeSessionOnce(String sessionTokenHash, String clientIp) {
         Instant now = clock.instant();
         return sessions.findByHash(sessionTokenHash)
-                .flatMap(s -> sessions.revoke(s.id(), "revoked", now)
-                        .flatMap(first -> leases.revokeSession(s.id(), "session revoked", now)
-                                .map(Lease::id).collectList()
-                                .flatMap(ids -> first || !ids.isEmpty()
-                                        ? audit.append(base(AuditEventType.SESSION_REVOKED, s, clientIp)
-                                                .reason("revoked by holder")
-                                                .details(Map.of("session_id", s.id(), "leases", ids)))
-                                        : Mono.empty()))
-                        .as(tx::transactional))
-                .then();
+                .flatMap(s -> leases.openIds(s.id()).collectList().flatMap(ids -> {
+                    boolean first = s.revokedAt() == null;
+                    if (!first && ids.isEmpty()) {
+                        return Mono.empty();
+                    }
+                    return commits.commit(Writes.of(AuditLog.row(base(AuditEventType.SESSION_REVOKED, s, clientIp)
+                                    .reason("revoked by holder")
+                                    .details(Map.of("session_id", s.id(), "leases", ids)).build()))
+                            .and(SessionStore.revocation(s.id(), "revoked", now, first, Raced::new))
+                            .and(LeaseStore.endOfSession(s.id(), "session revoked", now, ids.size(), Raced::new)));
+                }));
+    }
+
+    /** The session or its leases changed between the read and the write of a revocation. */
+    private static final class Raced extends RuntimeException {
+        Raced() {
+            super("session changed during its revocation", null, false, false);
+        }
     }
 
     /** Admin bulk revoke by role and/or subject; emits the number of leases ended. */

@@ -3,11 +3,13 @@ package io.segura.broker.lease;
 
 import io.r2dbc.spi.Readable;
 import io.segura.broker.database.Table;
+import io.segura.broker.database.Update;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.function.Supplier;
 import static io.segura.broker.database.Timestamps.instant;
 import static io.segura.broker.database.Timestamps.utc;
 import org.springframework.r2dbc.core.DatabaseClient;
@@ -80,14 +82,22 @@ public final class LeaseStore {
                 .map(n -> n > 0);
     }
 
-    /** Ends every open lease of a session and emits those it ended (for their audit events). */
-    public Flux<Lease> revokeSession(String sessionId, String reason, Instant now) {
-        return db.sql("SELECT " + COLUMNS + " FROM leases WHERE session_id = :session AND revoked_at IS NULL"
-                        + " FOR UPDATE")
+    /** The ids of a session's open leases, oldest first. */
+    public Flux<String> openIds(String sessionId) {
+        return db.sql("SELECT id FROM leases WHERE session_id = :session AND revoked_at IS NULL ORDER BY issued_at, id")
                 .bind("session", sessionId)
-                .map(this::lease)
-                .all()
-                .concatMap(l -> revoke(l.id(), reason, now).filter(Boolean::booleanValue).map(x -> l));
+                .map(row -> row.get("id", String.class))
+                .all();
+    }
+
+    /**
+     * Ends a session's open leases in its revocation's transaction: exactly the {@code open} leases the caller read,
+     * else {@code raced} is the error (a lease committed meanwhile).
+     */
+    public static Update endOfSession(String sessionId, String reason, Instant now, int open,
+            Supplier<? extends RuntimeException> raced) {
+        return new Update("leases", "session_id", sessionId, List.of(new Update.Assignment("revoked_at", utc(now),
+                false), new Update.Assignment("revoke_reason", reason, false)), "revoked_at IS NULL", open, raced);
     }
 
     /**

@@ -3,11 +3,13 @@ package io.segura.broker.session;
 
 import io.r2dbc.spi.Readable;
 import io.segura.broker.ApiException;
-import io.segura.broker.database.Increment;
+import io.segura.broker.database.Update;
 import io.segura.broker.database.Table;
 import java.time.Instant;
 import java.time.OffsetDateTime;
+import java.util.List;
 import java.util.Map;
+import java.util.function.Supplier;
 import java.util.Objects;
 import static io.segura.broker.database.Timestamps.instant;
 import static io.segura.broker.database.Timestamps.utc;
@@ -75,15 +77,14 @@ public final class SessionStore {
                 .one();
     }
 
-    /** Marks the session revoked if it is not already; emits whether this call revoked it. */
-    public Mono<Boolean> revoke(String sessionId, String reason, Instant now) {
-        return db.sql("UPDATE sessions SET revoked_at = :now, revoke_reason = :reason"
-                        + " WHERE id = :id AND revoked_at IS NULL")
-                .bind("now", utc(now))
-                .bind("reason", reason)
-                .bind("id", sessionId)
-                .fetch().rowsUpdated()
-                .map(n -> n > 0);
+    /**
+     * Marks the session revoked, in the revocation's transaction: the one row when {@code wasOpen} (the caller read it
+     * unrevoked), else none; a different count means it changed meanwhile and {@code raced} is the error.
+     */
+    public static Update revocation(String sessionId, String reason, Instant now, boolean wasOpen,
+            Supplier<? extends RuntimeException> raced) {
+        return new Update("sessions", "id", sessionId, List.of(new Update.Assignment("revoked_at", utc(now), false),
+                new Update.Assignment("revoke_reason", reason, false)), "revoked_at IS NULL", wasOpen ? 1 : 0, raced);
     }
 
     /**
@@ -91,8 +92,8 @@ public final class SessionStore {
      * its session: the count only moves while the session is not revoked, so a lease never commits after its
      * session's revocation did.
      */
-    public static Increment recordLease(String sessionId) {
-        return new Increment("sessions", "lease_count", "id", sessionId, "revoked_at IS NULL",
+    public static Update recordLease(String sessionId) {
+        return Update.increment("sessions", "lease_count", "id", sessionId, "revoked_at IS NULL",
                 () -> ApiException.unauthenticated("session was revoked"));
     }
 

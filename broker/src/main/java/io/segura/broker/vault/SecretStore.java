@@ -247,11 +247,7 @@ public final class SecretStore {
                 }
                 i++;
             }
-            DatabaseClient.GenericExecuteSpec spec = db.sql(sql.toString());
-            for (Map.Entry<String, Object> b : binds.entrySet()) {
-                spec = spec.bind(b.getKey(), b.getValue());
-            }
-            return spec.map(row -> new Row(StoredVersion.from(row), row.get("current_version", Integer.class),
+            return db.sql(sql.toString()).bindValues(binds).map(row -> new Row(StoredVersion.from(row), row.get("current_version", Integer.class),
                             instant(row.get("current_created_at", OffsetDateTime.class)),
                             instant(row.get("exposed_at", OffsetDateTime.class)),
                             row.get("max_age_seconds", Long.class)))

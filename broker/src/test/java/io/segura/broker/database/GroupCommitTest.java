@@ -36,7 +36,7 @@ class GroupCommitTest {
     @BeforeAll
     static void migrate() {
         database = MigratedDatabase.postgres(PG);
-        commits = new GroupCommit(new Inserts(database.db()), database.tx(), 64, 2);
+        commits = new GroupCommit(new WriteStatements(database.db()), database.tx(), 64, 2);
     }
 
     /** Two rows per request, so a request half-written would show. */
@@ -127,9 +127,48 @@ class GroupCommitTest {
     }
 
     @Test
+    void commitWhenTwoRequestsOfABatchSetTheSameRowThenTheFirstWinsAndTheSecondGetsItsOwnError() {
+        String session = UUID.randomUUID().toString();
+        insertSession(session, null);
+        OffsetDateTime now = OffsetDateTime.now(ZoneOffset.UTC);
+        Map<String, Writes> requests = new java.util.LinkedHashMap<>();
+        for (int i = 0; i < 10; i++) {
+            requests.put("filler" + i, request("same-" + session, "f" + i));
+        }
+        requests.put("first", Writes.of(PROBE.row("same-" + session, "first", LATER)).and(revoke(session, now)));
+        requests.put("second", Writes.of(PROBE.row("same-" + session, "second", LATER)).and(revoke(session, now)));
+        Map<String, Throwable> failures = commitAll(requests);
+        assertThat(failures).containsOnlyKeys("second");
+        assertThat(failures.get("second")).hasMessage("revoked twice");
+        assertThat(count("SELECT count(*) FROM jti_replay WHERE issuer = 'same-" + session + "'")).isEqualTo(21);
+        assertThat(count("SELECT count(*) FROM sessions WHERE id = '" + session + "' AND revoked_at IS NOT NULL"
+                + " AND revoke_reason = 'test'")).isEqualTo(1);
+    }
+
+    @Test
+    void commitWhenAnUpdateFindsMoreRowsThanItReadThenNothingOfTheRequestIsWritten() {
+        String session = UUID.randomUUID().toString();
+        insertSession(session, null);
+        Update expectsNone = new Update("sessions", "id", session, List.of(new Update.Assignment("revoke_reason",
+                "x", false)), "revoked_at IS NULL", 0, () -> new IllegalStateException("changed meanwhile"));
+        Throwable e = org.assertj.core.api.Assertions.catchThrowable(() -> commits.commit(
+                Writes.of(PROBE.row("more-" + session, "x", LATER)).and(expectsNone)).block(Duration.ofSeconds(10)));
+        assertThat(e).hasMessage("changed meanwhile");
+        assertThat(count("SELECT count(*) FROM jti_replay WHERE issuer = 'more-" + session + "'")).isZero();
+        assertThat(count("SELECT count(*) FROM sessions WHERE id = '" + session + "' AND revoke_reason IS NULL"))
+                .isEqualTo(1);
+    }
+
+    static Update revoke(String sessionId, OffsetDateTime now) {
+        return new Update("sessions", "id", sessionId, List.of(new Update.Assignment("revoked_at", now, false),
+                new Update.Assignment("revoke_reason", "test", false)), "revoked_at IS NULL", 1,
+                () -> new IllegalStateException("revoked twice"));
+    }
+
+    @Test
     void commitWhenH2ThenTheSameStatementsWork() {
         MigratedDatabase h2 = MigratedDatabase.h2("group_" + UUID.randomUUID().toString().replace("-", ""));
-        GroupCommit onH2 = new GroupCommit(new Inserts(h2.db()), h2.tx(), 64, 2);
+        GroupCommit onH2 = new GroupCommit(new WriteStatements(h2.db()), h2.tx(), 64, 2);
         h2.db().sql("INSERT INTO sessions (token_hash, id, role, subject, ctx, claims, created_at, expires_at)"
                         + " VALUES ('h', 's', 'r', 'sub', '{}', '{}', CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)")
                 .fetch().rowsUpdated().block(Duration.ofSeconds(10));
@@ -138,14 +177,18 @@ class GroupCommitTest {
             all.add(onH2.commit(request("h2", "jti-" + i).and(counter("s"))));
         }
         Flux.merge(all).then().block(Duration.ofSeconds(30));
+        onH2.commit(Writes.of(PROBE.row("h2", "revoke", LATER)).and(revoke("s", OffsetDateTime.now(ZoneOffset.UTC))))
+                .block(Duration.ofSeconds(10));
         assertThat(h2.db().sql("SELECT count(*) FROM jti_replay").map(r -> r.get(0, Long.class)).one()
-                .block(Duration.ofSeconds(10))).isEqualTo(100);
+                .block(Duration.ofSeconds(10))).isEqualTo(101);
+        assertThat(h2.db().sql("SELECT revoke_reason FROM sessions WHERE id = 's'").map(r -> r.get(0, String.class))
+                .one().block(Duration.ofSeconds(10))).isEqualTo("test");
         assertThat(h2.db().sql("SELECT lease_count FROM sessions WHERE id = 's'").map(r -> r.get(0, Integer.class))
                 .one().block(Duration.ofSeconds(10))).isEqualTo(50);
     }
 
-    static Increment counter(String sessionId) {
-        return new Increment("sessions", "lease_count", "id", sessionId, "revoked_at IS NULL",
+    static Update counter(String sessionId) {
+        return Update.increment("sessions", "lease_count", "id", sessionId, "revoked_at IS NULL",
                 () -> new IllegalStateException("revoked meanwhile"));
     }
 

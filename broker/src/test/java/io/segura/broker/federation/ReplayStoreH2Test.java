@@ -7,7 +7,7 @@ import static org.assertj.core.api.Assertions.catchThrowable;
 import io.r2dbc.spi.ConnectionFactories;
 import io.r2dbc.spi.ConnectionFactory;
 import io.segura.broker.database.GroupCommit;
-import io.segura.broker.database.Inserts;
+import io.segura.broker.database.WriteStatements;
 import io.segura.broker.database.Writes;
 import java.time.Duration;
 import java.time.Instant;
@@ -29,7 +29,7 @@ class ReplayStoreH2Test {
                 .locations("classpath:db/migration").load().migrate();
         ConnectionFactory cf = ConnectionFactories.get("r2dbc:h2:mem://sa@/" + name + "?options=" + options);
         ReplayStore store = new ReplayStore(DatabaseClient.create(cf));
-        GroupCommit commits = new GroupCommit(new Inserts(DatabaseClient.create(cf)),
+        GroupCommit commits = new GroupCommit(new WriteStatements(DatabaseClient.create(cf)),
                 TransactionalOperator.create(new R2dbcTransactionManager(cf)), 64, 2);
         Instant exp = Instant.parse("2030-01-01T00:00:00Z");
         commits.commit(Writes.of(ReplayStore.firstUse("dev", "jti-1", exp))).block(Duration.ofSeconds(10));

@@ -10,7 +10,7 @@ import io.r2dbc.spi.ConnectionFactories;
 import io.r2dbc.spi.ConnectionFactory;
 import io.segura.broker.config.IssuerSpec;
 import io.segura.broker.database.GroupCommit;
-import io.segura.broker.database.Inserts;
+import io.segura.broker.database.WriteStatements;
 import io.segura.broker.database.Writes;
 import io.segura.testkit.oidc.IssuerSimulator;
 import io.segura.testkit.postgres.PostgresExtension;
@@ -44,7 +44,7 @@ class ReplayStoreTest {
                 .locations("classpath:db/migration").load().migrate();
         ConnectionFactory cf = ConnectionFactories.get(PG.r2dbcUrl());
         store = new ReplayStore(DatabaseClient.create(cf));
-        commits = new GroupCommit(new Inserts(DatabaseClient.create(cf)),
+        commits = new GroupCommit(new WriteStatements(DatabaseClient.create(cf)),
                 TransactionalOperator.create(new R2dbcTransactionManager(cf)), 64, 2);
     }
 

@@ -172,6 +172,79 @@ class LeaseEndpointTest extends BrokerHttpTest {
     }
 
     @Test
+    void oauthRevokeWhenLeasesRaceItThenEveryGrantedLeaseIsEndedAndListedInTheEvent() throws Exception {
+        String session = session("74", "deploy");
+        for (int i = 0; i < 2; i++) {
+            lease(session, Map.of("secrets", List.of("api/key"))).expectStatus().isCreated();
+        }
+        var pool = java.util.concurrent.Executors.newFixedThreadPool(9);
+        List<String> granted = java.util.Collections.synchronizedList(new java.util.ArrayList<>());
+        try {
+            var start = new java.util.concurrent.CountDownLatch(1);
+            List<java.util.concurrent.Future<?>> all = new java.util.ArrayList<>();
+            for (int i = 0; i < 8; i++) {
+                all.add(pool.submit(() -> {
+                    start.await();
+                    var r = lease(session, Map.of("secrets", List.of("api/key"))).expectBody(Map.class)
+                            .returnResult();
+                    if (r.getStatus().value() == 201) {
+                        granted.add((String) r.getResponseBody().get("lease_id"));
+                    } else {
+                        assertThat(r.getStatus().value()).isEqualTo(401);
+                    }
+                    return null;
+                }));
+            }
+            all.add(pool.submit(() -> {
+                start.await();
+                web.post().uri("/oauth2/revoke").contentType(MediaType.APPLICATION_FORM_URLENCODED)
+                        .bodyValue("token=" + session).exchange().expectStatus().isOk();
+                return null;
+            }));
+            start.countDown();
+            for (var f : all) {
+                f.get(60, java.util.concurrent.TimeUnit.SECONDS);
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+        String sessionId;
+        String listed;
+        try (Connection c = PG.database().connect(); Statement s = c.createStatement()) {
+            try (ResultSet rs = s.executeQuery("SELECT id FROM sessions WHERE token_hash = '"
+                    + io.segura.broker.session.SessionToken.sha256Hex(session) + "'")) {
+                rs.next();
+                sessionId = rs.getString(1);
+            }
+            try (ResultSet rs = s.executeQuery("SELECT count(*) FROM leases WHERE session_id = '" + sessionId
+                    + "' AND revoked_at IS NULL")) {
+                rs.next();
+                assertThat(rs.getInt(1)).as("open leases after the revocation").isZero();
+            }
+            try (ResultSet rs = s.executeQuery("SELECT details FROM audit_events WHERE type = 'session.revoked'"
+                    + " AND details LIKE '%" + sessionId + "%'")) {
+                assertThat(rs.next()).isTrue();
+                listed = rs.getString(1);
+                assertThat(rs.next()).as("one session.revoked event").isFalse();
+            }
+            try (ResultSet rs = s.executeQuery("SELECT count(*) FROM leases WHERE session_id = '" + sessionId + "'")) {
+                rs.next();
+                assertThat(rs.getInt(1)).isEqualTo(2 + granted.size());
+            }
+        }
+        assertThat(granted).allSatisfy(id -> assertThat(listed).contains(id));
+        // the revocation is idempotent (RFC 7009) and audits nothing more
+        web.post().uri("/oauth2/revoke").contentType(MediaType.APPLICATION_FORM_URLENCODED)
+                .bodyValue("token=" + session).exchange().expectStatus().isOk();
+        try (Connection c = PG.database().connect(); Statement s = c.createStatement();
+                ResultSet rs = s.executeQuery("SELECT count(*) FROM audit_events WHERE type = 'session.revoked'"
+                        + " AND details LIKE '%" + sessionId + "%'")) {
+            rs.next();
+            assertThat(rs.getInt(1)).isEqualTo(1);
+        }
+    }
+
+    @Test
     void sweeperWhenLeaseDueThenExpiredAndAudited() throws Exception {
         String session = session("74", "deploy");
         String id = (String) lease(session, Map.of("secrets", List.of("api/key"), "ttl", "1s")).expectStatus()

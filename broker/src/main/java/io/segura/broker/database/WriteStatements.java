@@ -1,0 +1,157 @@
+// SPDX-License-Identifier: Apache-2.0
+package io.segura.broker.database;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import org.springframework.r2dbc.core.DatabaseClient;
+import org.springframework.r2dbc.core.Parameter;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
+
+/**
+ * Executes {@link Writes} on the caller's R2DBC transaction (when there is one): one multi-row INSERT per table and
+ * chunk, then one {@code UPDATE … CASE} per shape of {@link Update}. The SQL uses {@code $n} markers, which both drivers (PostgreSQL,
+ * H2) take, and nothing else that H2's PostgreSQL mode lacks.
+ */
+public final class WriteStatements {
+
+    /** Rows per statement: an audit row has 12 columns, so 64 rows stay far below PostgreSQL's 65,535 parameters. */
+    static final int CHUNK = 64;
+
+    private final DatabaseClient db;
+
+    public WriteStatements(DatabaseClient db) {
+        this.db = Objects.requireNonNull(db, "db cannot be null");
+    }
+
+    /** Inserts every row and applies every update; fails with {@link Missed} when an update's row count is off. */
+    public Mono<Void> execute(List<Writes> writes) {
+        Map<Table, List<Table.Row>> byTable = new LinkedHashMap<>();
+        Map<String, List<Update>> byShape = new LinkedHashMap<>();
+        for (Writes w : writes) {
+            for (Table.Row row : w.rows()) {
+                byTable.computeIfAbsent(row.table(), t -> new ArrayList<>()).add(row);
+            }
+            for (Update u : w.updates()) {
+                byShape.computeIfAbsent(u.shape(), k -> new ArrayList<>()).add(u);
+            }
+        }
+        List<Mono<Void>> statements = new ArrayList<>();
+        byTable.forEach((table, rows) -> {
+            for (int from = 0; from < rows.size(); from += CHUNK) {
+                statements.add(insert(table, rows.subList(from, Math.min(rows.size(), from + CHUNK))));
+            }
+        });
+        byShape.values().forEach(updates -> statements.add(Mono.defer(() -> update(merged(updates)))));
+        return Flux.fromIterable(statements).concatMap(m -> m).then();
+    }
+
+    public Mono<Void> execute(Writes writes) {
+        return execute(List.of(writes));
+    }
+
+    private Mono<Void> insert(Table table, List<Table.Row> rows) {
+        int width = table.columns().size();
+        StringBuilder sql = new StringBuilder(64 + rows.size() * width * 5).append("INSERT INTO ")
+                .append(table.name()).append(" (");
+        for (int c = 0; c < width; c++) {
+            sql.append(c == 0 ? "" : ", ").append(table.columns().get(c).name());
+        }
+        sql.append(") VALUES ");
+        int marker = 1;
+        for (int r = 0; r < rows.size(); r++) {
+            sql.append(r == 0 ? "(" : ", (");
+            for (int c = 0; c < width; c++) {
+                sql.append(c == 0 ? "$" : ", $").append(marker++);
+            }
+            sql.append(')');
+        }
+        // bindValues, not bind: each bind(…) copies the spec's map, which is quadratic in the 768 values of a batch
+        List<Object> values = new ArrayList<>(rows.size() * width);
+        for (Table.Row row : rows) {
+            for (int c = 0; c < width; c++) {
+                Object v = row.values().get(c);
+                values.add(v == null ? Parameter.empty(table.columns().get(c).type()) : v);
+            }
+        }
+        int expected = rows.size();
+        return db.sql(sql.toString()).bindValues(values).fetch().rowsUpdated().flatMap(n -> n == expected ? Mono.<Void>empty()
+                : Mono.error(new IllegalStateException("inserted " + n + " of " + expected + " rows into "
+                        + table.name())));
+    }
+
+    /** One update per key: additive updates of the same key are summed; any other key twice is a conflict. */
+    private static List<Update> merged(List<Update> updates) {
+        Map<String, Update> byKey = new LinkedHashMap<>();
+        for (Update u : updates) {
+            Update seen = byKey.putIfAbsent(u.key(), u);
+            if (seen == null) {
+                continue;
+            }
+            if (!u.additive()) {
+                throw new Missed(u.table() + ": the same row twice in one batch", u);
+            }
+            List<Update.Assignment> sum = new ArrayList<>();
+            for (int i = 0; i < u.set().size(); i++) {
+                Update.Assignment a = seen.set().get(i);
+                sum.add(new Update.Assignment(a.column(), (Integer) a.value() + (Integer) u.set().get(i).value(),
+                        true));
+            }
+            byKey.put(u.key(), new Update(u.table(), u.keyColumn(), u.key(), sum, u.guard(), seen.expectedRows(),
+                    u.whenMissed()));
+        }
+        return new ArrayList<>(byKey.values());
+    }
+
+    /** {@code UPDATE t SET c = [c +] CASE k WHEN $1 THEN $2 … END, … WHERE k IN (…) AND (guard)}. */
+    private Mono<Void> update(List<Update> updates) {
+        Update shape = updates.get(0);
+        StringBuilder sql = new StringBuilder("UPDATE ").append(shape.table()).append(" SET ");
+        List<Object> values = new ArrayList<>();
+        int marker = 1;
+        for (int c = 0; c < shape.set().size(); c++) {
+            Update.Assignment a = shape.set().get(c);
+            sql.append(c == 0 ? "" : ", ").append(a.column()).append(" = ");
+            if (a.add()) {
+                sql.append(a.column()).append(" + ");
+            }
+            sql.append("CASE ").append(shape.keyColumn());
+            for (Update u : updates) {
+                sql.append(" WHEN $").append(marker++).append(" THEN $").append(marker++);
+                values.add(u.key());
+                values.add(u.set().get(c).value());
+            }
+            sql.append(" END");
+        }
+        sql.append(" WHERE ").append(shape.keyColumn()).append(" IN (");
+        int expected = 0;
+        for (int i = 0; i < updates.size(); i++) {
+            sql.append(i == 0 ? "$" : ", $").append(marker++);
+            values.add(updates.get(i).key());
+            expected += updates.get(i).expectedRows();
+        }
+        sql.append(") AND (").append(shape.guard()).append(')');
+        int wanted = expected;
+        return db.sql(sql.toString()).bindValues(values).fetch().rowsUpdated().flatMap(n -> n == wanted
+                ? Mono.<Void>empty()
+                : Mono.error(new Missed(shape.table() + ": " + n + " rows instead of " + wanted, shape)));
+    }
+
+    /** An update's row count was off: the batch must be retried request by request to find whose. */
+    public static final class Missed extends RuntimeException {
+        private final transient Update update;
+
+        Missed(String message, Update update) {
+            super(message, null, false, false);
+            this.update = update;
+        }
+
+        /** Committed alone, the request whose update this was gets that update's own error. */
+        RuntimeException forRequest() {
+            return update.whenMissed().get();
+        }
+    }
+}
