@@ -148,7 +148,7 @@ public final class TokenVerifier {
         }
         SignedJWT jwt = parse(raw);
         JWSHeader header = jwt.getHeader();
-        Map<String, Object> claims = jwt.getPayload().toJSONObject();
+        Map<String, Object> claims = claims(jwt);
         if (claims == null) {
             throw reject("format", null, "token payload is not a JSON object");
         }
@@ -192,6 +192,19 @@ public final class TokenVerifier {
                 throw reject("alg", null, "token algorithm \"none\" is not accepted: the token is unsigned");
             }
             throw reject("format", null, "token is not a signed JWT: its header is not a valid JWS header");
+        }
+    }
+
+    /**
+     * The payload's claims, or null when it is not a JSON object. Decoded with the JDK's base64, several times faster
+     * than nimbus's constant-time decoder, which a payload that is public anyway does not need.
+     */
+    private static Map<String, Object> claims(SignedJWT jwt) {
+        try {
+            byte[] json = java.util.Base64.getUrlDecoder().decode(jwt.getParsedParts()[1].toString());
+            return JSONObjectUtils.parse(new String(json, java.nio.charset.StandardCharsets.UTF_8));
+        } catch (IllegalArgumentException | ParseException e) {
+            return null;
         }
     }
 

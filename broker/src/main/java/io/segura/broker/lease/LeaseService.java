@@ -210,6 +210,7 @@ public final class LeaseService {
                     if (!first && ids.isEmpty()) {
                         return Mono.empty();
                     }
+                    sessions.forget(sessionTokenHash);
                     return commits.commit(Writes.of(AuditLog.row(base(AuditEventType.SESSION_REVOKED, s, clientIp)
                                     .reason("revoked by holder")
                                     .details(Map.of("session_id", s.id(), "leases", ids)).build()))

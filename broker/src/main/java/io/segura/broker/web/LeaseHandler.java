@@ -53,7 +53,7 @@ final class LeaseHandler {
     }
 
     Mono<ServerResponse> create(ServerRequest request) {
-        return session(request).flatMap(session -> Bodies.json(request, json, Bodies.MAX_BODY)
+        return sessionForLease(request).flatMap(session -> Bodies.json(request, json, Bodies.MAX_BODY)
                 .map(LeaseHandler::leaseRequest)
                 .flatMap(lr -> leases.lease(session, lr, Requests.clientIp(request)))
                 .flatMap(LeaseHandler::created));
@@ -68,7 +68,7 @@ final class LeaseHandler {
         }
         SecretRef ref = ref(spec);
         Duration ttl = request.queryParam("ttl").map(LeaseHandler::duration).orElse(null);
-        return session(request)
+        return sessionForLease(request)
                 .flatMap(session -> leases.lease(session, new LeaseRequest(List.of(ref), ttl),
                         Requests.clientIp(request)))
                 .flatMap(LeaseHandler::created);
@@ -106,12 +106,21 @@ final class LeaseHandler {
     }
 
     private Mono<Session> session(ServerRequest request) {
+        return bearer(request).flatMap(token -> sessions.authenticate(token, clock.instant()));
+    }
+
+    /** A new lease re-checks its session's revocation when it commits, so its session may come from memory. */
+    private Mono<Session> sessionForLease(ServerRequest request) {
+        return bearer(request).flatMap(token -> sessions.authenticateForLease(token, clock.instant()));
+    }
+
+    private static Mono<String> bearer(ServerRequest request) {
         String authorization = request.headers().firstHeader(HttpHeaders.AUTHORIZATION);
         if (authorization == null || !authorization.regionMatches(true, 0, "Bearer ", 0, 7)) {
             return Mono.error(ApiException.unauthenticated(
                     "a session token is required: Authorization: Bearer sgs_… from POST /oauth2/token"));
         }
-        return sessions.authenticate(authorization.substring(7).trim(), clock.instant());
+        return Mono.just(authorization.substring(7).trim());
     }
 
     private static LeaseRequest leaseRequest(JsonNode body) {

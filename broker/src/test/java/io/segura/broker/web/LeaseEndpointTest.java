@@ -245,6 +245,28 @@ class LeaseEndpointTest extends BrokerHttpTest {
     }
 
     @Test
+    void leaseWhenSessionWasRevokedByAnotherReplicaThenRefusedAtCommitAndNothingIsReleased() throws Exception {
+        String session = session("74", "deploy");
+        // this replica has read the session now, and answers its next lease from memory
+        lease(session, Map.of("secrets", List.of("api/key"))).expectStatus().isCreated();
+        String hash = io.segura.broker.session.SessionToken.sha256Hex(session);
+        try (Connection c = PG.database().connect(); Statement s = c.createStatement()) {
+            // what a revocation through another replica leaves behind
+            s.executeUpdate("UPDATE sessions SET revoked_at = now(), revoke_reason = 'revoked' WHERE token_hash = '"
+                    + hash + "'");
+        }
+        lease(session, Map.of("secrets", List.of("api/key"))).expectStatus().isUnauthorized()
+                .expectBody().jsonPath("$.detail").isEqualTo("session was revoked")
+                .jsonPath("$.leases").doesNotExist();
+        try (Connection c = PG.database().connect(); Statement s = c.createStatement();
+                ResultSet rs = s.executeQuery("SELECT count(*) FROM leases l JOIN sessions s ON s.id = l.session_id"
+                        + " WHERE s.token_hash = '" + hash + "'")) {
+            rs.next();
+            assertThat(rs.getInt(1)).as("only the lease from before the revocation").isEqualTo(1);
+        }
+    }
+
+    @Test
     void sweeperWhenLeaseDueThenExpiredAndAudited() throws Exception {
         String session = session("74", "deploy");
         String id = (String) lease(session, Map.of("secrets", List.of("api/key"), "ttl", "1s")).expectStatus()
