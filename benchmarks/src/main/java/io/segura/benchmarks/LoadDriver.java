@@ -51,6 +51,10 @@ import org.HdrHistogram.Histogram;
  * java -Xmx1g -cp "benchmarks/target/classes:$(cat benchmarks/target/classpath.txt)" \
  *     io.segura.benchmarks.LoadDriver --scenario both --seconds 30
  * }</pre>
+ *
+ * <p>{@code --scenario startup --repeat 5 --launch cds} times the README's fast start instead of {@code java -jar}:
+ * the class-data-sharing layout the broker's {@code package} phase writes to {@code broker/target/cds/}, with
+ * {@code -Xshare:on} so that an unusable archive fails the run instead of timing the slow path.
  */
 public final class LoadDriver {
 
@@ -548,6 +552,8 @@ public final class LoadDriver {
         double headroom = 2.5;
         boolean replayProtection = true;
         String brokerJar = "broker/target/segura-broker.jar";
+        String launch = "jar";
+        String cdsDir = "broker/target/cds";
         String heap = "256m";
         List<String> jvmFlags = new ArrayList<>(List.of("-XX:+UseSerialGC"));
         List<String> extraEnv = new ArrayList<>();
@@ -575,6 +581,8 @@ public final class LoadDriver {
                     case "--headroom" -> o.headroom = Double.parseDouble(args[++i]);
                     case "--replay-protection" -> o.replayProtection = Boolean.parseBoolean(args[++i]);
                     case "--broker-jar" -> o.brokerJar = args[++i];
+                    case "--launch" -> o.launch = args[++i];
+                    case "--cds-dir" -> o.cdsDir = args[++i];
                     case "--heap" -> o.heap = args[++i];
                     case "--jvm" -> {
                         if (!flagsReset) {
@@ -602,6 +610,11 @@ public final class LoadDriver {
                                   --max-rate N         (8000)
                                   --replay-protection B   jti single-use store on the issuer (true)
                                   --broker-jar PATH    (broker/target/segura-broker.jar)
+                                  --launch jar|cds     jar: java -jar of --broker-jar; cds: the README's fast
+                                                       start, -XX:SharedArchiveFile=DIR/segura-broker.jsa -Xshare:on
+                                                       -jar DIR/segura-broker.jar, refusing to start without the
+                                                       archive (jar)
+                                  --cds-dir DIR        the broker build's CDS layout (broker/target/cds)
                                   --heap SIZE          broker -Xmx (256m)
                                   --jvm FLAG           broker JVM flag, repeatable; replaces the defaults
                                                        (-XX:+UseSerialGC)
@@ -616,6 +629,9 @@ public final class LoadDriver {
             }
             if (!List.of("exchange", "flow", "both", "startup").contains(o.scenario)) {
                 throw new IllegalArgumentException("--scenario must be exchange, flow, both or startup");
+            }
+            if (!List.of("jar", "cds").contains(o.launch)) {
+                throw new IllegalArgumentException("--launch must be jar or cds");
             }
             return o;
         }
@@ -641,8 +657,16 @@ public final class LoadDriver {
             cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
             cmd.add("-Xmx" + options.heap);
             cmd.addAll(options.jvmFlags);
-            cmd.add("-jar");
-            cmd.add(options.brokerJar);
+            if (options.launch.equals("cds")) {
+                // -Xshare:on: a stale or foreign archive stops the broker instead of silently timing the slow path
+                cmd.add("-XX:SharedArchiveFile=" + Path.of(options.cdsDir, "segura-broker.jsa"));
+                cmd.add("-Xshare:on");
+                cmd.add("-jar");
+                cmd.add(Path.of(options.cdsDir, "segura-broker.jar").toString());
+            } else {
+                cmd.add("-jar");
+                cmd.add(options.brokerJar);
+            }
             ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile());
             Map<String, String> env = pb.environment();
             env.put("SEGURA_CONFIG", config.toAbsolutePath().toString());
@@ -657,7 +681,7 @@ public final class LoadDriver {
                 int eq = kv.indexOf('=');
                 env.put(kv.substring(0, eq), kv.substring(eq + 1));
             }
-            System.out.println("broker: " + String.join(" ", cmd));
+            System.out.println("broker (launch " + options.launch + "): " + String.join(" ", cmd));
             long t0 = System.nanoTime();
             Process p = pb.start();
             long deadline = t0 + TimeUnit.SECONDS.toNanos(60);

@@ -9,6 +9,8 @@ import io.r2dbc.spi.ConnectionFactoryOptions;
 import io.segura.broker.BrokerSettings;
 import java.time.Duration;
 import org.flywaydb.core.Flyway;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.context.annotation.DependsOn;
@@ -23,6 +25,8 @@ import org.springframework.transaction.reactive.TransactionalOperator;
  */
 @Configuration(proxyBeanMethods = false)
 public class DatabaseConfiguration {
+
+    private static final Logger log = LoggerFactory.getLogger(DatabaseConfiguration.class);
 
     @Bean
     DatabaseUrl databaseUrl(BrokerSettings settings) {
@@ -50,7 +54,7 @@ public class DatabaseConfiguration {
         }
         ConnectionFactory raw = ConnectionFactories.get(options);
         int size = settings.databasePoolSize();
-        return new ConnectionPool(ConnectionPoolConfiguration.builder(raw)
+        ConnectionPool pool = new ConnectionPool(ConnectionPoolConfiguration.builder(raw)
                 .initialSize(Math.min(4, size))
                 .maxSize(size)
                 .maxAcquireTime(Duration.ofSeconds(3))
@@ -58,6 +62,12 @@ public class DatabaseConfiguration {
                 .maxIdleTime(Duration.ofMinutes(10))
                 .name("segura")
                 .build());
+        // The pool would open its initial connections on the first acquire, i.e. inside the first request (the
+        // readiness probe's database check): the driver's classes, TCP and the PostgreSQL handshake. Opening them
+        // now, on the driver's event loop, overlaps that with the rest of the start-up. Not awaited: a failure here
+        // only means the first acquire tries again, as it would have anyway.
+        pool.warmup().subscribe(opened -> { }, e -> log.debug("connection pool warm-up failed: {}", e.toString()));
+        return pool;
     }
 
     @Bean

@@ -41,31 +41,55 @@ public final class CelExpressions {
     /** Which variables an expression may use. */
     public enum Scope { CONDITION, POLICY }
 
-    private final CelCompiler conditions;
-    private final CelCompiler policies;
-    private final CelRuntime runtime;
+    /** The compilers and the runtime; built on the first {@link #compile}, see {@link #environments()}. */
+    private record Environments(CelCompiler conditions, CelCompiler policies, CelRuntime runtime) { }
 
+    private volatile Environments environments;
+
+    /**
+     * Builds nothing yet: building the CEL environments loads and initialises most of CEL (~0.3 s of a cold start),
+     * and a trust config without any condition or policy never needs them. The first expression pays for it, and
+     * the broker compiles every expression at start-up (DeploymentGate), so no request ever does.
+     */
     public CelExpressions() {
+    }
+
+    private Environments environments() {
+        Environments e = environments;
+        if (e == null) {
+            synchronized (this) {
+                e = environments;
+                if (e == null) {
+                    e = buildEnvironments();
+                    environments = e;
+                }
+            }
+        }
+        return e;
+    }
+
+    private static Environments buildEnvironments() {
         CelOptions options = CelOptions.current()
                 .maxParseRecursionDepth(MAX_PARSE_DEPTH)
                 .maxParseExpressionNodeCount(MAX_NODES)
                 .comprehensionMaxIterations(MAX_ITERATIONS)
                 .build();
         MapType object = MapType.create(SimpleType.STRING, SimpleType.DYN);
-        this.conditions = CelCompilerFactory.standardCelCompilerBuilder()
+        CelCompiler conditions = CelCompilerFactory.standardCelCompilerBuilder()
                 .setOptions(options)
                 .setStandardMacros(CelStandardMacro.STANDARD_MACROS)
                 .addVar("claims", object).addVar("ctx", object).addVar("request", object)
                 .setResultType(SimpleType.BOOL)
                 .build();
-        this.policies = CelCompilerFactory.standardCelCompilerBuilder()
+        CelCompiler policies = CelCompilerFactory.standardCelCompilerBuilder()
                 .setOptions(options)
                 .setStandardMacros(CelStandardMacro.STANDARD_MACROS)
                 .addVar("claims", object).addVar("ctx", object).addVar("request", object)
                 .addVar("secrets", ListType.create(object))
                 .setResultType(SimpleType.BOOL)
                 .build();
-        this.runtime = CelRuntimeFactory.standardCelRuntimeBuilder().setOptions(options).build();
+        return new Environments(conditions, policies,
+                CelRuntimeFactory.standardCelRuntimeBuilder().setOptions(options).build());
     }
 
     /**
@@ -75,9 +99,10 @@ public final class CelExpressions {
      */
     public CelExpression compile(String source, Scope scope) {
         Objects.requireNonNull(source, "source cannot be null");
+        Environments env = environments();
         CelAbstractSyntaxTree ast;
         try {
-            ast = (scope == Scope.CONDITION ? conditions : policies).compile(source).getAst();
+            ast = (scope == Scope.CONDITION ? env.conditions() : env.policies()).compile(source).getAst();
         } catch (CelValidationException e) {
             CelIssue first = e.getErrors().get(0);
             int line = Math.max(1, first.getSourceLocation().getLine());
@@ -88,7 +113,7 @@ public final class CelExpressions {
         }
         checkNesting(ast);
         try {
-            return new CelExpression(source, runtime.createProgram(ast), ReferencedClaims.of(ast));
+            return new CelExpression(source, env.runtime().createProgram(ast), ReferencedClaims.of(ast));
         } catch (CelEvaluationException e) {
             throw new CelCompileException(e.getMessage(), 1, 1);
         }
