@@ -90,7 +90,10 @@ public final class AuditChainer {
         StringBuilder pos = new StringBuilder("UPDATE audit_events SET chain_pos = CASE seq");
         StringBuilder prev = new StringBuilder(" END, prev_hash = CASE seq");
         StringBuilder hash = new StringBuilder(" END, hash = CASE seq");
-        StringBuilder in = new StringBuilder(" END WHERE chain_pos IS NULL AND seq IN (");
+        // By primary key only: the head row lock makes this the only chainer and the rows were read unchained under
+        // it. "chain_pos IS NULL" here led the planner to that index, which holds an entry of every linked row's
+        // previous version until autovacuum: 5-15 ms per chunk under load instead of well under one.
+        StringBuilder in = new StringBuilder(" END WHERE seq IN (");
         for (int i = 0; i < chunk.size(); i++) {
             pos.append(" WHEN :s").append(i).append(" THEN :p").append(i);
             prev.append(" WHEN :s").append(i).append(" THEN :v").append(i);
