@@ -216,32 +216,23 @@ class LeaseEndpointTest extends BrokerHttpTest {
                 rs.next();
                 sessionId = rs.getString(1);
             }
-            try (ResultSet rs = s.executeQuery("SELECT count(*) FROM leases WHERE session_id = '" + sessionId
-                    + "' AND revoked_at IS NULL")) {
-                rs.next();
-                assertThat(rs.getInt(1)).as("open leases after the revocation").isZero();
-            }
+            assertThat(count("SELECT count(*) FROM leases WHERE session_id = '" + sessionId
+                    + "' AND revoked_at IS NULL")).as("open leases after the revocation").isZero();
             try (ResultSet rs = s.executeQuery("SELECT details FROM audit_events WHERE type = 'session.revoked'"
                     + " AND details LIKE '%" + sessionId + "%'")) {
                 assertThat(rs.next()).isTrue();
                 listed = rs.getString(1);
                 assertThat(rs.next()).as("one session.revoked event").isFalse();
             }
-            try (ResultSet rs = s.executeQuery("SELECT count(*) FROM leases WHERE session_id = '" + sessionId + "'")) {
-                rs.next();
-                assertThat(rs.getInt(1)).isEqualTo(2 + granted.size());
-            }
+            assertThat(count("SELECT count(*) FROM leases WHERE session_id = '" + sessionId + "'"))
+                    .isEqualTo(2 + granted.size());
         }
         assertThat(granted).allSatisfy(id -> assertThat(listed).contains(id));
         // the revocation is idempotent (RFC 7009) and audits nothing more
         web.post().uri("/oauth2/revoke").contentType(MediaType.APPLICATION_FORM_URLENCODED)
                 .bodyValue("token=" + session).exchange().expectStatus().isOk();
-        try (Connection c = PG.database().connect(); Statement s = c.createStatement();
-                ResultSet rs = s.executeQuery("SELECT count(*) FROM audit_events WHERE type = 'session.revoked'"
-                        + " AND details LIKE '%" + sessionId + "%'")) {
-            rs.next();
-            assertThat(rs.getInt(1)).isEqualTo(1);
-        }
+        assertThat(count("SELECT count(*) FROM audit_events WHERE type = 'session.revoked'"
+                + " AND details LIKE '%" + sessionId + "%'")).isEqualTo(1);
     }
 
     @Test
@@ -258,12 +249,8 @@ class LeaseEndpointTest extends BrokerHttpTest {
         lease(session, Map.of("secrets", List.of("api/key"))).expectStatus().isUnauthorized()
                 .expectBody().jsonPath("$.detail").isEqualTo("session was revoked")
                 .jsonPath("$.leases").doesNotExist();
-        try (Connection c = PG.database().connect(); Statement s = c.createStatement();
-                ResultSet rs = s.executeQuery("SELECT count(*) FROM leases l JOIN sessions s ON s.id = l.session_id"
-                        + " WHERE s.token_hash = '" + hash + "'")) {
-            rs.next();
-            assertThat(rs.getInt(1)).as("only the lease from before the revocation").isEqualTo(1);
-        }
+        assertThat(count("SELECT count(*) FROM leases l JOIN sessions s ON s.id = l.session_id"
+                        + " WHERE s.token_hash = '" + hash + "'")).as("only the lease from before the revocation").isEqualTo(1);
     }
 
     @Test
@@ -281,12 +268,8 @@ class LeaseEndpointTest extends BrokerHttpTest {
             }
         }
         assertThat(reason).isEqualTo("expired");
-        try (Connection c = PG.database().connect(); Statement s = c.createStatement();
-                ResultSet rs = s.executeQuery("SELECT count(*) FROM audit_events WHERE type = 'lease.expired'"
-                        + " AND lease_id = '" + id + "'")) {
-            rs.next();
-            assertThat(rs.getInt(1)).isEqualTo(1);
-        }
+        assertThat(count("SELECT count(*) FROM audit_events WHERE type = 'lease.expired'"
+                + " AND lease_id = '" + id + "'")).isEqualTo(1);
     }
 
     @Test
@@ -303,12 +286,8 @@ class LeaseEndpointTest extends BrokerHttpTest {
             byte[] body = lease(session, Map.of("secrets", List.of("api/key"))).expectStatus().is5xxServerError()
                     .expectBody().returnResult().getResponseBody();
             assertThat(new String(body)).doesNotContain("api-key-value-0123456789");
-            try (Connection c = PG.database().connect(); Statement s = c.createStatement();
-                    ResultSet rs = s.executeQuery("SELECT count(*) FROM leases l JOIN sessions s"
-                            + " ON l.session_id = s.id WHERE s.token_hash = '" + sha256(session) + "'")) {
-                rs.next();
-                assertThat(rs.getInt(1)).isZero();
-            }
+            assertThat(count("SELECT count(*) FROM leases l JOIN sessions s"
+                    + " ON l.session_id = s.id WHERE s.token_hash = '" + sha256(session) + "'")).isZero();
         } finally {
             try (Connection c = PG.database().connect(); Statement s = c.createStatement()) {
                 s.execute("DROP TRIGGER refuse_lease_audit ON audit_events");
@@ -326,5 +305,13 @@ class LeaseEndpointTest extends BrokerHttpTest {
                 .get("access_token");
         lease(session, Map.of("secrets", List.of("db/staging/password"))).expectStatus().isCreated();
         lease(session, Map.of("secrets", List.of("db/prod/password"))).expectStatus().isForbidden();
+    }
+
+    private static int count(String sql) throws Exception {
+        try (Connection c = PG.database().connect(); Statement s = c.createStatement();
+                ResultSet rs = s.executeQuery(sql)) {
+            rs.next();
+            return rs.getInt(1);
+        }
     }
 }
