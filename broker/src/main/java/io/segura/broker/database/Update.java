@@ -15,8 +15,16 @@ import java.util.stream.Collectors;
  * @param guard      a fixed SQL condition without parameters (e.g. {@code revoked_at IS NULL})
  * @param whenMissed the request's error when, committed alone, it did not touch {@code expectedRows} rows
  */
-public record Update(String table, String keyColumn, String key, List<Assignment> set, String guard,
-                     int expectedRows, Supplier<? extends RuntimeException> whenMissed) {
+public record Update(String table, String keyColumn, String key, List<Assignment> set, List<Match> match,
+                     String guard, int expectedRows, Supplier<? extends RuntimeException> whenMissed) {
+
+    /** {@code AND column = value} for this key: what the request read, e.g. how many leases the session had. */
+    public record Match(String column, Object value) {
+        public Match {
+            Objects.requireNonNull(column, "column cannot be null");
+            Objects.requireNonNull(value, "value cannot be null");
+        }
+    }
 
     /** {@code column = value}, or {@code column = column + value} when {@code add}. */
     public record Assignment(String column, Object value, boolean add) {
@@ -31,17 +39,22 @@ public record Update(String table, String keyColumn, String key, List<Assignment
         Objects.requireNonNull(keyColumn, "keyColumn cannot be null");
         Objects.requireNonNull(key, "key cannot be null");
         set = List.copyOf(set);
+        match = List.copyOf(match);
         Objects.requireNonNull(guard, "guard cannot be null");
         Objects.requireNonNull(whenMissed, "whenMissed cannot be null");
         if (set.isEmpty() || expectedRows < 0) {
             throw new IllegalArgumentException("an update sets at least one column and expects >= 0 rows");
+        }
+        if (!match.isEmpty() && set.stream().anyMatch(Assignment::add)) {
+            throw new IllegalArgumentException("additive updates are merged per key and cannot match values");
         }
     }
 
     /** {@code column = column + 1} on the one row with that key. */
     public static Update increment(String table, String column, String keyColumn, String key, String guard,
             Supplier<? extends RuntimeException> whenMissed) {
-        return new Update(table, keyColumn, key, List.of(new Assignment(column, 1, true)), guard, 1, whenMissed);
+        return new Update(table, keyColumn, key, List.of(new Assignment(column, 1, true)), List.of(), guard, 1,
+                whenMissed);
     }
 
     /** Only additive updates of one key can be merged (their values summed) into one statement. */
@@ -52,6 +65,7 @@ public record Update(String table, String keyColumn, String key, List<Assignment
     /** Updates of the same shape share one statement. */
     String shape() {
         return table + "\u0000" + keyColumn + "\u0000" + guard + "\u0000"
-                + set.stream().map(a -> a.column() + (a.add() ? "+" : "=")).collect(Collectors.joining(","));
+                + set.stream().map(a -> a.column() + (a.add() ? "+" : "=")).collect(Collectors.joining(",")) + "\u0000"
+                + match.stream().map(Match::column).collect(Collectors.joining(","));
     }
 }

@@ -100,13 +100,16 @@ public final class WriteStatements {
                 sum.add(new Update.Assignment(a.column(), (Integer) a.value() + (Integer) u.set().get(i).value(),
                         true));
             }
-            byKey.put(u.key(), new Update(u.table(), u.keyColumn(), u.key(), sum, u.guard(), seen.expectedRows(),
-                    u.whenMissed()));
+            byKey.put(u.key(), new Update(u.table(), u.keyColumn(), u.key(), sum, List.of(), u.guard(),
+                    seen.expectedRows(), u.whenMissed()));
         }
         return new ArrayList<>(byKey.values());
     }
 
-    /** {@code UPDATE t SET c = [c +] CASE k WHEN $1 THEN $2 … END, … WHERE k IN (…) AND (guard)}. */
+    /**
+     * {@code UPDATE t SET c = [c +] CASE k WHEN $1 THEN $2 … END, … WHERE k IN (…) [AND m = CASE k WHEN … END]
+     * AND (guard)}.
+     */
     private Mono<Void> update(List<Update> updates) {
         Update shape = updates.get(0);
         StringBuilder sql = new StringBuilder("UPDATE ").append(shape.table()).append(" SET ");
@@ -133,7 +136,17 @@ public final class WriteStatements {
             values.add(updates.get(i).key());
             expected += updates.get(i).expectedRows();
         }
-        sql.append(") AND (").append(shape.guard()).append(')');
+        sql.append(')');
+        for (int c = 0; c < shape.match().size(); c++) {
+            sql.append(" AND ").append(shape.match().get(c).column()).append(" = CASE ").append(shape.keyColumn());
+            for (Update u : updates) {
+                sql.append(" WHEN $").append(marker++).append(" THEN $").append(marker++);
+                values.add(u.key());
+                values.add(u.match().get(c).value());
+            }
+            sql.append(" END");
+        }
+        sql.append(" AND (").append(shape.guard()).append(')');
         int wanted = expected;
         return db.sql(sql.toString()).bindValues(values).fetch().rowsUpdated().flatMap(n -> n == wanted
                 ? Mono.<Void>empty()

@@ -191,9 +191,10 @@ public final class LeaseService {
      * RFC 7009 revocation of a session token and all its leases. Unknown, expired or already revoked tokens are
      * not an error (RFC 7009 §2.2): the answer is the same, so it tells an attacker nothing.
      *
-     * <p>Reads the session and its open leases, then commits (in a {@link GroupCommit}) the session's revocation, the
-     * end of exactly those leases and the {@code session.revoked} event listing them. A lease committed or a
-     * revocation made in between makes a row count differ: then nothing is written and it starts over.
+     * <p>Reads the session, its lease count and its open leases, then commits (in a {@link GroupCommit}) the session's
+     * revocation, the end of exactly those leases (by id) and the {@code session.revoked} event listing them. A lease
+     * committed, expired or revoked in between makes the count or a row count differ: then nothing is written and it
+     * starts over.
      */
     public Mono<Void> revokeSession(String sessionTokenHash, String clientIp) {
         return Mono.defer(() -> revokeSessionOnce(sessionTokenHash, clientIp))
@@ -205,17 +206,21 @@ public final class LeaseService {
     private Mono<Void> revokeSessionOnce(String sessionTokenHash, String clientIp) {
         Instant now = clock.instant();
         return sessions.findByHash(sessionTokenHash)
-                .flatMap(s -> leases.openIds(s.id()).collectList().flatMap(ids -> {
+                .flatMap(s -> leases.ofSession(s.id()).flatMap(known -> {
                     boolean first = s.revokedAt() == null;
+                    List<String> ids = known.open();
                     if (!first && ids.isEmpty()) {
                         return Mono.empty();
                     }
                     sessions.forget(sessionTokenHash);
-                    return commits.commit(Writes.of(AuditLog.row(base(AuditEventType.SESSION_REVOKED, s, clientIp)
+                    Writes writes = Writes.of(AuditLog.row(base(AuditEventType.SESSION_REVOKED, s, clientIp)
                                     .reason("revoked by holder")
                                     .details(Map.of("session_id", s.id(), "leases", ids)).build()))
-                            .and(SessionStore.revocation(s.id(), "revoked", now, first, Raced::new))
-                            .and(LeaseStore.endOfSession(s.id(), "session revoked", now, ids.size(), Raced::new)));
+                            .and(SessionStore.revocation(s.id(), "revoked", now, first, known.count(), Raced::new));
+                    for (String id : ids) {
+                        writes = writes.and(LeaseStore.end(id, "session revoked", now, Raced::new));
+                    }
+                    return commits.commit(writes);
                 }));
     }
 

@@ -115,13 +115,15 @@ public final class SessionStore {
     }
 
     /**
-     * Marks the session revoked, in the revocation's transaction: the one row when {@code wasOpen} (the caller read it
-     * unrevoked), else none; a different count means it changed meanwhile and {@code raced} is the error.
+     * Marks the session revoked, in the revocation's transaction, if it is still as the caller read it: not revoked
+     * (when {@code wasOpen}; else nothing is touched) and with {@code leaseCount} leases, so no lease was added since
+     * the caller listed the open ones. Otherwise {@code raced} is the error.
      */
-    public static Update revocation(String sessionId, String reason, Instant now, boolean wasOpen,
+    public static Update revocation(String sessionId, String reason, Instant now, boolean wasOpen, int leaseCount,
             Supplier<? extends RuntimeException> raced) {
         return new Update("sessions", "id", sessionId, List.of(new Update.Assignment("revoked_at", utc(now), false),
-                new Update.Assignment("revoke_reason", reason, false)), "revoked_at IS NULL", wasOpen ? 1 : 0, raced);
+                new Update.Assignment("revoke_reason", reason, false)),
+                List.of(new Update.Match("lease_count", leaseCount)), "revoked_at IS NULL", wasOpen ? 1 : 0, raced);
     }
 
     /**

@@ -150,7 +150,7 @@ class GroupCommitTest {
         String session = UUID.randomUUID().toString();
         insertSession(session, null);
         Update expectsNone = new Update("sessions", "id", session, List.of(new Update.Assignment("revoke_reason",
-                "x", false)), "revoked_at IS NULL", 0, () -> new IllegalStateException("changed meanwhile"));
+                "x", false)), List.of(), "revoked_at IS NULL", 0, () -> new IllegalStateException("changed meanwhile"));
         Throwable e = org.assertj.core.api.Assertions.catchThrowable(() -> commits.commit(
                 Writes.of(PROBE.row("more-" + session, "x", LATER)).and(expectsNone)).block(Duration.ofSeconds(10)));
         assertThat(e).hasMessage("changed meanwhile");
@@ -159,9 +159,34 @@ class GroupCommitTest {
                 .isEqualTo(1);
     }
 
+    @Test
+    void commitWhenAMatchedValueChangedThenThatRequestFailsAndTheOthersCommit() {
+        String moved = UUID.randomUUID().toString();
+        String same = UUID.randomUUID().toString();
+        insertSession(moved, null);
+        insertSession(same, null);
+        // one lease was counted on "moved" after the requests below read its count of 0
+        commits.commit(Writes.of().and(counter(moved))).block(Duration.ofSeconds(10));
+        Map<String, Writes> requests = new java.util.LinkedHashMap<>();
+        requests.put("stale", Writes.of(PROBE.row("match-" + moved, "stale", LATER)).and(readZero(moved)));
+        requests.put("fresh", Writes.of(PROBE.row("match-" + moved, "fresh", LATER)).and(readZero(same)));
+        Map<String, Throwable> failures = commitAll(requests);
+        assertThat(failures).containsOnlyKeys("stale");
+        assertThat(failures.get("stale")).hasMessage("count changed");
+        assertThat(count("SELECT count(*) FROM jti_replay WHERE issuer = 'match-" + moved + "'")).isEqualTo(1);
+        assertThat(count("SELECT count(*) FROM sessions WHERE revoke_reason = 'matched' AND id IN ('" + moved
+                + "', '" + same + "')")).isEqualTo(1);
+    }
+
+    static Update readZero(String sessionId) {
+        return new Update("sessions", "id", sessionId, List.of(new Update.Assignment("revoke_reason", "matched",
+                false)), List.of(new Update.Match("lease_count", 0)), "revoked_at IS NULL", 1,
+                () -> new IllegalStateException("count changed"));
+    }
+
     static Update revoke(String sessionId, OffsetDateTime now) {
         return new Update("sessions", "id", sessionId, List.of(new Update.Assignment("revoked_at", now, false),
-                new Update.Assignment("revoke_reason", "test", false)), "revoked_at IS NULL", 1,
+                new Update.Assignment("revoke_reason", "test", false)), List.of(), "revoked_at IS NULL", 1,
                 () -> new IllegalStateException("revoked twice"));
     }
 
