@@ -21,25 +21,45 @@ import reactor.core.publisher.Mono;
  * them the next chain positions, so any number of broker replicas may run a chainer without forking the chain, and
  * requests never wait on it. Chain order is link order: an event whose transaction commits late with a lower
  * {@code seq} is simply linked in a later run, and {@code seq} gaps from rolled-back transactions are irrelevant.
+ *
+ * <p>A run looks for unchained events only above a floor: {@code floorMargin} below the highest {@code seq} it has
+ * linked, by primary key. Searching the whole table by {@code chain_pos IS NULL} instead meets, in that index, the
+ * previous version of every event linked since the last autovacuum — 12 ms per run under load, 136 ms with 250,000 of
+ * them. An event that commits more than {@code floorMargin} events late is found by the full search, which runs on the
+ * first run and then every {@code fullSearchEvery}.
  */
 public final class AuditChainer {
 
     public static final int DEFAULT_BATCH = 500;
+    static final long DEFAULT_FLOOR_MARGIN = 2_000;
+    static final Duration DEFAULT_FULL_SEARCH = Duration.ofMinutes(1);
     private static final int CHUNK = 100;
     private static final Logger LOG = LoggerFactory.getLogger(AuditChainer.class);
 
     private final DatabaseClient db;
     private final TransactionalOperator tx;
     private final int batchSize;
+    private final long floorMargin;
+    private final long fullSearchNanos;
+    /** Events at or below are linked, but for late commits, which only the full search finds; 0: search all. */
+    private volatile long floor;
+    private volatile long nextFullSearch;
     private Disposable loop;
 
-    public AuditChainer(DatabaseClient db, TransactionalOperator tx, int batchSize) {
+    AuditChainer(DatabaseClient db, TransactionalOperator tx, int batchSize, long floorMargin,
+            Duration fullSearchEvery) {
         this.db = Objects.requireNonNull(db, "db cannot be null");
         this.tx = Objects.requireNonNull(tx, "tx cannot be null");
         if (batchSize < 1 || batchSize > 10_000) {
             throw new IllegalArgumentException("batchSize must be 1..10000, got " + batchSize);
         }
         this.batchSize = batchSize;
+        this.floorMargin = floorMargin;
+        this.fullSearchNanos = fullSearchEvery.toNanos();
+    }
+
+    public AuditChainer(DatabaseClient db, TransactionalOperator tx, int batchSize) {
+        this(db, tx, batchSize, DEFAULT_FLOOR_MARGIN, DEFAULT_FULL_SEARCH);
     }
 
     public AuditChainer(DatabaseClient db, TransactionalOperator tx) {
@@ -48,17 +68,34 @@ public final class AuditChainer {
 
     /** Links one batch of pending events in one transaction; returns how many were linked (0: nothing pending). */
     public Mono<Integer> linkPending() {
-        Mono<Integer> work = db.sql("SELECT chain_pos, hash FROM audit_chain_head WHERE id = 1 FOR UPDATE")
-                .map(row -> new Link(row.get("chain_pos", Long.class), row.get("hash", String.class)))
-                .one()
-                .switchIfEmpty(Mono.error(() -> new IllegalStateException("audit_chain_head row 1 is missing")))
-                .flatMap(head -> db.sql("SELECT " + StoredAuditRow.COLUMNS + " FROM audit_events "
-                                + "WHERE chain_pos IS NULL ORDER BY seq LIMIT " + batchSize)
-                        .map(StoredAuditRow::from)
-                        .all()
-                        .collectList()
-                        .flatMap(rows -> rows.isEmpty() ? Mono.just(0) : link(head, rows)));
-        return tx.transactional(work);
+        return Mono.defer(() -> {
+            long now = System.nanoTime();
+            long from = floor;
+            boolean full = from == 0 || now - nextFullSearch >= 0;
+            long[] highest = {0};
+            Mono<Integer> work = db.sql("SELECT chain_pos, hash FROM audit_chain_head WHERE id = 1 FOR UPDATE")
+                    .map(row -> new Link(row.get("chain_pos", Long.class), row.get("hash", String.class)))
+                    .one()
+                    .switchIfEmpty(Mono.error(() -> new IllegalStateException("audit_chain_head row 1 is missing")))
+                    .flatMap(head -> unchained(full ? 0 : from)
+                            .doOnNext(rows -> highest[0] = rows.isEmpty() ? 0 : rows.get(rows.size() - 1).seq())
+                            .flatMap(rows -> rows.isEmpty() ? Mono.just(0) : link(head, rows)));
+            // Only a committed run moves the floor: events of a rolled-back run stay above it.
+            return tx.transactional(work).doOnSuccess(n -> {
+                if (full) {
+                    nextFullSearch = now + fullSearchNanos;
+                }
+                floor = Math.max(from, Math.max(1, highest[0] - floorMargin));
+            });
+        });
+    }
+
+    /** The next unchained events above {@code floor} (0: all) in {@code seq} order, by primary key. */
+    private Mono<List<StoredAuditRow>> unchained(long floor) {
+        String sql = "SELECT " + StoredAuditRow.COLUMNS + " FROM audit_events WHERE "
+                + (floor == 0 ? "" : "seq > :floor AND ") + "chain_pos IS NULL ORDER BY seq LIMIT " + batchSize;
+        DatabaseClient.GenericExecuteSpec spec = db.sql(sql);
+        return (floor == 0 ? spec : spec.bind("floor", floor)).map(StoredAuditRow::from).all().collectList();
     }
 
     private Mono<Integer> link(Link head, List<StoredAuditRow> rows) {

@@ -151,6 +151,33 @@ class AuditChainTests {
     }
 
     @Test
+    void linkPendingWhenAnEventCommitsLaterThanTheFloorMarginThenTheNextFullSearchLinksIt() throws Exception {
+        // a floor 1 event below the highest linked seq, and a full search at most every 300 ms
+        AuditChainer narrow = new AuditChainer(database.db(), database.tx(), 100, 1, Duration.ofMillis(300));
+        CountDownLatch inserted = new CountDownLatch(1);
+        CompletableFuture<Void> gate = new CompletableFuture<>();
+        AuditEvent straggler = leaseIssued("straggler");
+        CompletableFuture<Void> slow = database.tx().transactional(log.append(straggler)
+                        .then(Mono.fromRunnable(inserted::countDown))
+                        .then(Mono.fromFuture(gate)))
+                .toFuture();
+        assertThat(inserted.await(30, TimeUnit.SECONDS)).isTrue();
+        for (int i = 0; i < 4; i++) {
+            log.append(leaseIssued("on-time-" + i)).block(TIMEOUT);
+        }
+        assertThat(narrow.linkAll().block(TIMEOUT)).as("the first run searches everything").isEqualTo(4);
+        gate.complete(null);
+        slow.get(30, TimeUnit.SECONDS);
+        // the straggler's seq is below the floor now: the searches by primary key do not see it
+        assertThat(narrow.linkAll().block(TIMEOUT)).isZero();
+        assertThat(verifier.verify().block(TIMEOUT)).isEqualTo(new VerifyReport(true, 4, 1, null, null));
+        Thread.sleep(400);
+        assertThat(narrow.linkAll().block(TIMEOUT)).as("the full search finds it").isEqualTo(1);
+        assertThat(seqAndPos(straggler.id())[1]).isEqualTo(5);
+        assertThat(verifier.verify().block(TIMEOUT)).isEqualTo(new VerifyReport(true, 5, 0, null, null));
+    }
+
+    @Test
     void linkPendingWhenRolledBackEventsLeaveSeqGapsThenChainHasNoGaps() throws Exception {
         log.append(leaseIssued("a")).block(TIMEOUT);
         database.tx().transactional(log.append(leaseIssued("gone")).then(Mono.error(new IllegalStateException())))
