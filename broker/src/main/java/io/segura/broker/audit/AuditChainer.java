@@ -33,6 +33,7 @@ public final class AuditChainer {
     public static final int DEFAULT_BATCH = 500;
     static final long DEFAULT_FLOOR_MARGIN = 2_000;
     static final Duration DEFAULT_FULL_SEARCH = Duration.ofMinutes(1);
+    private static final long NEVER_SEARCHED = Long.MIN_VALUE;
     private static final int CHUNK = 100;
     private static final Logger LOG = LoggerFactory.getLogger(AuditChainer.class);
 
@@ -41,8 +42,8 @@ public final class AuditChainer {
     private final int batchSize;
     private final long floorMargin;
     private final long fullSearchNanos;
-    /** Events at or below are linked, but for late commits, which only the full search finds; 0: search all. */
-    private volatile long floor;
+    /** Events at or below are linked, but for late commits, which only the full search finds. */
+    private volatile long floor = NEVER_SEARCHED;
     private volatile long nextFullSearch;
     private Disposable loop;
 
@@ -71,13 +72,13 @@ public final class AuditChainer {
         return Mono.defer(() -> {
             long now = System.nanoTime();
             long from = floor;
-            boolean full = from == 0 || now - nextFullSearch >= 0;
-            long[] highest = {0};
+            boolean full = from == NEVER_SEARCHED || now - nextFullSearch >= 0;
+            long[] highest = {0}; // no event: the floor stays where it was (or below seq 1)
             Mono<Integer> work = db.sql("SELECT chain_pos, hash FROM audit_chain_head WHERE id = 1 FOR UPDATE")
                     .map(row -> new Link(row.get("chain_pos", Long.class), row.get("hash", String.class)))
                     .one()
                     .switchIfEmpty(Mono.error(() -> new IllegalStateException("audit_chain_head row 1 is missing")))
-                    .flatMap(head -> unchained(full ? 0 : from)
+                    .flatMap(head -> unchained(full ? NEVER_SEARCHED : from)
                             .doOnNext(rows -> highest[0] = rows.isEmpty() ? 0 : rows.get(rows.size() - 1).seq())
                             .flatMap(rows -> rows.isEmpty() ? Mono.just(0) : link(head, rows)));
             // Only a committed run moves the floor: events of a rolled-back run stay above it.
@@ -85,17 +86,18 @@ public final class AuditChainer {
                 if (full) {
                     nextFullSearch = now + fullSearchNanos;
                 }
-                floor = Math.max(from, Math.max(1, highest[0] - floorMargin));
+                floor = Math.max(from, highest[0] - floorMargin);
             });
         });
     }
 
-    /** The next unchained events above {@code floor} (0: all) in {@code seq} order, by primary key. */
+    /** The next unchained events above {@code floor} (or all) in {@code seq} order, by primary key. */
     private Mono<List<StoredAuditRow>> unchained(long floor) {
+        boolean all = floor == NEVER_SEARCHED;
         String sql = "SELECT " + StoredAuditRow.COLUMNS + " FROM audit_events WHERE "
-                + (floor == 0 ? "" : "seq > :floor AND ") + "chain_pos IS NULL ORDER BY seq LIMIT " + batchSize;
+                + (all ? "" : "seq > :floor AND ") + "chain_pos IS NULL ORDER BY seq LIMIT " + batchSize;
         DatabaseClient.GenericExecuteSpec spec = db.sql(sql);
-        return (floor == 0 ? spec : spec.bind("floor", floor)).map(StoredAuditRow::from).all().collectList();
+        return (all ? spec : spec.bind("floor", floor)).map(StoredAuditRow::from).all().collectList();
     }
 
     private Mono<Integer> link(Link head, List<StoredAuditRow> rows) {

@@ -206,6 +206,7 @@ public final class TokenExchangeService {
                         .and(store.row(session, token.hash()))
                         .and(AuditLog.row(event.details(withSession(details, session.id())).build()));
                 return commits.commit(writes)
+                        .then(Mono.fromRunnable(() -> store.issued(token.hash(), session)))
                         .thenReturn(new IssuedSession(token, ttl.toSeconds(), role.name(), session.id()));
             });
         }

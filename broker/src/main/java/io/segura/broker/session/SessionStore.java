@@ -99,6 +99,11 @@ public final class SessionStore {
         return Mono.just(s);
     }
 
+    /** A session this replica has just issued (and committed): its first lease need not read it back. */
+    public void issued(String tokenHash, Session s) {
+        remember(tokenHash, s);
+    }
+
     private void remember(String tokenHash, Session s) {
         if (recent.size() >= MAX_REMEMBERED) {
             recent.clear(); // bounded memory; the next lease of each session reads it again

@@ -151,6 +151,15 @@ class AuditChainTests {
     }
 
     @Test
+    void linkPendingWhenTheFirstSearchFindsNothingThenLaterEventsAreStillLinkedAtOnce() {
+        AuditChainer fresh = new AuditChainer(database.db(), database.tx(), 100, 2_000, Duration.ofHours(1));
+        assertThat(fresh.linkAll().block(TIMEOUT)).isZero();
+        log.append(leaseIssued("after-an-empty-search")).block(TIMEOUT);
+        assertThat(fresh.linkAll().block(TIMEOUT)).isEqualTo(1);
+        assertThat(verifier.verify().block(TIMEOUT)).isEqualTo(new VerifyReport(true, 1, 0, null, null));
+    }
+
+    @Test
     void linkPendingWhenAnEventCommitsLaterThanTheFloorMarginThenTheNextFullSearchLinksIt() throws Exception {
         // a floor 1 event below the highest linked seq, and a full search at most every 300 ms
         AuditChainer narrow = new AuditChainer(database.db(), database.tx(), 100, 1, Duration.ofMillis(300));
