@@ -33,8 +33,8 @@ public final class SessionStore {
             "ctx", String.class, "claims", String.class, "created_at", OffsetDateTime.class,
             "expires_at", OffsetDateTime.class);
 
-    /** Sessions remembered per replica for {@link #authenticateForLease}: about 20 MB at most. */
-    static final int MAX_REMEMBERED = 10_000;
+    /** Sessions remembered per replica for {@link #authenticateForLease}: a few MB (claims are the bulk). */
+    static final int MAX_REMEMBERED = 1_024;
 
     private final DatabaseClient db;
     private final JsonMapper json;
