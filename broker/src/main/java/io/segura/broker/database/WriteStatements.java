@@ -6,6 +6,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.function.Function;
 import org.springframework.r2dbc.core.DatabaseClient;
 import org.springframework.r2dbc.core.Parameter;
 import reactor.core.publisher.Mono;
@@ -122,13 +123,8 @@ public final class WriteStatements {
             if (a.add()) {
                 sql.append(a.column()).append(" + ");
             }
-            sql.append("CASE ").append(shape.keyColumn());
-            for (Update u : updates) {
-                sql.append(" WHEN $").append(marker++).append(" THEN $").append(marker++);
-                values.add(u.key());
-                values.add(u.set().get(c).value());
-            }
-            sql.append(" END");
+            int column = c;
+            marker = caseByKey(sql, values, marker, updates, u -> u.set().get(column).value());
         }
         sql.append(" WHERE ").append(shape.keyColumn()).append(" IN (");
         int expected = 0;
@@ -139,19 +135,28 @@ public final class WriteStatements {
         }
         sql.append(')');
         for (int c = 0; c < shape.match().size(); c++) {
-            sql.append(" AND ").append(shape.match().get(c).column()).append(" = CASE ").append(shape.keyColumn());
-            for (Update u : updates) {
-                sql.append(" WHEN $").append(marker++).append(" THEN $").append(marker++);
-                values.add(u.key());
-                values.add(u.match().get(c).value());
-            }
-            sql.append(" END");
+            int column = c;
+            sql.append(" AND ").append(shape.match().get(c).column()).append(" = ");
+            marker = caseByKey(sql, values, marker, updates, u -> u.match().get(column).value());
         }
         sql.append(" AND (").append(shape.guard()).append(')');
         int wanted = expected;
         return db.sql(sql.toString()).bindValues(values).fetch().rowsUpdated().flatMap(n -> n == wanted
                 ? Mono.<Void>empty()
                 : Mono.error(new Missed(shape.table() + ": " + n + " rows instead of " + wanted, shape)));
+    }
+
+    /** Appends {@code CASE key WHEN $m THEN $m+1 … END} for each update's value; returns the next marker. */
+    private static int caseByKey(StringBuilder sql, List<Object> values, int marker, List<Update> updates,
+            Function<Update, Object> value) {
+        sql.append("CASE ").append(updates.get(0).keyColumn());
+        for (Update u : updates) {
+            sql.append(" WHEN $").append(marker++).append(" THEN $").append(marker++);
+            values.add(u.key());
+            values.add(value.apply(u));
+        }
+        sql.append(" END");
+        return marker;
     }
 
     /** An update's row count was off: the batch must be retried request by request to find whose. */
