@@ -3,6 +3,7 @@ package io.segura.plugins.github;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.segura.testkit.cli.CliBuild;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
@@ -47,7 +48,7 @@ class ActionManifestTest {
         assertThat(action.args()).startsWith("fetch", "--github-action");
         assertThat(action.postEntrypoint()).isEqualTo("/opt/segura/bin/github-action-post");
         assertThat(runs.get("post-if")).isEqualTo("always()");
-        Path script = Plugin.imageBin().resolve("github-action-post");
+        Path script = CliBuild.imageBin().resolve("github-action-post");
         assertThat(script).exists();
         assertThat(Files.isExecutable(script)).as("the image's post script is executable").isTrue();
     }

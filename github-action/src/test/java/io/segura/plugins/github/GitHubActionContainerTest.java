@@ -3,6 +3,7 @@ package io.segura.plugins.github;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.segura.testkit.cli.CliBuild;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -24,7 +25,7 @@ class GitHubActionContainerTest extends GitHubActionEndToEndTest {
     @BeforeAll
     static void loadImage() throws Exception {
         engine = engine();
-        Path tar = Plugin.existing("segura.cli.image.tar", "build it with `./mvnw -Pcontainers -pl cli -am package`");
+        Path tar = CliBuild.existing("segura.cli.image.tar", "build it with `./mvnw -Pcontainers -pl cli -am package`");
         Process load = new ProcessBuilder(engine, "load", "-i", tar.toString()).redirectErrorStream(true).start();
         String out = new String(load.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertThat(load.waitFor(300, TimeUnit.SECONDS)).isTrue();

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.segura.plugins.github.DockerActionRunner.Stage;
 import io.segura.plugins.github.DockerActionRunner.StepResult;
 import io.segura.testkit.broker.BrokerLauncher;
+import io.segura.testkit.cli.CliBuild;
 import io.segura.testkit.oidc.Fixtures;
 import io.segura.testkit.oidc.IssuerSimulator;
 import io.segura.testkit.platform.GitHubRunner;
@@ -83,7 +84,7 @@ class GitHubActionEndToEndTest {
     /** How the action's container is run; {@code GitHubActionContainerTest} runs the real image instead. */
     DockerActionRunner runner() throws Exception {
         return new DockerActionRunner(ActionManifest.load(Plugin.actionYml()),
-                DockerActionRunner.host(Plugin.cliJar(), Plugin.imageBin()));
+                DockerActionRunner.host(CliBuild.jar(), CliBuild.imageBin()));
     }
 
     static Map<String, Object> claims(String sub, String repositoryId) {

@@ -1,10 +1,12 @@
 // SPDX-License-Identifier: Apache-2.0
 package io.segura.plugins.github;
 
-import java.nio.file.Files;
 import java.nio.file.Path;
 
-/** Where the tests find the action, the CLI jar and the image's scripts (system properties set by the pom). */
+/**
+ * Where the tests find the action;
+ * the CLI jar and the image's scripts come from {@link io.segura.testkit.cli.CliBuild}.
+ */
 final class Plugin {
 
     private Plugin() {
@@ -12,25 +14,5 @@ final class Plugin {
 
     static Path actionYml() {
         return Path.of("action.yml").toAbsolutePath();
-    }
-
-    static Path cliJar() {
-        return existing("segura.cli.jar", "build it with `./mvnw -pl cli -am package -DskipTests`");
-    }
-
-    static Path imageBin() {
-        return existing("segura.cli.bin", "the CLI module's src/main/jib/opt/segura/bin");
-    }
-
-    static Path existing(String property, String hint) {
-        String value = System.getProperty(property);
-        if (value == null) {
-            throw new IllegalStateException("system property " + property + " is not set (run through Maven)");
-        }
-        Path p = Path.of(value).toAbsolutePath().normalize();
-        if (!Files.exists(p)) {
-            throw new IllegalStateException(p + " does not exist: " + hint);
-        }
-        return p;
     }
 }

@@ -4,6 +4,7 @@ package io.segura.plugins.gitlab;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.segura.testkit.broker.BrokerLauncher;
+import io.segura.testkit.cli.CliBuild;
 import io.segura.testkit.oidc.Fixtures;
 import io.segura.testkit.oidc.IssuerSimulator;
 import io.segura.testkit.platform.CiJobs;
@@ -131,8 +132,8 @@ class GitLabComponentEndToEndTest {
     static ShellJob.Result runJob(Map<String, Object> pipeline, String name, Map<String, Object> claims, Path work)
             throws Exception {
         Map<String, Object> job = GitLabComponent.job(pipeline, name);
-        return ShellJob.run(job, CiJobs.gitLab(null), idTokens(job, claims), work, Plugin.cliJar(),
-                Plugin.imageBin());
+        return ShellJob.run(job, CiJobs.gitLab(null), idTokens(job, claims), work, CliBuild.jar(),
+                CliBuild.imageBin());
     }
 
     static void assertNoSecretInLog(String log) {

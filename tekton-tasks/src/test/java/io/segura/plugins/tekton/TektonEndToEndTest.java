@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.fabric8.tekton.pipeline.v1.Task;
 import io.segura.testkit.broker.BrokerLauncher;
+import io.segura.testkit.cli.CliBuild;
 import io.segura.testkit.oidc.Fixtures;
 import io.segura.testkit.oidc.IssuerSimulator;
 import io.segura.testkit.platform.CiJobs;
@@ -119,7 +120,7 @@ class TektonEndToEndTest {
                 Map.of("identity", identity, "secrets", secretsDir), CiJobs.tekton(null, null));
         assertThat(pod.substitute(task.getSpec().getSteps().get(0).getImage()))
                 .isEqualTo("ghcr.io/segura-ci/segura-cli:0.1.0");
-        return pod.run(task.getSpec().getSteps(), Plugin.cliJar(), Plugin.imageBin());
+        return pod.run(task.getSpec().getSteps(), CliBuild.jar(), CliBuild.imageBin());
     }
 
     @Test
@@ -168,7 +169,7 @@ class TektonEndToEndTest {
         params.put("command", "echo \"pw=$DB_PASSWORD\"; printf '%s\\n' \"$TLS_KEY\"; printf %s \"$TLS_KEY\" | sha256sum");
         int before = broker.events("session.revoked", subject()).size();
         PodRun pod = new PodRun(work, action.params(), params, Map.of(), CiJobs.tekton(null, null));
-        PodRun.Result r = pod.run(List.of(action.step()), Plugin.cliJar(), Plugin.imageBin());
+        PodRun.Result r = pod.run(List.of(action.step()), CliBuild.jar(), CliBuild.imageBin());
 
         assertThat(r.exitCode()).as(r.log()).isZero();
         // The CLI's own stderr shares the pod log with the child's masked stdout: count masks (pw, the key).
@@ -190,7 +191,7 @@ class TektonEndToEndTest {
         PodRun pod = new PodRun(work, task.getSpec().getParams(), Map.of("url", broker.url().toString(), "role",
                 "deploy-prod", "secrets", "db/prod/password > DB_PASSWORD", "run-image", "alpine:3", "run-script",
                 "echo script-ran"), Map.of("identity", identity, "secrets", secrets), CiJobs.tekton(null, null));
-        PodRun.Result r = pod.run(task.getSpec().getSteps(), Plugin.cliJar(), Plugin.imageBin());
+        PodRun.Result r = pod.run(task.getSpec().getSteps(), CliBuild.jar(), CliBuild.imageBin());
 
         assertThat(r.exitCode()).as(r.log()).isEqualTo(4);
         assertThat(r.log()).doesNotContain("script-ran");
