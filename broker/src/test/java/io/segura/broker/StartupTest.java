@@ -3,6 +3,7 @@ package io.segura.broker;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.catchThrowable;
 
 import io.segura.broker.config.ConfigException;
 import java.nio.file.Files;
@@ -34,18 +35,7 @@ class StartupTest {
                       repository_id: "74"
                     secrets: ["db/*"]
                 """);
-        Throwable failure = null;
-        try {
-            new SpringApplicationBuilder(SeguraBrokerApplication.class)
-                    .properties(Map.of("segura.config", config.toString(),
-                            "segura.database-url", "r2dbc:h2:mem:///startup-test",
-                            "segura.master-key", "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=",
-                            "server.port", "0"))
-                    .run();
-        } catch (Throwable e) {
-            failure = e;
-        }
-        assertThat(failure).isNotNull();
+        Throwable failure = startFailure(config, "r2dbc:h2:mem:///startup-test");
         ConfigException cause = findCause(failure, ConfigException.class);
         assertThat(cause.getMessage()).contains("trust.yaml:8:", "roles[0].bound-claim", "bound-claims");
         FailureAnalysis analysis = new StartupFailureAnalyzer().analyze(failure);
@@ -68,18 +58,7 @@ class StartupTest {
                     condition: 'claims.ref == "refs/heads/main" &&'
                     secrets: ["db/*"]
                 """);
-        Throwable failure = null;
-        try {
-            new SpringApplicationBuilder(SeguraBrokerApplication.class)
-                    .properties(Map.of("segura.config", config.toString(),
-                            "segura.database-url", "r2dbc:h2:mem:///startup-test-cel",
-                            "segura.master-key", "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=",
-                            "server.port", "0"))
-                    .run();
-        } catch (Throwable e) {
-            failure = e;
-        }
-        assertThat(failure).isNotNull();
+        Throwable failure = startFailure(config, "r2dbc:h2:mem:///startup-test-cel");
         ConfigException cause = findCause(failure, ConfigException.class);
         assertThat(cause.getMessage()).contains("cel.yaml:10:", "roles[0].condition", "role \"deploy\"",
                 "line 1, column 35");
@@ -92,6 +71,18 @@ class StartupTest {
                 .properties(Map.of("segura.database-url", "r2dbc:h2:mem:///startup-test-2", "server.port", "0"))
                 .run())
                 .satisfies(e -> assertThat(rootMessage(e)).contains("SEGURA_CONFIG"));
+    }
+
+    /** Starts the broker with {@code config} on an H2 database; returns why it refused (it must refuse). */
+    private static Throwable startFailure(Path config, String databaseUrl) {
+        Throwable failure = catchThrowable(() -> new SpringApplicationBuilder(SeguraBrokerApplication.class)
+                .properties(Map.of("segura.config", config.toString(),
+                        "segura.database-url", databaseUrl,
+                        "segura.master-key", "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=",
+                        "server.port", "0"))
+                .run());
+        assertThat(failure).as("the broker must refuse to start").isNotNull();
+        return failure;
     }
 
     private static <T extends Throwable> T findCause(Throwable e, Class<T> type) {
