@@ -205,23 +205,23 @@ public final class LeaseService {
 
     private Mono<Void> revokeSessionOnce(String sessionTokenHash, String clientIp) {
         Instant now = clock.instant();
-        return sessions.findByHash(sessionTokenHash)
-                .flatMap(s -> leases.ofSession(s.id()).flatMap(known -> {
-                    boolean first = s.revokedAt() == null;
-                    List<String> ids = known.open();
-                    if (!first && ids.isEmpty()) {
-                        return Mono.empty();
-                    }
-                    sessions.forget(sessionTokenHash);
-                    Writes writes = Writes.of(AuditLog.row(base(AuditEventType.SESSION_REVOKED, s, clientIp)
-                                    .reason("revoked by holder")
-                                    .details(Map.of("session_id", s.id(), "leases", ids)).build()))
-                            .and(SessionStore.revocation(s.id(), "revoked", now, first, known.count(), Raced::new));
-                    for (String id : ids) {
-                        writes = writes.and(LeaseStore.end(id, "session revoked", now, Raced::new));
-                    }
-                    return commits.commit(writes);
-                }));
+        return sessions.forRevocation(sessionTokenHash).flatMap(known -> {
+            Session s = known.session();
+            boolean first = s.revokedAt() == null;
+            List<String> ids = known.openLeases();
+            if (!first && ids.isEmpty()) {
+                return Mono.empty();
+            }
+            sessions.forget(sessionTokenHash);
+            Writes writes = Writes.of(AuditLog.row(base(AuditEventType.SESSION_REVOKED, s, clientIp)
+                            .reason("revoked by holder")
+                            .details(Map.of("session_id", s.id(), "leases", ids)).build()))
+                    .and(SessionStore.revocation(s.id(), "revoked", now, first, known.leaseCount(), Raced::new));
+            for (String id : ids) {
+                writes = writes.and(LeaseStore.end(id, "session revoked", now, Raced::new));
+            }
+            return commits.commit(writes);
+        });
     }
 
     /** The session or its leases changed between the read and the write of a revocation. */

@@ -82,25 +82,6 @@ public final class LeaseStore {
                 .map(n -> n > 0);
     }
 
-    /**
-     * How many leases the session has had and which are still open (oldest first), in one read: what its revocation
-     * will end, and the count that proves no lease was added before the revocation commits.
-     */
-    public Mono<SessionLeases> ofSession(String sessionId) {
-        return db.sql("SELECT s.lease_count, l.id FROM sessions s LEFT JOIN leases l ON l.session_id = s.id"
-                        + " AND l.revoked_at IS NULL WHERE s.id = :session ORDER BY l.issued_at, l.id")
-                .bind("session", sessionId)
-                .map(row -> new Object[] {row.get("lease_count", Integer.class), row.get("id", String.class)})
-                .all()
-                .collectList()
-                .map(rows -> new SessionLeases(rows.isEmpty() ? 0 : (Integer) rows.get(0)[0], rows.stream()
-                        .map(r -> (String) r[1]).filter(Objects::nonNull).toList()));
-    }
-
-    /** A session's lease count and the ids of its open leases. */
-    public record SessionLeases(int count, List<String> open) {
-    }
-
     /** Ends one lease in a revocation's transaction, if it is still open; otherwise {@code raced} is the error. */
     public static Update end(String leaseId, String reason, Instant now, Supplier<? extends RuntimeException> raced) {
         return new Update("leases", "id", leaseId, List.of(new Update.Assignment("revoked_at", utc(now), false),

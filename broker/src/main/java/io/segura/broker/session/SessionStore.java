@@ -111,11 +111,42 @@ public final class SessionStore {
         recent.put(tokenHash, s);
     }
 
-    public Mono<Session> findByHash(String tokenHash) {
+    /**
+     * A session with what its revocation will end, in one read: the count of leases it has had (which proves, at the
+     * revocation's commit, that no lease was added since) and its open leases, oldest first. Claims are not read:
+     * the revocation's audit event does not carry them.
+     */
+    public Mono<Revocable> forRevocation(String tokenHash) {
+        return Mono.defer(() -> {
+            int[] rowNumber = {0};
+            return db.sql("SELECT s.id, s.role, s.issuer, s.client_id, s.subject, s.ctx, s.created_at, s.expires_at,"
+                            + " s.revoked_at, s.lease_count, l.id AS lease_id FROM sessions s LEFT JOIN leases l"
+                            + " ON l.session_id = s.id AND l.revoked_at IS NULL WHERE s.token_hash = :hash"
+                            + " ORDER BY l.issued_at, l.id")
+                    .bind("hash", tokenHash)
+                    // the session's columns repeat on every lease's row: decoded from the first only
+                    .map(row -> new RevocableRow(rowNumber[0]++ == 0 ? session(row, Map.of())
+                            : null, row.get("lease_count", Integer.class), row.get("lease_id", String.class)))
+                    .all()
+                    .collectList()
+                    .flatMap(rows -> rows.isEmpty() ? Mono.empty() : Mono.just(new Revocable(rows.get(0).session(),
+                            rows.get(0).leaseCount(), rows.stream().map(RevocableRow::leaseId)
+                                    .filter(Objects::nonNull).toList())));
+        });
+    }
+
+    /** A session, how many leases it has had, and the ids of those still open (oldest first). */
+    public record Revocable(Session session, int leaseCount, List<String> openLeases) {
+    }
+
+    private record RevocableRow(Session session, int leaseCount, String leaseId) {
+    }
+
+    private Mono<Session> findByHash(String tokenHash) {
         return db.sql("SELECT id, role, issuer, client_id, subject, ctx, claims, created_at, expires_at, revoked_at"
                         + " FROM sessions WHERE token_hash = :hash")
                 .bind("hash", tokenHash)
-                .map(this::session)
+                .map(row -> session(row, json.readValue(row.get("claims", String.class), MAP)))
                 .one();
     }
 
@@ -141,7 +172,7 @@ public final class SessionStore {
                 () -> ApiException.unauthenticated("session was revoked"));
     }
 
-    private Session session(Readable row) {
+    private Session session(Readable row, Map<String, Object> claims) {
         return new Session(
                 row.get("id", String.class),
                 row.get("role", String.class),
@@ -149,7 +180,7 @@ public final class SessionStore {
                 row.get("client_id", String.class),
                 row.get("subject", String.class),
                 json.readValue(row.get("ctx", String.class), MAP),
-                json.readValue(row.get("claims", String.class), MAP),
+                claims,
                 instant(row.get("created_at", OffsetDateTime.class)),
                 instant(row.get("expires_at", OffsetDateTime.class)),
                 instant(row.get("revoked_at", OffsetDateTime.class)));
