@@ -28,24 +28,50 @@ final class RawTokenGuard {
     }
 
     private static void tree(String field, Object value) {
-        if (value instanceof String s) {
-            text(field, s);
-        } else if (value instanceof Map<?, ?> m) {
-            for (Map.Entry<?, ?> entry : m.entrySet()) {
-                text(field + " key", String.valueOf(entry.getKey()));
-                tree(field + "." + entry.getKey(), entry.getValue());
-            }
-        } else if (value instanceof Iterable<?> it) {
-            for (Object o : it) {
-                tree(field + "[]", o);
-            }
+        String where = offending(value);
+        if (where != null) {
+            refuse(field + where);
         }
     }
 
-    private static void text(String field, String value) {
-        if (value != null && TOKEN.matcher(value).find()) {
-            throw new IllegalArgumentException("audit field " + field + " looks like a raw token; audit records "
-                    + "carry ids and hashes, never tokens");
+    /** Where in {@code value} a raw token is ({@code ""} for the value itself, {@code ".key"}, {@code "[]"} …), or null. */
+    private static String offending(Object value) {
+        if (value instanceof String s) {
+            return looksLikeToken(s) ? "" : null;
         }
+        if (value instanceof Map<?, ?> m) {
+            for (Map.Entry<?, ?> entry : m.entrySet()) {
+                if (looksLikeToken(String.valueOf(entry.getKey()))) {
+                    return " key";
+                }
+                String inner = offending(entry.getValue());
+                if (inner != null) {
+                    return "." + entry.getKey() + inner;
+                }
+            }
+        } else if (value instanceof Iterable<?> it) {
+            for (Object o : it) {
+                String inner = offending(o);
+                if (inner != null) {
+                    return "[]" + inner;
+                }
+            }
+        }
+        return null;
+    }
+
+    private static void text(String field, String value) {
+        if (looksLikeToken(value)) {
+            refuse(field);
+        }
+    }
+
+    private static boolean looksLikeToken(String value) {
+        return value != null && TOKEN.matcher(value).find();
+    }
+
+    private static void refuse(String field) {
+        throw new IllegalArgumentException("audit field " + field + " looks like a raw token; audit records "
+                + "carry ids and hashes, never tokens");
     }
 }

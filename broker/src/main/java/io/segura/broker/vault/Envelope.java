@@ -142,6 +142,18 @@ final class Envelope {
         }
     }
 
+    /**
+     * One cipher per thread: {@code Cipher.getInstance} is a provider lookup per call, six of them per lease of three
+     * secrets. Reuse is safe for GCM because every encryption is initialised with a fresh random nonce.
+     */
+    private static final ThreadLocal<Cipher> GCM = ThreadLocal.withInitial(() -> {
+        try {
+            return Cipher.getInstance("AES/GCM/NoPadding");
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException("AES/GCM is unavailable", e);
+        }
+    });
+
     private byte[] randomNonce() {
         byte[] nonce = new byte[NONCE_LEN];
         random.nextBytes(nonce);
@@ -150,7 +162,7 @@ final class Envelope {
 
     private static byte[] gcm(int mode, SecretKey key, byte[] nonce, byte[] aad, byte[] input)
             throws GeneralSecurityException {
-        Cipher cipher = Cipher.getInstance("AES/GCM/NoPadding");
+        Cipher cipher = GCM.get(); // init below resets it whatever its last use (a failed tag check included)
         cipher.init(mode, key, new GCMParameterSpec(TAG_BITS, nonce));
         cipher.updateAAD(aad);
         return cipher.doFinal(input);

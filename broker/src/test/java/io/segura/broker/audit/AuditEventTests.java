@@ -69,6 +69,13 @@ class AuditEventTests {
             assertThatThrownBy(() -> RawTokenGuard.check(e)).isInstanceOf(IllegalArgumentException.class)
                     .hasMessageContaining("raw token").message().doesNotContain(token);
         }
+        // the refusal says where the token is, so the caller's bug is found without the value
+        assertThatThrownBy(() -> RawTokenGuard.check(inReason)).hasMessageStartingWith("audit field reason ");
+        assertThatThrownBy(() -> RawTokenGuard.check(inCtx))
+                .hasMessageStartingWith("audit field details.nested[].token ");
+        AuditEvent inKey = AuditEvent.builder(AuditEventType.TOKEN_REJECTED).details(Map.of("a", Map.of(token, 1)))
+                .build();
+        assertThatThrownBy(() -> RawTokenGuard.check(inKey)).hasMessageStartingWith("audit field details.a key ");
         RawTokenGuard.check(AuditEvent.builder(AuditEventType.TOKEN_EXCHANGED)
                 .subject("repo:octo-org/octo-repo:ref:refs/heads/main").reason("ok").build());
     }
