@@ -21,6 +21,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -87,7 +88,7 @@ public final class LoadDriver {
     }
 
     private void run() throws Exception {
-        out.printf("segura load driver — %s, scenario %s, %d clients, %d s warm-up + %d s measured%n",
+        out.printf("segura load driver — %s, scenario %s, %d clients, warm-up up to %d s, %d s measured%n",
                 Instant.now(), options.scenario, options.clients, options.warmupSeconds, options.seconds);
         Path work = Files.createDirectories(Path.of(options.workDir));
         try (IssuerSimulator issuer = IssuerSimulator.builder().tokenLifetime(Duration.ofMinutes(30)).start();
@@ -215,22 +216,58 @@ public final class LoadDriver {
         out.printf("seeded %d secrets through the admin API%n", SECRETS.size());
     }
 
+    /** Slices of the warm-up: the JIT's activity is judged over each. */
+    private static final int WARM_SLICE_SECONDS = 10;
+    /** Below this many cores of JIT compiler threads over a slice, the hot path counts as compiled. */
+    private static final double JIT_SETTLED_CORES = 0.05;
+
+    /**
+     * Warms the broker up until its JIT compilers have settled: C2 still compiling during the measured run took
+     * 0.2-0.4 of the two cores after a fixed 60 s warm-up (and cut throughput by a fifth). Runs slices of
+     * {@value #WARM_SLICE_SECONDS} s until one in which the compiler threads used under {@value #JIT_SETTLED_CORES}
+     * cores (at least three slices), the time limit or the tokens run out; says which. Returns the last slice's rate,
+     * which sizes the measured run's token supply.
+     */
+    private double warmUp(String scenario, List<String> warmTokens, BrokerProcess broker, int port)
+            throws InterruptedException {
+        AtomicInteger next = new AtomicInteger();
+        long iterations = 0;
+        double seconds = 0;
+        double lastRate = 0;
+        double jitCores = Double.NaN;
+        Map<String, Long> errors = new TreeMap<>();
+        String stop = "time limit of " + options.warmupSeconds + " s";
+        for (int slice = 1; seconds < options.warmupSeconds; slice++) {
+            ProcStats.Snapshot before = ProcStats.Snapshot.take(broker.pid());
+            Phase phase = new Phase(scenario, warmTokens, next, port, options.clients,
+                    (int) Math.min(WARM_SLICE_SECONDS, Math.ceil(options.warmupSeconds - seconds)));
+            phase.run();
+            ProcStats.Snapshot after = ProcStats.Snapshot.take(broker.pid());
+            iterations += phase.iterations();
+            seconds += phase.elapsedSeconds();
+            lastRate = phase.iterations() / phase.elapsedSeconds();
+            phase.errors().forEach((k, v) -> errors.merge(k, v, Long::sum));
+            long jitTicks = (after.broker() - before.broker()) - (after.workTicks() - before.workTicks());
+            jitCores = jitTicks / (double) ProcStats.TICKS_PER_SECOND / phase.elapsedSeconds();
+            if (phase.exhausted()) {
+                stop = "the " + warmTokens.size() + " warm-up tokens ran out (raise --warmup-tokens)";
+                break;
+            }
+            if (slice >= 3 && jitCores < JIT_SETTLED_CORES) {
+                stop = "JIT compilers settled";
+                break;
+            }
+        }
+        out.printf("warm-up: %d iterations in %.1f s, stopped: %s; last %d s slice at %.0f/s with the JIT "
+                + "compilers at %.2f cores, errors %s%n", iterations, seconds, stop, WARM_SLICE_SECONDS, lastRate,
+                jitCores, errors);
+        return lastRate;
+    }
+
     private void runScenario(String scenario, List<String> warmTokens, IssuerSimulator issuer, BrokerProcess broker,
             int port, Connection pg) throws Exception {
         out.printf("%n== scenario %s ==%n", scenario);
-        // Warm-up is bounded by tokens, not only time: on a shared two-core machine the JIT needs many thousands of
-        // requests before the hot path is compiled. Its last quarter gives the rate that sizes the measured supply.
-        int split = warmTokens.size() * 3 / 4;
-        Phase warm = new Phase(scenario, warmTokens.subList(0, split), new AtomicInteger(), port, options.clients,
-                options.warmupSeconds);
-        warm.run();
-        Phase warmTail = new Phase(scenario, warmTokens.subList(split, warmTokens.size()), new AtomicInteger(), port,
-                options.clients, options.warmupSeconds);
-        warmTail.run();
-        double warmRate = warmTail.iterations() / warmTail.elapsedSeconds();
-        out.printf("warm-up: %d iterations in %.1f s, the last %d at %.0f/s, errors %s %s%n",
-                warm.iterations() + warmTail.iterations(), warm.elapsedSeconds() + warmTail.elapsedSeconds(),
-                warmTail.iterations(), warmRate, warm.errors(), warmTail.errors());
+        double warmRate = warmUp(scenario, warmTokens, broker, port);
 
         // Signing RS256 costs the driver ~1-3 ms a token on this machine, so the measured run's supply is sized from
         // the warm-up rate (with head-room) instead of minting for a rate the broker may be far from.
@@ -544,10 +581,10 @@ public final class LoadDriver {
     static final class Options {
         String scenario = "both";
         int seconds = 30;
-        int warmupSeconds = 60;
+        int warmupSeconds = 180;
         int clients = 32;
         int tokens = -1;
-        int warmupTokens = 20000;
+        int warmupTokens = 150_000;
         int maxRate = 8000;
         double headroom = 2.5;
         boolean replayProtection = true;
@@ -601,9 +638,9 @@ public final class LoadDriver {
                                   --scenario exchange|flow|both|startup   (both); startup: --repeat broker starts
                                   --repeat N           start-ups measured by --scenario startup (5)
                                   --seconds N          measured seconds per scenario (30)
-                                  --warmup N           warm-up seconds per scenario, at most (60)
+                                  --warmup N           warm-up seconds per scenario, at most (180); ends earlier once the JIT has settled
                                   --clients N          concurrent closed-loop clients (32)
-                                  --warmup-tokens N    tokens minted before start-up for each warm-up (20000)
+                                  --warmup-tokens N    tokens minted before start-up for each warm-up (150000)
                                   --tokens N           tokens minted for each measured run (default: warm-up rate
                                                        x headroom x seconds + 1000, at most max-rate x seconds)
                                   --headroom X         (2.5)
