@@ -17,16 +17,20 @@ import reactor.core.publisher.Mono;
 
 /**
  * Links committed audit events into the SHA-256 hash chain (DESIGN §8, §15). Each run locks the single
- * {@code audit_chain_head} row ({@code FOR UPDATE}), takes committed unchained events in {@code seq} order and gives
- * them the next chain positions, so any number of broker replicas may run a chainer without forking the chain, and
- * requests never wait on it. Chain order is link order: an event whose transaction commits late with a lower
- * {@code seq} is simply linked in a later run, and {@code seq} gaps from rolled-back transactions are irrelevant.
+ * {@code audit_chain_head} row ({@code FOR UPDATE}), takes committed unlinked events in {@code seq} order and inserts
+ * their links (next chain position, {@code prev_hash}, {@code hash}) into {@code audit_links}, so any number of broker
+ * replicas may run a chainer without forking the chain, and requests never wait on it. Event rows are never updated:
+ * an update wrote a second, non-HOT version of every event through all of its indexes. Chain order is link order: an
+ * event whose transaction commits late with a lower {@code seq} is simply linked in a later run, and {@code seq} gaps
+ * from rolled-back transactions are irrelevant.
  *
- * <p>A run looks for unchained events only above a floor: {@code floorMargin} below the highest {@code seq} it has
- * linked, by primary key. Searching the whole table by {@code chain_pos IS NULL} instead meets, in that index, the
- * previous version of every event linked since the last autovacuum — 12 ms per run under load, 136 ms with 250,000 of
- * them. An event that commits more than {@code floorMargin} events late is found by the full search, which runs on the
- * first run and then every {@code fullSearchEvery}.
+ * <p>A run looks for unlinked events only above a floor: {@code floorMargin} below the highest {@code seq} it has
+ * linked, an anti-join of the two tables' {@code seq} ranges above it, so its cost does not grow with the table.
+ * Without the floor the search walks every event ever linked (~100 ms per 200,000 events; when events were still
+ * linked by updating them, a search by {@code chain_pos IS NULL} met in that index the previous version of every event
+ * linked since the last autovacuum — 12 ms per run under load, 136 ms with 250,000 of them). An event that commits
+ * more than {@code floorMargin} events late is found by the full search, which runs on the first run and then every
+ * {@code fullSearchEvery}.
  */
 public final class AuditChainer {
 
@@ -78,7 +82,7 @@ public final class AuditChainer {
                     .map(row -> new Link(row.get("chain_pos", Long.class), row.get("hash", String.class)))
                     .one()
                     .switchIfEmpty(Mono.error(() -> new IllegalStateException("audit_chain_head row 1 is missing")))
-                    .flatMap(head -> unchained(full ? NEVER_SEARCHED : from)
+                    .flatMap(head -> unlinked(full ? NEVER_SEARCHED : from)
                             .doOnNext(rows -> highest[0] = rows.isEmpty() ? 0 : rows.get(rows.size() - 1).seq())
                             .flatMap(rows -> rows.isEmpty() ? Mono.just(0) : link(head, rows)));
             // Only a committed run moves the floor: events of a rolled-back run stay above it.
@@ -91,65 +95,65 @@ public final class AuditChainer {
         });
     }
 
-    /** The next unchained events above {@code floor} (or all) in {@code seq} order, by primary key. */
-    private Mono<List<StoredAuditRow>> unchained(long floor) {
-        boolean all = floor == NEVER_SEARCHED;
-        String sql = "SELECT " + StoredAuditRow.COLUMNS + " FROM audit_events WHERE "
-                + (all ? "" : "seq > :floor AND ") + "chain_pos IS NULL ORDER BY seq LIMIT " + batchSize;
-        DatabaseClient.GenericExecuteSpec spec = db.sql(sql);
-        return (all ? spec : spec.bind("floor", floor)).map(StoredAuditRow::from).all().collectList();
+    /** The next unlinked events above {@code floor} (or all) in {@code seq} order. */
+    private Mono<List<StoredAuditRow>> unlinked(long floor) {
+        if (floor == NEVER_SEARCHED) {
+            // Walks every event ever linked: first only their seqs, a merge anti-join of the two seq indexes
+            // (index-only on the all-visible old pages), then the rows of the unlinked ones. Reading every event
+            // row instead took twice as long (200,000 events: ~100 against ~200 ms).
+            return db.sql("SELECT " + StoredAuditRow.EVENT_COLUMNS + " FROM audit_events e WHERE e.seq IN "
+                            + "(SELECT u.seq FROM audit_events u WHERE NOT EXISTS (SELECT 1 FROM audit_links l "
+                            + "WHERE l.seq = u.seq) ORDER BY u.seq LIMIT " + batchSize + ") ORDER BY e.seq")
+                    .map(StoredAuditRow::unlinked).all().collectList();
+        }
+        // The floor repeated on audit_links makes both sides range scans merged in seq order, where one probe of
+        // audit_links per event above the floor read 7,606 buffers instead of 114 (2,500 events above the floor).
+        return db.sql("SELECT " + StoredAuditRow.EVENT_COLUMNS + " FROM audit_events e WHERE e.seq > :floor "
+                        + "AND NOT EXISTS (SELECT 1 FROM audit_links l WHERE l.seq = e.seq AND l.seq > :floor) "
+                        + "ORDER BY e.seq LIMIT " + batchSize)
+                .bind("floor", floor)
+                .map(StoredAuditRow::unlinked).all().collectList();
     }
 
     private Mono<Integer> link(Link head, List<StoredAuditRow> rows) {
-        List<Object[]> updates = new ArrayList<>(rows.size());
+        List<Object[]> links = new ArrayList<>(rows.size());
         long pos = head.pos();
         String prev = head.hash();
         for (StoredAuditRow row : rows) {
             pos++;
             String hash = ChainHash.link(prev, row);
-            updates.add(new Object[] {row.seq(), pos, prev, hash});
+            links.add(new Object[] {pos, row.seq(), prev, hash});
             prev = hash;
         }
         Link last = new Link(pos, prev);
         int expected = rows.size();
-        // A few set-based statements instead of one per row (a statement per row links only ~1000 events/s):
-        // UPDATE … CASE seq WHEN … is portable to H2, unlike UPDATE … FROM (VALUES …).
-        return Flux.range(0, (updates.size() + CHUNK - 1) / CHUNK)
-                .concatMap(c -> linkChunk(updates.subList(c * CHUNK, Math.min(updates.size(), (c + 1) * CHUNK))))
+        // A few multi-row INSERTs instead of one per row (a statement per row links only ~1000 events/s). A second
+        // chainer cannot get here with the same events (head row lock), and if it did, audit_links.seq is UNIQUE.
+        return Flux.range(0, (links.size() + CHUNK - 1) / CHUNK)
+                .concatMap(c -> insertChunk(links.subList(c * CHUNK, Math.min(links.size(), (c + 1) * CHUNK))))
                 .reduce(0L, Long::sum)
                 .flatMap(n -> n == expected ? Mono.just(n) : Mono.error(new IllegalStateException("linked " + n
-                        + " of " + expected + " audit events; were they linked concurrently?")))
+                        + " of " + expected + " audit events")))
                 .then(db.sql("UPDATE audit_chain_head SET chain_pos = :pos, hash = :hash WHERE id = 1")
                         .bind("pos", last.pos()).bind("hash", last.hash())
                         .fetch().rowsUpdated())
                 .thenReturn(rows.size());
     }
 
-    private Mono<Long> linkChunk(List<Object[]> chunk) {
-        StringBuilder pos = new StringBuilder("UPDATE audit_events SET chain_pos = CASE seq");
-        StringBuilder prev = new StringBuilder(" END, prev_hash = CASE seq");
-        StringBuilder hash = new StringBuilder(" END, hash = CASE seq");
-        // By primary key only: the head row lock makes this the only chainer and the rows were read unchained under
-        // it. "chain_pos IS NULL" here led the planner to that index, which holds an entry of every linked row's
-        // previous version until autovacuum: 5-15 ms per chunk under load instead of well under one.
-        StringBuilder in = new StringBuilder(" END WHERE seq IN (");
-        for (int i = 0; i < chunk.size(); i++) {
-            pos.append(" WHEN :s").append(i).append(" THEN :p").append(i);
-            prev.append(" WHEN :s").append(i).append(" THEN :v").append(i);
-            hash.append(" WHEN :s").append(i).append(" THEN :h").append(i);
-            in.append(i == 0 ? ":s" : ", :s").append(i);
-        }
+    private Mono<Long> insertChunk(List<Object[]> chunk) {
+        StringBuilder sql = new StringBuilder("INSERT INTO audit_links (chain_pos, seq, prev_hash, hash) VALUES ");
         // bindValues, not bind: each bind(…) copies the spec's map, which is quadratic in the 400 values of a chunk
         Map<String, Object> values = new HashMap<>(chunk.size() * 8);
         for (int i = 0; i < chunk.size(); i++) {
-            Object[] u = chunk.get(i);
-            values.put("s" + i, u[0]);
-            values.put("p" + i, u[1]);
-            values.put("v" + i, u[2]);
-            values.put("h" + i, u[3]);
+            sql.append(i == 0 ? "(:p" : ", (:p").append(i).append(", :s").append(i).append(", :v").append(i)
+                    .append(", :h").append(i).append(')');
+            Object[] link = chunk.get(i);
+            values.put("p" + i, link[0]);
+            values.put("s" + i, link[1]);
+            values.put("v" + i, link[2]);
+            values.put("h" + i, link[3]);
         }
-        return db.sql(pos.append(prev).append(hash).append(in).append(')').toString()).bindValues(values)
-                .fetch().rowsUpdated();
+        return db.sql(sql.toString()).bindValues(values).fetch().rowsUpdated();
     }
 
     /** Links batches until one comes back short; returns the total linked. */

@@ -18,7 +18,7 @@ import reactor.core.publisher.Mono;
  */
 public final class AuditLog {
 
-    /** The columns an append writes; {@code seq} and the chain columns are the database's and the chainer's. */
+    /** The columns an append writes; {@code seq} is the database's, the chain fields the chainer's (audit_links). */
     public static final Table TABLE = Table.of("audit_events", "id", String.class, "occurred_at",
             OffsetDateTime.class, "type", String.class, "role", String.class, "issuer", String.class, "subject",
             String.class, "client_ip", String.class, "ctx", String.class, "lease_id", String.class, "secrets",

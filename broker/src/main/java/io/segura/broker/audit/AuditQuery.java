@@ -35,7 +35,7 @@ public final class AuditQuery {
             if (n < 1) {
                 throw new IllegalArgumentException("limit must be at least 1, got " + limit);
             }
-            StringBuilder sql = new StringBuilder("SELECT " + StoredAuditRow.COLUMNS + " FROM audit_events WHERE 1 = 1");
+            StringBuilder sql = new StringBuilder("SELECT * FROM audit_events WHERE 1 = 1");
             Map<String, Object> binds = new LinkedHashMap<>();
             if (type != null) {
                 sql.append(" AND type = :type");
@@ -57,7 +57,10 @@ public final class AuditQuery {
                 binds.put("since", OffsetDateTime.ofInstant(since, ZoneOffset.UTC));
             }
             sql.append(" ORDER BY occurred_at DESC, seq DESC LIMIT ").append(n);
-            return db.sql(sql.toString()).bindValues(binds).map(StoredAuditRow::from).all().map(StoredAuditRow::toEvent);
+            // the links of the page only: joined before the LIMIT, every matching event would be looked up
+            String page = "SELECT " + StoredAuditRow.COLUMNS + " FROM (" + sql + ") e "
+                    + "LEFT JOIN audit_links l ON l.seq = e.seq ORDER BY e.occurred_at DESC, e.seq DESC";
+            return db.sql(page).bindValues(binds).map(StoredAuditRow::from).all().map(StoredAuditRow::toEvent);
         });
     }
 }

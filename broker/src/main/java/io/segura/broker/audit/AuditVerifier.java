@@ -8,10 +8,11 @@ import org.springframework.r2dbc.core.DatabaseClient;
 import reactor.core.publisher.Mono;
 
 /**
- * Checks the audit hash chain (DESIGN §8, {@code GET /api/v2/admin/audit/verify}): walks it in chain order, in pages,
- * recomputing every hash. A modified row shows as a hash mismatch, a deleted row as a gap in chain positions (or, at
- * the end, as a head pointing past the last row), a re-hashed row as a {@code prev_hash} mismatch on its successor.
- * The walk stops at the head read at its start, so concurrent chaining never makes it report a false break.
+ * Checks the audit hash chain (DESIGN §8, {@code GET /api/v2/admin/audit/verify}): walks {@code audit_links} in chain
+ * order, in pages, with each link's event, recomputing every hash. A modified event shows as a hash mismatch, a
+ * deleted event as a link whose event is missing, a deleted link as a gap in chain positions (or, at the end, as a
+ * head pointing past the last link), a re-hashed link as a {@code prev_hash} mismatch on its successor. The walk stops
+ * at the head read at its start, so concurrent chaining never makes it report a false break.
  */
 public final class AuditVerifier {
 
@@ -32,10 +33,12 @@ public final class AuditVerifier {
     }
 
     private Mono<Walk> walk(Link head, Walk from) {
-        return db.sql("SELECT " + StoredAuditRow.COLUMNS + " FROM audit_events WHERE chain_pos > :after "
-                        + "AND chain_pos <= :head ORDER BY chain_pos LIMIT " + PAGE)
+        return db.sql("SELECT " + StoredAuditRow.COLUMNS + ", l.seq AS link_seq FROM audit_links l "
+                        + "LEFT JOIN audit_events e ON e.seq = l.seq WHERE l.chain_pos > :after "
+                        + "AND l.chain_pos <= :head ORDER BY l.chain_pos LIMIT " + PAGE)
                 .bind("after", from.last().pos()).bind("head", head.pos())
-                .map(StoredAuditRow::from)
+                .map(row -> new ChainRow(row.get("chain_pos", Long.class), row.get("link_seq", Long.class),
+                        row.get("seq", Long.class) == null ? null : StoredAuditRow.from(row)))
                 .all()
                 .collectList()
                 .flatMap(rows -> {
@@ -44,23 +47,28 @@ public final class AuditVerifier {
                 });
     }
 
-    private static Walk check(Walk from, List<StoredAuditRow> rows) {
+    private static Walk check(Walk from, List<ChainRow> links) {
         Link last = from.last();
-        for (StoredAuditRow row : rows) {
+        for (ChainRow link : links) {
             long expected = last.pos() + 1;
-            if (row.chainPos() != expected) {
-                return new Walk(last, expected, "chain position " + expected + " is missing (row deleted?)");
+            if (link.chainPos() != expected) {
+                return new Walk(last, expected, "chain position " + expected + " is missing (link deleted?)");
+            }
+            StoredAuditRow row = link.event();
+            if (row == null) {
+                return new Walk(last, expected, "the event of chain position " + expected + " (seq " + link.seq()
+                        + ") is missing (event deleted?)");
             }
             if (row.hash() == null || row.prevHash() == null) {
-                return new Walk(last, expected, "the row at chain position " + expected + " has no hash");
+                return new Walk(last, expected, "the link at chain position " + expected + " has no hash");
             }
             if (!row.prevHash().equals(last.hash())) {
                 return new Walk(last, expected, "prev_hash at chain position " + expected
-                        + " does not match the hash of position " + last.pos() + " (row replaced or re-hashed?)");
+                        + " does not match the hash of position " + last.pos() + " (link replaced or re-hashed?)");
             }
             if (!ChainHash.link(last.hash(), row).equals(row.hash())) {
                 return new Walk(last, expected, "hash mismatch at chain position " + expected + " (seq " + row.seq()
-                        + "): the row was modified");
+                        + "): the event or its link was modified");
             }
             last = new Link(expected, row.hash());
         }
@@ -74,18 +82,18 @@ public final class AuditVerifier {
         Link last = w.last();
         if (last.pos() < head.pos()) {
             return Mono.just(new Walk(last, last.pos() + 1, "the chain ends at position " + last.pos()
-                    + " but the head says " + head.pos() + " (rows deleted?)"));
+                    + " but the head says " + head.pos() + " (links deleted?)"));
         }
         if (!last.hash().equals(head.hash())) {
-            return Mono.just(new Walk(last, head.pos(), "the head hash does not match the row at position "
+            return Mono.just(new Walk(last, head.pos(), "the head hash does not match the link at position "
                     + head.pos()));
         }
-        return db.sql("SELECT COUNT(*) AS n FROM audit_events WHERE chain_pos > :head")
+        return db.sql("SELECT COUNT(*) AS n FROM audit_links WHERE chain_pos > :head")
                 .bind("head", head.pos())
                 .map(row -> row.get("n", Long.class))
                 .one()
                 .flatMap(beyond -> beyond == 0 ? Mono.just(w) : head().map(now -> now.pos() == head.pos()
-                        ? new Walk(last, head.pos() + 1, beyond + " rows are chained beyond the head at position "
+                        ? new Walk(last, head.pos() + 1, beyond + " links are beyond the head at position "
                                 + head.pos())
                         : w));
     }
@@ -98,9 +106,14 @@ public final class AuditVerifier {
     }
 
     private Mono<Long> pending() {
-        return db.sql("SELECT COUNT(*) AS n FROM audit_events WHERE chain_pos IS NULL")
+        return db.sql("SELECT COUNT(*) AS n FROM audit_events e "
+                        + "WHERE NOT EXISTS (SELECT 1 FROM audit_links l WHERE l.seq = e.seq)")
                 .map(row -> row.get("n", Long.class))
                 .one();
+    }
+
+    /** A link and its event, {@code null} when the event row is gone. */
+    private record ChainRow(long chainPos, long seq, StoredAuditRow event) {
     }
 
     private record Walk(Link last, Long brokenAt, String problem) {

@@ -8,23 +8,39 @@ import java.time.OffsetDateTime;
 
 /**
  * An {@code audit_events} row exactly as stored (JSON columns as their text), the input of the chain hash: hashing the
- * stored text rather than a re-serialization means the hash cannot drift with a JSON library.
+ * stored text rather than a re-serialization means the hash cannot drift with a JSON library. The chain fields come
+ * from the event's {@code audit_links} row, {@code null} until the chainer has linked it.
  */
 record StoredAuditRow(long seq, String id, Instant occurredAt, String type, String role, String issuer,
         String subject, String clientIp, String ctx, String leaseId, String secrets, String reason, String details,
         Long chainPos, String prevHash, String hash) {
 
-    static final String COLUMNS = "seq, id, occurred_at, type, role, issuer, subject, client_ip, ctx, lease_id, "
-            + "secrets, reason, details, chain_pos, prev_hash, hash";
+    /** The event's own columns, of {@code audit_events e}: what {@link #unlinked} reads. */
+    static final String EVENT_COLUMNS = "e.seq, e.id, e.occurred_at, e.type, e.role, e.issuer, e.subject, "
+            + "e.client_ip, e.ctx, e.lease_id, e.secrets, e.reason, e.details";
+    /** The event's and its link's columns, of {@link #EVENTS_WITH_LINKS}: what {@link #from} reads. */
+    static final String COLUMNS = EVENT_COLUMNS + ", l.chain_pos, l.prev_hash, l.hash";
+    /** Every event, with its link when it has one. */
+    static final String EVENTS_WITH_LINKS = "audit_events e LEFT JOIN audit_links l ON l.seq = e.seq";
 
+    /** A row of {@link #COLUMNS}. */
     static StoredAuditRow from(Readable row) {
+        return event(row, row.get("chain_pos", Long.class), row.get("prev_hash", String.class),
+                row.get("hash", String.class));
+    }
+
+    /** A row of {@link #EVENT_COLUMNS} only. */
+    static StoredAuditRow unlinked(Readable row) {
+        return event(row, null, null, null);
+    }
+
+    private static StoredAuditRow event(Readable row, Long chainPos, String prevHash, String hash) {
         OffsetDateTime at = row.get("occurred_at", OffsetDateTime.class);
         return new StoredAuditRow(row.get("seq", Long.class), row.get("id", String.class),
                 at == null ? null : at.toInstant(), row.get("type", String.class), row.get("role", String.class),
                 row.get("issuer", String.class), row.get("subject", String.class), row.get("client_ip", String.class),
                 row.get("ctx", String.class), row.get("lease_id", String.class), row.get("secrets", String.class),
-                row.get("reason", String.class), row.get("details", String.class), row.get("chain_pos", Long.class),
-                row.get("prev_hash", String.class), row.get("hash", String.class));
+                row.get("reason", String.class), row.get("details", String.class), chainPos, prevHash, hash);
     }
 
     /**

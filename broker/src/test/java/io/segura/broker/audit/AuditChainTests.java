@@ -2,6 +2,8 @@
 package io.segura.broker.audit;
 
 import static io.segura.broker.audit.AuditTestSupport.TIMEOUT;
+import static io.segura.broker.audit.AuditTestSupport.UNLINKED;
+import static io.segura.broker.audit.AuditTestSupport.eventAt;
 import static io.segura.broker.audit.AuditTestSupport.leaseIssued;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -105,7 +107,8 @@ class AuditChainTests {
 
         List<long[]> rows = new ArrayList<>();
         try (Connection c = PG.database().connect(); Statement s = c.createStatement();
-                ResultSet rs = s.executeQuery("SELECT seq, chain_pos FROM audit_events ORDER BY seq")) {
+                ResultSet rs = s.executeQuery("SELECT e.seq, l.chain_pos FROM audit_events e "
+                        + "LEFT JOIN audit_links l ON l.seq = e.seq ORDER BY e.seq")) {
             while (rs.next()) {
                 rows.add(new long[] {rs.getLong(1), rs.getLong(2)});
             }
@@ -114,8 +117,8 @@ class AuditChainTests {
                 .toList());
         assertThat(verifier.verify().block(TIMEOUT)).isEqualTo(new VerifyReport(true, 20, 0, null, null));
         try (Connection c = PG.database().connect(); Statement s = c.createStatement();
-                ResultSet rs = s.executeQuery("SELECT h.hash = e.hash FROM audit_chain_head h "
-                        + "JOIN audit_events e ON e.chain_pos = h.chain_pos")) {
+                ResultSet rs = s.executeQuery("SELECT h.hash = l.hash FROM audit_chain_head h "
+                        + "JOIN audit_links l ON l.chain_pos = h.chain_pos")) {
             assertThat(rs.next()).isTrue();
             assertThat(rs.getBoolean(1)).isTrue();
         }
@@ -206,13 +209,12 @@ class AuditChainTests {
             Flux.range(0, n).flatMap(i -> log.append(leaseIssued("c" + i, "svc/k" + (i % 5) + "@1")), 8)
                     .blockLast(TIMEOUT);
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-            while (count("SELECT COUNT(*) FROM audit_events WHERE chain_pos IS NULL") > 0
-                    && System.nanoTime() < deadline) {
+            while (count("SELECT COUNT(*) FROM " + UNLINKED) > 0 && System.nanoTime() < deadline) {
                 Thread.sleep(20);
             }
-            assertThat(count("SELECT COUNT(*) FROM audit_events WHERE chain_pos IS NULL")).isZero();
-            assertThat(count("SELECT COUNT(DISTINCT chain_pos) FROM audit_events")).isEqualTo(n);
-            assertThat(count("SELECT MAX(chain_pos) FROM audit_events")).isEqualTo(n);
+            assertThat(count("SELECT COUNT(*) FROM " + UNLINKED)).isZero();
+            assertThat(count("SELECT COUNT(DISTINCT chain_pos) FROM audit_links")).isEqualTo(n);
+            assertThat(count("SELECT MAX(chain_pos) FROM audit_links")).isEqualTo(n);
             assertThat(verifier.verify().block(TIMEOUT)).isEqualTo(new VerifyReport(true, n, 0, null, null));
         } finally {
             replica2.stop();
@@ -226,11 +228,10 @@ class AuditChainTests {
         assertThatThrownBy(() -> chainer.start(Duration.ofMillis(10))).isInstanceOf(IllegalStateException.class);
         log.append(leaseIssued("bg")).block(TIMEOUT);
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-        while (count("SELECT COUNT(*) FROM audit_events WHERE chain_pos IS NULL") > 0
-                && System.nanoTime() < deadline) {
+        while (count("SELECT COUNT(*) FROM " + UNLINKED) > 0 && System.nanoTime() < deadline) {
             Thread.sleep(10);
         }
-        assertThat(count("SELECT COUNT(*) FROM audit_events WHERE chain_pos = 1")).isEqualTo(1);
+        assertThat(count("SELECT COUNT(*) FROM audit_links WHERE chain_pos = 1")).isEqualTo(1);
         chainer.stop();
         chainer.stop();
         assertThat(chainer.isRunning()).isFalse();
@@ -240,7 +241,7 @@ class AuditChainTests {
     @Test
     void verifyWhenRowModifiedThenBrokenAtThatRow() throws Exception {
         appendAndLink(5);
-        exec("UPDATE audit_events SET reason = 'nothing to see' WHERE chain_pos = 3");
+        exec("UPDATE audit_events SET reason = 'nothing to see' WHERE " + eventAt(3));
         VerifyReport r = verifier.verify().block(TIMEOUT);
         assertThat(r.ok()).isFalse();
         assertThat(r.brokenAt()).isEqualTo(3);
@@ -251,21 +252,22 @@ class AuditChainTests {
     @Test
     void verifyWhenCtxOrTimeModifiedThenDetected() throws Exception {
         appendAndLink(3);
-        exec("UPDATE audit_events SET ctx = '{\"platform\":\"gitlab\"}' WHERE chain_pos = 1");
+        exec("UPDATE audit_events SET ctx = '{\"platform\":\"gitlab\"}' WHERE " + eventAt(1));
         assertThat(verifier.verify().block(TIMEOUT).brokenAt()).isEqualTo(1);
         AuditTestSupport.reset(database);
         appendAndLink(3);
-        exec("UPDATE audit_events SET occurred_at = occurred_at + interval '1 second' WHERE chain_pos = 2");
+        exec("UPDATE audit_events SET occurred_at = occurred_at + interval '1 second' WHERE " + eventAt(2));
         assertThat(verifier.verify().block(TIMEOUT).brokenAt()).isEqualTo(2);
     }
 
     @Test
     void verifyWhenRowModifiedAndItsHashRecomputedThenSuccessorBreaks() throws Exception {
         appendAndLink(5);
-        exec("UPDATE audit_events SET subject = 'someone-else' WHERE chain_pos = 3");
-        StoredAuditRow row = database.db().sql("SELECT " + StoredAuditRow.COLUMNS + " FROM audit_events "
-                + "WHERE chain_pos = 3").map(StoredAuditRow::from).one().block(TIMEOUT);
-        exec("UPDATE audit_events SET hash = '" + ChainHash.link(row.prevHash(), row) + "' WHERE chain_pos = 3");
+        exec("UPDATE audit_events SET subject = 'someone-else' WHERE " + eventAt(3));
+        StoredAuditRow row = database.db().sql("SELECT " + StoredAuditRow.COLUMNS + " FROM "
+                + StoredAuditRow.EVENTS_WITH_LINKS + " WHERE l.chain_pos = 3").map(StoredAuditRow::from).one()
+                .block(TIMEOUT);
+        exec("UPDATE audit_links SET hash = '" + ChainHash.link(row.prevHash(), row) + "' WHERE chain_pos = 3");
         VerifyReport r = verifier.verify().block(TIMEOUT);
         assertThat(r.brokenAt()).isEqualTo(4);
         assertThat(r.chainedThrough()).isEqualTo(3);
@@ -275,7 +277,9 @@ class AuditChainTests {
     @Test
     void verifyWhenMiddleRowDeletedThenGapReported() throws Exception {
         appendAndLink(5);
-        exec("DELETE FROM audit_events WHERE chain_pos = 2");
+        // the whole record: the event and its link
+        exec("DELETE FROM audit_events WHERE " + eventAt(2));
+        exec("DELETE FROM audit_links WHERE chain_pos = 2");
         VerifyReport r = verifier.verify().block(TIMEOUT);
         assertThat(r.brokenAt()).isEqualTo(2);
         assertThat(r.chainedThrough()).isEqualTo(1);
@@ -285,7 +289,9 @@ class AuditChainTests {
     @Test
     void verifyWhenLastRowDeletedThenHeadMismatchReported() throws Exception {
         appendAndLink(5);
-        exec("DELETE FROM audit_events WHERE chain_pos = 5");
+        // the whole record: the event and its link
+        exec("DELETE FROM audit_events WHERE " + eventAt(5));
+        exec("DELETE FROM audit_links WHERE chain_pos = 5");
         VerifyReport r = verifier.verify().block(TIMEOUT);
         assertThat(r.brokenAt()).isEqualTo(5);
         assertThat(r.chainedThrough()).isEqualTo(4);
@@ -293,11 +299,63 @@ class AuditChainTests {
     }
 
     @Test
+    void verifyWhenAnEventIsDeletedButItsLinkKeptThenTheLinkReportsItMissing() throws Exception {
+        appendAndLink(5);
+        long seq = count("SELECT seq FROM audit_links WHERE chain_pos = 2");
+        exec("DELETE FROM audit_events WHERE " + eventAt(2));
+        VerifyReport r = verifier.verify().block(TIMEOUT);
+        assertThat(r.brokenAt()).isEqualTo(2);
+        assertThat(r.chainedThrough()).isEqualTo(1);
+        assertThat(r.pendingUnchained()).isZero();
+        assertThat(r.problem()).contains("event").contains("(seq " + seq + ")").contains("missing");
+
+        // the last event too, where the head still matches the last link
+        AuditTestSupport.reset(database);
+        appendAndLink(5);
+        exec("DELETE FROM audit_events WHERE " + eventAt(5));
+        r = verifier.verify().block(TIMEOUT);
+        assertThat(r.brokenAt()).isEqualTo(5);
+        assertThat(r.chainedThrough()).isEqualTo(4);
+        assertThat(r.problem()).contains("missing");
+    }
+
+    @Test
+    void verifyWhenALinkIsDeletedThenGapReportedEvenAfterItsEventIsLinkedAgain() throws Exception {
+        appendAndLink(5);
+        long seq = count("SELECT seq FROM audit_links WHERE chain_pos = 2");
+        exec("DELETE FROM audit_links WHERE chain_pos = 2");
+        VerifyReport r = verifier.verify().block(TIMEOUT);
+        assertThat(r.brokenAt()).isEqualTo(2);
+        assertThat(r.chainedThrough()).isEqualTo(1);
+        assertThat(r.pendingUnchained()).as("the event lost its link").isEqualTo(1);
+        assertThat(r.problem()).contains("chain position 2 is missing");
+
+        assertThat(chainer.linkAll().block(TIMEOUT)).isEqualTo(1);
+        assertThat(count("SELECT chain_pos FROM audit_links WHERE seq = " + seq)).isEqualTo(6);
+        r = verifier.verify().block(TIMEOUT);
+        assertThat(r.brokenAt()).isEqualTo(2);
+        assertThat(r.pendingUnchained()).isZero();
+    }
+
+    @Test
+    void linkAllWhenEventsAreLinkedThenTheirRowsAreNeverRewritten() throws Exception {
+        Flux.range(0, 10).concatMap(i -> log.append(leaseIssued("w" + i))).blockLast(TIMEOUT);
+        // an UPDATE writes a new row version: another ctid and xmin
+        String versions = "SELECT string_agg(seq || ':' || ctid::text || ':' || xmin::text, ',' ORDER BY seq) "
+                + "FROM audit_events";
+        String before = text(versions);
+        assertThat(chainer.linkAll().block(TIMEOUT)).isEqualTo(10);
+        assertThat(count("SELECT COUNT(*) FROM audit_links")).isEqualTo(10);
+        assertThat(text(versions)).isEqualTo(before);
+        assertThat(verifier.verify().block(TIMEOUT)).isEqualTo(new VerifyReport(true, 10, 0, null, null));
+    }
+
+    @Test
     void verifyWhenHeadTamperedThenReported() throws Exception {
         appendAndLink(3);
         exec("UPDATE audit_chain_head SET hash = '" + "f".repeat(64) + "'");
         assertThat(verifier.verify().block(TIMEOUT).problem()).contains("head hash");
-        exec("UPDATE audit_chain_head SET chain_pos = 2, hash = (SELECT hash FROM audit_events WHERE chain_pos = 2)");
+        exec("UPDATE audit_chain_head SET chain_pos = 2, hash = (SELECT hash FROM audit_links WHERE chain_pos = 2)");
         VerifyReport r = verifier.verify().block(TIMEOUT);
         assertThat(r.ok()).isFalse();
         assertThat(r.brokenAt()).isEqualTo(3);
@@ -311,7 +369,7 @@ class AuditChainTests {
         Flux.range(0, n).flatMap(i -> log.append(leaseIssued("p" + i)), 8).blockLast(TIMEOUT);
         new AuditChainer(database.db(), database.tx()).linkAll().block(TIMEOUT);
         assertThat(verifier.verify().block(TIMEOUT)).isEqualTo(new VerifyReport(true, n, 0, null, null));
-        exec("UPDATE audit_events SET role = 'admin' WHERE chain_pos = " + (AuditVerifier.PAGE + 10));
+        exec("UPDATE audit_events SET role = 'admin' WHERE " + eventAt(AuditVerifier.PAGE + 10));
         assertThat(verifier.verify().block(TIMEOUT).brokenAt()).isEqualTo(AuditVerifier.PAGE + 10);
     }
 
@@ -323,7 +381,8 @@ class AuditChainTests {
 
     private static long[] seqAndPos(String id) throws Exception {
         try (Connection c = PG.database().connect(); Statement s = c.createStatement();
-                ResultSet rs = s.executeQuery("SELECT seq, chain_pos FROM audit_events WHERE id = '" + id + "'")) {
+                ResultSet rs = s.executeQuery("SELECT e.seq, l.chain_pos FROM audit_events e "
+                        + "LEFT JOIN audit_links l ON l.seq = e.seq WHERE e.id = '" + id + "'")) {
             assertThat(rs.next()).isTrue();
             return new long[] {rs.getLong(1), rs.getLong(2)};
         }
@@ -332,6 +391,14 @@ class AuditChainTests {
     private static void exec(String sql) throws Exception {
         try (Connection c = PG.database().connect(); Statement s = c.createStatement()) {
             assertThat(s.executeUpdate(sql)).isPositive();
+        }
+    }
+
+    private static String text(String sql) throws Exception {
+        try (Connection c = PG.database().connect(); Statement s = c.createStatement();
+                ResultSet rs = s.executeQuery(sql)) {
+            assertThat(rs.next()).isTrue();
+            return rs.getString(1);
         }
     }
 

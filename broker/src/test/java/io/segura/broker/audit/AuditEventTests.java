@@ -79,4 +79,16 @@ class AuditEventTests {
         RawTokenGuard.check(AuditEvent.builder(AuditEventType.TOKEN_EXCHANGED)
                 .subject("repo:octo-org/octo-repo:ref:refs/heads/main").reason("ok").build());
     }
+
+    @Test
+    void chainHashWhenAFixedRowThenThePinnedValue() {
+        // Chains already stored must keep verifying: the canonical form and the hash may never change.
+        StoredAuditRow row = new StoredAuditRow(42, "5f0c1a52-8d7e-4c1b-9a43-2b1f4e0d9c11",
+                Instant.parse("2026-01-02T03:04:05.123456Z"), "lease.issued", "deploy-prod", "github",
+                "repo:octo-org/octo-repo:ref:refs/heads/main", "10.0.0.7", "{\"platform\":\"github-actions\"}",
+                "lease-1", "[\"db/prod/password@3\"]", "granted", null, 7L, "ignored", "ignored");
+        // also computed outside Java from the form documented on StoredAuditRow#canonical
+        assertThat(ChainHash.link(ChainHash.GENESIS, row))
+                .isEqualTo("334d5db48aadb004299cd7f189c44931e6ebf86dc6d4833460340d00f1a0799e");
+    }
 }

@@ -110,10 +110,24 @@ class H2CompatibilityTests {
         assertThat(query.find(AuditEventType.LEASE_ISSUED, null, "dev/db_password", null, 100).collectList()
                 .block(TIMEOUT)).hasSize(7);
 
-        database.db().sql("UPDATE audit_events SET reason = 'edited' WHERE chain_pos = 4").fetch().rowsUpdated()
-                .block(TIMEOUT);
+        database.db().sql("UPDATE audit_events SET reason = 'edited' WHERE " + AuditTestSupport.eventAt(4)).fetch()
+                .rowsUpdated().block(TIMEOUT);
         VerifyReport broken = verifier.verify().block(TIMEOUT);
         assertThat(broken.ok()).isFalse();
         assertThat(broken.brokenAt()).isEqualTo(4);
+    }
+
+    @Test
+    void migrateWhenV1DatabaseHasAChainThenV2CopiesItsLinksAndTheChainVerifies() {
+        String name = "segura_h2_v1_" + UUID.randomUUID().toString().replace("-", "");
+        AuditTestSupport.v2WhenV1ChainExistsThenLinksCopiedChainVerifiesAndContinues(
+                version -> MigratedDatabase.h2(name, version));
+    }
+
+    @Test
+    void migrateWhenAV1HashWasErasedThenV2RunsAndVerifyReportsTheRow() {
+        String name = "segura_h2_v1_" + UUID.randomUUID().toString().replace("-", "");
+        AuditTestSupport.v2WhenAV1HashWasErasedThenMigratedAndVerifyReportsIt(
+                version -> MigratedDatabase.h2(name, version));
     }
 }

@@ -356,7 +356,7 @@ class SecretStoreTests {
         byte[] utf8 = value.getBytes(StandardCharsets.UTF_8);
         String b64 = Base64.getEncoder().encodeToString(utf8);
         try (Connection c = PG.database().connect(); Statement s = c.createStatement()) {
-            for (String table : List.of("secrets", "secret_versions", "exposures", "audit_events")) {
+            for (String table : List.of("secrets", "secret_versions", "exposures", "audit_events", "audit_links")) {
                 try (ResultSet rs = s.executeQuery("SELECT * FROM " + table)) {
                     ResultSetMetaData md = rs.getMetaData();
                     while (rs.next()) {

@@ -128,7 +128,8 @@ class AdminEndpointTest extends BrokerHttpTest {
 
         // An attacker with database access edits a row: verify says so and where.
         try (Connection c = PG.database().connect(); Statement s = c.createStatement()) {
-            s.executeUpdate("UPDATE audit_events SET subject = 'someone-else' WHERE chain_pos = 2");
+            s.executeUpdate("UPDATE audit_events SET subject = 'someone-else' "
+                    + "WHERE seq = (SELECT seq FROM audit_links WHERE chain_pos = 2)");
         }
         get("/api/v2/admin/audit/verify").exchange().expectStatus().isOk().expectBody()
                 .jsonPath("$.ok").isEqualTo(false)

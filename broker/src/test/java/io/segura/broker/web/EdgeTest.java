@@ -119,7 +119,8 @@ class EdgeTest extends BrokerHttpTest {
 
         assertThat(output.getAll()).doesNotContain(value, idToken, otherToken, session, MASTER_KEY, ADMIN_TOKEN);
         try (Connection c = PG.database().connect(); Statement s = c.createStatement()) {
-            for (String table : List.of("audit_events", "sessions", "leases", "secret_versions", "exposures")) {
+            for (String table : List.of("audit_events", "audit_links", "sessions", "leases", "secret_versions",
+                    "exposures")) {
                 try (ResultSet rs = s.executeQuery("SELECT * FROM " + table)) {
                     int columns = rs.getMetaData().getColumnCount();
                     while (rs.next()) {
