@@ -7,6 +7,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.function.LongSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.r2dbc.core.DatabaseClient;
@@ -28,15 +29,18 @@ import reactor.core.publisher.Mono;
  * linked, an anti-join of the two tables' {@code seq} ranges above it, so its cost does not grow with the table.
  * Without the floor the search walks every event ever linked (~100 ms per 200,000 events; when events were still
  * linked by updating them, a search by {@code chain_pos IS NULL} met in that index the previous version of every event
- * linked since the last autovacuum — 12 ms per run under load, 136 ms with 250,000 of them). An event that commits
- * more than {@code floorMargin} events late is found by the full search, which runs on the first run and then every
- * {@code fullSearchEvery}.
+ * linked since the last autovacuum — 12 ms per run under load, 136 ms with 250,000 of them). Events that commit later
+ * than that are found by two wider searches: every {@code recentSearchEvery} one above the floor as it stood at the
+ * previous wider search (a transaction that commits within about that long: its cost is the events of that while),
+ * and on the first run and then every {@code fullSearchEvery} one of the whole table (any transaction, however long;
+ * a walk of every event, hence rare). Until then {@code verify} counts such an event as pending.
  */
 public final class AuditChainer {
 
     public static final int DEFAULT_BATCH = 500;
     static final long DEFAULT_FLOOR_MARGIN = 2_000;
-    static final Duration DEFAULT_FULL_SEARCH = Duration.ofMinutes(1);
+    static final Duration DEFAULT_RECENT_SEARCH = Duration.ofMinutes(1);
+    static final Duration DEFAULT_FULL_SEARCH = Duration.ofHours(1);
     private static final long NEVER_SEARCHED = Long.MIN_VALUE;
     private static final int CHUNK = 100;
     private static final Logger LOG = LoggerFactory.getLogger(AuditChainer.class);
@@ -45,14 +49,19 @@ public final class AuditChainer {
     private final TransactionalOperator tx;
     private final int batchSize;
     private final long floorMargin;
+    private final long recentSearchNanos;
     private final long fullSearchNanos;
-    /** Events at or below are linked, but for late commits, which only the full search finds. */
+    private final LongSupplier nanoTime;
+    /** Events at or below are linked, but for late commits, which only the wider searches find. */
     private volatile long floor = NEVER_SEARCHED;
+    /** The floor when the last wider search began: where the next recent search starts. */
+    private volatile long recentFloor = NEVER_SEARCHED;
+    private volatile long nextRecentSearch;
     private volatile long nextFullSearch;
     private Disposable loop;
 
     AuditChainer(DatabaseClient db, TransactionalOperator tx, int batchSize, long floorMargin,
-            Duration fullSearchEvery) {
+            Duration recentSearchEvery, Duration fullSearchEvery, LongSupplier nanoTime) {
         this.db = Objects.requireNonNull(db, "db cannot be null");
         this.tx = Objects.requireNonNull(tx, "tx cannot be null");
         if (batchSize < 1 || batchSize > 10_000) {
@@ -60,11 +69,13 @@ public final class AuditChainer {
         }
         this.batchSize = batchSize;
         this.floorMargin = floorMargin;
+        this.recentSearchNanos = recentSearchEvery.toNanos();
         this.fullSearchNanos = fullSearchEvery.toNanos();
+        this.nanoTime = Objects.requireNonNull(nanoTime, "nanoTime cannot be null");
     }
 
     public AuditChainer(DatabaseClient db, TransactionalOperator tx, int batchSize) {
-        this(db, tx, batchSize, DEFAULT_FLOOR_MARGIN, DEFAULT_FULL_SEARCH);
+        this(db, tx, batchSize, DEFAULT_FLOOR_MARGIN, DEFAULT_RECENT_SEARCH, DEFAULT_FULL_SEARCH, System::nanoTime);
     }
 
     public AuditChainer(DatabaseClient db, TransactionalOperator tx) {
@@ -74,21 +85,27 @@ public final class AuditChainer {
     /** Links one batch of pending events in one transaction; returns how many were linked (0: nothing pending). */
     public Mono<Integer> linkPending() {
         return Mono.defer(() -> {
-            long now = System.nanoTime();
+            long now = nanoTime.getAsLong();
             long from = floor;
             boolean full = from == NEVER_SEARCHED || now - nextFullSearch >= 0;
+            boolean wider = full || now - nextRecentSearch >= 0;
+            long searchFrom = full ? NEVER_SEARCHED : wider ? recentFloor : from;
             long[] highest = {0}; // no event: the floor stays where it was (or below seq 1)
             Mono<Integer> work = db.sql("SELECT chain_pos, hash FROM audit_chain_head WHERE id = 1 FOR UPDATE")
                     .map(row -> new Link(row.get("chain_pos", Long.class), row.get("hash", String.class)))
                     .one()
                     .switchIfEmpty(Mono.error(() -> new IllegalStateException("audit_chain_head row 1 is missing")))
-                    .flatMap(head -> unlinked(full ? NEVER_SEARCHED : from)
+                    .flatMap(head -> unlinked(searchFrom)
                             .doOnNext(rows -> highest[0] = rows.isEmpty() ? 0 : rows.get(rows.size() - 1).seq())
                             .flatMap(rows -> rows.isEmpty() ? Mono.just(0) : link(head, rows)));
             // Only a committed run moves the floor: events of a rolled-back run stay above it.
             return tx.transactional(work).doOnSuccess(n -> {
                 if (full) {
                     nextFullSearch = now + fullSearchNanos;
+                }
+                if (wider) {
+                    nextRecentSearch = now + recentSearchNanos;
+                    recentFloor = from;
                 }
                 floor = Math.max(from, highest[0] - floorMargin);
             });

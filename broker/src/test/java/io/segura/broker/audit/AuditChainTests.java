@@ -24,6 +24,7 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.LongStream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -155,7 +156,8 @@ class AuditChainTests {
 
     @Test
     void linkPendingWhenTheFirstSearchFindsNothingThenLaterEventsAreStillLinkedAtOnce() {
-        AuditChainer fresh = new AuditChainer(database.db(), database.tx(), 100, 2_000, Duration.ofHours(1));
+        AuditChainer fresh = new AuditChainer(database.db(), database.tx(), 100, 2_000, Duration.ofHours(1),
+                Duration.ofHours(1), System::nanoTime);
         assertThat(fresh.linkAll().block(TIMEOUT)).isZero();
         log.append(leaseIssued("after-an-empty-search")).block(TIMEOUT);
         assertThat(fresh.linkAll().block(TIMEOUT)).isEqualTo(1);
@@ -163,30 +165,70 @@ class AuditChainTests {
     }
 
     @Test
-    void linkPendingWhenAnEventCommitsLaterThanTheFloorMarginThenTheNextFullSearchLinksIt() throws Exception {
-        // a floor 1 event below the highest linked seq, and a full search at most every 300 ms
-        AuditChainer narrow = new AuditChainer(database.db(), database.tx(), 100, 1, Duration.ofMillis(300));
-        CountDownLatch inserted = new CountDownLatch(1);
-        CompletableFuture<Void> gate = new CompletableFuture<>();
-        AuditEvent straggler = leaseIssued("straggler");
-        CompletableFuture<Void> slow = database.tx().transactional(log.append(straggler)
-                        .then(Mono.fromRunnable(inserted::countDown))
-                        .then(Mono.fromFuture(gate)))
-                .toFuture();
-        assertThat(inserted.await(30, TimeUnit.SECONDS)).isTrue();
+    void linkPendingWhenAnEventCommitsLateThenTheRecentSearchOrElseTheFullSearchLinksIt() throws Exception {
+        // a floor 1 event below the highest linked seq; the searches are timed by this clock alone
+        AtomicLong clock = new AtomicLong();
+        AuditChainer narrow = new AuditChainer(database.db(), database.tx(), 100, 1, Duration.ofMinutes(1),
+                Duration.ofHours(1), clock::get);
+        log.append(leaseIssued("first")).block(TIMEOUT);
+        assertThat(narrow.linkAll().block(TIMEOUT)).as("the first run searches everything").isEqualTo(1);
+        clock.addAndGet(Duration.ofMinutes(1).toNanos());
+        assertThat(narrow.linkAll().block(TIMEOUT)).isZero(); // the first recent search: the floor it starts from
+
+        Straggler late = new Straggler(leaseIssued("straggler"));
         for (int i = 0; i < 4; i++) {
             log.append(leaseIssued("on-time-" + i)).block(TIMEOUT);
         }
-        assertThat(narrow.linkAll().block(TIMEOUT)).as("the first run searches everything").isEqualTo(4);
-        gate.complete(null);
-        slow.get(30, TimeUnit.SECONDS);
-        // the straggler's seq is below the floor now: the searches by primary key do not see it
+        assertThat(narrow.linkAll().block(TIMEOUT)).isEqualTo(4);
+        late.commit();
+        assertThat(narrow.linkAll().block(TIMEOUT)).as("below the floor now").isZero();
+        assertThat(verifier.verify().block(TIMEOUT)).isEqualTo(new VerifyReport(true, 5, 1, null, null));
+        clock.addAndGet(Duration.ofMinutes(1).toNanos());
+        assertThat(narrow.linkAll().block(TIMEOUT)).as("the recent search finds it").isEqualTo(1);
+        assertThat(seqAndPos(late.event().id())[1]).isEqualTo(6);
+
+        // committed after two recent searches have passed its seq: only the full search looks that far back
+        Straggler later = new Straggler(leaseIssued("later-straggler"));
+        for (int i = 0; i < 4; i++) {
+            log.append(leaseIssued("on-time-again-" + i)).block(TIMEOUT);
+        }
+        assertThat(narrow.linkAll().block(TIMEOUT)).isEqualTo(4);
+        clock.addAndGet(Duration.ofMinutes(1).toNanos());
         assertThat(narrow.linkAll().block(TIMEOUT)).isZero();
-        assertThat(verifier.verify().block(TIMEOUT)).isEqualTo(new VerifyReport(true, 4, 1, null, null));
-        Thread.sleep(400);
+        later.commit();
+        clock.addAndGet(Duration.ofMinutes(1).toNanos());
+        assertThat(narrow.linkAll().block(TIMEOUT)).as("the recent search starts above it").isZero();
+        assertThat(verifier.verify().block(TIMEOUT)).isEqualTo(new VerifyReport(true, 10, 1, null, null));
+        clock.addAndGet(Duration.ofHours(1).toNanos());
         assertThat(narrow.linkAll().block(TIMEOUT)).as("the full search finds it").isEqualTo(1);
-        assertThat(seqAndPos(straggler.id())[1]).isEqualTo(5);
-        assertThat(verifier.verify().block(TIMEOUT)).isEqualTo(new VerifyReport(true, 5, 0, null, null));
+        assertThat(verifier.verify().block(TIMEOUT)).isEqualTo(new VerifyReport(true, 11, 0, null, null));
+    }
+
+    /** An audit event inserted in a transaction that stays open (its seq taken) until {@link #commit()}. */
+    private final class Straggler {
+
+        private final AuditEvent event;
+        private final CompletableFuture<Void> gate = new CompletableFuture<>();
+        private final CompletableFuture<Void> done;
+
+        private Straggler(AuditEvent event) throws InterruptedException {
+            this.event = event;
+            CountDownLatch inserted = new CountDownLatch(1);
+            done = database.tx().transactional(log.append(event)
+                            .then(Mono.fromRunnable(inserted::countDown))
+                            .then(Mono.fromFuture(gate)))
+                    .toFuture();
+            assertThat(inserted.await(30, TimeUnit.SECONDS)).isTrue();
+        }
+
+        AuditEvent event() {
+            return event;
+        }
+
+        void commit() throws Exception {
+            gate.complete(null);
+            done.get(30, TimeUnit.SECONDS);
+        }
     }
 
     @Test
