@@ -41,37 +41,70 @@ final class AuditJson {
 
     /** A deep, sorted, unmodifiable copy; null values are kept (a ctx field the platform does not fill). */
     static Map<String, Object> normalizeMap(Map<?, ?> map, String field) {
+        try {
+            return normalizeMap(map);
+        } catch (Invalid e) {
+            throw new IllegalArgumentException(field + e.path + e.problem);
+        }
+    }
+
+    // The field's path is built only for the error: every audit event normalizes its ctx and details.
+    private static Map<String, Object> normalizeMap(Map<?, ?> map) {
         if (map == null) {
             return Map.of();
         }
         TreeMap<String, Object> out = new TreeMap<>();
         for (Map.Entry<?, ?> e : map.entrySet()) {
             if (!(e.getKey() instanceof String key)) {
-                throw new IllegalArgumentException(field + " keys must be strings");
+                throw new Invalid("", " keys must be strings");
             }
-            out.put(key, normalize(e.getValue(), field + "." + key));
+            try {
+                out.put(key, normalize(e.getValue()));
+            } catch (Invalid inner) {
+                throw inner.under("." + key);
+            }
         }
         return Collections.unmodifiableMap(out);
     }
 
-    private static Object normalize(Object value, String field) {
+    private static Object normalize(Object value) {
         if (value == null || value instanceof String || value instanceof Number || value instanceof Boolean) {
             return value;
         }
         if (value instanceof Map<?, ?> m) {
-            return normalizeMap(m, field);
+            return normalizeMap(m);
         }
         if (value instanceof Iterable<?> it) {
             List<Object> out = new ArrayList<>();
             for (Object o : it) {
-                out.add(normalize(o, field + "[]"));
+                try {
+                    out.add(normalize(o));
+                } catch (Invalid inner) {
+                    throw inner.under("[]");
+                }
             }
             return Collections.unmodifiableList(out);
         }
         if (value instanceof Enum<?> || value instanceof CharSequence) {
             return value.toString();
         }
-        throw new IllegalArgumentException(field + " must be a string, number, boolean, map or list, got "
+        throw new Invalid("", " must be a string, number, boolean, map or list, got "
                 + value.getClass().getSimpleName());
+    }
+
+    /** Where below the field (".key", "[]" …) a value is refused, and why; no stack trace, it never escapes. */
+    private static final class Invalid extends RuntimeException {
+        private final String path;
+        private final String problem;
+
+        Invalid(String path, String problem) {
+            super(problem, null, false, false);
+            this.path = path;
+            this.problem = problem;
+        }
+
+        Invalid under(String step) {
+            return new Invalid(step + path, problem);
+        }
     }
 }

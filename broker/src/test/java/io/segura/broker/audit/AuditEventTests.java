@@ -17,6 +17,19 @@ import org.junit.jupiter.params.provider.ValueSource;
 class AuditEventTests {
 
     @Test
+    void buildWhenCtxOrDetailsHoldAnUnsupportedValueThenTheRefusalNamesItsPath() {
+        assertThatThrownBy(() -> AuditEvent.builder(AuditEventType.LEASE_ISSUED)
+                .details(Map.of("a", List.of(Map.of("b", new Object())))).build())
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("details.a[].b must be a string, number, boolean, map or list, got Object");
+        Map<Object, Object> numberKey = new HashMap<>();
+        numberKey.put(1, "x");
+        assertThatThrownBy(() -> AuditEvent.builder(AuditEventType.LEASE_ISSUED)
+                .ctx(Map.of("x", numberKey)).build())
+                .isInstanceOf(IllegalArgumentException.class).hasMessage("ctx.x keys must be strings");
+    }
+
+    @Test
     void wireNamesWhenListedThenExactlyDesignSection8() {
         assertThat(Arrays.stream(AuditEventType.values()).map(AuditEventType::wireName)).containsExactly(
                 "token.exchanged", "token.rejected", "session.revoked", "lease.issued", "lease.denied",
