@@ -286,8 +286,7 @@ class AuditChainTests {
         exec("UPDATE audit_events SET reason = 'nothing to see' WHERE " + eventAt(3));
         VerifyReport r = verifier.verify().block(TIMEOUT);
         assertThat(r.ok()).isFalse();
-        assertThat(r.brokenAt()).isEqualTo(3);
-        assertThat(r.chainedThrough()).isEqualTo(2);
+        assertBrokenAt(r, 3);
         assertThat(r.problem()).contains("modified");
     }
 
@@ -311,8 +310,7 @@ class AuditChainTests {
                 .block(TIMEOUT);
         exec("UPDATE audit_links SET hash = '" + ChainHash.link(row.prevHash(), row) + "' WHERE chain_pos = 3");
         VerifyReport r = verifier.verify().block(TIMEOUT);
-        assertThat(r.brokenAt()).isEqualTo(4);
-        assertThat(r.chainedThrough()).isEqualTo(3);
+        assertBrokenAt(r, 4);
         assertThat(r.problem()).contains("prev_hash");
     }
 
@@ -323,8 +321,7 @@ class AuditChainTests {
         exec("DELETE FROM audit_events WHERE " + eventAt(2));
         exec("DELETE FROM audit_links WHERE chain_pos = 2");
         VerifyReport r = verifier.verify().block(TIMEOUT);
-        assertThat(r.brokenAt()).isEqualTo(2);
-        assertThat(r.chainedThrough()).isEqualTo(1);
+        assertBrokenAt(r, 2);
         assertThat(r.problem()).contains("missing");
     }
 
@@ -335,8 +332,7 @@ class AuditChainTests {
         exec("DELETE FROM audit_events WHERE " + eventAt(5));
         exec("DELETE FROM audit_links WHERE chain_pos = 5");
         VerifyReport r = verifier.verify().block(TIMEOUT);
-        assertThat(r.brokenAt()).isEqualTo(5);
-        assertThat(r.chainedThrough()).isEqualTo(4);
+        assertBrokenAt(r, 5);
         assertThat(r.problem()).contains("head");
     }
 
@@ -346,8 +342,7 @@ class AuditChainTests {
         long seq = count("SELECT seq FROM audit_links WHERE chain_pos = 2");
         exec("DELETE FROM audit_events WHERE " + eventAt(2));
         VerifyReport r = verifier.verify().block(TIMEOUT);
-        assertThat(r.brokenAt()).isEqualTo(2);
-        assertThat(r.chainedThrough()).isEqualTo(1);
+        assertBrokenAt(r, 2);
         assertThat(r.pendingUnchained()).isZero();
         assertThat(r.problem()).contains("event").contains("(seq " + seq + ")").contains("missing");
 
@@ -356,8 +351,7 @@ class AuditChainTests {
         appendAndLink(5);
         exec("DELETE FROM audit_events WHERE " + eventAt(5));
         r = verifier.verify().block(TIMEOUT);
-        assertThat(r.brokenAt()).isEqualTo(5);
-        assertThat(r.chainedThrough()).isEqualTo(4);
+        assertBrokenAt(r, 5);
         assertThat(r.problem()).contains("missing");
     }
 
@@ -367,8 +361,7 @@ class AuditChainTests {
         long seq = count("SELECT seq FROM audit_links WHERE chain_pos = 2");
         exec("DELETE FROM audit_links WHERE chain_pos = 2");
         VerifyReport r = verifier.verify().block(TIMEOUT);
-        assertThat(r.brokenAt()).isEqualTo(2);
-        assertThat(r.chainedThrough()).isEqualTo(1);
+        assertBrokenAt(r, 2);
         assertThat(r.pendingUnchained()).as("the event lost its link").isEqualTo(1);
         assertThat(r.problem()).contains("chain position 2 is missing");
 
@@ -400,8 +393,7 @@ class AuditChainTests {
         exec("UPDATE audit_chain_head SET chain_pos = 2, hash = (SELECT hash FROM audit_links WHERE chain_pos = 2)");
         VerifyReport r = verifier.verify().block(TIMEOUT);
         assertThat(r.ok()).isFalse();
-        assertThat(r.brokenAt()).isEqualTo(3);
-        assertThat(r.chainedThrough()).isEqualTo(2);
+        assertBrokenAt(r, 3);
         assertThat(r.problem()).contains("beyond the head");
     }
 
@@ -413,6 +405,12 @@ class AuditChainTests {
         assertThat(verifier.verify().block(TIMEOUT)).isEqualTo(new VerifyReport(true, n, 0, null, null));
         exec("UPDATE audit_events SET role = 'admin' WHERE " + eventAt(AuditVerifier.PAGE + 10));
         assertThat(verifier.verify().block(TIMEOUT).brokenAt()).isEqualTo(AuditVerifier.PAGE + 10);
+    }
+
+    /** The walk stopped at {@code position}: everything before it verified. */
+    private static void assertBrokenAt(VerifyReport report, long position) {
+        assertThat(report.brokenAt()).isEqualTo(position);
+        assertThat(report.chainedThrough()).isEqualTo(position - 1);
     }
 
     private static void appendAndLink(int n) {
