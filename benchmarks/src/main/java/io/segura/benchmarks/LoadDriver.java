@@ -55,7 +55,10 @@ import org.HdrHistogram.Histogram;
  *
  * <p>{@code --scenario startup --repeat 5 --launch cds} times the README's fast start instead of {@code java -jar}:
  * the class-data-sharing layout the broker's {@code package} phase writes to {@code broker/target/cds/}, with
- * {@code -Xshare:on} so that an unusable archive fails the run instead of timing the slow path.
+ * {@code -Xshare:on} so that an unusable archive fails the run instead of timing the slow path. {@code --launch aot}
+ * (the driver itself on Java 25 or later, whose JVM the broker runs on) first makes a training run of the same
+ * layout against the benchmark's database ({@code -Dsegura.training-run=true -XX:AOTCacheOutput=…}, the README's
+ * production recipe) and then starts with that AOT cache ({@code -XX:AOTMode=on}: an unusable cache fails the run).
  */
 public final class LoadDriver {
 
@@ -105,6 +108,9 @@ public final class LoadDriver {
             out.printf("pre-minted %d warm-up RS256 tokens (unique jti) in %.1f s%n",
                     warmTokens.values().stream().mapToInt(List::size).sum(), (System.nanoTime() - mintStart) / 1e9);
 
+            if (options.launch.equals("aot")) {
+                BrokerProcess.train(options, config, db.r2dbcUrl(), work);
+            }
             if (options.scenario.equals("startup")) {
                 startups(config, db);
                 return;
@@ -142,7 +148,8 @@ public final class LoadDriver {
             broker.stop();
             times.add(broker.startupNanos() / 1e9);
             out.printf("start %d%s: health UP %.2f s after process start, %.2f CPU s (%s), RSS %d MiB%n", i + 1,
-                    i == 0 ? " (migrates the empty database)" : "", broker.startupNanos() / 1e9,
+                    i == 0 && !options.launch.equals("aot") ? " (migrates the empty database)" : "",
+                    broker.startupNanos() / 1e9,
                     broker.startupCpuSeconds(), broker.startedLine(), rss[1] / 1024);
         }
         List<Double> later = times.subList(Math.min(1, times.size()), times.size()).stream().sorted().toList();
@@ -651,6 +658,9 @@ public final class LoadDriver {
                                                        start, -XX:SharedArchiveFile=DIR/segura-broker.jsa -Xshare:on
                                                        -jar DIR/segura-broker.jar, refusing to start without the
                                                        archive (jar)
+                                  --launch aot         (driver on Java 25+) a training run of --cds-dir's jar
+                                                       against the benchmark database writes WORK-DIR/
+                                                       segura-broker.aot, then each start uses it (-XX:AOTMode=on)
                                   --cds-dir DIR        the broker build's CDS layout (broker/target/cds)
                                   --heap SIZE          broker -Xmx (256m)
                                   --jvm FLAG           broker JVM flag, repeatable; replaces the defaults
@@ -667,8 +677,13 @@ public final class LoadDriver {
             if (!List.of("exchange", "flow", "both", "startup").contains(o.scenario)) {
                 throw new IllegalArgumentException("--scenario must be exchange, flow, both or startup");
             }
-            if (!List.of("jar", "cds").contains(o.launch)) {
-                throw new IllegalArgumentException("--launch must be jar or cds");
+            if (!List.of("jar", "cds", "aot").contains(o.launch)) {
+                throw new IllegalArgumentException("--launch must be jar, cds or aot");
+            }
+            if (o.launch.equals("aot") && Runtime.version().feature() < 25) {
+                throw new IllegalArgumentException("--launch aot needs Java 25 or later (AOT cache, JEP 483/514); the"
+                        + " broker runs on the driver's JVM, which is Java " + Runtime.version().feature()
+                        + ": run the driver with e.g. /usr/lib/jvm/temurin-25-jdk-amd64/bin/java");
             }
             return o;
         }
@@ -690,11 +705,13 @@ public final class LoadDriver {
 
         static BrokerProcess start(Options options, Path config, String databaseUrl, String adminToken, int port,
                 Path log) throws Exception {
-            List<String> cmd = new ArrayList<>();
-            cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-            cmd.add("-Xmx" + options.heap);
-            cmd.addAll(options.jvmFlags);
-            if (options.launch.equals("cds")) {
+            List<String> cmd = javaCommand(options);
+            if (options.launch.equals("aot")) {
+                cmd.add("-XX:AOTCache=" + aotCache(options));
+                cmd.add("-XX:AOTMode=on");
+                cmd.add("-jar");
+                cmd.add(Path.of(options.cdsDir, "segura-broker.jar").toString());
+            } else if (options.launch.equals("cds")) {
                 // -Xshare:on: a stale or foreign archive stops the broker instead of silently timing the slow path
                 cmd.add("-XX:SharedArchiveFile=" + Path.of(options.cdsDir, "segura-broker.jsa"));
                 cmd.add("-Xshare:on");
@@ -705,19 +722,7 @@ public final class LoadDriver {
                 cmd.add(options.brokerJar);
             }
             ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile());
-            Map<String, String> env = pb.environment();
-            env.put("SEGURA_CONFIG", config.toAbsolutePath().toString());
-            env.put("SEGURA_DATABASE_URL", databaseUrl);
-            env.put("SEGURA_MASTER_KEY", Base64.getEncoder().encodeToString(new SecureRandom().generateSeed(32)));
-            env.put("SEGURA_ADMIN_TOKEN", adminToken);
-            env.put("SERVER_PORT", Integer.toString(port));
-            // Every client is 127.0.0.1: the per-IP limit (200/s by default, per replica) would measure the limiter.
-            env.put("SEGURA_TOKEN_RATE_PER_IP", "1000000");
-            env.put("SEGURA_TOKEN_RATE_PER_SUBJECT", "1000000");
-            for (String kv : options.extraEnv) {
-                int eq = kv.indexOf('=');
-                env.put(kv.substring(0, eq), kv.substring(eq + 1));
-            }
+            brokerEnvironment(pb.environment(), options, config, databaseUrl, adminToken, port);
             System.out.println("broker (launch " + options.launch + "): " + String.join(" ", cmd));
             long t0 = System.nanoTime();
             Process p = pb.start();
@@ -746,6 +751,60 @@ public final class LoadDriver {
                     .filter(l -> l.contains("Started SeguraBrokerApplication")).map(l -> l.substring(l.indexOf("Started "))).findFirst()
                     .orElse("no 'Started' line");
             return new BrokerProcess(p, startup, startupCpu, started);
+        }
+
+        /**
+         * The README's training run for the AOT cache: the broker starts on the benchmark's database, exercises
+         * itself and exits; its JVM writes {@link #aotCache}.
+         */
+        static void train(Options options, Path config, String databaseUrl, Path work) throws Exception {
+            List<String> cmd = javaCommand(options);
+            cmd.addAll(List.of("-XX:AOTCacheOutput=" + aotCache(options), "-Dsegura.training-run=true", "-jar",
+                    Path.of(options.cdsDir, "segura-broker.jar").toString()));
+            Path log = work.resolve("training.log");
+            ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile());
+            brokerEnvironment(pb.environment(), options, config, databaseUrl, randomBase64Url(32), 0);
+            System.out.println("training run: " + String.join(" ", cmd));
+            long t0 = System.nanoTime();
+            Process p = pb.start();
+            if (!p.waitFor(180, TimeUnit.SECONDS)) {
+                p.destroyForcibly();
+                throw new IllegalStateException("training run still running after 180 s; see " + log);
+            }
+            if (p.exitValue() != 0 || !Files.isRegularFile(aotCache(options))) {
+                throw new IllegalStateException("training run exited with " + p.exitValue() + " and no AOT cache;"
+                        + " see " + log);
+            }
+            System.out.printf("training run: %.1f s, AOT cache %s (%d MiB)%n", (System.nanoTime() - t0) / 1e9,
+                    aotCache(options), Files.size(aotCache(options)) >> 20);
+        }
+
+        private static Path aotCache(Options options) {
+            return Path.of(options.workDir, "segura-broker.aot").toAbsolutePath();
+        }
+
+        private static List<String> javaCommand(Options options) {
+            List<String> cmd = new ArrayList<>();
+            cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+            cmd.add("-Xmx" + options.heap);
+            cmd.addAll(options.jvmFlags);
+            return cmd;
+        }
+
+        private static void brokerEnvironment(Map<String, String> env, Options options, Path config,
+                String databaseUrl, String adminToken, int port) {
+            env.put("SEGURA_CONFIG", config.toAbsolutePath().toString());
+            env.put("SEGURA_DATABASE_URL", databaseUrl);
+            env.put("SEGURA_MASTER_KEY", Base64.getEncoder().encodeToString(new SecureRandom().generateSeed(32)));
+            env.put("SEGURA_ADMIN_TOKEN", adminToken);
+            env.put("SERVER_PORT", Integer.toString(port));
+            // Every client is 127.0.0.1: the per-IP limit (200/s by default, per replica) would measure the limiter.
+            env.put("SEGURA_TOKEN_RATE_PER_IP", "1000000");
+            env.put("SEGURA_TOKEN_RATE_PER_SUBJECT", "1000000");
+            for (String kv : options.extraEnv) {
+                int eq = kv.indexOf('=');
+                env.put(kv.substring(0, eq), kv.substring(eq + 1));
+            }
         }
 
         long pid() {

@@ -7,10 +7,12 @@ import java.util.Arrays;
 import java.util.Map;
 import org.springframework.boot.SpringApplication;
 import org.springframework.boot.autoconfigure.SpringBootApplication;
+import org.springframework.context.ConfigurableApplicationContext;
 
 /**
  * The Segura broker: {@code java -jar segura-broker.jar} with the environment of DESIGN §9, or
- * {@code java -jar segura-broker.jar --dev} for the embedded dev mode.
+ * {@code java -jar segura-broker.jar --dev} for the embedded dev mode; with {@code -Dsegura.training-run=true} it
+ * starts, exercises itself and exits ({@link TrainingRun}).
  */
 // The broker builds its own pool and runs Flyway itself from SEGURA_DATABASE_URL (DatabaseConfiguration).
 @SpringBootApplication(excludeName = {
@@ -34,6 +36,14 @@ public class SeguraBrokerApplication {
             // Dev settings win over the environment: dev mode must never open a real database.
             props.forEach((k, v) -> System.setProperty(k, v.toString()));
         }
-        app.run(rest);
+        boolean training = TrainingRun.requested();
+        if (training) {
+            TrainingRun.SERVER.forEach(System::setProperty);
+        }
+        ConfigurableApplicationContext context = app.run(rest);
+        if (training) {
+            TrainingRun.exercise(context);
+            System.exit(SpringApplication.exit(context));
+        }
     }
 }

@@ -23,7 +23,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The README's fast start (the build's {@code target/cds/}: extracted jar + class-data-sharing archive) starts a
- * healthy broker on PostgreSQL, and the broker's own and Spring's classes really come from the archive. Run by
+ * healthy broker on PostgreSQL, and the broker's own and Spring's classes really come from the archive, those of the
+ * request path too (the build's training run serves requests: {@code TrainingRun}). Run by
  * failsafe after {@code package}, which writes the archive. No timing is asserted: only that the archive is used.
  */
 class FastStartIT {
@@ -68,6 +69,16 @@ class FastStartIT {
                         HttpResponse.BodyHandlers.ofString());
                 assertThat(health.statusCode()).isEqualTo(200);
                 assertThat(health.body()).contains("\"UP\"");
+                // a refused token request: its form parser is loaded on first use, so it comes from the archive
+                // only if the training run served requests
+                HttpResponse<String> refused = HttpClient.newHttpClient().send(
+                        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/oauth2/token"))
+                                .header("Content-Type", "application/x-www-form-urlencoded")
+                                .POST(HttpRequest.BodyPublishers.ofString("grant_type=urn%3Aietf%3Aparams%3Aoauth%3A"
+                                        + "grant-type%3Atoken-exchange"))
+                                .timeout(Duration.ofSeconds(60)).build(),
+                        HttpResponse.BodyHandlers.ofString());
+                assertThat(refused.statusCode()).isEqualTo(400);
             } finally {
                 broker.destroy();
                 if (!broker.waitFor(30, TimeUnit.SECONDS)) {
@@ -81,7 +92,8 @@ class FastStartIT {
                 "io.segura.broker.SeguraBrokerApplication source: shared objects file (top)",
                 "io.segura.broker.BrokerConfiguration source: shared objects file (top)",
                 "org.springframework.context.support.AbstractApplicationContext source: shared objects file (top)",
-                "org.flywaydb.core.Flyway source: shared objects file (top)");
+                "org.flywaydb.core.Flyway source: shared objects file (top)",
+                "io.segura.broker.web.Bodies source: shared objects file (top)");
     }
 
     private static int awaitPort(Process broker, Path out) throws Exception {
