@@ -22,9 +22,11 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.beans.factory.config.BeanPostProcessor;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.http.MediaType;
+import org.springframework.http.codec.ServerCodecConfigurer;
 import org.springframework.web.reactive.function.server.RouterFunction;
 import org.springframework.web.reactive.function.server.RouterFunctions;
 import org.springframework.web.reactive.function.server.ServerResponse;
@@ -33,6 +35,18 @@ import tools.jackson.databind.json.JsonMapper;
 /** The HTTP surface of DESIGN §5 as functional routes over the capability services. */
 @Configuration(proxyBeanMethods = false)
 public class WebConfiguration {
+
+    /** Static: a post-processor must exist before the beans it processes. */
+    @Bean
+    static BeanPostProcessor codecListCache() {
+        return new BeanPostProcessor() {
+            @Override
+            public Object postProcessAfterInitialization(Object bean, String beanName) {
+                return bean instanceof ServerCodecConfigurer codecs && !(bean instanceof CodecListCache)
+                        ? new CodecListCache(codecs) : bean;
+            }
+        };
+    }
 
     @Bean
     RequestIdFilter requestIdFilter() {

@@ -10,14 +10,26 @@ import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.system.CapturedOutput;
 import org.springframework.boot.test.system.OutputCaptureExtension;
 import org.springframework.http.HttpHeaders;
 import org.springframework.http.MediaType;
+import org.springframework.http.codec.ServerCodecConfigurer;
 
 /** What every endpoint shares: problem details, request ids, outages, observability, and nothing leaked. */
 @ExtendWith(OutputCaptureExtension.class)
 class EdgeTest extends BrokerHttpTest {
+
+    @Autowired
+    ServerCodecConfigurer codecs;
+
+    @Test
+    void codecsWhenBrokerRunsThenWebFluxGetsTheCachedLists() {
+        // every request's exchange looks its form reader up in these lists (CodecListCache)
+        assertThat(codecs).isInstanceOf(CodecListCache.class);
+        assertThat(codecs.getReaders()).isSameAs(codecs.getReaders());
+    }
 
     @Test
     void problemWhenUnknownRouteThenRfc9457WithRequestIdAsInstance() {
