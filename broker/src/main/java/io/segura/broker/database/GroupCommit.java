@@ -4,9 +4,6 @@ package io.segura.broker.database;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
-import java.util.Queue;
-import java.util.concurrent.ConcurrentLinkedQueue;
-import java.util.concurrent.atomic.AtomicInteger;
 import org.springframework.transaction.reactive.TransactionalOperator;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
@@ -28,10 +25,7 @@ public final class GroupCommit {
 
     private final WriteStatements statements;
     private final TransactionalOperator tx;
-    private final int maxBatch;
-    private final int maxInFlight;
-    private final Queue<Pending> queue = new ConcurrentLinkedQueue<>();
-    private final AtomicInteger inFlight = new AtomicInteger();
+    private final Batches<Pending> batches;
 
     /**
      * @param maxBatch    requests per transaction (each adds its rows to the batch's statements)
@@ -40,44 +34,13 @@ public final class GroupCommit {
     public GroupCommit(WriteStatements statements, TransactionalOperator tx, int maxBatch, int maxInFlight) {
         this.statements = Objects.requireNonNull(statements, "statements cannot be null");
         this.tx = Objects.requireNonNull(tx, "tx cannot be null");
-        if (maxBatch < 1 || maxInFlight < 1) {
-            throw new IllegalArgumentException("maxBatch and maxInFlight must be positive");
-        }
-        this.maxBatch = maxBatch;
-        this.maxInFlight = maxInFlight;
+        this.batches = new Batches<>(this::run, maxBatch, maxInFlight);
     }
 
     /** Completes once {@code writes} are committed; errors when they were not (and then none of them was). */
     public Mono<Void> commit(Writes writes) {
         Objects.requireNonNull(writes, "writes cannot be null");
-        return Mono.create(sink -> {
-            queue.add(new Pending(writes, sink));
-            drain();
-        });
-    }
-
-    private void drain() {
-        while (!queue.isEmpty()) {
-            int n = inFlight.get();
-            if (n >= maxInFlight) {
-                return; // the finishing batch drains again
-            }
-            if (!inFlight.compareAndSet(n, n + 1)) {
-                continue;
-            }
-            List<Pending> batch = new ArrayList<>(Math.min(maxBatch, 16));
-            for (Pending p; batch.size() < maxBatch && (p = queue.poll()) != null; ) {
-                batch.add(p);
-            }
-            if (batch.isEmpty()) {
-                inFlight.decrementAndGet();
-                continue;
-            }
-            run(batch).doFinally(signal -> {
-                inFlight.decrementAndGet();
-                drain();
-            }).subscribe();
-        }
+        return Mono.create(sink -> batches.add(new Pending(writes, sink)));
     }
 
     private Mono<Void> run(List<Pending> batch) {

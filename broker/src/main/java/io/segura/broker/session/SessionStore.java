@@ -3,10 +3,13 @@ package io.segura.broker.session;
 
 import io.r2dbc.spi.Readable;
 import io.segura.broker.ApiException;
+import io.segura.broker.database.GroupRead;
 import io.segura.broker.database.Update;
 import io.segura.broker.database.Table;
 import java.time.Instant;
 import java.time.OffsetDateTime;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Supplier;
@@ -39,6 +42,7 @@ public final class SessionStore {
     private final DatabaseClient db;
     private final JsonMapper json;
     private final Map<String, Session> recent = new ConcurrentHashMap<>();
+    private final GroupRead<String, Revocable> revocations = new GroupRead<>(this::forRevocation, 64, 2);
 
     public SessionStore(DatabaseClient db, JsonMapper json) {
         this.db = Objects.requireNonNull(db, "db cannot be null");
@@ -114,32 +118,52 @@ public final class SessionStore {
     /**
      * A session with what its revocation will end, in one read: the count of leases it has had (which proves, at the
      * revocation's commit, that no lease was added since) and its open leases, oldest first. Claims are not read:
-     * the revocation's audit event does not carry them.
+     * the revocation's audit event does not carry them. The revocations in flight share one query
+     * ({@link GroupRead}), outside any transaction of the caller.
      */
     public Mono<Revocable> forRevocation(String tokenHash) {
-        return Mono.defer(() -> {
-            int[] rowNumber = {0};
-            return db.sql("SELECT s.id, s.role, s.issuer, s.client_id, s.subject, s.ctx, s.created_at, s.expires_at,"
-                            + " s.revoked_at, s.lease_count, l.id AS lease_id FROM sessions s LEFT JOIN leases l"
-                            + " ON l.session_id = s.id AND l.revoked_at IS NULL WHERE s.token_hash = :hash"
-                            + " ORDER BY l.issued_at, l.id")
-                    .bind("hash", tokenHash)
-                    // the session's columns repeat on every lease's row: decoded from the first only
-                    .map(row -> new RevocableRow(rowNumber[0]++ == 0 ? session(row, Map.of())
-                            : null, row.get("lease_count", Integer.class), row.get("lease_id", String.class)))
-                    .all()
-                    .collectList()
-                    .flatMap(rows -> rows.isEmpty() ? Mono.empty() : Mono.just(new Revocable(rows.get(0).session(),
-                            rows.get(0).leaseCount(), rows.stream().map(RevocableRow::leaseId)
-                                    .filter(Objects::nonNull).toList())));
-        });
+        return revocations.read(tokenHash);
+    }
+
+    private Mono<Map<String, Revocable>> forRevocation(List<String> tokenHashes) {
+        String[] previous = {null};
+        return db.sql("SELECT s.token_hash, s.id, s.role, s.issuer, s.client_id, s.subject, s.ctx, s.created_at,"
+                        + " s.expires_at, s.revoked_at, s.lease_count, l.id AS lease_id FROM sessions s LEFT JOIN"
+                        + " leases l ON l.session_id = s.id AND l.revoked_at IS NULL WHERE s.token_hash IN (:hashes)"
+                        + " ORDER BY s.token_hash, l.issued_at, l.id")
+                .bind("hashes", tokenHashes)
+                // a session's columns repeat on each of its leases' rows (ordered by session): decoded from its first
+                .map(row -> {
+                    String hash = row.get("token_hash", String.class);
+                    boolean first = !hash.equals(previous[0]);
+                    previous[0] = hash;
+                    return new RevocableRow(hash, first ? session(row, Map.of()) : null,
+                            row.get("lease_count", Integer.class), row.get("lease_id", String.class));
+                })
+                .all()
+                .collect(LinkedHashMap<String, Revocable>::new, (found, r) -> {
+                    Revocable known = found.get(r.tokenHash());
+                    if (known == null) {
+                        found.put(r.tokenHash(), new Revocable(r.session(), r.leaseCount(), new ArrayList<>()));
+                        known = found.get(r.tokenHash());
+                    }
+                    if (r.leaseId() != null) {
+                        known.openLeases().add(r.leaseId());
+                    }
+                })
+                .map(found -> {
+                    Map<String, Revocable> frozen = new LinkedHashMap<>();
+                    found.forEach((hash, r) -> frozen.put(hash, new Revocable(r.session(), r.leaseCount(),
+                            List.copyOf(r.openLeases()))));
+                    return frozen;
+                });
     }
 
     /** A session, how many leases it has had, and the ids of those still open (oldest first). */
     public record Revocable(Session session, int leaseCount, List<String> openLeases) {
     }
 
-    private record RevocableRow(Session session, int leaseCount, String leaseId) {
+    private record RevocableRow(String tokenHash, Session session, int leaseCount, String leaseId) {
     }
 
     private Mono<Session> findByHash(String tokenHash) {

@@ -236,6 +236,67 @@ class LeaseEndpointTest extends BrokerHttpTest {
     }
 
     @Test
+    void oauthRevokeWhenManySessionsAtOnceThenEachEndsExactlyItsOwnLeases() throws Exception {
+        // revocations in flight share one read (GroupRead): each must get its own session's leases back
+        List<String> sessions = new java.util.ArrayList<>();
+        Map<String, List<String>> leasesOf = new java.util.LinkedHashMap<>();
+        for (int i = 0; i < 6; i++) {
+            String session = session("74", "deploy");
+            sessions.add(session);
+            List<String> ids = new java.util.ArrayList<>();
+            for (int l = 0; l <= i % 3; l++) {
+                ids.add((String) lease(session, Map.of("secrets", List.of("api/key"))).expectStatus().isCreated()
+                        .expectBody(Map.class).returnResult().getResponseBody().get("lease_id"));
+            }
+            leasesOf.put(session, ids);
+        }
+        var pool = java.util.concurrent.Executors.newFixedThreadPool(sessions.size());
+        try {
+            var start = new java.util.concurrent.CountDownLatch(1);
+            List<java.util.concurrent.Future<?>> all = new java.util.ArrayList<>();
+            for (String session : sessions) {
+                all.add(pool.submit(() -> {
+                    start.await();
+                    web.post().uri("/oauth2/revoke").contentType(MediaType.APPLICATION_FORM_URLENCODED)
+                            .bodyValue("token=" + session).exchange().expectStatus().isOk();
+                    return null;
+                }));
+            }
+            start.countDown();
+            for (var f : all) {
+                f.get(60, java.util.concurrent.TimeUnit.SECONDS);
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+        try (Connection c = PG.database().connect(); Statement s = c.createStatement()) {
+            for (String session : sessions) {
+                String sessionId;
+                try (ResultSet rs = s.executeQuery("SELECT id, revoked_at FROM sessions WHERE token_hash = '"
+                        + io.segura.broker.session.SessionToken.sha256Hex(session) + "'")) {
+                    assertThat(rs.next()).isTrue();
+                    sessionId = rs.getString(1);
+                    assertThat(rs.getTimestamp(2)).as("session revoked").isNotNull();
+                }
+                assertThat(count("SELECT count(*) FROM leases WHERE session_id = '" + sessionId
+                        + "' AND revoked_at IS NULL")).isZero();
+                try (ResultSet rs = s.executeQuery("SELECT details FROM audit_events WHERE type = 'session.revoked'"
+                        + " AND details LIKE '%" + sessionId + "%'")) {
+                    assertThat(rs.next()).isTrue();
+                    String listed = rs.getString(1);
+                    leasesOf.forEach((other, ids) -> ids.forEach(id -> {
+                        if (other.equals(session)) {
+                            assertThat(listed).contains(id);
+                        } else {
+                            assertThat(listed).doesNotContain(id);
+                        }
+                    }));
+                }
+            }
+        }
+    }
+
+    @Test
     void leaseWhenSessionWasRevokedByAnotherReplicaThenRefusedAtCommitAndNothingIsReleased() throws Exception {
         String session = session("74", "deploy");
         // this replica has read the session now, and answers its next lease from memory
