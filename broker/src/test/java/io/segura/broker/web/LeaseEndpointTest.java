@@ -177,37 +177,26 @@ class LeaseEndpointTest extends BrokerHttpTest {
         for (int i = 0; i < 2; i++) {
             lease(session, Map.of("secrets", List.of("api/key"))).expectStatus().isCreated();
         }
-        var pool = java.util.concurrent.Executors.newFixedThreadPool(9);
         List<String> granted = java.util.Collections.synchronizedList(new java.util.ArrayList<>());
-        try {
-            var start = new java.util.concurrent.CountDownLatch(1);
-            List<java.util.concurrent.Future<?>> all = new java.util.ArrayList<>();
-            for (int i = 0; i < 8; i++) {
-                all.add(pool.submit(() -> {
-                    start.await();
-                    var r = lease(session, Map.of("secrets", List.of("api/key"))).expectBody(Map.class)
-                            .returnResult();
-                    if (r.getStatus().value() == 201) {
-                        granted.add((String) r.getResponseBody().get("lease_id"));
-                    } else {
-                        assertThat(r.getStatus().value()).isEqualTo(401);
-                    }
-                    return null;
-                }));
-            }
-            all.add(pool.submit(() -> {
-                start.await();
-                web.post().uri("/oauth2/revoke").contentType(MediaType.APPLICATION_FORM_URLENCODED)
-                        .bodyValue("token=" + session).exchange().expectStatus().isOk();
+        List<java.util.concurrent.Callable<?>> tasks = new java.util.ArrayList<>();
+        for (int i = 0; i < 8; i++) {
+            tasks.add(() -> {
+                var r = lease(session, Map.of("secrets", List.of("api/key"))).expectBody(Map.class)
+                        .returnResult();
+                if (r.getStatus().value() == 201) {
+                    granted.add((String) r.getResponseBody().get("lease_id"));
+                } else {
+                    assertThat(r.getStatus().value()).isEqualTo(401);
+                }
                 return null;
-            }));
-            start.countDown();
-            for (var f : all) {
-                f.get(60, java.util.concurrent.TimeUnit.SECONDS);
-            }
-        } finally {
-            pool.shutdownNow();
+            });
         }
+        tasks.add(() -> {
+            web.post().uri("/oauth2/revoke").contentType(MediaType.APPLICATION_FORM_URLENCODED)
+                    .bodyValue("token=" + session).exchange().expectStatus().isOk();
+            return null;
+        });
+        atOnce(tasks);
         String sessionId;
         String listed;
         try (Connection c = PG.database().connect(); Statement s = c.createStatement()) {
@@ -250,25 +239,11 @@ class LeaseEndpointTest extends BrokerHttpTest {
             }
             leasesOf.put(session, ids);
         }
-        var pool = java.util.concurrent.Executors.newFixedThreadPool(sessions.size());
-        try {
-            var start = new java.util.concurrent.CountDownLatch(1);
-            List<java.util.concurrent.Future<?>> all = new java.util.ArrayList<>();
-            for (String session : sessions) {
-                all.add(pool.submit(() -> {
-                    start.await();
-                    web.post().uri("/oauth2/revoke").contentType(MediaType.APPLICATION_FORM_URLENCODED)
-                            .bodyValue("token=" + session).exchange().expectStatus().isOk();
-                    return null;
-                }));
-            }
-            start.countDown();
-            for (var f : all) {
-                f.get(60, java.util.concurrent.TimeUnit.SECONDS);
-            }
-        } finally {
-            pool.shutdownNow();
-        }
+        atOnce(sessions.stream().<java.util.concurrent.Callable<?>>map(session -> () -> {
+            web.post().uri("/oauth2/revoke").contentType(MediaType.APPLICATION_FORM_URLENCODED)
+                    .bodyValue("token=" + session).exchange().expectStatus().isOk();
+            return null;
+        }).toList());
         try (Connection c = PG.database().connect(); Statement s = c.createStatement()) {
             for (String session : sessions) {
                 String sessionId;
@@ -373,6 +348,27 @@ class LeaseEndpointTest extends BrokerHttpTest {
                 ResultSet rs = s.executeQuery(sql)) {
             rs.next();
             return rs.getInt(1);
+        }
+    }
+
+    /** Starts every task at the same moment, on threads of its own, and waits for all (each at most 60 s). */
+    private static void atOnce(List<java.util.concurrent.Callable<?>> tasks) throws Exception {
+        var pool = java.util.concurrent.Executors.newFixedThreadPool(tasks.size());
+        try {
+            var start = new java.util.concurrent.CountDownLatch(1);
+            List<java.util.concurrent.Future<?>> all = new java.util.ArrayList<>();
+            for (var task : tasks) {
+                all.add(pool.submit(() -> {
+                    start.await();
+                    return task.call();
+                }));
+            }
+            start.countDown();
+            for (var f : all) {
+                f.get(60, java.util.concurrent.TimeUnit.SECONDS);
+            }
+        } finally {
+            pool.shutdownNow();
         }
     }
 }
