@@ -42,8 +42,16 @@ public class SeguraBrokerApplication {
         }
         ConfigurableApplicationContext context = app.run(rest);
         if (training) {
-            TrainingRun.exercise(context);
-            System.exit(SpringApplication.exit(context));
+            int status = 0;
+            try {
+                TrainingRun.exercise(context);
+            } catch (Exception e) {
+                // an archive trained on a broken start would be worse than none: the build or the operator sees it
+                System.err.println("segura-broker: " + e.getMessage());
+                status = 1;
+            }
+            int exit = SpringApplication.exit(context);
+            System.exit(status != 0 ? status : exit);
         }
     }
 }

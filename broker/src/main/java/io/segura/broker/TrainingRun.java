@@ -9,6 +9,8 @@ import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.stream.Collectors;
 import org.springframework.boot.web.server.context.WebServerApplicationContext;
 import org.springframework.context.ConfigurableApplicationContext;
 
@@ -17,8 +19,8 @@ import org.springframework.context.ConfigurableApplicationContext;
  * completely (database, migrations, HTTP server), sends it a few requests that read and write nothing, and exits.
  * A class-data-sharing archive ({@code -XX:ArchiveClassesAtExit}) or a Java 25 AOT cache ({@code -XX:AOTCacheOutput})
  * written by that JVM then holds the classes of a whole start and of the request path, not only those loaded before
- * the context refreshed ({@code spring.context.exit=onRefresh}, Spring Boot's recipe: measured 4.7 s against 4.0 s
- * to health UP, docs/PERFORMANCE.md "Broker start-up").
+ * the context refreshed ({@code spring.context.exit=onRefresh}, Spring Boot's recipe), and a Java 25 cache the
+ * request path's method profiles (docs/PERFORMANCE.md, "Broker start-up, session 4", has what each gains).
  *
  * <p>Every request is refused or read-only before any check that writes: a token request without its
  * {@code subject_token} is rejected by the form parser, before the grant and its audit event; a lease read without a
@@ -36,16 +38,18 @@ final class TrainingRun {
     static final Map<String, String> SERVER = Map.of("server.port", "0", "server.address", "127.0.0.1",
             "server.ssl.enabled", "false");
 
-    private record Exercise(String method, String path, String form, int expectedStatus) {
+    /** A request and the statuses it may be answered with. */
+    private record Exercise(String method, String path, String form, Set<Integer> expected) {
     }
 
+    // The actuator may be on a management port of its own or not expose an endpoint: 404 is fine there.
     private static final List<Exercise> EXERCISES = List.of(
-            new Exercise("GET", "/actuator/health", null, 200),
-            new Exercise("GET", "/.well-known/segura", null, 200),
-            new Exercise("GET", "/actuator/prometheus", null, 200),
+            new Exercise("GET", "/actuator/health", null, Set.of(200, 404)),
+            new Exercise("GET", "/actuator/prometheus", null, Set.of(200, 404)),
+            new Exercise("GET", "/.well-known/segura", null, Set.of(200)),
             new Exercise("POST", "/oauth2/token", "grant_type=urn%3Aietf%3Aparams%3Aoauth%3Agrant-type%3Atoken-exchange"
-                    + "&subject_token_type=urn%3Aietf%3Aparams%3Aoauth%3Atoken-type%3Ajwt", 400),
-            new Exercise("GET", "/api/v2/a2a/secrets/segura-training-run/value", null, 401));
+                    + "&subject_token_type=urn%3Aietf%3Aparams%3Aoauth%3Atoken-type%3Ajwt", Set.of(400)),
+            new Exercise("GET", "/api/v2/a2a/secrets/segura-training-run/value", null, Set.of(401)));
 
     private TrainingRun() {
     }
@@ -59,11 +63,14 @@ final class TrainingRun {
     /**
      * Sends the exercises to the started broker.
      *
-     * @throws IllegalStateException naming the first request whose status was not the expected one: an archive
-     *                               trained on a broken start would be worse than none
+     * @throws IllegalStateException naming the first request whose status was not the expected one
      */
     static void exercise(ConfigurableApplicationContext context) throws IOException, InterruptedException {
-        int port = ((WebServerApplicationContext) context).getWebServer().getPort();
+        exercise(((WebServerApplicationContext) context).getWebServer().getPort());
+    }
+
+    /** {@link #exercise(ConfigurableApplicationContext)} of the broker on {@code 127.0.0.1:port}. */
+    static void exercise(int port) throws IOException, InterruptedException {
         HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
         for (Exercise e : EXERCISES) {
             HttpRequest.Builder request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + e.path()))
@@ -75,9 +82,10 @@ final class TrainingRun {
                         .POST(HttpRequest.BodyPublishers.ofString(e.form()));
             }
             int status = http.send(request.build(), HttpResponse.BodyHandlers.discarding()).statusCode();
-            if (status != e.expectedStatus()) {
+            if (!e.expected().contains(status)) {
                 throw new IllegalStateException("training run: " + e.method() + " " + e.path() + " answered "
-                        + status + ", expected " + e.expectedStatus());
+                        + status + ", expected " + e.expected().stream().sorted().map(String::valueOf)
+                        .collect(Collectors.joining(" or ")));
             }
         }
     }
