@@ -16,7 +16,8 @@ import org.junit.jupiter.api.Test;
  */
 class TrainingRunTest {
 
-    private static HttpServer answering(Map<String, Integer> statusByPath) throws Exception {
+    /** Runs the exercises against a loopback server answering each path with its status (500 for others). */
+    private static void exerciseAgainst(Map<String, Integer> statusByPath) throws Exception {
         HttpServer server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
         server.createContext("/", exchange -> {
             exchange.getRequestBody().readAllBytes();
@@ -24,7 +25,11 @@ class TrainingRunTest {
             exchange.close();
         });
         server.start();
-        return server;
+        try {
+            TrainingRun.exercise(server.getAddress().getPort());
+        } finally {
+            server.stop(0);
+        }
     }
 
     private static final Map<String, Integer> BROKER = Map.of("/actuator/health", 200, "/actuator/prometheus", 200,
@@ -32,12 +37,7 @@ class TrainingRunTest {
 
     @Test
     void exerciseWhenEveryAnswerIsTheBrokersThenPasses() throws Exception {
-        HttpServer server = answering(BROKER);
-        try {
-            assertThatCode(() -> TrainingRun.exercise(server.getAddress().getPort())).doesNotThrowAnyException();
-        } finally {
-            server.stop(0);
-        }
+        assertThatCode(() -> exerciseAgainst(BROKER)).doesNotThrowAnyException();
     }
 
     @Test
@@ -45,25 +45,15 @@ class TrainingRunTest {
         Map<String, Integer> noActuator = new java.util.HashMap<>(BROKER);
         noActuator.put("/actuator/health", 404);
         noActuator.put("/actuator/prometheus", 404);
-        HttpServer server = answering(noActuator);
-        try {
-            assertThatCode(() -> TrainingRun.exercise(server.getAddress().getPort())).doesNotThrowAnyException();
-        } finally {
-            server.stop(0);
-        }
+        assertThatCode(() -> exerciseAgainst(noActuator)).doesNotThrowAnyException();
     }
 
     @Test
     void exerciseWhenAnAnswerIsUnexpectedThenFailsNamingTheRequest() throws Exception {
         Map<String, Integer> broken = new java.util.HashMap<>(BROKER);
         broken.put("/oauth2/token", 503);
-        HttpServer server = answering(broken);
-        try {
-            assertThatThrownBy(() -> TrainingRun.exercise(server.getAddress().getPort()))
-                    .isInstanceOf(IllegalStateException.class)
-                    .hasMessage("training run: POST /oauth2/token answered 503, expected 400");
-        } finally {
-            server.stop(0);
-        }
+        assertThatThrownBy(() -> exerciseAgainst(broken))
+                .isInstanceOf(IllegalStateException.class)
+                .hasMessage("training run: POST /oauth2/token answered 503, expected 400");
     }
 }
