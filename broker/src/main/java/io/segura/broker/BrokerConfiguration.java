@@ -9,6 +9,7 @@ import io.segura.broker.audit.AuditQuery;
 import io.segura.broker.audit.AuditVerifier;
 import io.segura.broker.config.TrustConfig;
 import io.segura.broker.config.TrustConfigLoader;
+import io.segura.broker.database.DatabaseDeadline;
 import io.segura.broker.database.GroupCommit;
 import io.segura.broker.database.WriteStatements;
 import io.segura.broker.dev.DevIssuer;
@@ -138,8 +139,8 @@ public class BrokerConfiguration {
     }
 
     @Bean
-    SessionStore sessionStore(DatabaseClient db, JsonMapper json) {
-        return new SessionStore(db, json);
+    SessionStore sessionStore(DatabaseClient db, JsonMapper json, DatabaseDeadline deadline) {
+        return new SessionStore(db, json, deadline);
     }
 
     @Bean
@@ -164,10 +165,10 @@ public class BrokerConfiguration {
 
     /** Sessions and leases with their audit events (and jti rows): one transaction for every request in flight. */
     @Bean
-    GroupCommit groupCommit(DatabaseClient db, TransactionalOperator tx) {
+    GroupCommit groupCommit(DatabaseClient db, TransactionalOperator tx, DatabaseDeadline deadline) {
         // Two transactions in flight keep PostgreSQL busy while the other's commit is flushed; more only adds
         // batches that are smaller (docs/PERFORMANCE.md).
-        return new GroupCommit(new WriteStatements(db), tx, 64, 2);
+        return new GroupCommit(new WriteStatements(db), tx, 64, 2, deadline);
     }
 
     @Bean

@@ -14,6 +14,13 @@ import org.springframework.boot.context.properties.ConfigurationProperties;
  * @param tokenRatePerSubject sustained exchanges per second per token subject (per replica)
  * @param exposureWebhookSecret {@code SEGURA_EXPOSURE_WEBHOOK_SECRET}: the HMAC key secret scanners sign
  *                    {@code POST /api/v2/webhooks/exposures} with (at least 32 characters); unset = the intake is closed
+ * @param databaseTimeout {@code SEGURA_DATABASE_TIMEOUT} (10 s): PostgreSQL's {@code lock_timeout} for the broker's
+ *                    sessions, and how long the broker waits for a batched database conversation (a group commit, a
+ *                    grouped read) before it answers 503; an abandoned transaction is ended by PostgreSQL after three
+ *                    times this ({@code idle_in_transaction_session_timeout})
+ * @param requestTimeout {@code SEGURA_REQUEST_TIMEOUT} (25 s, under the shared client's 30 s): a request not answered
+ *                    by then gets a 503 with {@code Retry-After}; the multi-page admin operations (audit verify, bulk
+ *                    lease revocation) are bounded per statement instead
  */
 @ConfigurationProperties("segura")
 public record BrokerSettings(
@@ -28,13 +35,27 @@ public record BrokerSettings(
         Integer databasePoolSize,
         Double tokenRatePerIp,
         Double tokenRatePerSubject,
-        String exposureWebhookSecret) {
+        String exposureWebhookSecret,
+        Duration databaseTimeout,
+        Duration requestTimeout) {
 
     public BrokerSettings {
         sweepInterval = sweepInterval == null ? Duration.ofSeconds(1) : sweepInterval;
         databasePoolSize = databasePoolSize == null ? 20 : databasePoolSize;
         tokenRatePerIp = tokenRatePerIp == null ? 200.0 : tokenRatePerIp;
         tokenRatePerSubject = tokenRatePerSubject == null ? 50.0 : tokenRatePerSubject;
+        databaseTimeout = positive("SEGURA_DATABASE_TIMEOUT", databaseTimeout, Duration.ofSeconds(10));
+        requestTimeout = positive("SEGURA_REQUEST_TIMEOUT", requestTimeout, Duration.ofSeconds(25));
+    }
+
+    private static Duration positive(String name, Duration given, Duration otherwise) {
+        if (given == null) {
+            return otherwise;
+        }
+        if (given.isNegative() || given.isZero()) {
+            throw new IllegalArgumentException(name + " must be a positive duration (e.g. 10s), got " + given);
+        }
+        return given;
     }
 
     @Override

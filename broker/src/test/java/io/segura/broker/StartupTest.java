@@ -73,6 +73,22 @@ class StartupTest {
                 .satisfies(e -> assertThat(rootMessage(e)).contains("SEGURA_CONFIG"));
     }
 
+    @Test
+    void startWhenADeadlineIsNotPositiveThenRefusesNamingTheVariable() {
+        assertThatThrownBy(() -> new SpringApplicationBuilder(SeguraBrokerApplication.class)
+                .properties(Map.of("segura.database-url", "r2dbc:h2:mem:///startup-test-3", "server.port", "0",
+                        "segura.database-timeout", "0s"))
+                .run())
+                .satisfies(e -> assertThat(rootMessage(e))
+                        .contains("SEGURA_DATABASE_TIMEOUT must be a positive duration (e.g. 10s), got PT0S"));
+        assertThatThrownBy(() -> new SpringApplicationBuilder(SeguraBrokerApplication.class)
+                .properties(Map.of("segura.database-url", "r2dbc:h2:mem:///startup-test-4", "server.port", "0",
+                        "segura.request-timeout", "-5s"))
+                .run())
+                .satisfies(e -> assertThat(rootMessage(e))
+                        .contains("SEGURA_REQUEST_TIMEOUT must be a positive duration (e.g. 10s), got PT-5S"));
+    }
+
     /** Starts the broker with {@code config} on an H2 database; returns why it refused (it must refuse). */
     private static Throwable startFailure(Path config, String databaseUrl) {
         Throwable failure = catchThrowable(() -> new SpringApplicationBuilder(SeguraBrokerApplication.class)

@@ -3,11 +3,13 @@ package io.segura.broker.database;
 
 import io.r2dbc.pool.ConnectionPool;
 import io.r2dbc.pool.ConnectionPoolConfiguration;
+import io.r2dbc.postgresql.PostgresqlConnectionFactoryProvider;
 import io.r2dbc.spi.ConnectionFactories;
 import io.r2dbc.spi.ConnectionFactory;
 import io.r2dbc.spi.ConnectionFactoryOptions;
 import io.segura.broker.BrokerSettings;
 import java.time.Duration;
+import java.util.Map;
 import org.flywaydb.core.Flyway;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -52,6 +54,9 @@ public class DatabaseConfiguration {
             options = options.mutate().option(ConnectionFactoryOptions.USER, url.user())
                     .option(ConnectionFactoryOptions.PASSWORD, url.password()).build();
         }
+        if (!url.isH2()) {
+            options = withServerTimeouts(options, settings.databaseTimeout());
+        }
         ConnectionFactory raw = ConnectionFactories.get(options);
         int size = settings.databasePoolSize();
         ConnectionPool pool = new ConnectionPool(ConnectionPoolConfiguration.builder(raw)
@@ -68,6 +73,33 @@ public class DatabaseConfiguration {
         // only means the first acquire tries again, as it would have anyway.
         pool.warmup().subscribe(opened -> { }, e -> log.debug("connection pool warm-up failed: {}", e.toString()));
         return pool;
+    }
+
+    /**
+     * Limits PostgreSQL enforces on every broker connection (sent in the start-up message, no extra round trip):
+     * a lock wait ends after {@code timeout} ({@code lock_timeout}: a row or table held by another replica or by an
+     * operator's open transaction becomes a 503 instead of a request that never ends), and a transaction the broker
+     * abandoned mid-way — its connection stalled — is ended after three times that
+     * ({@code idle_in_transaction_session_timeout}), so its locks do not outlive it. No {@code statement_timeout}:
+     * the background jobs' whole-table searches may legitimately run longer on a large audit table; requests are
+     * bounded by the request deadline instead. An operator's own {@code lockWaitTimeout} or {@code options} in
+     * {@code SEGURA_DATABASE_URL} win.
+     */
+    static ConnectionFactoryOptions withServerTimeouts(ConnectionFactoryOptions options, Duration timeout) {
+        ConnectionFactoryOptions.Builder builder = options.mutate();
+        if (!options.hasOption(PostgresqlConnectionFactoryProvider.LOCK_WAIT_TIMEOUT)) {
+            builder.option(PostgresqlConnectionFactoryProvider.LOCK_WAIT_TIMEOUT, timeout);
+        }
+        if (!options.hasOption(PostgresqlConnectionFactoryProvider.OPTIONS)) {
+            builder.option(PostgresqlConnectionFactoryProvider.OPTIONS, Map.of("idle_in_transaction_session_timeout",
+                    Long.toString(timeout.multipliedBy(3).toMillis())));
+        }
+        return builder.build();
+    }
+
+    @Bean
+    DatabaseDeadline databaseDeadline(BrokerSettings settings) {
+        return DatabaseDeadline.after(settings.databaseTimeout());
     }
 
     @Bean

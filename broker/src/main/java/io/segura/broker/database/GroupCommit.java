@@ -19,21 +19,26 @@ import reactor.core.publisher.MonoSink;
  * <p>A lone request does not wait for company: with nothing in flight it is committed at once. When a shared
  * transaction fails for one request's sake (a replayed jti, a session revoked meanwhile, a deadlock), each of its
  * requests is retried in a transaction of its own, so only the offending request fails. Any other failure (the
- * database is down) fails the whole batch at once, without retrying request by request.
+ * database is down, or did not answer within the {@link DatabaseDeadline}) fails the whole batch at once, without
+ * retrying request by request.
  */
 public final class GroupCommit {
 
     private final WriteStatements statements;
     private final TransactionalOperator tx;
+    private final DatabaseDeadline deadline;
     private final Batches<Pending> batches;
 
     /**
      * @param maxBatch    requests per transaction (each adds its rows to the batch's statements)
      * @param maxInFlight transactions in flight at once, each on its own pooled connection
+     * @param deadline    how long one transaction may take before its requests are answered with a timeout
      */
-    public GroupCommit(WriteStatements statements, TransactionalOperator tx, int maxBatch, int maxInFlight) {
+    public GroupCommit(WriteStatements statements, TransactionalOperator tx, int maxBatch, int maxInFlight,
+            DatabaseDeadline deadline) {
         this.statements = Objects.requireNonNull(statements, "statements cannot be null");
         this.tx = Objects.requireNonNull(tx, "tx cannot be null");
+        this.deadline = Objects.requireNonNull(deadline, "deadline cannot be null");
         this.batches = new Batches<>(this::run, maxBatch, maxInFlight);
     }
 
@@ -65,7 +70,7 @@ public final class GroupCommit {
     private Mono<Void> transaction(List<Pending> batch) {
         List<Writes> writes = new ArrayList<>(batch.size());
         batch.forEach(p -> writes.add(p.writes()));
-        return Mono.defer(() -> statements.execute(writes)).as(tx::transactional);
+        return deadline.bound(Mono.defer(() -> statements.execute(writes)).as(tx::transactional));
     }
 
     /** A request that failed alone gets its own error for a missed guard. */

@@ -15,7 +15,7 @@ import reactor.core.publisher.MonoSink;
  * next query ({@code … WHERE key IN (…)}) instead of paying a round trip and an autocommit each, which cost
  * PostgreSQL several times the statement's own execution (docs/PERFORMANCE.md, "Session 4"). A lone read does not wait
  * for company: with nothing in flight it runs at once. Each read still sees committed data only, as a read of its own
- * would; a failed query fails every read it held.
+ * would; a failed query, or one not answered within the {@link DatabaseDeadline}, fails every read it held.
  *
  * @param <K> the key (a token hash)
  * @param <V> what is read for a key; a key without a row completes empty
@@ -23,15 +23,19 @@ import reactor.core.publisher.MonoSink;
 public final class GroupRead<K, V> {
 
     private final Function<List<K>, Mono<Map<K, V>>> query;
+    private final DatabaseDeadline deadline;
     private final Batches<Pending<K, V>> batches;
 
     /**
      * @param query       reads the distinct keys given, answering what it found by key
      * @param maxBatch    reads per query
      * @param maxInFlight queries in flight at once, each on its own pooled connection
+     * @param deadline    how long one query may take before its reads fail with a timeout
      */
-    public GroupRead(Function<List<K>, Mono<Map<K, V>>> query, int maxBatch, int maxInFlight) {
+    public GroupRead(Function<List<K>, Mono<Map<K, V>>> query, int maxBatch, int maxInFlight,
+            DatabaseDeadline deadline) {
         this.query = Objects.requireNonNull(query, "query cannot be null");
+        this.deadline = Objects.requireNonNull(deadline, "deadline cannot be null");
         this.batches = new Batches<>(this::run, maxBatch, maxInFlight);
     }
 
@@ -45,7 +49,7 @@ public final class GroupRead<K, V> {
         // the same key twice (two revocations of one token) is read once and answered to both
         Map<K, List<MonoSink<V>>> batch = new LinkedHashMap<>();
         pending.forEach(p -> batch.computeIfAbsent(p.key(), k -> new ArrayList<>(1)).add(p.sink()));
-        return Mono.defer(() -> query.apply(List.copyOf(batch.keySet())))
+        return deadline.bound(Mono.defer(() -> query.apply(List.copyOf(batch.keySet()))))
                 .defaultIfEmpty(Map.of())
                 .doOnNext(found -> batch.forEach((key, sinks) -> {
                     V value = found.get(key);

@@ -3,6 +3,7 @@ package io.segura.broker.session;
 
 import io.r2dbc.spi.Readable;
 import io.segura.broker.ApiException;
+import io.segura.broker.database.DatabaseDeadline;
 import io.segura.broker.database.GroupRead;
 import io.segura.broker.database.Update;
 import io.segura.broker.database.Table;
@@ -42,11 +43,12 @@ public final class SessionStore {
     private final DatabaseClient db;
     private final JsonMapper json;
     private final Map<String, Session> recent = new ConcurrentHashMap<>();
-    private final GroupRead<String, Revocable> revocations = new GroupRead<>(this::forRevocation, 64, 2);
+    private final GroupRead<String, Revocable> revocations;
 
-    public SessionStore(DatabaseClient db, JsonMapper json) {
+    public SessionStore(DatabaseClient db, JsonMapper json, DatabaseDeadline deadline) {
         this.db = Objects.requireNonNull(db, "db cannot be null");
         this.json = Objects.requireNonNull(json, "json cannot be null");
+        this.revocations = new GroupRead<>(this::forRevocation, 64, 2, deadline);
     }
 
     /** The session's row, for the group commit that also writes its audit event (and its jti). */

@@ -5,6 +5,7 @@ import io.r2dbc.spi.R2dbcException;
 import io.r2dbc.spi.R2dbcNonTransientResourceException;
 import io.r2dbc.spi.R2dbcTransientResourceException;
 import io.segura.broker.ApiException;
+import io.segura.broker.database.DatabaseTimeoutException;
 import io.segura.broker.exchange.OAuthException;
 import io.segura.broker.vault.InvalidSecretException;
 import io.segura.broker.vault.SecretNotFoundException;
@@ -41,6 +42,10 @@ final class ProblemHandler implements WebExceptionHandler {
     static final String TYPE_BASE = "https://segura.dev/problems/";
     private static final Logger log = LoggerFactory.getLogger(ProblemHandler.class);
     private static final Duration DATABASE_RETRY = Duration.ofSeconds(5);
+    private static final String REQUEST_TIMEOUT_DETAIL = "the broker could not answer in time (its database or an "
+            + "issuer did not answer); nothing was committed for this request unless the answer was lost; retry later";
+    private static final String DATABASE_TIMEOUT_DETAIL = "the broker's database did not answer in time (a stalled "
+            + "connection, or a lock held by another transaction); retry later";
 
     private final JsonMapper json;
 
@@ -64,6 +69,10 @@ final class ProblemHandler implements WebExceptionHandler {
         OAuthException e;
         if (error instanceof OAuthException o) {
             e = o;
+        } else if (error instanceof RequestDeadlineFilter.RequestTimeoutException) {
+            e = OAuthException.temporarilyUnavailable("request-timeout", REQUEST_TIMEOUT_DETAIL, DATABASE_RETRY);
+        } else if (isDatabaseTimeout(error)) {
+            e = OAuthException.temporarilyUnavailable("database-timeout", DATABASE_TIMEOUT_DETAIL, DATABASE_RETRY);
         } else if (isDatabaseDown(error)) {
             e = OAuthException.temporarilyUnavailable("database-unavailable",
                     "the broker's database is unavailable; retry later", DATABASE_RETRY);
@@ -131,6 +140,14 @@ final class ProblemHandler implements WebExceptionHandler {
         if (error instanceof DataBufferLimitException) {
             return new ApiException(ApiException.Kind.TOO_LARGE, "body-too-large", "request body is too large");
         }
+        if (error instanceof RequestDeadlineFilter.RequestTimeoutException) {
+            return new ApiException(ApiException.Kind.UNAVAILABLE, "request-timeout", REQUEST_TIMEOUT_DETAIL, Map.of(),
+                    DATABASE_RETRY);
+        }
+        if (isDatabaseTimeout(error)) {
+            return new ApiException(ApiException.Kind.UNAVAILABLE, "database-timeout", DATABASE_TIMEOUT_DETAIL,
+                    Map.of(), DATABASE_RETRY);
+        }
         if (isDatabaseDown(error)) {
             return new ApiException(ApiException.Kind.UNAVAILABLE, "database-unavailable",
                     "the broker's database is unavailable; retry later", Map.of(), DATABASE_RETRY);
@@ -149,6 +166,21 @@ final class ProblemHandler implements WebExceptionHandler {
         }
         log.error("unexpected error", error);
         return new ApiException(ApiException.Kind.INTERNAL, "internal", "internal error; see the broker log");
+    }
+
+    /**
+     * The database is up but did not answer in time: the broker's own deadline on a batched conversation, PostgreSQL's
+     * {@code lock_timeout} (SQLState 55P03) or a {@code statement_timeout} an operator set (57014).
+     */
+    static boolean isDatabaseTimeout(Throwable error) {
+        for (Throwable t = error; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            if (t instanceof DatabaseTimeoutException
+                    || (t instanceof R2dbcException r && ("55P03".equals(r.getSqlState())
+                    || "57014".equals(r.getSqlState())))) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** Connection-level failures of R2DBC (refused, reset, pool exhausted), not SQL errors. */

@@ -54,6 +54,11 @@ public class WebConfiguration {
     }
 
     @Bean
+    RequestDeadlineFilter requestDeadlineFilter(BrokerSettings settings) {
+        return new RequestDeadlineFilter(settings.requestTimeout());
+    }
+
+    @Bean
     ProblemHandler problemHandler(JsonMapper json) {
         return new ProblemHandler(json);
     }

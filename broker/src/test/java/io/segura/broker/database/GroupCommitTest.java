@@ -26,6 +26,8 @@ class GroupCommitTest {
     @RegisterExtension
     static final PostgresExtension PG = new PostgresExtension();
 
+    static final DatabaseDeadline DEADLINE = DatabaseDeadline.after(Duration.ofSeconds(10));
+
     static MigratedDatabase database;
     static GroupCommit commits;
 
@@ -36,7 +38,7 @@ class GroupCommitTest {
     @BeforeAll
     static void migrate() {
         database = MigratedDatabase.postgres(PG);
-        commits = new GroupCommit(new WriteStatements(database.db()), database.tx(), 64, 2);
+        commits = new GroupCommit(new WriteStatements(database.db()), database.tx(), 64, 2, DEADLINE);
     }
 
     /** Two rows per request, so a request half-written would show. */
@@ -191,9 +193,43 @@ class GroupCommitTest {
     }
 
     @Test
+    void commitWhenTheTableIsLockedElsewhereThenEachBatchTimesOutFreesItsSlotAndCommitsNothing() throws Exception {
+        GroupCommit bounded = new GroupCommit(new WriteStatements(database.db()), database.tx(), 64, 2,
+                new DatabaseDeadline(Duration.ofMillis(500)));
+        String issuer = "locked-" + UUID.randomUUID();
+        Map<String, Throwable> failures = new ConcurrentHashMap<>();
+        try (java.sql.Connection operator = PG.database().connect()) {
+            operator.setAutoCommit(false);
+            try (java.sql.Statement s = operator.createStatement()) {
+                s.execute("LOCK TABLE jti_replay IN ACCESS EXCLUSIVE MODE");
+            }
+            // two batches take both slots and hang on the lock, the third waits for a slot
+            List<Mono<Void>> all = new ArrayList<>();
+            for (int i = 0; i < 3; i++) {
+                String name = "r" + i;
+                all.add(bounded.commit(request(issuer, name))
+                        .onErrorResume(e -> {
+                            failures.put(name, e);
+                            return Mono.empty();
+                        }));
+            }
+            Flux.merge(all).then().block(Duration.ofSeconds(30));
+            operator.rollback();
+        }
+        assertThat(failures).containsOnlyKeys("r0", "r1", "r2");
+        assertThat(failures.values()).allSatisfy(e -> assertThat(e).isInstanceOf(DatabaseTimeoutException.class)
+                .hasMessage("the database did not answer within 500 ms"));
+        // the slots are free again, and none of the abandoned transactions committed
+        bounded.commit(request(issuer, "after")).block(Duration.ofSeconds(30));
+        assertThat(count("SELECT count(*) FROM jti_replay WHERE issuer = '" + issuer + "'")).isEqualTo(2);
+        assertThat(count("SELECT count(*) FROM jti_replay WHERE issuer = '" + issuer + "' AND jti LIKE 'after%'"))
+                .isEqualTo(2);
+    }
+
+    @Test
     void commitWhenH2ThenTheSameStatementsWork() {
         MigratedDatabase h2 = MigratedDatabase.h2("group_" + UUID.randomUUID().toString().replace("-", ""));
-        GroupCommit onH2 = new GroupCommit(new WriteStatements(h2.db()), h2.tx(), 64, 2);
+        GroupCommit onH2 = new GroupCommit(new WriteStatements(h2.db()), h2.tx(), 64, 2, DEADLINE);
         h2.db().sql("INSERT INTO sessions (token_hash, id, role, subject, ctx, claims, created_at, expires_at)"
                         + " VALUES ('h', 's', 'r', 'sub', '{}', '{}', CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)")
                 .fetch().rowsUpdated().block(Duration.ofSeconds(10));

@@ -17,6 +17,7 @@ import reactor.core.publisher.Sinks;
 class GroupReadTest {
 
     private static final Duration WAIT = Duration.ofSeconds(5);
+    private static final DatabaseDeadline DEADLINE = DatabaseDeadline.after(Duration.ofSeconds(10));
 
     /** A query that answers "value-of-KEY" for every key but "missing", when the test releases it. */
     private static final class HeldQuery {
@@ -44,7 +45,7 @@ class GroupReadTest {
 
     @Test
     void readWhenNothingInFlightThenQueriedAtOnceAlone() {
-        GroupRead<String, String> reads = new GroupRead<>(keys -> Mono.just(Map.of("a", "value-of-a")), 64, 2);
+        GroupRead<String, String> reads = new GroupRead<>(keys -> Mono.just(Map.of("a", "value-of-a")), 64, 2, DEADLINE);
 
         assertThat(reads.read("a").block(WAIT)).isEqualTo("value-of-a");
     }
@@ -52,7 +53,7 @@ class GroupReadTest {
     @Test
     void readsWhenQueuedBehindARunningQueryThenTheyShareTheNextOne() {
         HeldQuery query = new HeldQuery();
-        GroupRead<String, String> reads = new GroupRead<>(query::run, 64, 1);
+        GroupRead<String, String> reads = new GroupRead<>(query::run, 64, 1, DEADLINE);
         var first = reads.read("a").toFuture();
         var second = reads.read("b").toFuture();
         var third = reads.read("c").toFuture();
@@ -70,7 +71,7 @@ class GroupReadTest {
     @Test
     void readsWhenMoreThanABatchQueuedThenSplitIntoBatchesOfAtMostMaxBatch() {
         HeldQuery query = new HeldQuery();
-        GroupRead<String, String> reads = new GroupRead<>(query::run, 2, 1);
+        GroupRead<String, String> reads = new GroupRead<>(query::run, 2, 1, DEADLINE);
         var all = List.of("a", "b", "c", "d", "e").stream().map(k -> reads.read(k).toFuture()).toList();
 
         for (int i = 0; i < 3; i++) {
@@ -84,7 +85,7 @@ class GroupReadTest {
     @Test
     void readWhenKeyHasNoRowThenEmptyAndTheOthersAnswered() {
         HeldQuery query = new HeldQuery();
-        GroupRead<String, String> reads = new GroupRead<>(query::run, 64, 1);
+        GroupRead<String, String> reads = new GroupRead<>(query::run, 64, 1, DEADLINE);
         var blocker = reads.read("a").toFuture();
         var missing = reads.read("missing").toFuture();
         var found = reads.read("b").toFuture();
@@ -100,7 +101,7 @@ class GroupReadTest {
     @Test
     void readsWhenTheSameKeyTwiceInABatchThenQueriedOnceAndBothAnswered() {
         HeldQuery query = new HeldQuery();
-        GroupRead<String, String> reads = new GroupRead<>(query::run, 64, 1);
+        GroupRead<String, String> reads = new GroupRead<>(query::run, 64, 1, DEADLINE);
         reads.read("a").toFuture();
         var one = reads.read("b").toFuture();
         var two = reads.read("b").toFuture();
@@ -116,7 +117,7 @@ class GroupReadTest {
     @Test
     void readsWhenTheirQueryFailsThenEachFailsAndLaterReadsStillRun() {
         HeldQuery query = new HeldQuery();
-        GroupRead<String, String> reads = new GroupRead<>(query::run, 64, 1);
+        GroupRead<String, String> reads = new GroupRead<>(query::run, 64, 1, DEADLINE);
         var blocker = reads.read("a").toFuture();
         var b = reads.read("b").toFuture();
         var c = reads.read("c").toFuture();
@@ -130,5 +131,20 @@ class GroupReadTest {
         var later = reads.read("d").toFuture();
         query.release(2, false);
         assertThat(later.join()).isEqualTo("value-of-d");
+    }
+
+    @Test
+    void readWhenTheQueryNeverAnswersThenTimesOutAndTheNextReadRuns() {
+        HeldQuery query = new HeldQuery();
+        GroupRead<String, String> reads = new GroupRead<>(query::run, 64, 1,
+                new DatabaseDeadline(Duration.ofMillis(200)));
+        assertThatThrownBy(() -> reads.read("a").block(WAIT))
+                .isInstanceOf(DatabaseTimeoutException.class)
+                .hasMessage("the database did not answer within 200 ms");
+        // the only slot was freed by the timeout: a new read starts its own query
+        var next = reads.read("b").toFuture();
+        assertThat(query.batches).containsExactly(List.of("a"), List.of("b"));
+        query.release(1, false);
+        assertThat(next.join()).isEqualTo("value-of-b");
     }
 }

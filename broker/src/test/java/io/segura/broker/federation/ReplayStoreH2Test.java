@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.catchThrowable;
 
 import io.r2dbc.spi.ConnectionFactories;
 import io.r2dbc.spi.ConnectionFactory;
+import io.segura.broker.database.DatabaseDeadline;
 import io.segura.broker.database.GroupCommit;
 import io.segura.broker.database.WriteStatements;
 import io.segura.broker.database.Writes;
@@ -30,7 +31,8 @@ class ReplayStoreH2Test {
         ConnectionFactory cf = ConnectionFactories.get("r2dbc:h2:mem://sa@/" + name + "?options=" + options);
         ReplayStore store = new ReplayStore(DatabaseClient.create(cf));
         GroupCommit commits = new GroupCommit(new WriteStatements(DatabaseClient.create(cf)),
-                TransactionalOperator.create(new R2dbcTransactionManager(cf)), 64, 2);
+                TransactionalOperator.create(new R2dbcTransactionManager(cf)), 64, 2,
+                DatabaseDeadline.after(Duration.ofSeconds(10)));
         Instant exp = Instant.parse("2030-01-01T00:00:00Z");
         commits.commit(Writes.of(ReplayStore.firstUse("dev", "jti-1", exp))).block(Duration.ofSeconds(10));
         Throwable e = catchThrowable(() -> commits.commit(Writes.of(ReplayStore.firstUse("dev", "jti-1", exp)))

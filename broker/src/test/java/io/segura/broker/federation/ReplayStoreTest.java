@@ -9,6 +9,7 @@ import static org.assertj.core.api.Assertions.catchThrowable;
 import io.r2dbc.spi.ConnectionFactories;
 import io.r2dbc.spi.ConnectionFactory;
 import io.segura.broker.config.IssuerSpec;
+import io.segura.broker.database.DatabaseDeadline;
 import io.segura.broker.database.GroupCommit;
 import io.segura.broker.database.WriteStatements;
 import io.segura.broker.database.Writes;
@@ -45,7 +46,8 @@ class ReplayStoreTest {
         ConnectionFactory cf = ConnectionFactories.get(PG.r2dbcUrl());
         store = new ReplayStore(DatabaseClient.create(cf));
         commits = new GroupCommit(new WriteStatements(DatabaseClient.create(cf)),
-                TransactionalOperator.create(new R2dbcTransactionManager(cf)), 64, 2);
+                TransactionalOperator.create(new R2dbcTransactionManager(cf)), 64, 2,
+                DatabaseDeadline.after(Duration.ofSeconds(10)));
     }
 
     static GroupCommit commits;

@@ -13,9 +13,11 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * A loopback TCP proxy that a test can cut, to make a real dependency (PostgreSQL) go down and come back without
- * touching the server itself: {@link #cut()} resets every open connection and refuses new ones until
- * {@link #restore()}.
+ * A loopback TCP proxy that a test can cut or stall, to make a real dependency (PostgreSQL) go down or stop answering
+ * and come back without touching the server itself: {@link #cut()} resets every open connection and refuses new ones
+ * until {@link #restore()}; {@link #stall()} keeps every connection open but forwards nothing either way (a frozen
+ * server, a network that drops packets: nothing is refused, nothing arrives) until {@link #resume()}, which delivers
+ * what was held.
  */
 public final class TcpProxy implements AutoCloseable {
 
@@ -24,6 +26,8 @@ public final class TcpProxy implements AutoCloseable {
     private final Set<Socket> open = ConcurrentHashMap.newKeySet();
     private volatile boolean up = true;
     private volatile boolean closed;
+    private final Object gate = new Object();
+    private boolean stalled;
 
     private TcpProxy(InetSocketAddress target) throws IOException {
         this.target = target;
@@ -52,6 +56,29 @@ public final class TcpProxy implements AutoCloseable {
 
     public void restore() {
         up = true;
+    }
+
+    /** Stops forwarding in both directions; connections stay open and new ones are accepted, and hang. */
+    public void stall() {
+        synchronized (gate) {
+            stalled = true;
+        }
+    }
+
+    /** Forwards again, what was held first. */
+    public void resume() {
+        synchronized (gate) {
+            stalled = false;
+            gate.notifyAll();
+        }
+    }
+
+    private void awaitForwarding() throws InterruptedException {
+        synchronized (gate) {
+            while (stalled && !closed) {
+                gate.wait();
+            }
+        }
     }
 
     private void accept() {
@@ -84,6 +111,7 @@ public final class TcpProxy implements AutoCloseable {
             try (InputStream in = from.getInputStream(); OutputStream out = to.getOutputStream()) {
                 int n;
                 while ((n = in.read(buffer)) >= 0) {
+                    awaitForwarding();
                     out.write(buffer, 0, n);
                     out.flush();
                 }
@@ -91,6 +119,8 @@ public final class TcpProxy implements AutoCloseable {
                 // cut, or the peer closed: both ends go down together below
             } catch (IOException ignored) {
                 // same
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
             } finally {
                 closeQuietly(from);
                 closeQuietly(to);
@@ -114,6 +144,7 @@ public final class TcpProxy implements AutoCloseable {
     @Override
     public void close() throws IOException {
         closed = true;
+        resume();
         cut();
         server.close();
     }
