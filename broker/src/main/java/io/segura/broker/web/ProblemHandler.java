@@ -69,6 +69,8 @@ final class ProblemHandler implements WebExceptionHandler {
         OAuthException e;
         if (error instanceof OAuthException o) {
             e = o;
+        } else if (error instanceof ApiException a && a.kind() == ApiException.Kind.UNAVAILABLE) {
+            e = OAuthException.temporarilyUnavailable(a.slug(), a.getMessage(), a.retryAfter());
         } else if (error instanceof RequestDeadlineFilter.RequestTimeoutException) {
             e = OAuthException.temporarilyUnavailable("request-timeout", REQUEST_TIMEOUT_DETAIL, DATABASE_RETRY);
         } else if (isDatabaseTimeout(error)) {
