@@ -112,8 +112,8 @@ public class BrokerConfiguration {
 
     @Bean
     SecretStore secretStore(DatabaseClient db, TransactionalOperator tx, KeyRing keys, Clock clock,
-            SecureRandom random) {
-        return new SecretStore(db, tx, keys, clock, random);
+            SecureRandom random, DatabaseDeadline deadline) {
+        return new SecretStore(db, tx, keys, clock, random, deadline);
     }
 
     @Bean

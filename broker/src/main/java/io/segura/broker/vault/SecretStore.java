@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 package io.segura.broker.vault;
 
+import io.segura.broker.database.DatabaseDeadline;
+import io.segura.broker.database.GroupRead;
 import java.security.MessageDigest;
 import java.security.SecureRandom;
 import java.time.Clock;
@@ -16,6 +18,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 import java.util.UUID;
 import org.springframework.r2dbc.core.DatabaseClient;
 import org.springframework.transaction.reactive.TransactionalOperator;
@@ -34,6 +37,8 @@ public final class SecretStore {
     /** Most refs one {@link #readAll} may ask for (one SQL statement). */
     public static final int MAX_BATCH = 256;
     public static final int MAX_LIST = 1000;
+    /** Reads (each up to {@link #MAX_BATCH} refs) sharing one statement: at most 16,384 of PostgreSQL's 65,535 binds. */
+    static final int READS_PER_STATEMENT = 32;
 
     static final String VERSION_COLUMNS =
             "v.path, v.version, v.kek_id, v.wrapped_dek, v.nonce, v.ciphertext, v.fingerprint, v.created_at";
@@ -43,17 +48,23 @@ public final class SecretStore {
     private final Envelope envelope;
     private final Clock clock;
     private final SecureRandom random;
+    private final GroupRead<List<SecretRef>, Map<String, Row>> reads;
 
-    public SecretStore(DatabaseClient db, TransactionalOperator tx, KeyRing keys, Clock clock, SecureRandom random) {
+    /**
+     * @param deadline how long one statement reading versions (shared by the reads in flight) may take
+     */
+    public SecretStore(DatabaseClient db, TransactionalOperator tx, KeyRing keys, Clock clock, SecureRandom random,
+            DatabaseDeadline deadline) {
         this.db = Objects.requireNonNull(db, "db cannot be null");
         this.tx = Objects.requireNonNull(tx, "tx cannot be null");
         this.clock = Objects.requireNonNull(clock, "clock cannot be null");
         this.random = Objects.requireNonNull(random, "random cannot be null");
         this.envelope = new Envelope(Objects.requireNonNull(keys, "keys cannot be null"), random);
+        this.reads = new GroupRead<>(this::query, READS_PER_STATEMENT, 2, deadline);
     }
 
     public SecretStore(DatabaseClient db, TransactionalOperator tx, KeyRing keys) {
-        this(db, tx, keys, Clock.systemUTC(), new SecureRandom());
+        this(db, tx, keys, Clock.systemUTC(), new SecureRandom(), DatabaseDeadline.after(Duration.ofSeconds(10)));
     }
 
     /**
@@ -193,7 +204,8 @@ public final class SecretStore {
 
     /**
      * The lease path: decrypts the requested versions and reads the deployment gate's facts about each (current
-     * version, creation times, exposure, max-age) in the same single SQL statement.
+     * version, creation times, exposure, max-age) in the same single SQL statement — shared with the other reads in
+     * flight ({@link GroupRead}), so all of one request's versions and facts still come from one snapshot.
      */
     public Mono<LeaseRead> readForLease(List<SecretRef> refs) {
         return fetch(refs).map(rows -> {
@@ -227,34 +239,52 @@ public final class SecretStore {
                 throw new InvalidSecretException("secrets", "at most " + MAX_BATCH + " per request, got "
                         + wanted.size());
             }
-            StringBuilder sql = new StringBuilder("SELECT ").append(VERSION_COLUMNS)
-                    .append(", v.exposed_at, s.current_version, s.max_age_seconds, c.created_at AS current_created_at")
-                    .append(" FROM secret_versions v JOIN secrets s ON s.path = v.path")
-                    .append(" JOIN secret_versions c ON c.path = s.path AND c.version = s.current_version WHERE ");
-            Map<String, Object> binds = new LinkedHashMap<>();
-            int i = 0;
-            for (SecretRef ref : new LinkedHashSet<>(wanted)) {
-                if (i > 0) {
-                    sql.append(" OR ");
-                }
-                sql.append("(v.path = :p").append(i);
-                binds.put("p" + i, ref.path());
-                if (ref.version() == null) {
-                    sql.append(" AND v.version = s.current_version)");
-                } else {
-                    sql.append(" AND v.version = :v").append(i).append(')');
-                    binds.put("v" + i, ref.version());
-                }
-                i++;
-            }
-            return db.sql(sql.toString()).bindValues(binds).map(row -> new Row(StoredVersion.from(row), row.get("current_version", Integer.class),
-                            instant(row.get("current_created_at", OffsetDateTime.class)),
-                            instant(row.get("exposed_at", OffsetDateTime.class)),
-                            row.get("max_age_seconds", Long.class)))
-                    .all()
-                    .collectMap(r -> r.stored().ref())
-                    .map(rows -> select(wanted, rows));
+            return reads.read(List.copyOf(new LinkedHashSet<>(wanted))).map(rows -> select(wanted, rows));
         });
+    }
+
+    /**
+     * One statement for the refs of every read in the batch; each read gets the rows by {@code path@version} and picks
+     * its own. Unversioned refs come first, so the statement's text depends only on how many refs of each kind it
+     * holds, and the prepared statements it leaves on a connection stay few.
+     */
+    private Mono<Map<List<SecretRef>, Map<String, Row>>> query(List<List<SecretRef>> batch) {
+        Set<SecretRef> union = new LinkedHashSet<>();
+        batch.forEach(union::addAll);
+        List<SecretRef> ordered = new ArrayList<>(union.size());
+        union.stream().filter(r -> r.version() == null).forEach(ordered::add);
+        union.stream().filter(r -> r.version() != null).forEach(ordered::add);
+        StringBuilder sql = new StringBuilder("SELECT ").append(VERSION_COLUMNS)
+                .append(", v.exposed_at, s.current_version, s.max_age_seconds, c.created_at AS current_created_at")
+                .append(" FROM secret_versions v JOIN secrets s ON s.path = v.path")
+                .append(" JOIN secret_versions c ON c.path = s.path AND c.version = s.current_version WHERE ");
+        Map<String, Object> binds = new LinkedHashMap<>();
+        for (int i = 0; i < ordered.size(); i++) {
+            SecretRef ref = ordered.get(i);
+            if (i > 0) {
+                sql.append(" OR ");
+            }
+            sql.append("(v.path = :p").append(i);
+            binds.put("p" + i, ref.path());
+            if (ref.version() == null) {
+                sql.append(" AND v.version = s.current_version)");
+            } else {
+                sql.append(" AND v.version = :v").append(i).append(')');
+                binds.put("v" + i, ref.version());
+            }
+        }
+        return db.sql(sql.toString()).bindValues(binds).map(row -> new Row(StoredVersion.from(row),
+                        row.get("current_version", Integer.class),
+                        instant(row.get("current_created_at", OffsetDateTime.class)),
+                        instant(row.get("exposed_at", OffsetDateTime.class)),
+                        row.get("max_age_seconds", Long.class)))
+                .all()
+                .collectMap(r -> r.stored().ref())
+                .map(rows -> {
+                    Map<List<SecretRef>, Map<String, Row>> byRead = new HashMap<>();
+                    batch.forEach(read -> byRead.put(read, rows));
+                    return byRead;
+                });
     }
 
     private record Row(StoredVersion stored, int currentVersion, Instant currentCreatedAt, Instant exposedAt,

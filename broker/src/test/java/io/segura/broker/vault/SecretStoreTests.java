@@ -107,6 +107,39 @@ class SecretStoreTests {
     }
 
     @Test
+    void readAllWhenManyReadsAtOnceThenTheyShareStatementsAndEachGetsExactlyItsOwnVersions() {
+        for (int p = 0; p < 6; p++) {
+            store.write("shared/p" + p, "p" + p + "-value-1", null).block(TIMEOUT);
+            store.write("shared/p" + p, "p" + p + "-value-2", null).block(TIMEOUT);
+        }
+        // 60 reads started before any answers: each asks for its own mix of current and pinned versions, one of them
+        // for a version that does not exist, which must fail that read alone
+        List<Mono<List<String>>> reads = new ArrayList<>();
+        for (int r = 0; r < 60; r++) {
+            int a = r % 6;
+            int b = (r + 1) % 6;
+            List<SecretRef> refs = r == 30
+                    ? List.of(SecretRef.parse("shared/p" + a), SecretRef.parse("shared/p" + b + "@3"))
+                    : List.of(SecretRef.parse("shared/p" + a + (r % 2 == 0 ? "" : "@1")),
+                            SecretRef.parse("shared/p" + b + "@2"));
+            reads.add(store.readAll(refs).map(values -> values.stream().map(SecretValue::value).toList())
+                    .onErrorResume(SecretNotFoundException.class, e -> Mono.just(List.of("not found: " + e.getMessage())))
+                    .subscribeOn(Schedulers.parallel()));
+        }
+        List<List<String>> answers = Flux.mergeSequential(reads).collectList().block(TIMEOUT);
+        for (int r = 0; r < 60; r++) {
+            int a = r % 6;
+            int b = (r + 1) % 6;
+            if (r == 30) {
+                assertThat(answers.get(r)).singleElement().asString().startsWith("not found: ").contains("shared/p" + b);
+            } else {
+                assertThat(answers.get(r)).as("read " + r)
+                        .containsExactly("p" + a + "-value-" + (r % 2 == 0 ? 2 : 1), "p" + b + "-value-2");
+            }
+        }
+    }
+
+    @Test
     void rotateWhenValueGivenThenNewVersionAndOldStillReadable() {
         store.write("rot/api/key", "first-value", null).block(TIMEOUT);
         SecretVersion v = store.rotate("rot/api/key", "second-value").block(TIMEOUT);
