@@ -99,6 +99,51 @@ class GroupCommitTest {
                 .isZero();
     }
 
+    static final Table SESSION = Table.of("sessions", "token_hash", String.class, "id", String.class, "role",
+            String.class, "subject", String.class, "ctx", String.class, "claims", String.class, "created_at",
+            OffsetDateTime.class, "expires_at", OffsetDateTime.class);
+
+    /** Rows of two tables per request: a request is all or nothing in every table, and batches commit whole. */
+    @Test
+    void commitWhenRowsOfSeveralTablesAndOneRequestReplaysAKeyThenOnlyItFailsInEveryTable() {
+        String issuer = "tables-" + UUID.randomUUID();
+        String tag = issuer.substring(7, 15); // session ids are at most 36 characters
+        commits.commit(Writes.of(PROBE.row(issuer, "spent", LATER))).block(Duration.ofSeconds(10));
+        OffsetDateTime now = OffsetDateTime.now(ZoneOffset.UTC);
+        Map<String, Writes> requests = new java.util.LinkedHashMap<>();
+        for (int i = 0; i < 40; i++) {
+            requests.put("r" + i, Writes.of(SESSION.row(issuer + "/" + i, tag + "-s" + i, "r", "sub", "{}", "{}",
+                    now, LATER), PROBE.row(issuer, "fresh-" + i, LATER)));
+        }
+        requests.put("replay", Writes.of(SESSION.row(issuer + "/replay", tag + "-replay", "r", "sub", "{}", "{}",
+                now, LATER), PROBE.row(issuer, "spent", LATER)));
+        Map<String, Throwable> failures = commitAll(requests);
+        assertThat(failures).containsOnlyKeys("replay");
+        assertThat(ReplayStore.isDuplicate(failures.get("replay"))).isTrue();
+        assertThat(count("SELECT count(*) FROM jti_replay WHERE issuer = '" + issuer + "'")).isEqualTo(41);
+        assertThat(count("SELECT count(*) FROM sessions WHERE id LIKE '" + tag + "-s%'")).isEqualTo(40);
+        assertThat(count("SELECT count(*) FROM sessions WHERE id = '" + tag + "-replay'")).isZero();
+        // each request's two rows in one transaction (the batch that held the replay was retried request by request)
+        assertThat(count("SELECT count(*) FROM sessions s JOIN jti_replay j ON j.issuer = '" + issuer
+                + "' AND j.jti = 'fresh-' || substr(s.id, 11) WHERE s.id LIKE '" + tag + "-s%' AND s.xmin <> j.xmin"))
+                .isZero();
+        assertThat(count("SELECT count(*) FROM sessions s JOIN jti_replay j ON j.issuer = '" + issuer
+                + "' AND j.jti = 'fresh-' || substr(s.id, 11) WHERE s.id LIKE '" + tag + "-s%'")).isEqualTo(40);
+
+        // without a replay the batches commit whole: far fewer transactions than requests, both tables in each
+        Map<String, Writes> clean = new java.util.LinkedHashMap<>();
+        for (int i = 0; i < 40; i++) {
+            clean.put("c" + i, Writes.of(SESSION.row(issuer + "/c" + i, tag + "-c" + i, "r", "sub", "{}", "{}", now,
+                    LATER), PROBE.row(issuer, "clean-" + i, LATER)));
+        }
+        assertThat(commitAll(clean)).isEmpty();
+        assertThat(count("SELECT count(DISTINCT xmin::text) FROM sessions WHERE id LIKE '" + tag + "-c%'"))
+                .isLessThan(10);
+        assertThat(count("SELECT count(*) FROM sessions s JOIN jti_replay j ON j.issuer = '" + issuer
+                + "' AND j.jti = 'clean-' || substr(s.id, 11) WHERE s.id LIKE '" + tag + "-c%' AND s.xmin = j.xmin"))
+                .isEqualTo(40);
+    }
+
     @Test
     void commitWhenAGuardedRowIsGoneThenThatRequestGetsItsOwnErrorAndNothingOfIt() {
         String live = UUID.randomUUID().toString();
