@@ -18,7 +18,8 @@ import reactor.core.publisher.Mono;
 
 /**
  * Links committed audit events into the SHA-256 hash chain (DESIGN §8, §15). Each run locks the single
- * {@code audit_chain_head} row ({@code FOR UPDATE}), takes committed unlinked events in {@code seq} order and inserts
+ * {@code audit_chain_head} row ({@code FOR UPDATE SKIP LOCKED}: a run finding it held by another chainer, which links
+ * every committed event, does nothing), takes committed unlinked events in {@code seq} order and inserts
  * their links (next chain position, {@code prev_hash}, {@code hash}) into {@code audit_links}, so any number of broker
  * replicas may run a chainer without forking the chain, and requests never wait on it. Event rows are never updated:
  * an update wrote a second, non-HOT version of every event through all of its indexes. Chain order is link order: an
@@ -91,15 +92,28 @@ public final class AuditChainer {
             boolean wider = full || now - nextRecentSearch >= 0;
             long searchFrom = full ? NEVER_SEARCHED : wider ? recentFloor : from;
             long[] highest = {0}; // no event: the floor stays where it was (or below seq 1)
-            Mono<Integer> work = db.sql("SELECT chain_pos, hash FROM audit_chain_head WHERE id = 1 FOR UPDATE")
+            boolean[] skipped = {false};
+            // SKIP LOCKED: while another replica's chainer holds the head, it is linking every committed event,
+            // this run's included; waiting would only end in PostgreSQL's lock_timeout during its hourly full walk.
+            Mono<Integer> work = db.sql("SELECT chain_pos, hash FROM audit_chain_head WHERE id = 1 FOR UPDATE SKIP LOCKED")
                     .map(row -> new Link(row.get("chain_pos", Long.class), row.get("hash", String.class)))
                     .one()
-                    .switchIfEmpty(Mono.error(() -> new IllegalStateException("audit_chain_head row 1 is missing")))
                     .flatMap(head -> unlinked(searchFrom)
                             .doOnNext(rows -> highest[0] = rows.isEmpty() ? 0 : rows.get(rows.size() - 1).seq())
-                            .flatMap(rows -> rows.isEmpty() ? Mono.just(0) : link(head, rows)));
-            // Only a committed run moves the floor: events of a rolled-back run stay above it.
+                            .flatMap(rows -> rows.isEmpty() ? Mono.just(0) : link(head, rows)))
+                    .switchIfEmpty(Mono.defer(() -> headExists().map(exists -> {
+                        if (!exists) {
+                            throw new IllegalStateException("audit_chain_head row 1 is missing");
+                        }
+                        skipped[0] = true;
+                        return 0;
+                    })));
+            // Only a committed run moves the floor: events of a rolled-back run stay above it. A skipped run searched
+            // nothing, so its searches are still due.
             return tx.transactional(work).doOnSuccess(n -> {
+                if (skipped[0]) {
+                    return;
+                }
                 if (full) {
                     nextFullSearch = now + fullSearchNanos;
                 }
@@ -110,6 +124,11 @@ public final class AuditChainer {
                 floor = Math.max(from, highest[0] - floorMargin);
             });
         });
+    }
+
+    private Mono<Boolean> headExists() {
+        return db.sql("SELECT COUNT(*) AS n FROM audit_chain_head WHERE id = 1").map(row -> row.get("n", Long.class))
+                .one().map(n -> n > 0);
     }
 
     /** The next unlinked events above {@code floor} (or all) in {@code seq} order. */

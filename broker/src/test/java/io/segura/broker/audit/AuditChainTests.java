@@ -165,6 +165,25 @@ class AuditChainTests {
     }
 
     @Test
+    void linkPendingWhenAnotherChainerHoldsTheHeadThenSkipsAtOnceInsteadOfWaiting() throws Exception {
+        AuditChainer fresh = new AuditChainer(database.db(), database.tx(), 100, 2_000, Duration.ofHours(1),
+                Duration.ofHours(1), System::nanoTime);
+        log.append(leaseIssued("while-the-head-is-held")).block(TIMEOUT);
+        try (java.sql.Connection other = PG.database().connect()) {
+            other.setAutoCommit(false);
+            try (java.sql.Statement s = other.createStatement()) {
+                s.execute("SELECT chain_pos FROM audit_chain_head WHERE id = 1 FOR UPDATE");
+            }
+            // without SKIP LOCKED this waits for the other transaction, here until TIMEOUT
+            assertThat(fresh.linkPending().block(Duration.ofSeconds(10))).isZero();
+            other.rollback();
+        }
+        // once the head is free the event is linked
+        assertThat(fresh.linkAll().block(TIMEOUT)).isEqualTo(1);
+        assertThat(verifier.verify().block(TIMEOUT)).isEqualTo(new VerifyReport(true, 1, 0, null, null));
+    }
+
+    @Test
     void linkPendingWhenAnEventCommitsLateThenTheRecentSearchOrElseTheFullSearchLinksIt() throws Exception {
         // a floor 1 event below the highest linked seq; the searches are timed by this clock alone
         AtomicLong clock = new AtomicLong();
