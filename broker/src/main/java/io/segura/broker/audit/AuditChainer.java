@@ -18,8 +18,8 @@ import reactor.core.publisher.Mono;
 
 /**
  * Links committed audit events into the SHA-256 hash chain (DESIGN §8, §15). Each run locks the single
- * {@code audit_chain_head} row ({@code FOR UPDATE SKIP LOCKED}: a run finding it held by another chainer, which links
- * every committed event, does nothing), takes committed unlinked events in {@code seq} order and inserts
+ * {@code audit_chain_head} row ({@code FOR UPDATE SKIP LOCKED}: a run finding it held by another chainer, which is linking
+ * the committed events, does nothing), takes committed unlinked events in {@code seq} order and inserts
  * their links (next chain position, {@code prev_hash}, {@code hash}) into {@code audit_links}, so any number of broker
  * replicas may run a chainer without forking the chain, and requests never wait on it. Event rows are never updated:
  * an update wrote a second, non-HOT version of every event through all of its indexes. Chain order is link order: an
