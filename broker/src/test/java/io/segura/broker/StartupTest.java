@@ -2,7 +2,6 @@
 package io.segura.broker;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.catchThrowable;
 
 import io.segura.broker.config.ConfigException;
@@ -67,26 +66,26 @@ class StartupTest {
 
     @Test
     void startWhenConfigUnsetThenSaysWhatToSet() {
-        assertThatThrownBy(() -> new SpringApplicationBuilder(SeguraBrokerApplication.class)
-                .properties(Map.of("segura.database-url", "r2dbc:h2:mem:///startup-test-2", "server.port", "0"))
-                .run())
-                .satisfies(e -> assertThat(rootMessage(e)).contains("SEGURA_CONFIG"));
+        assertThat(refusal("startup-test-2", Map.of())).contains("SEGURA_CONFIG");
     }
 
     @Test
     void startWhenADeadlineIsNotPositiveThenRefusesNamingTheVariable() {
-        assertThatThrownBy(() -> new SpringApplicationBuilder(SeguraBrokerApplication.class)
-                .properties(Map.of("segura.database-url", "r2dbc:h2:mem:///startup-test-3", "server.port", "0",
-                        "segura.database-timeout", "0s"))
-                .run())
-                .satisfies(e -> assertThat(rootMessage(e))
-                        .contains("SEGURA_DATABASE_TIMEOUT must be a positive duration (e.g. 10s), got PT0S"));
-        assertThatThrownBy(() -> new SpringApplicationBuilder(SeguraBrokerApplication.class)
-                .properties(Map.of("segura.database-url", "r2dbc:h2:mem:///startup-test-4", "server.port", "0",
-                        "segura.request-timeout", "-5s"))
-                .run())
-                .satisfies(e -> assertThat(rootMessage(e))
-                        .contains("SEGURA_REQUEST_TIMEOUT must be a positive duration (e.g. 10s), got PT-5S"));
+        assertThat(refusal("startup-test-3", Map.of("segura.database-timeout", "0s")))
+                .contains("SEGURA_DATABASE_TIMEOUT must be a positive duration (e.g. 10s), got PT0S");
+        assertThat(refusal("startup-test-4", Map.of("segura.request-timeout", "-5s")))
+                .contains("SEGURA_REQUEST_TIMEOUT must be a positive duration (e.g. 10s), got PT-5S");
+    }
+
+    /** Starts the broker on an H2 database with {@code settings} and no trust config; the root cause of its refusal. */
+    private static String refusal(String database, Map<String, String> settings) {
+        Map<String, Object> properties = new java.util.HashMap<>(settings);
+        properties.put("segura.database-url", "r2dbc:h2:mem:///" + database);
+        properties.put("server.port", "0");
+        Throwable failure = catchThrowable(() -> new SpringApplicationBuilder(SeguraBrokerApplication.class)
+                .properties(properties).run());
+        assertThat(failure).as("the broker must refuse to start").isNotNull();
+        return rootMessage(failure);
     }
 
     /** Starts the broker with {@code config} on an H2 database; returns why it refused (it must refuse). */
