@@ -48,14 +48,14 @@ public final class GroupCommit {
         return Mono.create(sink -> batches.add(new Pending(writes, sink)));
     }
 
-    private Mono<Void> run(List<Pending> batch) {
+    private Mono<Runnable> run(List<Pending> batch) {
         return transaction(batch)
-                .doOnSuccess(ignored -> batch.forEach(p -> p.sink().success()))
+                .then(Mono.<Runnable>just(() -> batch.forEach(p -> p.sink().success())))
                 .onErrorResume(e -> {
                     if (batch.size() == 1 || !isRequestLevel(e)) {
-                        batch.forEach(p -> p.sink().error(alone(e)));
-                        return Mono.empty();
+                        return Mono.just(() -> batch.forEach(p -> p.sink().error(alone(e))));
                     }
+                    // retried request by request while the slot is held: each answer goes out as it is known
                     return Flux.fromIterable(batch)
                             .concatMap(p -> transaction(List.of(p))
                                     .doOnSuccess(ignored -> p.sink().success())
@@ -63,7 +63,7 @@ public final class GroupCommit {
                                         p.sink().error(alone(one));
                                         return Mono.empty();
                                     }))
-                            .then();
+                            .then(Mono.just(() -> { }));
                 });
     }
 

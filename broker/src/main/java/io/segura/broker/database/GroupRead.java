@@ -45,13 +45,13 @@ public final class GroupRead<K, V> {
         return Mono.create(sink -> batches.add(new Pending<>(key, sink)));
     }
 
-    private Mono<Void> run(List<Pending<K, V>> pending) {
+    private Mono<Runnable> run(List<Pending<K, V>> pending) {
         // the same key twice (two revocations of one token) is read once and answered to both
         Map<K, List<MonoSink<V>>> batch = new LinkedHashMap<>();
         pending.forEach(p -> batch.computeIfAbsent(p.key(), k -> new ArrayList<>(1)).add(p.sink()));
         return deadline.bound(Mono.defer(() -> query.apply(List.copyOf(batch.keySet()))))
                 .defaultIfEmpty(Map.of())
-                .doOnNext(found -> batch.forEach((key, sinks) -> {
+                .<Runnable>map(found -> () -> batch.forEach((key, sinks) -> {
                     V value = found.get(key);
                     sinks.forEach(sink -> {
                         if (value == null) {
@@ -61,11 +61,8 @@ public final class GroupRead<K, V> {
                         }
                     });
                 }))
-                .onErrorResume(e -> {
-                    batch.values().forEach(sinks -> sinks.forEach(sink -> sink.error(e)));
-                    return Mono.empty();
-                })
-                .then();
+                .onErrorResume(e -> Mono.just(() -> batch.values()
+                        .forEach(sinks -> sinks.forEach(sink -> sink.error(e)))));
     }
 
     private record Pending<K, V>(K key, MonoSink<V> sink) {
