@@ -24,12 +24,27 @@ public final class AuditVerifier {
         this.db = Objects.requireNonNull(db, "db cannot be null");
     }
 
+    /**
+     * The head and the count of events not yet linked come from one statement, so from one snapshot: the report's
+     * {@code chained_through} and {@code pending_unchained} describe the same moment, however busy the chainer is
+     * during the walk.
+     */
     public Mono<VerifyReport> verify() {
-        return head().flatMap(head -> walk(head, new Walk(new Link(0, ChainHash.GENESIS), null, null))
-                .flatMap(w -> finish(head, w))
-                .flatMap(w -> pending().map(pending -> w.brokenAt() == null
-                        ? VerifyReport.ok(w.last().pos(), pending)
-                        : VerifyReport.broken(w.last().pos(), pending, w.brokenAt(), w.problem()))));
+        return start().flatMap(start -> walk(start.head(), new Walk(new Link(0, ChainHash.GENESIS), null, null))
+                .flatMap(w -> finish(start.head(), w))
+                .map(w -> w.brokenAt() == null
+                        ? VerifyReport.ok(w.last().pos(), start.pending())
+                        : VerifyReport.broken(w.last().pos(), start.pending(), w.brokenAt(), w.problem())));
+    }
+
+    private Mono<Start> start() {
+        return db.sql("SELECT h.chain_pos, h.hash, (SELECT COUNT(*) FROM audit_events e WHERE NOT EXISTS "
+                        + "(SELECT 1 FROM audit_links l WHERE l.seq = e.seq)) AS pending "
+                        + "FROM audit_chain_head h WHERE h.id = 1")
+                .map(row -> new Start(new Link(row.get("chain_pos", Long.class), row.get("hash", String.class)),
+                        row.get("pending", Long.class)))
+                .one()
+                .switchIfEmpty(Mono.error(() -> new IllegalStateException("audit_chain_head row 1 is missing")));
     }
 
     private Mono<Walk> walk(Link head, Walk from) {
@@ -105,17 +120,13 @@ public final class AuditVerifier {
                 .switchIfEmpty(Mono.error(() -> new IllegalStateException("audit_chain_head row 1 is missing")));
     }
 
-    private Mono<Long> pending() {
-        return db.sql("SELECT COUNT(*) AS n FROM audit_events e "
-                        + "WHERE NOT EXISTS (SELECT 1 FROM audit_links l WHERE l.seq = e.seq)")
-                .map(row -> row.get("n", Long.class))
-                .one();
-    }
-
     /** A link and its event, {@code null} when the event row is gone. */
     private record ChainRow(long chainPos, long seq, StoredAuditRow event) {
     }
 
     private record Walk(Link last, Long brokenAt, String problem) {
+    }
+
+    private record Start(Link head, long pending) {
     }
 }
