@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 package io.segura.broker;
 
-import io.segura.broker.federation.ReplayStore;
+import io.segura.broker.session.ReplayStore;
 import io.segura.broker.lease.LeaseService;
 import java.time.Clock;
 import java.time.Duration;

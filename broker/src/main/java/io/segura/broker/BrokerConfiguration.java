@@ -17,10 +17,9 @@ import io.segura.broker.exchange.ClientCredentialsService;
 import io.segura.broker.exchange.ExchangeMetrics;
 import io.segura.broker.exchange.RateLimiter;
 import io.segura.broker.exchange.TokenExchangeService;
-import io.segura.broker.exchange.TrustRoles;
+import io.segura.broker.trust.TrustRoles;
 import io.segura.broker.federation.IssuerKeys;
 import io.segura.broker.federation.MutableBindingLint;
-import io.segura.broker.federation.ReplayStore;
 import io.segura.broker.federation.TokenVerifier;
 import io.segura.broker.lease.LeaseExplainer;
 import io.segura.broker.lease.LeaseMetrics;
@@ -29,7 +28,11 @@ import io.segura.broker.lease.LeaseStore;
 import io.segura.broker.policy.CelExpressions;
 import io.segura.broker.policy.DeploymentGate;
 import io.segura.broker.policy.PolicyLint;
+import io.segura.broker.session.ReplayStore;
+import io.segura.broker.session.SessionIssuer;
 import io.segura.broker.session.SessionStore;
+import io.segura.broker.trust.Admission;
+import io.segura.broker.trust.IdentityTokens;
 import io.segura.broker.vault.KeyRing;
 import io.segura.broker.vault.MasterKey;
 import io.segura.broker.vault.SecretStore;
@@ -117,8 +120,8 @@ public class BrokerConfiguration {
     }
 
     @Bean
-    AuditLog auditLog(DatabaseClient db) {
-        return new AuditLog(db);
+    AuditLog auditLog(DatabaseClient db, MeterRegistry registry) {
+        return new AuditLog(db, registry);
     }
 
     @Bean(destroyMethod = "stop")
@@ -182,26 +185,34 @@ public class BrokerConfiguration {
     }
 
     @Bean
-    TokenExchangeService.SessionIssuer sessionIssuer(SessionStore sessions, GroupCommit commits, Clock clock,
-            SecureRandom random) {
-        return new TokenExchangeService.SessionIssuer(sessions, commits, clock, random);
+    SessionIssuer sessionIssuer(SessionStore sessions, GroupCommit commits, Clock clock, SecureRandom random) {
+        return new SessionIssuer(sessions, commits, clock, random);
+    }
+
+    /** The one place that decides admission into a trust role; every grant and the dry run ask it. */
+    @Bean
+    Admission admission(TrustRoles roles, DeploymentGate gate) {
+        return new Admission(roles, gate);
     }
 
     @Bean
-    TokenExchangeService tokenExchangeService(TokenVerifier verifier, TrustRoles roles,
-            TokenExchangeService.SessionIssuer issuer, AuditLog audit, BrokerSettings settings, Clock clock,
-            ExchangeMetrics metrics, DeploymentGate gate) {
-        return new TokenExchangeService(verifier, roles, issuer, audit, ipLimiter(settings, clock),
-                new RateLimiter(settings.tokenRatePerSubject(), settings.tokenRatePerSubject() * 2, clock), metrics,
-                gate);
+    IdentityTokens identityTokens(TokenVerifier verifier) {
+        return new IdentityTokens(verifier);
     }
 
     @Bean
-    ClientCredentialsService clientCredentialsService(TrustConfig config, TrustRoles roles,
-            TokenExchangeService.SessionIssuer issuer, AuditLog audit, BrokerSettings settings, Clock clock,
-            ExchangeMetrics metrics, DeploymentGate gate) {
-        return new ClientCredentialsService(config.clients(), roles, issuer, audit, ipLimiter(settings, clock),
-                metrics, gate);
+    TokenExchangeService tokenExchangeService(IdentityTokens tokens, Admission admission, SessionIssuer issuer,
+            AuditLog audit, BrokerSettings settings, Clock clock, ExchangeMetrics metrics) {
+        return new TokenExchangeService(tokens, admission, issuer, audit, ipLimiter(settings, clock),
+                new RateLimiter(settings.tokenRatePerSubject(), settings.tokenRatePerSubject() * 2, clock),
+                metrics);
+    }
+
+    @Bean
+    ClientCredentialsService clientCredentialsService(TrustConfig config, Admission admission,
+            SessionIssuer issuer, AuditLog audit, BrokerSettings settings, Clock clock, ExchangeMetrics metrics) {
+        return new ClientCredentialsService(config.clients(), admission, issuer, audit, ipLimiter(settings, clock),
+                metrics);
     }
 
     private static RateLimiter ipLimiter(BrokerSettings settings, Clock clock) {
@@ -216,9 +227,9 @@ public class BrokerConfiguration {
     }
 
     @Bean
-    LeaseExplainer leaseExplainer(TrustConfig config, TrustRoles roles, TokenVerifier verifier, DeploymentGate gate,
-            SecretStore secrets, Clock clock) {
-        return new LeaseExplainer(config, roles, verifier, gate, secrets, clock);
+    LeaseExplainer leaseExplainer(TrustConfig config, Admission admission, IdentityTokens tokens,
+            DeploymentGate gate, SecretStore secrets, Clock clock) {
+        return new LeaseExplainer(config, admission, tokens, gate, secrets, clock);
     }
 
     @Bean(initMethod = "start", destroyMethod = "stop")

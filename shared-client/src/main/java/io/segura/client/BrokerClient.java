@@ -210,7 +210,7 @@ public final class BrokerClient {
         String uri = "/api/v2/a2a/secrets/" + spec.path() + (spec.version() == null ? "" : "?version="
                 + spec.version());
         HttpResponse<String> r = send(http, bearer(request(uri), session.token()).GET().build());
-        return lease(r, expect(r, 201));
+        return lease(r, expect(r, 200));
     }
 
     /** {@code POST /api/v2/a2a/leases/{id}/renew}: the broker caps the increment by the role and the session. */

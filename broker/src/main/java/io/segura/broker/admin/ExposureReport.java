@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 package io.segura.broker.admin;
 
-import io.segura.broker.ApiException;
+import io.segura.broker.Refusal;
 
 /**
  * One finding of a secret scanner: the leaked {@code value} (matched by fingerprint, optionally narrowed to
@@ -12,13 +12,13 @@ public record ExposureReport(String path, Integer version, String value, String 
 
     public ExposureReport {
         if ((value == null || value.isEmpty()) && (path == null || path.isEmpty())) {
-            throw ApiException.invalid("invalid-exposure", "each exposure needs value or path");
+            throw Refusal.invalid("invalid-exposure", "each exposure needs value or path");
         }
         if (value != null && version != null) {
-            throw ApiException.invalid("invalid-exposure", "give value or version, not both");
+            throw Refusal.invalid("invalid-exposure", "give value or version, not both");
         }
         if (source == null || source.isBlank()) {
-            throw ApiException.invalid("invalid-exposure", "source is required (the scanner's name)");
+            throw Refusal.invalid("invalid-exposure", "source is required (the scanner's name)");
         }
     }
 

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 package io.segura.broker.admin;
 
-import io.segura.broker.ApiException;
+import io.segura.broker.Refusal;
 import io.segura.broker.audit.AuditEvent;
 import io.segura.broker.audit.AuditEventType;
 import io.segura.broker.audit.AuditLog;
@@ -79,7 +79,7 @@ public final class SecretAdministration {
         Mono<List<Integer>> versions = version != null
                 ? store.metadata(path).map(meta -> {
                     if (meta.versions().stream().noneMatch(v -> v.version() == version)) {
-                        throw ApiException.notFound("secret-not-found", path + "@" + version + " does not exist");
+                        throw Refusal.notFound("secret-not-found", path + "@" + version + " does not exist");
                     }
                     return List.of(version);
                 })
@@ -87,7 +87,7 @@ public final class SecretAdministration {
                         .collectList()
                         .map(list -> {
                             if (list.isEmpty()) {
-                                throw ApiException.notFound("exposure-not-matched",
+                                throw Refusal.notFound("exposure-not-matched",
                                         "no version of " + path + " has the reported value");
                             }
                             return list;

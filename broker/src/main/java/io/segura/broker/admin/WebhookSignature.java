@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 package io.segura.broker.admin;
 
-import io.segura.broker.ApiException;
+import io.segura.broker.Refusal;
 import java.nio.charset.StandardCharsets;
 import java.security.InvalidKeyException;
 import java.security.MessageDigest;
@@ -41,7 +41,7 @@ public final class WebhookSignature {
         this.clock = Objects.requireNonNull(clock, "clock cannot be null");
     }
 
-    /** @throws ApiException 401 when a header is missing or malformed, the timestamp is stale or the MAC differs */
+    /** @throws Refusal (unauthenticated) when a header is missing or malformed, the timestamp is stale or the MAC differs */
     public void verify(String timestamp, String signature, byte[] body) {
         if (timestamp == null || signature == null) {
             throw unauthenticated("headers " + TIMESTAMP_HEADER + " and " + SIGNATURE_HEADER + " are required");
@@ -90,8 +90,8 @@ public final class WebhookSignature {
         }
     }
 
-    private static ApiException unauthenticated(String detail) {
-        return new ApiException(ApiException.Kind.UNAUTHENTICATED, "invalid-webhook-signature", detail);
+    private static Refusal unauthenticated(String detail) {
+        return Refusal.unauthenticated("invalid-webhook-signature", detail);
     }
 
     @Override

@@ -41,11 +41,11 @@ public record AuditEvent(
         UUID.fromString(id);
         occurredAt = Objects.requireNonNull(occurredAt, "occurredAt cannot be null").truncatedTo(ChronoUnit.MICROS);
         Objects.requireNonNull(type, "type cannot be null");
-        maxLength("role", role, 128);
-        maxLength("issuer", issuer, 128);
-        maxLength("subject", subject, 1024);
-        maxLength("clientIp", clientIp, 64);
-        maxLength("leaseId", leaseId, 40);
+        maxLength("role", role, MAX_ROLE);
+        maxLength("issuer", issuer, MAX_ISSUER);
+        maxLength("subject", subject, MAX_SUBJECT);
+        maxLength("clientIp", clientIp, MAX_CLIENT_IP);
+        maxLength("leaseId", leaseId, MAX_LEASE_ID);
         ctx = AuditJson.normalizeMap(ctx, "ctx");
         details = AuditJson.normalizeMap(details, "details");
         secrets = secrets == null ? List.of() : List.copyOf(secrets);
@@ -53,6 +53,13 @@ public record AuditEvent(
             SecretRef.parse(ref);
         }
     }
+
+    /** Column widths of {@code audit_events}. */
+    static final int MAX_ROLE = 128;
+    static final int MAX_ISSUER = 128;
+    static final int MAX_SUBJECT = 1024;
+    static final int MAX_CLIENT_IP = 64;
+    static final int MAX_LEASE_ID = 40;
 
     public static Builder builder(AuditEventType type) {
         return new Builder(type);
@@ -140,12 +147,23 @@ public record AuditEvent(
             return this;
         }
 
+        public AuditEventType type() {
+            return type;
+        }
+
+        /**
+         * The event, with caller-controlled text made to fit ({@link AuditText}): token-shaped text redacted, text
+         * over a field's width cut with its length and SHA-256 kept. So a refusal is recorded whatever the caller sent.
+         */
         @SuppressWarnings("unchecked")
         public AuditEvent build() {
             return new AuditEvent(id == null ? UUID.randomUUID().toString() : id,
-                    occurredAt == null ? Instant.now() : occurredAt, type, role, issuer, subject, clientIp,
-                    (Map<String, Object>) ctx, leaseId, secrets, reason, (Map<String, Object>) details, null, null,
-                    null, null);
+                    occurredAt == null ? Instant.now() : occurredAt, type, AuditText.field(role, MAX_ROLE),
+                    AuditText.field(issuer, MAX_ISSUER), AuditText.field(subject, MAX_SUBJECT),
+                    AuditText.field(clientIp, MAX_CLIENT_IP), (Map<String, Object>) AuditText.tree(ctx),
+                    AuditText.field(leaseId, MAX_LEASE_ID), secrets,
+                    AuditText.field(reason, AuditText.MAX_REASON), (Map<String, Object>) AuditText.tree(details),
+                    null, null, null, null);
         }
     }
 }

@@ -7,6 +7,9 @@ import io.segura.broker.database.WriteStatements;
 import io.segura.broker.database.Table;
 import io.segura.broker.database.Writes;
 import java.util.Objects;
+import io.micrometer.core.instrument.MeterRegistry;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import org.springframework.r2dbc.core.DatabaseClient;
 import reactor.core.publisher.Mono;
 
@@ -24,15 +27,35 @@ public final class AuditLog {
             String.class, "client_ip", String.class, "ctx", String.class, "lease_id", String.class, "secrets",
             String.class, "reason", String.class, "details", String.class);
 
-    private final WriteStatements statements;
+    private static final Logger log = LoggerFactory.getLogger(AuditLog.class);
 
-    public AuditLog(DatabaseClient db) {
+    private final WriteStatements statements;
+    private final MeterRegistry registry;
+
+    public AuditLog(DatabaseClient db, MeterRegistry registry) {
         this.statements = new WriteStatements(Objects.requireNonNull(db, "db cannot be null"));
+        this.registry = Objects.requireNonNull(registry, "registry cannot be null");
     }
 
     /** Builds the event when subscribed (a rejected event becomes an error signal) and appends it. */
     public Mono<Void> append(AuditEvent.Builder event) {
         return Mono.defer(() -> append(event.build()));
+    }
+
+    /**
+     * Appends a refusal's event. Its fields come from the caller's own strings, which the builder bounds and redacts;
+     * should it still not be written (the database refused it), the loss is logged at ERROR with the event's type and
+     * the request id — nothing of the event itself — and counted ({@code segura_audit_dropped_total{type}}). The
+     * refusal stands either way: an audit failure must not turn a "no" into a "yes" or a 500.
+     */
+    public Mono<Void> appendRefusal(AuditEvent.Builder event, String requestId) {
+        return append(event).onErrorResume(e -> {
+            String type = event.type().wireName();
+            log.error("audit event {} of request {} could not be written ({}); the refusal stands", type, requestId,
+                    e.getClass().getSimpleName());
+            registry.counter("segura.audit.dropped", "type", type).increment();
+            return Mono.empty();
+        });
     }
 
     public Mono<Void> append(AuditEvent event) {

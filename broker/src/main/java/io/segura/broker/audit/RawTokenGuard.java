@@ -2,6 +2,7 @@
 package io.segura.broker.audit;
 
 import java.util.Map;
+import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
@@ -11,7 +12,7 @@ import java.util.regex.Pattern;
 final class RawTokenGuard {
 
     private static final Pattern TOKEN = Pattern.compile(
-            "sgs_[A-Za-z0-9_-]{20,}|eyJ[A-Za-z0-9_-]{5,}\\.[A-Za-z0-9_-]{5,}\\.");
+            "sgs_[A-Za-z0-9_-]{20,}|eyJ[A-Za-z0-9_-]{5,}\\.[A-Za-z0-9_-]{5,}\\.[A-Za-z0-9_-]*");
 
     private RawTokenGuard() {
     }
@@ -64,6 +65,24 @@ final class RawTokenGuard {
         if (looksLikeToken(value)) {
             refuse(field);
         }
+    }
+
+    /**
+     * {@code value} with every token-shaped run replaced by {@code [redacted token sha256:<first 16 hex>]}: the hash
+     * lets an operator match it against a token's recorded SHA-256 without the token ever being stored.
+     */
+    static String redact(String value) {
+        if (!looksLikeToken(value)) {
+            return value;
+        }
+        Matcher m = TOKEN.matcher(value);
+        StringBuilder out = new StringBuilder();
+        while (m.find()) {
+            m.appendReplacement(out, Matcher.quoteReplacement("[redacted token sha256:"
+                    + AuditText.sha256(m.group()).substring(0, 16) + "]"));
+        }
+        m.appendTail(out);
+        return out.toString();
     }
 
     private static boolean looksLikeToken(String value) {

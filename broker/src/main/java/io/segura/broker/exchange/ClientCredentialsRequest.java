@@ -6,7 +6,8 @@ package io.segura.broker.exchange;
  * or by the subject DN of a verified mTLS client certificate (RFC 8705 §2.1.1 style subject matching).
  */
 public record ClientCredentialsRequest(
-        String clientId, String clientSecret, String certificateSubject, String role, String clientIp) {
+        String clientId, String clientSecret, String certificateSubject, String role, String clientIp,
+        String requestId) {
 
     @Override
     public String toString() {

@@ -6,7 +6,7 @@ package io.segura.broker.exchange;
  *
  * @see <a href="https://www.rfc-editor.org/rfc/rfc8693#section-2.1">RFC 8693 §2.1</a>
  */
-public record TokenExchangeRequest(String subjectToken, String role, String clientIp) {
+public record TokenExchangeRequest(String subjectToken, String role, String clientIp, String requestId) {
 
     @Override
     public String toString() {

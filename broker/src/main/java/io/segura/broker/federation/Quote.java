@@ -7,15 +7,15 @@ import java.util.List;
  * Renders a token's own claim value for a caller-facing message: JSON-quoted (so control characters and quotes
  * cannot forge log lines or message structure) and cut to a bounded length (a token may carry kilobytes of claim).
  */
-final class Quote {
+public final class Quote {
 
-    static final int MAX_CHARS = 200;
+    public static final int MAX_CHARS = 200;
 
     private Quote() {
     }
 
     /** {@code "value"} JSON-escaped, or {@code (none)} for null. */
-    static String value(Object value) {
+    public static String value(Object value) {
         if (value == null) {
             return "(none)";
         }

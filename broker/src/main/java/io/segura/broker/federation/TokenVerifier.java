@@ -113,7 +113,7 @@ public final class TokenVerifier {
     /**
      * Verifies {@code rawToken}. Errors: {@link TokenRejectedException} (refuse, 401/400) or
      * {@link IssuerUnavailableException} (503 with Retry-After). A single-use token's jti is not spent here: the
-     * session issued for it spends it ({@link VerifiedToken#firstUse()}), so a refused token or a policy dry run
+     * session issued for it spends it ({@link VerifiedToken#singleUse()}), so a refused token or a policy dry run
      * burns nothing.
      */
     public Mono<VerifiedToken> verify(String rawToken) {
@@ -270,8 +270,8 @@ public final class TokenVerifier {
             if (jti == null) {
                 throw reject("replay", "jti", "token has no jti claim; tokens of this issuer must be single use");
             }
-            if (jti.isEmpty() || jti.length() > ReplayStore.MAX_JTI_CHARS) {
-                throw reject("replay", "jti", "token jti must have 1 to " + ReplayStore.MAX_JTI_CHARS
+            if (jti.isEmpty() || jti.length() > VerifiedToken.MAX_JTI_CHARS) {
+                throw reject("replay", "jti", "token jti must have 1 to " + VerifiedToken.MAX_JTI_CHARS
                         + " characters, it has " + jti.length());
             }
             replayUntil = Instant.ofEpochSecond(exp + skew);

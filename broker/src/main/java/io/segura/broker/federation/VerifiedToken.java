@@ -2,9 +2,7 @@
 package io.segura.broker.federation;
 
 import java.time.Instant;
-import io.segura.broker.database.Table;
 import java.util.Map;
-import java.util.Optional;
 
 /**
  * A CI identity token that passed every check of DESIGN §14. Never holds the raw token: only its SHA-256.
@@ -30,8 +28,11 @@ public record VerifiedToken(
         claims = Map.copyOf(claims);
     }
 
-    /** The jti row the session issued for this token must commit with: empty unless the issuer is single use. */
-    public Optional<Table.Row> firstUse() {
-        return replayUntil == null ? Optional.empty() : Optional.of(ReplayStore.firstUse(issuerName, jti, replayUntil));
+    /** Width of the jti replay store's key: a longer jti is refused by the verifier, naming the claim. */
+    public static final int MAX_JTI_CHARS = 512;
+
+    /** Whether the token's issuer is single use: its jti is spent by the session it buys. */
+    public boolean singleUse() {
+        return replayUntil != null;
     }
 }

@@ -1,14 +1,14 @@
 // SPDX-License-Identifier: Apache-2.0
 package io.segura.broker.lease;
 
-import io.segura.broker.ApiException;
+import io.segura.broker.Refusal;
 import io.segura.broker.audit.AuditEvent;
 import io.segura.broker.audit.AuditEventType;
 import io.segura.broker.audit.AuditLog;
 import io.segura.broker.database.GroupCommit;
 import io.segura.broker.database.Writes;
-import io.segura.broker.exchange.TrustRole;
-import io.segura.broker.exchange.TrustRoles;
+import io.segura.broker.trust.TrustRole;
+import io.segura.broker.trust.TrustRoles;
 import io.segura.broker.policy.Decision;
 import io.segura.broker.policy.DeploymentGate;
 import io.segura.broker.policy.GateRequest;
@@ -67,7 +67,7 @@ public final class LeaseService {
         this.gate = Objects.requireNonNull(gate, "gate cannot be null");
     }
 
-    public Mono<IssuedLease> lease(Session session, LeaseRequest request, String clientIp) {
+    public Mono<IssuedLease> lease(Session session, LeaseRequest request, String clientIp, String requestId) {
         Instant now = clock.instant();
         TrustRole role = roleOf(session);
         List<String> refused = request.secrets().stream()
@@ -76,7 +76,8 @@ public final class LeaseService {
                 .distinct()
                 .toList();
         if (!refused.isEmpty()) {
-            return denied(session, request, clientIp, "path-not-allowed", ApiException.forbidden("path-not-allowed",
+            return denied(session, request, clientIp, requestId, "path-not-allowed", Refusal.forbidden(
+                    "path-not-allowed",
                     "role \"" + role.name() + "\" may not lease " + String.join(", ", refused)));
         }
         List<String> warnings = new ArrayList<>();
@@ -88,7 +89,7 @@ public final class LeaseService {
             ttl = cap;
         }
         if (ttl.isZero() || ttl.isNegative()) {
-            return Mono.error(ApiException.unauthenticated("session has expired"));
+            return Mono.error(Refusal.unauthenticated("session has expired"));
         }
         Instant expires = now.plus(ttl);
         boolean renewable = expires.isBefore(renewalLimit(role, session, now));
@@ -99,7 +100,7 @@ public final class LeaseService {
                 .flatMap(read -> {
                     Decision decision = gate.evaluate(gateRequest, read.facts(), now);
                     if (decision.blocked()) {
-                        return blocked(session, request, clientIp, role, decision);
+                        return blocked(session, request, clientIp, requestId, role, decision);
                     }
                     List<SecretValue> values = read.values();
                     List<String> refs = values.stream().map(SecretValue::ref).toList();
@@ -125,8 +126,8 @@ public final class LeaseService {
     }
 
     /** An enforce-mode policy refused: audit {@code lease.denied} with every violation, answer 403. */
-    private Mono<IssuedLease> blocked(Session session, LeaseRequest request, String clientIp, TrustRole role,
-            Decision decision) {
+    private Mono<IssuedLease> blocked(Session session, LeaseRequest request, String clientIp, String requestId,
+            TrustRole role, Decision decision) {
         List<Violation> violations = decision.violations();
         metrics.denied(session.role(), "deployment-blocked");
         List<String> refs = request.secrets().stream().map(SecretRef::toString).toList();
@@ -137,10 +138,9 @@ public final class LeaseService {
         members.put("violations", Decision.maps(violations));
         members.put("warnings", Decision.maps(decision.warnings()));
         Map<String, Object> details = new LinkedHashMap<>(members);
-        return audit.append(base(AuditEventType.LEASE_DENIED, session, clientIp).secrets(refs)
-                        .reason("deployment-blocked: " + detail).details(details))
-                .then(Mono.error(new ApiException(ApiException.Kind.FORBIDDEN, "deployment-blocked", detail, members,
-                        null)));
+        return audit.appendRefusal(base(AuditEventType.LEASE_DENIED, session, clientIp).secrets(refs)
+                        .reason("deployment-blocked: " + detail).details(details), requestId)
+                .then(Mono.error(Refusal.forbidden("deployment-blocked", detail, members)));
     }
 
     public Mono<Lease> renew(Session session, String leaseId, Duration increment, String clientIp) {
@@ -148,11 +148,11 @@ public final class LeaseService {
         TrustRole role = roleOf(session);
         return leases.findForUpdate(leaseId)
                 .filter(l -> l.sessionId().equals(session.id()))
-                .switchIfEmpty(Mono.error(() -> ApiException.notFound("lease-not-found",
+                .switchIfEmpty(Mono.error(() -> Refusal.notFound("lease-not-found",
                         "lease " + leaseId + " does not exist for this session")))
                 .flatMap(l -> {
                     if (!l.activeAt(now)) {
-                        return Mono.error(new ApiException(ApiException.Kind.CONFLICT, "lease-ended",
+                        return Mono.error(Refusal.conflict("lease-ended",
                                 "lease " + leaseId + " has ended (" + (l.revokeReason() == null ? "expired"
                                         : l.revokeReason()) + ")"));
                     }
@@ -177,7 +177,7 @@ public final class LeaseService {
         Instant now = clock.instant();
         return leases.findForUpdate(leaseId)
                 .filter(l -> l.sessionId().equals(session.id()))
-                .switchIfEmpty(Mono.error(() -> ApiException.notFound("lease-not-found",
+                .switchIfEmpty(Mono.error(() -> Refusal.notFound("lease-not-found",
                         "lease " + leaseId + " does not exist for this session")))
                 .flatMap(l -> leases.revoke(leaseId, "revoked", now)
                         .filter(Boolean::booleanValue)
@@ -202,9 +202,9 @@ public final class LeaseService {
         return Mono.defer(() -> revokeSessionOnce(sessionTokenHash, clientIp))
                 .retryWhen(Retry.backoff(REVOCATION_ROUNDS, Duration.ofMillis(1)).maxBackoff(Duration.ofMillis(50))
                         .filter(Raced.class::isInstance)
-                        .onRetryExhaustedThrow((spec, signal) -> new ApiException(ApiException.Kind.UNAVAILABLE,
+                        .onRetryExhaustedThrow((spec, signal) -> Refusal.unavailable(
                                 "revocation-raced", "the session kept gaining leases while it was being revoked; it "
-                                + "is not revoked yet: retry", Map.of(), Duration.ofSeconds(1))));
+                                + "is not revoked yet: retry", Duration.ofSeconds(1))));
     }
 
     /** Rounds a revocation may lose to leases committed meanwhile (about 0.3 s of pauses in all). */
@@ -272,17 +272,17 @@ public final class LeaseService {
                 .doOnSuccess(n -> metrics.expired(n == null ? 0 : n));
     }
 
-    private Mono<IssuedLease> denied(Session session, LeaseRequest request, String clientIp, String reason,
-            ApiException e) {
+    private Mono<IssuedLease> denied(Session session, LeaseRequest request, String clientIp, String requestId,
+            String reason, Refusal e) {
         metrics.denied(session.role(), reason);
         List<String> refs = request.secrets().stream().map(SecretRef::toString).toList();
-        return audit.append(base(AuditEventType.LEASE_DENIED, session, clientIp).secrets(refs).reason(reason + ": "
-                        + e.getMessage()))
+        return audit.appendRefusal(base(AuditEventType.LEASE_DENIED, session, clientIp).secrets(refs)
+                        .reason(reason + ": " + e.getMessage()), requestId)
                 .then(Mono.error(e));
     }
 
     private TrustRole roleOf(Session session) {
-        return roles.byName(session.role()).orElseThrow(() -> ApiException.forbidden("role-removed",
+        return roles.byName(session.role()).orElseThrow(() -> Refusal.forbidden("role-removed",
                 "role \"" + session.role() + "\" no longer exists in the trust configuration"));
     }
 

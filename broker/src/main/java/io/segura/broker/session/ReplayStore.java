@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
-package io.segura.broker.federation;
+package io.segura.broker.session;
 
 import io.r2dbc.spi.R2dbcException;
+import io.segura.broker.Refusal;
+import io.segura.broker.federation.Quote;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
@@ -15,12 +17,10 @@ import reactor.core.publisher.Mono;
  * The jti single-use store (DESIGN §14, §15): one row per consumed {@code (issuer, jti)} in PostgreSQL, shared by every
  * broker replica, so a token replayed against another replica is refused too. The primary key does the work — a plain
  * INSERT either succeeds (first use) or violates uniqueness (replay); no read-then-write race. The row is written by
- * the exchange's group commit together with the session (see {@code TokenExchangeService.SessionIssuer}).
+ * the exchange's group commit together with the session (see {@link SessionIssuer}).
  */
 public final class ReplayStore {
 
-    /** Width of {@code jti_replay.jti}. */
-    static final int MAX_JTI_CHARS = 512;
     private static final Table TABLE = Table.of("jti_replay", "issuer", String.class, "jti", String.class,
             "expires_at", OffsetDateTime.class);
     private static final String UNIQUE_VIOLATION = "23505";
@@ -47,8 +47,8 @@ public final class ReplayStore {
     }
 
     /** The refusal of a token whose jti was used before. */
-    public static TokenRejectedException replayed(String jti) {
-        return new TokenRejectedException("replay", "jti",
+    public static Refusal replayed(String jti) {
+        return Refusal.tokenRefused("replay", "jti",
                 "token jti " + Quote.value(jti) + " was already used; tokens of this issuer are single use");
     }
 

@@ -2,7 +2,7 @@
 package io.segura.broker.session;
 
 import io.r2dbc.spi.Readable;
-import io.segura.broker.ApiException;
+import io.segura.broker.Refusal;
 import io.segura.broker.database.DatabaseDeadline;
 import io.segura.broker.database.GroupRead;
 import io.segura.broker.database.Update;
@@ -61,15 +61,15 @@ public final class SessionStore {
     /**
      * The active session a bearer token names, read from the database.
      *
-     * @return the session, or an {@link ApiException} 401 that says whether the token is unknown, expired or revoked
+     * @return the session, or an {@link Refusal} (unauthenticated) that says whether the token is unknown, expired or revoked
      */
     public Mono<Session> authenticate(String bearer, Instant now) {
         if (!SessionToken.looksLike(bearer)) {
-            return Mono.error(ApiException.unauthenticated("bearer token is not a Segura session token (sgs_…)"));
+            return Mono.error(Refusal.unauthenticated("bearer token is not a Segura session token (sgs_…)"));
         }
         String hash = SessionToken.sha256Hex(bearer);
         return findByHash(hash)
-                .switchIfEmpty(Mono.error(() -> ApiException.unauthenticated("session token is unknown")))
+                .switchIfEmpty(Mono.error(() -> Refusal.unauthenticated("session token is unknown")))
                 .flatMap(s -> active(s, now))
                 .doOnNext(s -> remember(hash, s));
     }
@@ -97,10 +97,10 @@ public final class SessionStore {
 
     private static Mono<Session> active(Session s, Instant now) {
         if (s.revokedAt() != null) {
-            return Mono.error(ApiException.unauthenticated("session was revoked"));
+            return Mono.error(Refusal.unauthenticated("session was revoked"));
         }
         if (!now.isBefore(s.expiresAt())) {
-            return Mono.error(ApiException.unauthenticated("session expired at " + s.expiresAt()));
+            return Mono.error(Refusal.unauthenticated("session expired at " + s.expiresAt()));
         }
         return Mono.just(s);
     }
@@ -195,7 +195,7 @@ public final class SessionStore {
      */
     public static Update recordLease(String sessionId) {
         return Update.increment("sessions", "lease_count", "id", sessionId, "revoked_at IS NULL",
-                () -> ApiException.unauthenticated("session was revoked"));
+                () -> Refusal.unauthenticated("session was revoked"));
     }
 
     private Session session(Readable row, Map<String, Object> claims) {

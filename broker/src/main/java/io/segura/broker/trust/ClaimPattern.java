@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-package io.segura.broker.exchange;
+package io.segura.broker.trust;
 
 import java.util.ArrayList;
 import java.util.List;

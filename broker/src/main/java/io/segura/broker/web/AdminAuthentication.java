@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 package io.segura.broker.web;
 
-import io.segura.broker.ApiException;
+import io.segura.broker.Refusal;
 import io.segura.broker.session.SessionToken;
 import java.security.MessageDigest;
 import org.springframework.http.HttpHeaders;
@@ -46,16 +46,16 @@ final class AdminAuthentication implements HandlerFilterFunction<ServerResponse,
     @Override
     public Mono<ServerResponse> filter(ServerRequest request, HandlerFunction<ServerResponse> next) {
         if (digest == null) {
-            return Mono.error(new ApiException(ApiException.Kind.FORBIDDEN, "admin-disabled",
+            return Mono.error(Refusal.forbidden("admin-disabled",
                     "the operator API is disabled: SEGURA_ADMIN_TOKEN is not set"));
         }
         String authorization = request.headers().firstHeader(HttpHeaders.AUTHORIZATION);
         if (authorization == null || !authorization.regionMatches(true, 0, "Bearer ", 0, 7)) {
-            return Mono.error(ApiException.unauthenticated("the admin token is required: Authorization: Bearer"
+            return Mono.error(Refusal.unauthenticated("the admin token is required: Authorization: Bearer"
                     + " $SEGURA_ADMIN_TOKEN"));
         }
         if (!MessageDigest.isEqual(digest, sha256(authorization.substring(7).trim()))) {
-            return Mono.error(ApiException.unauthenticated("admin token is not valid"));
+            return Mono.error(Refusal.unauthenticated("admin token is not valid"));
         }
         return next.handle(request);
     }

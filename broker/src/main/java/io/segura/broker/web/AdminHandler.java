@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 package io.segura.broker.web;
 
-import io.segura.broker.ApiException;
+import io.segura.broker.Refusal;
 import io.segura.broker.admin.SecretAdministration;
 import io.segura.broker.audit.AuditEvent;
 import io.segura.broker.audit.AuditEventType;
@@ -85,7 +85,7 @@ final class AdminHandler {
         if (full.endsWith("/exposures")) {
             return exposure(request, full.substring(0, full.length() - "/exposures".length()));
         }
-        return Mono.error(ApiException.notFound("not-found", "no such endpoint; POST …/rotate or …/exposures"));
+        return Mono.error(Refusal.notFound("not-found", "no such endpoint; POST …/rotate or …/exposures"));
     }
 
     Mono<ServerResponse> rotate(ServerRequest request, String path) {
@@ -94,19 +94,19 @@ final class AdminHandler {
             JsonNode value = body.get("value");
             JsonNode generate = body.get("generate");
             if ((value == null) == (generate == null)) {
-                throw ApiException.invalid("invalid-rotation", "give exactly one of value or generate");
+                throw Refusal.invalid("invalid-rotation", "give exactly one of value or generate");
             }
             if (value != null) {
                 return secrets.rotate(path, LeaseHandler.text(value, "value"), null, Requests.clientIp(request));
             }
             if (!generate.isObject()) {
-                throw ApiException.invalid("invalid-rotation", "generate must be an object like {\"length\": 32}");
+                throw Refusal.invalid("invalid-rotation", "generate must be an object like {\"length\": 32}");
             }
             LeaseHandler.unknownFields(generate, Set.of("length"));
             JsonNode length = generate.get("length");
             int n = length == null ? 32 : length.isInt() ? length.asInt() : -1;
             if (n < 16 || n > 256) {
-                throw ApiException.invalid("invalid-rotation", "generate.length must be an integer from 16 to 256");
+                throw Refusal.invalid("invalid-rotation", "generate.length must be an integer from 16 to 256");
             }
             return secrets.rotate(path, null, n, Requests.clientIp(request));
         }).flatMap(meta -> ServerResponse.status(HttpStatus.CREATED).contentType(MediaType.APPLICATION_JSON)
@@ -119,10 +119,10 @@ final class AdminHandler {
             JsonNode version = body.get("version");
             JsonNode value = body.get("value");
             if ((version == null) == (value == null)) {
-                throw ApiException.invalid("invalid-exposure", "give exactly one of version or value");
+                throw Refusal.invalid("invalid-exposure", "give exactly one of version or value");
             }
             if (version != null && !version.isInt()) {
-                throw ApiException.invalid("invalid-exposure", "version must be an integer");
+                throw Refusal.invalid("invalid-exposure", "version must be an integer");
             }
             String source = LeaseHandler.text(body.get("source"), "source");
             JsonNode detail = body.get("detail");
@@ -149,7 +149,7 @@ final class AdminHandler {
         String role = request.queryParam("role").orElse(null);
         String subject = request.queryParam("subject").orElse(null);
         if (role == null && subject == null) {
-            return Mono.error(ApiException.invalid("invalid-filter",
+            return Mono.error(Refusal.invalid("invalid-filter",
                     "bulk revoke needs role= or subject= (refusing to revoke every lease)"));
         }
         return leases.revokeWhere(role, subject, Requests.clientIp(request))
@@ -221,7 +221,7 @@ final class AdminHandler {
         try {
             return AuditEventType.fromWireName(wireName);
         } catch (IllegalArgumentException e) {
-            throw ApiException.invalid("invalid-type", "unknown event type \"" + wireName + "\"; one of "
+            throw Refusal.invalid("invalid-type", "unknown event type \"" + wireName + "\"; one of "
                     + java.util.Arrays.stream(AuditEventType.values()).map(AuditEventType::wireName).toList());
         }
     }
@@ -230,7 +230,7 @@ final class AdminHandler {
         try {
             return Instant.parse(s);
         } catch (DateTimeParseException e) {
-            throw ApiException.invalid("invalid-since", "since must be an ISO-8601 instant like 2026-11-29T00:00:00Z");
+            throw Refusal.invalid("invalid-since", "since must be an ISO-8601 instant like 2026-11-29T00:00:00Z");
         }
     }
 
@@ -246,7 +246,7 @@ final class AdminHandler {
             }
             return n;
         } catch (NumberFormatException e) {
-            throw ApiException.invalid("invalid-" + name, name + " must be an integer from 1 to " + max);
+            throw Refusal.invalid("invalid-" + name, name + " must be an integer from 1 to " + max);
         }
     }
 }

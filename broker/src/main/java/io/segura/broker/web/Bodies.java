@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 package io.segura.broker.web;
 
-import io.segura.broker.ApiException;
+import io.segura.broker.Refusal;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -40,23 +40,23 @@ final class Bodies {
                     return bytes;
                 })
                 .defaultIfEmpty(new byte[0])
-                .onErrorMap(DataBufferLimitException.class, e -> new ApiException(ApiException.Kind.TOO_LARGE,
+                .onErrorMap(DataBufferLimitException.class, e -> Refusal.tooLarge(
                         "body-too-large", "request body exceeds " + limit / 1024 + " KiB"));
     }
 
     static Mono<JsonNode> json(ServerRequest request, JsonMapper json, int limit) {
         return bytes(request, limit).map(b -> {
             if (b.length == 0) {
-                throw ApiException.invalid("invalid-json", "request body must be a JSON object");
+                throw Refusal.invalid("invalid-json", "request body must be a JSON object");
             }
             try {
                 JsonNode node = json.readTree(b);
                 if (node == null || !node.isObject()) {
-                    throw ApiException.invalid("invalid-json", "request body must be a JSON object");
+                    throw Refusal.invalid("invalid-json", "request body must be a JSON object");
                 }
                 return node;
             } catch (JacksonException e) {
-                throw ApiException.invalid("invalid-json", "request body is not valid JSON (line "
+                throw Refusal.invalid("invalid-json", "request body is not valid JSON (line "
                         + e.getLocation().getLineNr() + ", column " + e.getLocation().getColumnNr() + ")");
             }
         });

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 package io.segura.broker.web;
 
-import io.segura.broker.ApiException;
+import io.segura.broker.Refusal;
 import io.segura.broker.dev.DevIssuer;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -43,7 +43,7 @@ final class DevIssuerHandler {
             try {
                 token = issuer.mint(claims);
             } catch (IllegalArgumentException e) {
-                return Mono.error(ApiException.invalid("invalid-claim", e.getMessage()));
+                return Mono.error(Refusal.invalid("invalid-claim", e.getMessage()));
             }
             Map<String, Object> body = new LinkedHashMap<>();
             body.put("id_token", token);

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 package io.segura.broker.web;
 
-import io.segura.broker.ApiException;
+import io.segura.broker.Refusal;
 import io.segura.broker.admin.ExposureReport;
 import io.segura.broker.admin.SecretAdministration;
 import io.segura.broker.admin.WebhookSignature;
@@ -42,7 +42,7 @@ final class ExposureWebhookHandler {
 
     Mono<ServerResponse> receive(ServerRequest request) {
         if (signature == null) {
-            return Mono.error(ApiException.forbidden("exposure-webhook-disabled", "the exposure webhook is disabled: "
+            return Mono.error(Refusal.forbidden("exposure-webhook-disabled", "the exposure webhook is disabled: "
                     + "SEGURA_EXPOSURE_WEBHOOK_SECRET is not set"));
         }
         String timestamp = request.headers().firstHeader(WebhookSignature.TIMESTAMP_HEADER);
@@ -62,23 +62,23 @@ final class ExposureWebhookHandler {
         try {
             body = json.readTree(bytes);
         } catch (tools.jackson.core.JacksonException e) {
-            throw ApiException.invalid("invalid-json", "request body is not valid JSON");
+            throw Refusal.invalid("invalid-json", "request body is not valid JSON");
         }
         JsonNode list = body != null && body.isObject() && body.size() == 1 && body.has("exposures")
                 ? body.get("exposures") : body;
         if (list == null || !list.isArray() || list.isEmpty() || list.size() > MAX_REPORTS) {
-            throw ApiException.invalid("invalid-exposure", "the body must be a list of 1.." + MAX_REPORTS
+            throw Refusal.invalid("invalid-exposure", "the body must be a list of 1.." + MAX_REPORTS
                     + " findings (or {\"exposures\": [...]})");
         }
         List<ExposureReport> out = new ArrayList<>();
         for (JsonNode item : list) {
             if (!item.isObject()) {
-                throw ApiException.invalid("invalid-exposure", "each finding must be a JSON object");
+                throw Refusal.invalid("invalid-exposure", "each finding must be a JSON object");
             }
             LeaseHandler.unknownFields(item, FIELDS);
             JsonNode version = item.get("version");
             if (version != null && !version.isNull() && !version.canConvertToInt()) {
-                throw ApiException.invalid("invalid-exposure", "version must be a number");
+                throw Refusal.invalid("invalid-exposure", "version must be a number");
             }
             out.add(new ExposureReport(optional(item, "path"),
                     version == null || version.isNull() ? null : version.asInt(),

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 package io.segura.broker.web;
 
-import io.segura.broker.ApiException;
+import io.segura.broker.Refusal;
 import io.segura.broker.config.Durations;
 import io.segura.broker.lease.IssuedLease;
 import io.segura.broker.lease.Lease;
@@ -55,8 +55,9 @@ final class LeaseHandler {
     Mono<ServerResponse> create(ServerRequest request) {
         return sessionForLease(request).flatMap(session -> Bodies.json(request, json, Bodies.MAX_BODY)
                 .map(LeaseHandler::leaseRequest)
-                .flatMap(lr -> leases.lease(session, lr, Requests.clientIp(request)))
-                .flatMap(LeaseHandler::created));
+                .flatMap(lr -> leases.lease(session, lr, Requests.clientIp(request),
+                        RequestIdFilter.requestId(request.exchange())))
+                .flatMap(issued -> leased(issued, HttpStatus.CREATED)));
     }
 
     Mono<ServerResponse> secret(ServerRequest request) {
@@ -70,8 +71,9 @@ final class LeaseHandler {
         Duration ttl = request.queryParam("ttl").map(LeaseHandler::duration).orElse(null);
         return sessionForLease(request)
                 .flatMap(session -> leases.lease(session, new LeaseRequest(List.of(ref), ttl),
-                        Requests.clientIp(request)))
-                .flatMap(LeaseHandler::created);
+                        Requests.clientIp(request), RequestIdFilter.requestId(request.exchange())))
+                // a GET reads: 200 with the new lease in the body, not 201 (nothing is created at this URL)
+                .flatMap(issued -> leased(issued, HttpStatus.OK));
     }
 
     Mono<ServerResponse> renew(ServerRequest request) {
@@ -88,10 +90,10 @@ final class LeaseHandler {
         try {
             body = json.readTree(bytes);
         } catch (tools.jackson.core.JacksonException e) {
-            throw ApiException.invalid("invalid-json", "request body is not valid JSON");
+            throw Refusal.invalid("invalid-json", "request body is not valid JSON");
         }
         if (body == null || !body.isObject()) {
-            throw ApiException.invalid("invalid-json", "request body must be a JSON object");
+            throw Refusal.invalid("invalid-json", "request body must be a JSON object");
         }
         unknownFields(body, RENEW_FIELDS);
         JsonNode inc = body.get("increment");
@@ -117,7 +119,7 @@ final class LeaseHandler {
     private static Mono<String> bearer(ServerRequest request) {
         String authorization = request.headers().firstHeader(HttpHeaders.AUTHORIZATION);
         if (authorization == null || !authorization.regionMatches(true, 0, "Bearer ", 0, 7)) {
-            return Mono.error(ApiException.unauthenticated(
+            return Mono.error(Refusal.unauthenticated(
                     "a session token is required: Authorization: Bearer sgs_… from POST /oauth2/token"));
         }
         return Mono.just(authorization.substring(7).trim());
@@ -127,10 +129,10 @@ final class LeaseHandler {
         unknownFields(body, LEASE_FIELDS);
         JsonNode secrets = body.get("secrets");
         if (secrets == null || !secrets.isArray() || secrets.isEmpty()) {
-            throw ApiException.invalid("invalid-lease-request", "secrets must be a non-empty list of paths");
+            throw Refusal.invalid("invalid-lease-request", "secrets must be a non-empty list of paths");
         }
         if (secrets.size() > LeaseRequest.MAX_SECRETS) {
-            throw ApiException.invalid("invalid-lease-request",
+            throw Refusal.invalid("invalid-lease-request",
                     "at most " + LeaseRequest.MAX_SECRETS + " secrets per lease");
         }
         List<SecretRef> refs = new ArrayList<>();
@@ -145,7 +147,7 @@ final class LeaseHandler {
         try {
             return SecretRef.parse(spec);
         } catch (IllegalArgumentException e) {
-            throw ApiException.invalid("invalid-secret-path", e.getMessage());
+            throw Refusal.invalid("invalid-secret-path", e.getMessage());
         }
     }
 
@@ -157,14 +159,14 @@ final class LeaseHandler {
             }
             return d;
         } catch (RuntimeException e) {
-            throw ApiException.invalid("invalid-duration", "\"" + s + "\" is not a duration like 60s, 15m, 2h ("
+            throw Refusal.invalid("invalid-duration", "\"" + s + "\" is not a duration like 60s, 15m, 2h ("
                     + e.getMessage() + ")");
         }
     }
 
     static String text(JsonNode node, String field) {
         if (node == null || !node.isString()) {
-            throw ApiException.invalid("invalid-field", field + " must be a string");
+            throw Refusal.invalid("invalid-field", field + " must be a string");
         }
         return node.asString();
     }
@@ -172,13 +174,13 @@ final class LeaseHandler {
     static void unknownFields(JsonNode body, Set<String> known) {
         for (String name : body.propertyNames()) {
             if (!known.contains(name)) {
-                throw ApiException.invalid("unknown-field", "unknown field \"" + name + "\"; expected one of "
+                throw Refusal.invalid("unknown-field", "unknown field \"" + name + "\"; expected one of "
                         + new java.util.TreeSet<>(known));
             }
         }
     }
 
-    private static Mono<ServerResponse> created(IssuedLease issued) {
+    private static Mono<ServerResponse> leased(IssuedLease issued, HttpStatus status) {
         Map<String, Object> body = view(issued.lease());
         List<Map<String, Object>> secrets = new ArrayList<>();
         for (SecretValue v : issued.values()) {
@@ -192,7 +194,7 @@ final class LeaseHandler {
         body.put("secrets", secrets);
         body.put("warnings", issued.warnings());
         body.put("policy_warnings", Decision.maps(issued.policyWarnings()));
-        return ServerResponse.status(HttpStatus.CREATED)
+        return ServerResponse.status(status)
                 .contentType(MediaType.APPLICATION_JSON)
                 .cacheControl(CacheControl.noStore())
                 .bodyValue(body);

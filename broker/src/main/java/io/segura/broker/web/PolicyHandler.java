@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 package io.segura.broker.web;
 
-import io.segura.broker.ApiException;
-import io.segura.broker.exchange.RoleCheck;
+import io.segura.broker.Refusal;
+import io.segura.broker.trust.RoleCheck;
 import io.segura.broker.lease.Explanation;
 import io.segura.broker.lease.LeaseExplainer;
 import io.segura.broker.lease.LeaseRequest;
@@ -55,7 +55,7 @@ final class PolicyHandler {
     Mono<ServerResponse> evaluate(ServerRequest request) {
         String authorization = request.headers().firstHeader(HttpHeaders.AUTHORIZATION);
         if (authorization == null || !authorization.regionMatches(true, 0, "Bearer ", 0, 7)) {
-            return Mono.error(ApiException.unauthenticated("the admin token or a session token is required: "
+            return Mono.error(Refusal.unauthenticated("the admin token or a session token is required: "
                     + "Authorization: Bearer …"));
         }
         String bearer = authorization.substring(7).trim();
@@ -67,7 +67,7 @@ final class PolicyHandler {
                             JsonNode role = body.get("role");
                             if (role != null && !role.isNull()
                                     && !session.role().equals(LeaseHandler.text(role, "role"))) {
-                                throw ApiException.forbidden("not-your-role", "a session may only evaluate its own "
+                                throw Refusal.forbidden("not-your-role", "a session may only evaluate its own "
                                         + "role \"" + session.role() + "\"");
                             }
                             return explainer.forSession(session, refs(body), ttl(body));
@@ -78,21 +78,23 @@ final class PolicyHandler {
 
     private Mono<Explanation> forAdmin(JsonNode body) {
         LeaseHandler.unknownFields(body, ADMIN_FIELDS);
-        String role = LeaseHandler.text(body.get("role"), "role");
+        // role (OPTIONAL): what the job would send as scope=role:NAME; absent = the role implied when it sends none
+        JsonNode roleNode = body.get("role");
+        String role = roleNode == null || roleNode.isNull() ? null : LeaseHandler.text(roleNode, "role");
         JsonNode claims = body.get("claims");
         JsonNode token = body.get("subject_token");
         if ((claims == null) == (token == null)) {
-            throw ApiException.invalid("invalid-evaluate-request", "give exactly one of claims or subject_token");
+            throw Refusal.invalid("invalid-evaluate-request", "give exactly one of claims or subject_token");
         }
         if (token != null) {
             if (body.has("issuer")) {
-                throw ApiException.invalid("invalid-evaluate-request", "issuer applies to claims only; a subject "
+                throw Refusal.invalid("invalid-evaluate-request", "issuer applies to claims only; a subject "
                         + "token names its own");
             }
             return explainer.forToken(LeaseHandler.text(token, "subject_token"), role, refs(body), ttl(body));
         }
         if (!claims.isObject()) {
-            throw ApiException.invalid("invalid-evaluate-request", "claims must be a JSON object");
+            throw Refusal.invalid("invalid-evaluate-request", "claims must be a JSON object");
         }
         @SuppressWarnings("unchecked")
         Map<String, Object> claimMap = json.treeToValue(claims, Map.class);
@@ -107,7 +109,7 @@ final class PolicyHandler {
             return List.of();
         }
         if (!secrets.isArray() || secrets.size() > LeaseRequest.MAX_SECRETS) {
-            throw ApiException.invalid("invalid-evaluate-request", "secrets must be a list of at most "
+            throw Refusal.invalid("invalid-evaluate-request", "secrets must be a list of at most "
                     + LeaseRequest.MAX_SECRETS + " paths");
         }
         List<SecretRef> refs = new ArrayList<>();
@@ -126,7 +128,15 @@ final class PolicyHandler {
         Map<String, Object> body = new LinkedHashMap<>();
         body.put("decision", e.decision());
         body.put("role", e.role());
+        body.put("scope", e.named() ? "role:" + e.role() : null);
         body.put("issuer_trusted", e.issuerTrusted());
+        if (e.admission() != null) {
+            Map<String, Object> admission = new LinkedHashMap<>();
+            admission.put("reason", e.admission().reason());
+            admission.put("claim", e.admission().claim());
+            admission.put("detail", e.admission().getMessage());
+            body.put("refused", admission);
+        }
         List<Map<String, Object>> checks = new ArrayList<>();
         for (RoleCheck c : e.roleChecks()) {
             Map<String, Object> m = new LinkedHashMap<>();

@@ -4,9 +4,8 @@ package io.segura.broker.web;
 import io.r2dbc.spi.R2dbcException;
 import io.r2dbc.spi.R2dbcNonTransientResourceException;
 import io.r2dbc.spi.R2dbcTransientResourceException;
-import io.segura.broker.ApiException;
+import io.segura.broker.Refusal;
 import io.segura.broker.database.DatabaseTimeoutException;
-import io.segura.broker.exchange.OAuthException;
 import io.segura.broker.vault.InvalidSecretException;
 import io.segura.broker.vault.SecretNotFoundException;
 import io.segura.broker.vault.VaultIntegrityException;
@@ -58,116 +57,228 @@ final class ProblemHandler implements WebExceptionHandler {
         if (exchange.getResponse().isCommitted()) {
             return Mono.error(error);
         }
+        Refusal refusal = refusal(error);
         String path = exchange.getRequest().getPath().value();
-        if (path.startsWith("/oauth2/")) {
-            return write(exchange, oauth(error));
-        }
-        return write(exchange, problem(exchange, error));
+        Rendered rendered = path.startsWith("/oauth2/") ? refusal.accept(OAUTH)
+                : refusal.accept(new ProblemEdge(RequestIdFilter.requestId(exchange)));
+        return write(exchange, rendered);
     }
 
-    private Rendered oauth(Throwable error) {
-        OAuthException e;
-        if (error instanceof OAuthException o) {
-            e = o;
-        } else if (error instanceof ApiException a && a.kind() == ApiException.Kind.UNAVAILABLE) {
-            e = OAuthException.temporarilyUnavailable(a.slug(), a.getMessage(), a.retryAfter());
-        } else if (error instanceof RequestDeadlineFilter.RequestTimeoutException) {
-            e = OAuthException.temporarilyUnavailable("request-timeout", REQUEST_TIMEOUT_DETAIL, DATABASE_RETRY);
-        } else if (isDatabaseTimeout(error)) {
-            e = OAuthException.temporarilyUnavailable("database-timeout", DATABASE_TIMEOUT_DETAIL, DATABASE_RETRY);
-        } else if (isDatabaseDown(error)) {
-            e = OAuthException.temporarilyUnavailable("database-unavailable",
-                    "the broker's database is unavailable; retry later", DATABASE_RETRY);
-        } else if (error instanceof ApiException a && a.kind() == ApiException.Kind.TOO_LARGE) {
-            e = OAuthException.invalidRequest(a.getMessage());
-        } else if (error instanceof ResponseStatusException r) {
-            e = new OAuthException("invalid_request", r.getStatusCode().value(), "http", r.getReason() == null
-                    ? "request refused" : r.getReason(), null);
-        } else {
-            log.error("unexpected error on token endpoint", error);
-            e = new OAuthException("server_error", 500, "internal", "internal error", null);
-        }
-        Map<String, Object> body = new LinkedHashMap<>();
-        body.put("error", e.error());
-        body.put("error_description", e.getMessage());
-        HttpHeaders headers = new HttpHeaders();
-        if (e.status() == 401) {
-            headers.set(HttpHeaders.WWW_AUTHENTICATE, "Basic realm=\"segura\"");
-        }
-        if (error instanceof ApiException a && a.kind() == ApiException.Kind.TOO_LARGE) {
-            headers.set(HttpHeaders.CONNECTION, "close");
-        }
-        retryAfter(headers, e.retryAfter());
-        headers.setCacheControl("no-store");
-        return new Rendered(e.status(), MediaType.APPLICATION_JSON, headers, body);
-    }
-
-    private Rendered problem(ServerWebExchange exchange, Throwable error) {
-        ApiException e = toApi(error);
-        Map<String, Object> body = new LinkedHashMap<>();
-        body.put("type", TYPE_BASE + e.slug());
-        body.put("title", e.kind().title());
-        body.put("status", e.kind().status());
-        body.put("detail", e.getMessage());
-        body.put("instance", "urn:segura:request:" + RequestIdFilter.requestId(exchange));
-        body.putAll(e.members());
-        HttpHeaders headers = new HttpHeaders();
-        if (e.kind() == ApiException.Kind.UNAUTHENTICATED) {
-            headers.set(HttpHeaders.WWW_AUTHENTICATE, "Bearer realm=\"segura\"");
-        }
-        retryAfter(headers, e.retryAfter());
-        if (e.kind() == ApiException.Kind.TOO_LARGE) {
-            // the rest of the oversized body is still on the wire: never reuse this connection for another request
-            headers.set(HttpHeaders.CONNECTION, "close");
-        }
-        return new Rendered(e.kind().status(), MediaType.APPLICATION_PROBLEM_JSON, headers, body);
-    }
-
-    private static ApiException toApi(Throwable error) {
-        if (error instanceof ApiException a) {
-            return a;
+    /** The core's refusals as they are; the few failures that reach the edge untyped, typed here and only here. */
+    static Refusal refusal(Throwable error) {
+        if (error instanceof Refusal r) {
+            return r;
         }
         if (error instanceof SecretNotFoundException e) {
-            return ApiException.notFound("secret-not-found", e.getMessage());
+            return Refusal.notFound("secret-not-found", e.getMessage());
         }
         if (error instanceof InvalidSecretException e) {
-            return ApiException.invalid("invalid-secret", e.getMessage());
+            return Refusal.invalid("invalid-secret", e.getMessage());
         }
         if (error instanceof VaultIntegrityException e) {
             // a stored row was moved or altered, or its KEK is missing: an operator must look, the caller cannot fix it
             log.error("vault integrity failure: {}", e.getMessage());
-            return new ApiException(ApiException.Kind.INTERNAL, "vault-integrity",
+            return Refusal.internal("vault-integrity",
                     "a stored secret failed its integrity check; the operator has been told in the broker log");
         }
         if (error instanceof DataBufferLimitException) {
-            return new ApiException(ApiException.Kind.TOO_LARGE, "body-too-large", "request body is too large");
+            return Refusal.tooLarge("body-too-large", "request body is too large");
         }
         if (error instanceof RequestDeadlineFilter.RequestTimeoutException) {
-            return new ApiException(ApiException.Kind.UNAVAILABLE, "request-timeout", REQUEST_TIMEOUT_DETAIL, Map.of(),
-                    DATABASE_RETRY);
+            return Refusal.unavailable("request-timeout", REQUEST_TIMEOUT_DETAIL, DATABASE_RETRY);
         }
         if (isDatabaseTimeout(error)) {
-            return new ApiException(ApiException.Kind.UNAVAILABLE, "database-timeout", DATABASE_TIMEOUT_DETAIL,
-                    Map.of(), DATABASE_RETRY);
+            return Refusal.unavailable("database-timeout", DATABASE_TIMEOUT_DETAIL, DATABASE_RETRY);
         }
         if (isDatabaseDown(error)) {
-            return new ApiException(ApiException.Kind.UNAVAILABLE, "database-unavailable",
-                    "the broker's database is unavailable; retry later", Map.of(), DATABASE_RETRY);
+            return Refusal.unavailable("database-unavailable", "the broker's database is unavailable; retry later",
+                    DATABASE_RETRY);
         }
         if (error instanceof ResponseStatusException r) {
             HttpStatus status = HttpStatus.resolve(r.getStatusCode().value());
             return switch (r.getStatusCode().value()) {
-                case 404 -> ApiException.notFound("not-found", "no such endpoint");
-                case 405 -> new ApiException(ApiException.Kind.BAD_REQUEST, "method-not-allowed",
-                        "method not allowed on this endpoint");
-                case 415 -> new ApiException(ApiException.Kind.BAD_REQUEST, "unsupported-media-type",
-                        "unsupported Content-Type");
-                default -> new ApiException(ApiException.Kind.BAD_REQUEST, "bad-request",
-                        status == null ? "bad request" : status.getReasonPhrase());
+                case 404 -> Refusal.notFound("not-found", "no such endpoint");
+                case 405 -> Refusal.malformed("method-not-allowed", "method not allowed on this endpoint");
+                case 415 -> Refusal.malformed("unsupported-media-type", "unsupported Content-Type");
+                default -> Refusal.malformed("bad-request", status == null ? "bad request" : status.getReasonPhrase());
             };
         }
         log.error("unexpected error", error);
-        return new ApiException(ApiException.Kind.INTERNAL, "internal", "internal error; see the broker log");
+        return Refusal.internal("internal", "internal error; see the broker log");
+    }
+
+    /** RFC 6749 §5.2 on {@code /oauth2/*}: every refusal is 400 except invalid_client (401), 429, 503 and 500. */
+    private static final Refusal.Edge<Rendered> OAUTH = new Refusal.Edge<>() {
+        @Override
+        public Rendered malformed(Refusal.Malformed r) {
+            return oauth(400, "invalid_request", r);
+        }
+
+        @Override
+        public Rendered invalid(Refusal.Invalid r) {
+            return oauth(400, "invalid_request", r);
+        }
+
+        @Override
+        public Rendered unauthenticated(Refusal.Unauthenticated r) {
+            Rendered out = oauth(401, "invalid_client", r);
+            out.headers().set(HttpHeaders.WWW_AUTHENTICATE, "Basic realm=\"segura\"");
+            return out;
+        }
+
+        @Override
+        public Rendered tokenRefused(Refusal.TokenRefused r) {
+            return oauth(400, "invalid_grant", r);
+        }
+
+        @Override
+        public Rendered scopeRefused(Refusal.ScopeRefused r) {
+            return oauth(400, "invalid_scope", r);
+        }
+
+        @Override
+        public Rendered unsupportedGrant(Refusal.UnsupportedGrant r) {
+            return oauth(400, "unsupported_grant_type", r);
+        }
+
+        @Override
+        public Rendered forbidden(Refusal.Forbidden r) {
+            return oauth(400, "invalid_grant", r);
+        }
+
+        @Override
+        public Rendered notFound(Refusal.NotFound r) {
+            return oauth(404, "invalid_request", r);
+        }
+
+        @Override
+        public Rendered conflict(Refusal.Conflict r) {
+            return oauth(409, "invalid_request", r);
+        }
+
+        @Override
+        public Rendered tooLarge(Refusal.TooLarge r) {
+            Rendered out = oauth(400, "invalid_request", r);
+            out.headers().set(HttpHeaders.CONNECTION, "close");
+            return out;
+        }
+
+        @Override
+        public Rendered throttled(Refusal.Throttled r) {
+            return oauth(429, "slow_down", r);
+        }
+
+        @Override
+        public Rendered unavailable(Refusal.Unavailable r) {
+            return oauth(503, "temporarily_unavailable", r);
+        }
+
+        @Override
+        public Rendered internal(Refusal.Internal r) {
+            return oauth(500, "server_error", r);
+        }
+    };
+
+    private static Rendered oauth(int status, String error, Refusal r) {
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("error", error);
+        body.put("error_description", r.getMessage());
+        HttpHeaders headers = new HttpHeaders();
+        retryAfter(headers, r.retryAfter());
+        headers.setCacheControl("no-store");
+        return new Rendered(status, MediaType.APPLICATION_JSON, headers, body);
+    }
+
+    /** RFC 9457 everywhere else: {@code type} from the refusal's reason, the request id as {@code instance}. */
+    private record ProblemEdge(String requestId) implements Refusal.Edge<Rendered> {
+
+        @Override
+        public Rendered malformed(Refusal.Malformed r) {
+            return problem(400, "Bad request", r.reason(), r);
+        }
+
+        @Override
+        public Rendered invalid(Refusal.Invalid r) {
+            return problem(422, "Invalid input", r.reason(), r);
+        }
+
+        @Override
+        public Rendered unauthenticated(Refusal.Unauthenticated r) {
+            Rendered out = problem(401, "Authentication required", r.reason(), r);
+            out.headers().set(HttpHeaders.WWW_AUTHENTICATE, "Bearer realm=\"segura\"");
+            return out;
+        }
+
+        @Override
+        public Rendered tokenRefused(Refusal.TokenRefused r) {
+            Rendered out = problem(422, "Invalid input", "invalid-subject-token", r);
+            out.body().put("check", r.reason());
+            if (r.claim() != null) {
+                out.body().put("claim", r.claim());
+            }
+            return out;
+        }
+
+        @Override
+        public Rendered scopeRefused(Refusal.ScopeRefused r) {
+            return problem(403, "Not allowed", r.reason(), r);
+        }
+
+        @Override
+        public Rendered unsupportedGrant(Refusal.UnsupportedGrant r) {
+            return problem(400, "Bad request", r.reason(), r);
+        }
+
+        @Override
+        public Rendered forbidden(Refusal.Forbidden r) {
+            return problem(403, "Not allowed", r.reason(), r);
+        }
+
+        @Override
+        public Rendered notFound(Refusal.NotFound r) {
+            return problem(404, "Not found", r.reason(), r);
+        }
+
+        @Override
+        public Rendered conflict(Refusal.Conflict r) {
+            return problem(409, "Conflict", r.reason(), r);
+        }
+
+        @Override
+        public Rendered tooLarge(Refusal.TooLarge r) {
+            Rendered out = problem(413, "Too large", r.reason(), r);
+            // the rest of the oversized body is still on the wire: never reuse this connection for another request
+            out.headers().set(HttpHeaders.CONNECTION, "close");
+            return out;
+        }
+
+        @Override
+        public Rendered throttled(Refusal.Throttled r) {
+            return problem(429, "Too many requests", r.reason(), r);
+        }
+
+        @Override
+        public Rendered unavailable(Refusal.Unavailable r) {
+            return problem(503, "Dependency unavailable", r.reason(), r);
+        }
+
+        @Override
+        public Rendered internal(Refusal.Internal r) {
+            return problem(500, "Internal error", r.reason(), r);
+        }
+
+        private Rendered problem(int status, String title, String slug, Refusal r) {
+            Map<String, Object> body = new LinkedHashMap<>();
+            body.put("type", TYPE_BASE + slug);
+            body.put("title", title);
+            body.put("status", status);
+            body.put("detail", r.getMessage());
+            body.put("instance", "urn:segura:request:" + requestId);
+            body.putAll(r.members());
+            HttpHeaders headers = new HttpHeaders();
+            retryAfter(headers, r.retryAfter());
+            return new Rendered(status, MediaType.APPLICATION_PROBLEM_JSON, headers, body);
+        }
     }
 
     /**

@@ -3,11 +3,15 @@ package io.segura.broker.web;
 
 import io.segura.broker.exchange.ClientCredentialsRequest;
 import io.segura.broker.exchange.ClientCredentialsService;
-import io.segura.broker.exchange.IssuedSession;
-import io.segura.broker.exchange.OAuthException;
+import io.segura.broker.Refusal;
+import io.segura.broker.audit.AuditEvent;
+import io.segura.broker.audit.AuditEventType;
+import io.segura.broker.audit.AuditLog;
 import io.segura.broker.exchange.TokenExchangeRequest;
 import io.segura.broker.exchange.TokenExchangeService;
+import io.segura.broker.federation.Quote;
 import io.segura.broker.lease.LeaseService;
+import io.segura.broker.session.SessionIssuer;
 import io.segura.broker.session.SessionToken;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
@@ -43,25 +47,47 @@ final class TokenEndpoint {
     private final TokenExchangeService exchange;
     private final ClientCredentialsService clientCredentials;
     private final LeaseService leases;
+    private final AuditLog audit;
 
-    TokenEndpoint(TokenExchangeService exchange, ClientCredentialsService clientCredentials, LeaseService leases) {
+    TokenEndpoint(TokenExchangeService exchange, ClientCredentialsService clientCredentials, LeaseService leases,
+            AuditLog audit) {
+        this.audit = Objects.requireNonNull(audit, "audit cannot be null");
         this.exchange = Objects.requireNonNull(exchange, "exchange cannot be null");
         this.clientCredentials = Objects.requireNonNull(clientCredentials, "clientCredentials cannot be null");
         this.leases = Objects.requireNonNull(leases, "leases cannot be null");
     }
 
     Mono<ServerResponse> token(ServerRequest request) {
-        return form(request).flatMap(params -> {
-            String grantType = single(params, "grant_type", true);
-            if (TOKEN_EXCHANGE.equals(grantType)) {
-                return exchange.exchange(tokenExchange(params, Requests.clientIp(request))).flatMap(this::issued);
-            }
-            if (CLIENT_CREDENTIALS.equals(grantType)) {
-                return clientCredentials.issue(clientCredentials(params, request)).flatMap(this::issued);
-            }
-            throw OAuthException.unsupportedGrantType("grant_type \"" + grantType + "\" is not supported; use "
-                    + TOKEN_EXCHANGE + " or " + CLIENT_CREDENTIALS);
-        });
+        return form(request)
+                .map(params -> grant(params, request))
+                .onErrorResume(Refusal.class, e -> unread(e, request))
+                .flatMap(grant -> grant instanceof TokenExchangeRequest t ? exchange.exchange(t)
+                        : clientCredentials.issue((ClientCredentialsRequest) grant))
+                .flatMap(this::issued);
+    }
+
+    /** The typed request of the grant named by {@code grant_type} (REQUIRED, RFC 6749 §4.4.2 / RFC 8693 §2.1). */
+    private static Record grant(Map<String, List<String>> params, ServerRequest request) {
+        String grantType = single(params, "grant_type", true);
+        if (TOKEN_EXCHANGE.equals(grantType)) {
+            return tokenExchange(params, request);
+        }
+        if (CLIENT_CREDENTIALS.equals(grantType)) {
+            return clientCredentials(params, request);
+        }
+        throw Refusal.unsupportedGrant("grant_type " + Quote.value(grantType) + " is not supported; use "
+                + TOKEN_EXCHANGE + " or " + CLIENT_CREDENTIALS);
+    }
+
+    /** A request refused before any grant read it is audited too: every refusal of this endpoint leaves a trace. */
+    private <T> Mono<T> unread(Refusal e, ServerRequest request) {
+        Map<String, Object> details = new LinkedHashMap<>();
+        if (e.claim() != null) {
+            details.put("parameter", e.claim());
+        }
+        AuditEvent.Builder entry = AuditEvent.builder(AuditEventType.TOKEN_REJECTED).clientIp(Requests.clientIp(request))
+                .reason(e.reason() + ": " + e.getMessage()).details(details);
+        return audit.appendRefusal(entry, RequestIdFilter.requestId(request.exchange())).then(Mono.error(e));
     }
 
     /** RFC 7009 §2.1: {@code token} (REQUIRED); the answer is 200 whether or not the token was known (§2.2). */
@@ -75,29 +101,31 @@ final class TokenEndpoint {
         });
     }
 
-    private static TokenExchangeRequest tokenExchange(Map<String, List<String>> params, String clientIp) {
+    private static TokenExchangeRequest tokenExchange(Map<String, List<String>> params, ServerRequest request) {
         // subject_token (REQUIRED) — RFC 8693 §2.1
         String subjectToken = single(params, "subject_token", true);
         if (subjectToken.length() > MAX_TOKEN) {
-            throw OAuthException.invalidRequest("subject_token exceeds " + MAX_TOKEN / 1024 + " KiB");
+            throw Refusal.invalid("invalid-request", "subject_token exceeds " + MAX_TOKEN / 1024 + " KiB");
         }
         // subject_token_type (REQUIRED)
         String type = single(params, "subject_token_type", true);
         if (!SUBJECT_TOKEN_TYPES.contains(type)) {
-            throw OAuthException.invalidRequest("subject_token_type \"" + type + "\" is not supported; use "
+            throw Refusal.invalid("invalid-request", "subject_token_type " + Quote.value(type) + " is not supported; use "
                     + String.join(" or ", SUBJECT_TOKEN_TYPES));
         }
         // requested_token_type (OPTIONAL): we only issue opaque access tokens
         String requested = single(params, "requested_token_type", false);
         if (requested != null && !ACCESS_TOKEN_TYPE.equals(requested)) {
-            throw OAuthException.invalidRequest("requested_token_type \"" + requested + "\" is not supported; only "
+            throw Refusal.invalid("invalid-request", "requested_token_type " + Quote.value(requested)
+                    + " is not supported; only "
                     + ACCESS_TOKEN_TYPE + " is issued");
         }
         // actor_token / actor_token_type (OPTIONAL): delegation is not supported
         if (params.containsKey("actor_token") || params.containsKey("actor_token_type")) {
-            throw OAuthException.invalidRequest("actor_token (delegation) is not supported");
+            throw Refusal.invalid("invalid-request", "actor_token (delegation) is not supported");
         }
-        return new TokenExchangeRequest(subjectToken, role(params), clientIp);
+        return new TokenExchangeRequest(subjectToken, role(params), Requests.clientIp(request),
+                RequestIdFilter.requestId(request.exchange()));
     }
 
     private static ClientCredentialsRequest clientCredentials(Map<String, List<String>> params,
@@ -108,29 +136,29 @@ final class TokenEndpoint {
         if (authorization != null && authorization.regionMatches(true, 0, "Basic ", 0, 6)) {
             if (secret != null) {
                 // RFC 6749 §2.3: a client MUST NOT use more than one authentication method per request
-                throw OAuthException.invalidRequest("client authenticated twice (HTTP Basic and client_secret)");
+                throw Refusal.invalid("invalid-request", "client authenticated twice (HTTP Basic and client_secret)");
             }
             String decoded;
             try {
                 decoded = new String(Base64.getDecoder().decode(authorization.substring(6).trim()),
                         StandardCharsets.UTF_8);
             } catch (IllegalArgumentException e) {
-                throw OAuthException.invalidClient("HTTP Basic credentials are not valid base64");
+                throw Refusal.unauthenticated("invalid-client", "HTTP Basic credentials are not valid base64");
             }
             int colon = decoded.indexOf(':');
             if (colon < 0) {
-                throw OAuthException.invalidClient("HTTP Basic credentials must be client_id:client_secret");
+                throw Refusal.unauthenticated("invalid-client", "HTTP Basic credentials must be client_id:client_secret");
             }
             // RFC 6749 §2.3.1: both parts are form-urlencoded before base64
             String basicId = URLDecoder.decode(decoded.substring(0, colon), StandardCharsets.UTF_8);
             if (clientId != null && !clientId.equals(basicId)) {
-                throw OAuthException.invalidRequest("client_id does not match the HTTP Basic client");
+                throw Refusal.invalid("invalid-request", "client_id does not match the HTTP Basic client");
             }
             clientId = basicId;
             secret = URLDecoder.decode(decoded.substring(colon + 1), StandardCharsets.UTF_8);
         }
         return new ClientCredentialsRequest(clientId, secret, certificateSubject(request), role(params),
-                Requests.clientIp(request));
+                Requests.clientIp(request), RequestIdFilter.requestId(request.exchange()));
     }
 
     private static String certificateSubject(ServerRequest request) {
@@ -150,7 +178,7 @@ final class TokenEndpoint {
         }
         String trimmed = scope.trim();
         if (!trimmed.startsWith("role:") || trimmed.contains(" ") || trimmed.length() == 5) {
-            throw OAuthException.invalidScope("scope must be a single role:NAME");
+            throw Refusal.scopeRefused("invalid-scope", "scope must be a single role:NAME");
         }
         return trimmed.substring(5);
     }
@@ -159,12 +187,12 @@ final class TokenEndpoint {
         List<String> values = params.get(name);
         if (values == null || values.isEmpty() || (values.size() == 1 && values.get(0).isEmpty())) {
             if (required) {
-                throw OAuthException.invalidRequest(name + " is required");
+                throw Refusal.invalidParameter(name, name + " is required");
             }
             return null;
         }
         if (values.size() > 1) {
-            throw OAuthException.invalidRequest(name + " must not be repeated");
+            throw Refusal.invalidParameter(name, name + " must not be repeated");
         }
         return values.get(0);
     }
@@ -172,19 +200,19 @@ final class TokenEndpoint {
     private static Mono<Map<String, List<String>>> form(ServerRequest request) {
         MediaType type = request.headers().contentType().orElse(null);
         if (type == null || !MediaType.APPLICATION_FORM_URLENCODED.isCompatibleWith(type)) {
-            return Mono.error(OAuthException.invalidRequest(
+            return Mono.error(Refusal.invalid("invalid-request", 
                     "Content-Type must be application/x-www-form-urlencoded"));
         }
         return Bodies.bytes(request, Bodies.MAX_BODY).map(body -> {
             try {
                 return Bodies.form(body);
             } catch (Bodies.FormException e) {
-                throw OAuthException.invalidRequest(e.getMessage());
+                throw Refusal.invalid("invalid-request", e.getMessage());
             }
         });
     }
 
-    private Mono<ServerResponse> issued(IssuedSession s) {
+    private Mono<ServerResponse> issued(SessionIssuer.Issued s) {
         Map<String, Object> body = new LinkedHashMap<>();
         body.put("access_token", s.token().value());
         body.put("issued_token_type", ACCESS_TOKEN_TYPE);

@@ -9,6 +9,7 @@ import static org.springframework.web.reactive.function.server.RequestPredicates
 import io.segura.broker.BrokerSettings;
 import io.segura.broker.admin.SecretAdministration;
 import io.segura.broker.admin.WebhookSignature;
+import io.segura.broker.audit.AuditLog;
 import io.segura.broker.audit.AuditQuery;
 import io.segura.broker.audit.AuditVerifier;
 import io.segura.broker.dev.DevIssuer;
@@ -67,8 +68,8 @@ public class WebConfiguration {
     RouterFunction<ServerResponse> routes(BrokerSettings settings, TokenExchangeService exchange,
             ClientCredentialsService clientCredentials, LeaseService leases, SessionStore sessions,
             SecretAdministration secrets, AuditQuery auditQuery, AuditVerifier auditVerifier, JsonMapper json,
-            Clock clock, ObjectProvider<DevIssuer> devIssuer, LeaseExplainer explainer) {
-        TokenEndpoint token = new TokenEndpoint(exchange, clientCredentials, leases);
+            Clock clock, ObjectProvider<DevIssuer> devIssuer, LeaseExplainer explainer, AuditLog audit) {
+        TokenEndpoint token = new TokenEndpoint(exchange, clientCredentials, leases, audit);
         LeaseHandler lease = new LeaseHandler(sessions, leases, json, clock);
         AdminHandler admin = new AdminHandler(secrets, leases, auditQuery, auditVerifier, json);
         AdminAuthentication adminAuth = new AdminAuthentication(settings.adminToken());

@@ -29,7 +29,7 @@ class AuditQueryTests {
     static void seed() {
         MigratedDatabase database = MigratedDatabase.postgres(PG);
         query = new AuditQuery(database.db());
-        AuditLog log = new AuditLog(database.db());
+        AuditLog log = new AuditLog(database.db(), new io.micrometer.core.instrument.simple.SimpleMeterRegistry());
         Map<String, Object> ctx = new HashMap<>();
         ctx.put("platform", "gitlab");
         ctx.put("environment", null);

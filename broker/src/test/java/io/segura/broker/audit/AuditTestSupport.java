@@ -83,7 +83,7 @@ final class AuditTestSupport {
     static void v2WhenV1ChainExistsThenLinksCopiedChainVerifiesAndContinues(
             Function<String, MigratedDatabase> migrateTo) {
         MigratedDatabase v1 = migrateTo.apply("1");
-        AuditLog log = new AuditLog(v1.db());
+        AuditLog log = new AuditLog(v1.db(), new io.micrometer.core.instrument.simple.SimpleMeterRegistry());
         Flux.range(0, 12).concatMap(i -> log.append(leaseIssued("v1-" + i, "db/v1@" + (i + 1)))).blockLast(TIMEOUT);
         Map<Long, String> linkedInV1 = linkInV1Schema(v1, 9);
 
@@ -112,7 +112,7 @@ final class AuditTestSupport {
      */
     static void v2WhenAV1HashWasErasedThenMigratedAndVerifyReportsIt(Function<String, MigratedDatabase> migrateTo) {
         MigratedDatabase v1 = migrateTo.apply("1");
-        AuditLog log = new AuditLog(v1.db());
+        AuditLog log = new AuditLog(v1.db(), new io.micrometer.core.instrument.simple.SimpleMeterRegistry());
         Flux.range(0, 4).concatMap(i -> log.append(leaseIssued("erased-" + i))).blockLast(TIMEOUT);
         linkInV1Schema(v1, 4);
         v1.db().sql("UPDATE audit_events SET hash = NULL WHERE chain_pos = 3").fetch().rowsUpdated().block(TIMEOUT);

@@ -84,7 +84,7 @@ class H2CompatibilityTests {
     @Test
     void auditWhenOnH2ThenAppendRollbackChainLateCommitVerifyAndQueryWork() throws Exception {
         AuditTestSupport.reset(database);
-        AuditLog log = new AuditLog(database.db());
+        AuditLog log = new AuditLog(database.db(), new io.micrometer.core.instrument.simple.SimpleMeterRegistry());
         AuditChainer chainer = new AuditChainer(database.db(), database.tx(), 3);
         AuditVerifier verifier = new AuditVerifier(database.db());
 

@@ -3,7 +3,7 @@ package io.segura.broker.database;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.segura.broker.federation.ReplayStore;
+import io.segura.broker.session.ReplayStore;
 import io.segura.broker.vault.MigratedDatabase;
 import io.segura.testkit.postgres.PostgresExtension;
 import java.time.Duration;

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 package io.segura.broker.federation;
 
+import io.segura.broker.session.ReplayStore;
+
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowable;
 

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-package io.segura.broker.exchange;
+package io.segura.broker.trust;
 
 import static org.assertj.core.api.Assertions.assertThat;
 

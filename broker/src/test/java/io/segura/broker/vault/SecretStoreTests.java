@@ -376,7 +376,7 @@ class SecretStoreTests {
     @Test
     void storedColumnsWhenScannedThenNeverContainPlaintext() throws Exception {
         String value = "PLAINTEXT-canary-7f3a9c";
-        AuditLog audit = new AuditLog(database.db());
+        AuditLog audit = new AuditLog(database.db(), new io.micrometer.core.instrument.simple.SimpleMeterRegistry());
         SecretVersion v1 = database.tx().transactional(store.write("scan/canary", value, null)
                 .flatMap(v -> audit.append(AuditEvent.builder(AuditEventType.SECRET_WRITTEN).subject("admin")
                         .secrets(List.of(v.ref())).build()).thenReturn(v))).block(TIMEOUT);

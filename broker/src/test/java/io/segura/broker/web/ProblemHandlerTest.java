@@ -3,7 +3,7 @@ package io.segura.broker.web;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.segura.broker.ApiException;
+import io.segura.broker.Refusal;
 import io.segura.broker.database.DatabaseTimeoutException;
 import java.time.Duration;
 import java.util.Map;
@@ -21,8 +21,8 @@ class ProblemHandlerTest {
     @Test
     void oauthWhenARevocationLostEveryRoundThen503TemporarilyUnavailableWithRetryAfter() {
         MockServerWebExchange exchange = MockServerWebExchange.from(MockServerHttpRequest.post("/oauth2/revoke"));
-        handler.handle(exchange, new ApiException(ApiException.Kind.UNAVAILABLE, "revocation-raced",
-                "the session kept gaining leases while it was being revoked; it is not revoked yet: retry", Map.of(),
+        handler.handle(exchange, Refusal.unavailable("revocation-raced",
+                "the session kept gaining leases while it was being revoked; it is not revoked yet: retry",
                 Duration.ofSeconds(1))).block(Duration.ofSeconds(5));
         assertThat(exchange.getResponse().getStatusCode().value()).isEqualTo(503);
         assertThat(exchange.getResponse().getHeaders().getFirst(HttpHeaders.RETRY_AFTER)).isEqualTo("1");
