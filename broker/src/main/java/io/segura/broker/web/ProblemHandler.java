@@ -58,10 +58,10 @@ final class ProblemHandler implements WebExceptionHandler {
             return Mono.error(error);
         }
         Refusal refusal = refusal(error);
+        Mapping mapping = refusal.accept(MAPPING);
         String path = exchange.getRequest().getPath().value();
-        Rendered rendered = path.startsWith("/oauth2/") ? refusal.accept(OAUTH)
-                : refusal.accept(new ProblemEdge(RequestIdFilter.requestId(exchange)));
-        return write(exchange, rendered);
+        return write(exchange, path.startsWith("/oauth2/") ? oauth(refusal, mapping)
+                : problem(refusal, mapping, RequestIdFilter.requestId(exchange)));
     }
 
     /** The core's refusals as they are; the few failures that reach the edge untyped, typed here and only here. */
@@ -107,178 +107,123 @@ final class ProblemHandler implements WebExceptionHandler {
         return Refusal.internal("internal", "internal error; see the broker log");
     }
 
-    /** RFC 6749 §5.2 on {@code /oauth2/*}: every refusal is 400 except invalid_client (401), 429, 503 and 500. */
-    private static final Refusal.Edge<Rendered> OAUTH = new Refusal.Edge<>() {
+    /**
+     * How each refusal is answered: on {@code /oauth2/*} RFC 6749 §5.2 (every error 400 except invalid_client 401,
+     * 429, 503 and 500), elsewhere RFC 9457 with the problem status and title.
+     */
+    private record Mapping(int oauthStatus, String oauthError, int status, String title) {
+    }
+
+    private static final Refusal.Edge<Mapping> MAPPING = new Refusal.Edge<>() {
         @Override
-        public Rendered malformed(Refusal.Malformed r) {
-            return oauth(400, "invalid_request", r);
+        public Mapping malformed(Refusal.Malformed r) {
+            return new Mapping(400, "invalid_request", 400, "Bad request");
         }
 
         @Override
-        public Rendered invalid(Refusal.Invalid r) {
-            return oauth(400, "invalid_request", r);
+        public Mapping invalid(Refusal.Invalid r) {
+            return new Mapping(400, "invalid_request", 422, "Invalid input");
         }
 
         @Override
-        public Rendered unauthenticated(Refusal.Unauthenticated r) {
-            Rendered out = oauth(401, "invalid_client", r);
-            out.headers().set(HttpHeaders.WWW_AUTHENTICATE, "Basic realm=\"segura\"");
-            return out;
+        public Mapping unauthenticated(Refusal.Unauthenticated r) {
+            return new Mapping(401, "invalid_client", 401, "Authentication required");
         }
 
         @Override
-        public Rendered tokenRefused(Refusal.TokenRefused r) {
-            return oauth(400, "invalid_grant", r);
+        public Mapping tokenRefused(Refusal.TokenRefused r) {
+            return new Mapping(400, "invalid_grant", 422, "Invalid input");
         }
 
         @Override
-        public Rendered scopeRefused(Refusal.ScopeRefused r) {
-            return oauth(400, "invalid_scope", r);
+        public Mapping scopeRefused(Refusal.ScopeRefused r) {
+            return new Mapping(400, "invalid_scope", 403, "Not allowed");
         }
 
         @Override
-        public Rendered unsupportedGrant(Refusal.UnsupportedGrant r) {
-            return oauth(400, "unsupported_grant_type", r);
+        public Mapping unsupportedGrant(Refusal.UnsupportedGrant r) {
+            return new Mapping(400, "unsupported_grant_type", 400, "Bad request");
         }
 
         @Override
-        public Rendered forbidden(Refusal.Forbidden r) {
-            return oauth(400, "invalid_grant", r);
+        public Mapping forbidden(Refusal.Forbidden r) {
+            return new Mapping(400, "invalid_grant", 403, "Not allowed");
         }
 
         @Override
-        public Rendered notFound(Refusal.NotFound r) {
-            return oauth(404, "invalid_request", r);
+        public Mapping notFound(Refusal.NotFound r) {
+            return new Mapping(404, "invalid_request", 404, "Not found");
         }
 
         @Override
-        public Rendered conflict(Refusal.Conflict r) {
-            return oauth(409, "invalid_request", r);
+        public Mapping conflict(Refusal.Conflict r) {
+            return new Mapping(409, "invalid_request", 409, "Conflict");
         }
 
         @Override
-        public Rendered tooLarge(Refusal.TooLarge r) {
-            Rendered out = oauth(400, "invalid_request", r);
-            out.headers().set(HttpHeaders.CONNECTION, "close");
-            return out;
+        public Mapping tooLarge(Refusal.TooLarge r) {
+            return new Mapping(400, "invalid_request", 413, "Too large");
         }
 
         @Override
-        public Rendered throttled(Refusal.Throttled r) {
-            return oauth(429, "slow_down", r);
+        public Mapping throttled(Refusal.Throttled r) {
+            return new Mapping(429, "slow_down", 429, "Too many requests");
         }
 
         @Override
-        public Rendered unavailable(Refusal.Unavailable r) {
-            return oauth(503, "temporarily_unavailable", r);
+        public Mapping unavailable(Refusal.Unavailable r) {
+            return new Mapping(503, "temporarily_unavailable", 503, "Dependency unavailable");
         }
 
         @Override
-        public Rendered internal(Refusal.Internal r) {
-            return oauth(500, "server_error", r);
+        public Mapping internal(Refusal.Internal r) {
+            return new Mapping(500, "server_error", 500, "Internal error");
         }
     };
 
-    private static Rendered oauth(int status, String error, Refusal r) {
+    private static Rendered oauth(Refusal r, Mapping m) {
         Map<String, Object> body = new LinkedHashMap<>();
-        body.put("error", error);
+        body.put("error", m.oauthError());
         body.put("error_description", r.getMessage());
-        HttpHeaders headers = new HttpHeaders();
-        retryAfter(headers, r.retryAfter());
+        HttpHeaders headers = headers(r);
+        if (m.oauthStatus() == 401) {
+            headers.set(HttpHeaders.WWW_AUTHENTICATE, "Basic realm=\"segura\"");
+        }
         headers.setCacheControl("no-store");
-        return new Rendered(status, MediaType.APPLICATION_JSON, headers, body);
+        return new Rendered(m.oauthStatus(), MediaType.APPLICATION_JSON, headers, body);
     }
 
-    /** RFC 9457 everywhere else: {@code type} from the refusal's reason, the request id as {@code instance}. */
-    private record ProblemEdge(String requestId) implements Refusal.Edge<Rendered> {
-
-        @Override
-        public Rendered malformed(Refusal.Malformed r) {
-            return problem(400, "Bad request", r.reason(), r);
-        }
-
-        @Override
-        public Rendered invalid(Refusal.Invalid r) {
-            return problem(422, "Invalid input", r.reason(), r);
-        }
-
-        @Override
-        public Rendered unauthenticated(Refusal.Unauthenticated r) {
-            Rendered out = problem(401, "Authentication required", r.reason(), r);
-            out.headers().set(HttpHeaders.WWW_AUTHENTICATE, "Bearer realm=\"segura\"");
-            return out;
-        }
-
-        @Override
-        public Rendered tokenRefused(Refusal.TokenRefused r) {
-            Rendered out = problem(422, "Invalid input", "invalid-subject-token", r);
-            out.body().put("check", r.reason());
+    private static Rendered problem(Refusal r, Mapping m, String requestId) {
+        // a refused identity token is one problem type; which check refused it is a member
+        boolean token = r instanceof Refusal.TokenRefused;
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("type", TYPE_BASE + (token ? "invalid-subject-token" : r.reason()));
+        body.put("title", m.title());
+        body.put("status", m.status());
+        body.put("detail", r.getMessage());
+        body.put("instance", "urn:segura:request:" + requestId);
+        if (token) {
+            body.put("check", r.reason());
             if (r.claim() != null) {
-                out.body().put("claim", r.claim());
+                body.put("claim", r.claim());
             }
-            return out;
         }
-
-        @Override
-        public Rendered scopeRefused(Refusal.ScopeRefused r) {
-            return problem(403, "Not allowed", r.reason(), r);
+        body.putAll(r.members());
+        HttpHeaders headers = headers(r);
+        if (m.status() == 401) {
+            headers.set(HttpHeaders.WWW_AUTHENTICATE, "Bearer realm=\"segura\"");
         }
+        return new Rendered(m.status(), MediaType.APPLICATION_PROBLEM_JSON, headers, body);
+    }
 
-        @Override
-        public Rendered unsupportedGrant(Refusal.UnsupportedGrant r) {
-            return problem(400, "Bad request", r.reason(), r);
-        }
-
-        @Override
-        public Rendered forbidden(Refusal.Forbidden r) {
-            return problem(403, "Not allowed", r.reason(), r);
-        }
-
-        @Override
-        public Rendered notFound(Refusal.NotFound r) {
-            return problem(404, "Not found", r.reason(), r);
-        }
-
-        @Override
-        public Rendered conflict(Refusal.Conflict r) {
-            return problem(409, "Conflict", r.reason(), r);
-        }
-
-        @Override
-        public Rendered tooLarge(Refusal.TooLarge r) {
-            Rendered out = problem(413, "Too large", r.reason(), r);
+    private static HttpHeaders headers(Refusal r) {
+        HttpHeaders headers = new HttpHeaders();
+        retryAfter(headers, r.retryAfter());
+        if (r instanceof Refusal.TooLarge) {
             // the rest of the oversized body is still on the wire: never reuse this connection for another request
-            out.headers().set(HttpHeaders.CONNECTION, "close");
-            return out;
+            headers.set(HttpHeaders.CONNECTION, "close");
         }
-
-        @Override
-        public Rendered throttled(Refusal.Throttled r) {
-            return problem(429, "Too many requests", r.reason(), r);
-        }
-
-        @Override
-        public Rendered unavailable(Refusal.Unavailable r) {
-            return problem(503, "Dependency unavailable", r.reason(), r);
-        }
-
-        @Override
-        public Rendered internal(Refusal.Internal r) {
-            return problem(500, "Internal error", r.reason(), r);
-        }
-
-        private Rendered problem(int status, String title, String slug, Refusal r) {
-            Map<String, Object> body = new LinkedHashMap<>();
-            body.put("type", TYPE_BASE + slug);
-            body.put("title", title);
-            body.put("status", status);
-            body.put("detail", r.getMessage());
-            body.put("instance", "urn:segura:request:" + requestId);
-            body.putAll(r.members());
-            HttpHeaders headers = new HttpHeaders();
-            retryAfter(headers, r.retryAfter());
-            return new Rendered(status, MediaType.APPLICATION_PROBLEM_JSON, headers, body);
-        }
+        return headers;
     }
 
     /**
