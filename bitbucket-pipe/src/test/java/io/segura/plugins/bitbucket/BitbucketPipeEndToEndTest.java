@@ -259,7 +259,7 @@ class BitbucketPipeEndToEndTest {
         PipeResult pipe = runner().run(step, variables());
 
         assertThat(pipe.exitCode()).as(pipe.log()).isEqualTo(4);
-        assertThat(pipe.log()).contains("aud", "https://other.example.com");
+        assertThat(pipe.log()).contains("invalid_grant", "token audience", "https://other.example.com");
         assertNoSecret("pipe log", pipe.log(), token);
         assertThat(step.envFile()).doesNotExist();
         assertThat(broker.leases(false, sub)).isEmpty();
@@ -276,7 +276,8 @@ class BitbucketPipeEndToEndTest {
         PipeResult pipe = runner().run(step, variables());
 
         assertThat(pipe.exitCode()).as(pipe.log()).isEqualTo(4);
-        assertThat(pipe.log()).contains("repository_id", other).doesNotContain(REPOSITORY_UUID);
+        assertThat(pipe.log()).as("the reason names the claim and its actual value, never the expected one")
+                .contains("invalid_grant", "ctx.repository_id", other).doesNotContain(REPOSITORY_UUID);
         assertNoSecret("pipe log", pipe.log(), token);
         assertThat(step.envFile()).doesNotExist();
         assertThat(broker.leases(false, sub)).isEmpty();
@@ -292,7 +293,9 @@ class BitbucketPipeEndToEndTest {
                 List.of("db/prod/password > DB_PASSWORD", "db/staging/password > STAGING_PASSWORD")));
 
         assertThat(pipe.exitCode()).as(pipe.log()).isEqualTo(4);
-        assertThat(pipe.log()).contains("db/staging/password");
+        assertThat(pipe.log()).as("the RFC 9457 problem: title, detail, status and type")
+                .contains("Not allowed", "may not lease db/staging/password", "HTTP 403",
+                        "https://segura.dev/problems/path-not-allowed");
         assertNoSecret("pipe log", pipe.log(), token);
         assertThat(step.envFile()).doesNotExist();
         assertThat(broker.leases(true, sub)).isEmpty();
