@@ -150,9 +150,13 @@ class BitbucketPipeEndToEndTest {
         }
     }
 
-    /** A later line of the step's script, in the step's shell: {@code . loader} then {@code script}. */
-    static PipeResult laterScriptLine(Step step, String script) throws IOException, InterruptedException {
-        ProcessBuilder pb = new ProcessBuilder("sh", "-c", ". \"$LOADER\" && " + script)
+    /**
+     * A later line of the step's script in the step's shell ({@code bash} in most build images, else {@code sh}):
+     * {@code . loader} then {@code script}.
+     */
+    static PipeResult laterScriptLine(String shell, Step step, String script)
+            throws IOException, InterruptedException {
+        ProcessBuilder pb = new ProcessBuilder(shell, "-c", ". \"$LOADER\" && " + script)
                 .directory(step.cloneDir().toFile()).redirectErrorStream(true);
         pb.environment().put("LOADER", step.loader().toString());
         Process p = pb.start();
@@ -181,7 +185,7 @@ class BitbucketPipeEndToEndTest {
         assertThat(step.cloneDir().resolve(".segura-session")).doesNotExist();
 
         Path out = Files.createDirectories(work.resolve("outside-build"));
-        PipeResult later = laterScriptLine(step, "printf %s \"$DB_PASSWORD\" > '" + out.resolve("db") + "'"
+        PipeResult later = laterScriptLine("bash", step, "printf %s \"$DB_PASSWORD\" > '" + out.resolve("db") + "'"
                 + " && printf %s \"$TLS_KEY\" > '" + out.resolve("key") + "' && sh -c 'printf %s \"$TLS_KEY\"' > '"
                 + out.resolve("exported") + "'");
         assertThat(later.exitCode()).as(later.log()).isZero();
@@ -191,7 +195,7 @@ class BitbucketPipeEndToEndTest {
         assertThat(step.envFile()).as("the loader deletes the env file").doesNotExist();
         assertBuildDirClean(step, token);
 
-        PipeResult again = laterScriptLine(step, "true");
+        PipeResult again = laterScriptLine("sh", step, "true");
         assertThat(again.exitCode()).as("a second load finds nothing").isNotZero();
         assertThat(again.log()).contains("is gone");
     }
@@ -306,10 +310,13 @@ class BitbucketPipeEndToEndTest {
         String token = stepToken("{e2e-debug}", WORKSPACE_AUDIENCE, REPOSITORY_UUID);
         Step step = PipeRunner.step(work, token);
 
-        PipeResult pipe = runner().run(step, variables("DEBUG", true, "COMMAND", "true"));
+        // SECRETS as a YAML block string: one spec per line.
+        PipeResult pipe = runner().run(step, variables("DEBUG", true, "COMMAND", "printf %s \"$TLS_KEY\"",
+                "SECRETS", "db/prod/password > DB_PASSWORD\ntls/prod/key > TLS_KEY\n"));
 
         assertThat(pipe.exitCode()).as(pipe.log()).isZero();
-        assertThat(pipe.log()).contains("DEBUG", "db/prod/password > DB_PASSWORD", "platform: bitbucket",
+        assertThat(pipe.log()).contains("DEBUG", "  db/prod/password > DB_PASSWORD\n  tls/prod/key > TLS_KEY\n",
+                "***", "platform: bitbucket",
                 "aud: " + WORKSPACE_AUDIENCE, "sub: " + REPOSITORY_UUID);
         assertNoSecret("pipe log", pipe.log(), token);
     }

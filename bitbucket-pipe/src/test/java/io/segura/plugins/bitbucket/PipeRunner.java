@@ -64,7 +64,7 @@ final class PipeRunner {
         this.engine = Objects.requireNonNull(engine, "engine cannot be null");
     }
 
-    /** A step of a Bitbucket pipeline in {@code work}; {@code stepOidcToken} null: a step without {@code oidc: true}. */
+    /** A step of a pipeline in {@code work}; {@code stepOidcToken} null: a step without {@code oidc: true}. */
     static Step step(Path work, String stepOidcToken) throws IOException {
         Path clone = Files.createDirectories(work.resolve("build"));
         Path shared = Files.createDirectories(clone.resolve(".bitbucket/pipelines/generated/pipeline/pipes"));
