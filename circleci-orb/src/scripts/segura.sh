@@ -68,8 +68,10 @@ case "$step" in
     connect
     required secrets "${PARAM_SECRETS:-}" "list what to fetch, one per line or ';'-separated, e.g. \
 secrets: db/prod/password > DB_PASSWORD"
-    required BASH_ENV "${BASH_ENV:-}" "fetch hands the file locations to later steps through \$BASH_ENV, which \
+    if [ -z "${BASH_ENV:-}" ]; then
+      usage_error "BASH_ENV is not set: fetch hands the file's location to later steps through \$BASH_ENV, which \
 CircleCI sets in every job: run fetch as a step of a CircleCI job"
+    fi
     # A private directory outside the checkout, so persist_to_workspace or store_artifacts of the project never
     # picks the values up. segura-cli writes the values to its .segura/segura.env (0600).
     dir="$(mktemp -d "${TMPDIR:-/tmp}/segura.XXXXXXXX")"

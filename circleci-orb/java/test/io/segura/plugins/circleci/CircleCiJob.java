@@ -56,7 +56,7 @@ final class CircleCiJob {
         this.workDir = workDir;
         try {
             Path tmp = Files.createDirectories(workDir.resolveSibling(workDir.getFileName() + "-tmp"));
-            this.bashEnv = Files.createFile(tmp.resolve(".bash_env-" + ProcessHandle.current().pid()));
+            this.bashEnv = Files.createTempFile(tmp, ".bash_env-", "");
             Path bin = Files.createDirectories(tmp.resolve("bin"));
             Path link = bin.resolve("segura-cli");
             Files.deleteIfExists(link);

@@ -42,7 +42,8 @@ import org.yaml.snakeyaml.representer.Representer;
  *       replaced by that file's text (path relative to {@code src/}, characters {@code [\w/.]}) with every {@code <<}
  *       escaped to {@code \<<}, so CircleCI never reads a script's text as parameter syntax. As in 0.1.x the directive
  *       must be the entire value and appear once; 1.x also accepts more, which would not pack under 0.1.x.
- *       Elsewhere (examples, descriptions) the directive is left as written.</li>
+ *       A path with other characters (1.x allows {@code -}) is refused. Elsewhere (examples, descriptions) the
+ *       directive is left as written.</li>
  *   <li>Only an orb's keys are kept, in 0.1.x's order: {@code version, description, display, orbs, commands,
  *       executors, jobs, examples}. 0.1.x silently drops any other key; here it is an error, since a dropped key is
  *       always a mistake in the source.</li>
@@ -60,6 +61,9 @@ public final class OrbPacker {
 
     /** The CLI's include directive; the path characters are 0.1.x's (1.x adds {@code -}). */
     static final Pattern INCLUDE = Pattern.compile("<<\\s*include\\(([\\w/.]+)\\)?\\s*>>");
+
+    /** What 1.x reads as an include ({@code -} allowed); one 0.1.x would not see is refused. */
+    static final Pattern LOOSE_INCLUDE = Pattern.compile("<<\\s*include\\(([-\\w/.]+)\\)?\\s*>>");
 
     private final Path src;
 
@@ -226,6 +230,11 @@ public final class OrbPacker {
     String include(String value) throws OrbPackException {
         Matcher m = INCLUDE.matcher(value);
         if (!m.find()) {
+            if (LOOSE_INCLUDE.matcher(value).find()) {
+                throw new OrbPackException("include path in '" + value + "' has characters other than letters,"
+                        + " digits, _, / and .: circleci orb pack 0.1.x leaves it as text, 1.x includes it; rename"
+                        + " the file (e.g. - to _)");
+            }
             return value;
         }
         MatchResult first = new MatchResult(m.start(), m.end(), m.group(1));
