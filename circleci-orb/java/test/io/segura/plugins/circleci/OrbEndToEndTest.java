@@ -143,9 +143,11 @@ class OrbEndToEndTest {
     @Test
     void execWhenRoleAdmitsJobThenCommandGetsSecretsLogShowsMasksAndSessionIsRevoked() throws Exception {
         Map<String, Object> claims = claims("exec", false);
-        CircleCiJob.Result r = job(claims).run(orb.command("exec", execArgs(
+        Map<String, Object> args = execArgs(
                 "echo \"pw=$DB_PASSWORD\"; printf '%s\\n' \"$TLS_KEY\"; printf %s \"$DB_PASSWORD\" | sha256sum;"
-                        + " printf %s \"$TLS_KEY\" | sha256sum; echo \"err=$DB_PASSWORD\" >&2")));
+                        + " printf %s \"$TLS_KEY\" | sha256sum; echo \"err=$DB_PASSWORD\" >&2");
+        args.put("secrets", "db/prod/password > DB_PASSWORD\ntls/prod/key > TLS_KEY\n");   // the README's block form
+        CircleCiJob.Result r = job(claims).run(orb.command("exec", args));
 
         assertThat(r.exitCode()).as(r.log()).isZero();
         assertThat(r.log()).contains("==> Run with Segura secrets", "pw=", "err=", sha256(PASSWORD), sha256(KEY));
