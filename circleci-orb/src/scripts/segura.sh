@@ -68,6 +68,10 @@ case "$step" in
     connect
     required secrets "${PARAM_SECRETS:-}" "list what to fetch, one per line or ';'-separated, e.g. \
 secrets: db/prod/password > DB_PASSWORD"
+    if [ -n "${SEGURA_STATE_FILE:-}" ] && [ -f "$SEGURA_STATE_FILE" ]; then
+      usage_error "segura/fetch already ran in this job and its session is still open ($SEGURA_STATE_FILE): fetch \
+every secret in one step, or run segura/revoke before fetching again"
+    fi
     if [ -z "${BASH_ENV:-}" ]; then
       usage_error "BASH_ENV is not set: fetch hands the file's location to later steps through \$BASH_ENV, which \
 CircleCI sets in every job: run fetch as a step of a CircleCI job"

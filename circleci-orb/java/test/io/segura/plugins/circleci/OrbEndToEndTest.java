@@ -222,6 +222,24 @@ class OrbEndToEndTest {
     }
 
     @Test
+    void fetchWhenSessionOfAnEarlierFetchStillOpenThenExitTwoAndRevokeEndsTheFirst() throws Exception {
+        Map<String, Object> claims = claims("fetch-twice", false);
+        Map<String, Object> args = new LinkedHashMap<>(execArgs("unused"));
+        args.remove("command");
+        List<CircleCiOrb.RunStep> steps = new ArrayList<>(orb.command("fetch", args));
+        steps.addAll(orb.command("fetch", args));
+        steps.addAll(orb.command("revoke", Map.of()));
+        CircleCiJob.Result r = job(claims).run(steps);
+
+        assertThat(r.exitCode()).as(r.log()).isEqualTo(2);
+        assertThat(r.log()).contains("segura/fetch already ran in this job and its session is still open",
+                "run segura/revoke before fetching again", "segura-cli: session revoked");
+        String sub = (String) claims.get("sub");
+        assertThat(broker.events("lease.issued", sub)).hasSize(1);
+        assertThat(broker.leases(true, sub)).isEmpty();
+    }
+
+    @Test
     void execWhenSshRerunThenReadmeRoleRefusesWithTheClaimAndCommandNeverRuns() throws Exception {
         Map<String, Object> claims = claims("ssh-rerun", true);
         CircleCiJob.Result r = job(claims).run(orb.command("exec", execArgs("echo command-ran")));
