@@ -53,8 +53,15 @@ final class Refusals {
             case BLOCKED_BY_POLICY:
                 StringBuilder v = new StringBuilder();
                 for (Map<String, Object> violation : e.violations()) {
-                    v.append("\n  - ").append(violation.getOrDefault("rule", "?")).append(": ")
-                            .append(violation.getOrDefault("message", ""));
+                    // the broker's violation fields (DESIGN §7): policy, rule, path, version, detail
+                    v.append("\n  - policy ").append(violation.getOrDefault("policy", "?")).append(": ")
+                            .append(violation.getOrDefault("rule", "?"));
+                    if (violation.get("path") != null) {
+                        v.append(' ').append(violation.get("path"));
+                    }
+                    if (violation.get("detail") != null) {
+                        v.append(" — ").append(violation.get("detail"));
+                    }
                 }
                 return new BindingException(BindingException.Reason.BLOCKED, "withSegura: the deployment gate"
                         + " blocked the lease of " + refs + ": " + e.getMessage() + v + "\nFix: resolve each"

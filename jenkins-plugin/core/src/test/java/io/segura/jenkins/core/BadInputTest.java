@@ -147,6 +147,14 @@ class BadInputTest {
         assertThat(e.getMessage()).contains("db/prod/nothing-here", "HTTP 404", "https://segura.dev/problems/");
     }
 
+    @Test
+    void openWhenDeploymentGateBlocksThenEveryViolationListed(LiveBroker b) throws Exception {
+        BindingException e = refusal(b, "gated", "db/prod/password", "segura-client");
+        assertThat(e.reason()).isEqualTo(BindingException.Reason.BLOCKED);
+        assertThat(e.getMessage()).contains("deployment gate blocked", "HTTP 403", "releases are frozen for this test",
+                "segura-cli policy check");
+    }
+
     static Stream<Arguments> malformedParameters() {
         return Stream.of(
                 Arguments.of("deploy", "", null, "secrets: is empty"),
