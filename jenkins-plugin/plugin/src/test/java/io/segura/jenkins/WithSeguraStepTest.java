@@ -55,7 +55,8 @@ class WithSeguraStepTest {
                 "node {",
                 "  withSegura(role: 'deploy', credentialsId: 'segura-client',",
                 "             secrets: 'db/prod/password > DB_PASSWORD\\ntls/prod/key > TLS_KEY') {",
-                "    sh 'echo \"password=$DB_PASSWORD\"; printf \"%s\\n\" \"$TLS_KEY\"; printf %s \"$DB_PASSWORD\" | base64'",
+                "    sh 'echo \"password=$DB_PASSWORD\"; printf \"%s\\n\" \"$TLS_KEY\";'",
+                "    sh 'printf %s \"$DB_PASSWORD\" | base64'",
                 "  }",
                 "}"));
         String log = JenkinsRule.getLog(b);

@@ -15,8 +15,8 @@ import java.util.concurrent.TimeUnit;
 /**
  * Keeps a block's lease alive while the block runs (a long deploy): renews at two thirds of the remaining time by
  * the requested TTL (or the role's maximum), and stops once the broker says the lease is no longer renewable: its
- * caps — the role's {@code max-lease-ttl} from issue, and the session's end — are reached. Then the lease runs out as the role intends;
- * the values already handed to the block stay in its environment.
+ * caps — the role's {@code max-lease-ttl} from issue, and the session's end — are reached. Then the lease runs out
+ * as the role intends; the values already handed to the block stay in its environment.
  */
 final class LeaseKeeper {
 
