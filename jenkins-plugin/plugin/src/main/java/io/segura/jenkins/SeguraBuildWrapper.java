@@ -99,7 +99,8 @@ public final class SeguraBuildWrapper extends SimpleBuildWrapper {
         LIVE.put(buildId, session);
         MASKERS.put(buildId, session.masker());
         context.setDisposer(new Revoke(buildId));
-        session.environment().forEach(context::env);
+        // AbstractBuild.getEnvironment resolves ${…} macros in build variables; "$$" keeps a '$' (SECURITY-698)
+        session.environment().forEach((name, value) -> context.env(name, value.replace("$", "$$")));
     }
 
     @Override

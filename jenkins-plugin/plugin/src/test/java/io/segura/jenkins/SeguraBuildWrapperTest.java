@@ -47,6 +47,18 @@ class SeguraBuildWrapperTest {
     }
 
     @Test
+    void freestyleWhenValueHoldsDollarSignsThenShellSeesItUnchanged(JenkinsRule r) throws Exception {
+        broker.configure("segura-client");
+        FreeStyleProject p = r.createFreeStyleProject();
+        SeguraBuildWrapper wrapper = new SeguraBuildWrapper("db/prod/dollar > DOLLAR");
+        wrapper.setRole("deploy");
+        p.getBuildWrappersList().add(wrapper);
+        p.getBuildersList().add(new Shell("test \"$DOLLAR\" = '" + TestBroker.DOLLAR + "' && echo unchanged"));
+        FreeStyleBuild b = r.buildAndAssertSuccess(p);
+        r.assertLogContains("unchanged", b);
+    }
+
+    @Test
     void freestyleWhenBuildStepFailsThenStillRevoked(JenkinsRule r) throws Exception {
         broker.configure("segura-client");
         FreeStyleProject p = r.createFreeStyleProject();

@@ -25,6 +25,8 @@ final class TestBroker implements AutoCloseable {
     static final String CLIENT_ID = "jenkins-ci";
     static final String CLIENT_SECRET = "jenkins-ci-client-secret-0123456789";
     static final String PASSWORD = "pa55-w0rd-for-jenkins";
+    /** Jenkins resolves ${…} in freestyle build variables: the value must arrive unchanged. */
+    static final String DOLLAR = "d0llar-$HOME-$$-${BUILD_ID}-x";
     static final String KEY = "-----BEGIN KEY-----\nline-two-of-the-jenkins-key\nline-three-tail\n-----END KEY-----";
 
     final BrokerLauncher broker;
@@ -59,6 +61,7 @@ final class TestBroker implements AutoCloseable {
                 .start();
         broker.putSecret("db/prod/password", PASSWORD);
         broker.putSecret("tls/prod/key", KEY);
+        broker.putSecret("db/prod/dollar", DOLLAR);
         return new TestBroker(broker, server, client);
     }
 
