@@ -148,6 +148,21 @@ class BadInputTest {
     }
 
     @Test
+    void openWhenIdTokenForAnotherAudienceThenInvalidGrantAndCheckTheAudience(LiveBroker b) throws Exception {
+        BindingException e = refusal(b, "deploy-oidc", "db/prod/password", "segura-id-token-other-audience");
+        assertThat(e.reason()).isEqualTo(BindingException.Reason.AUTHENTICATION);
+        assertThat(e.getMessage()).contains("OpenID Connect id token", "invalid_grant", "HTTP 400",
+                "credential's audience");
+    }
+
+    @Test
+    void openWhenIdTokenCredentialGivesNothingThenSaysWhichCredential(LiveBroker b) throws Exception {
+        BindingException e = refusal(b, "deploy-oidc", "db/prod/password", "segura-empty-token");
+        assertThat(e.reason()).isEqualTo(BindingException.Reason.CREDENTIALS);
+        assertThat(e.getMessage()).contains("'segura-empty-token' gave an empty token");
+    }
+
+    @Test
     void openWhenDeploymentGateBlocksThenEveryViolationListed(LiveBroker b) throws Exception {
         BindingException e = refusal(b, "gated", "db/prod/password", "segura-client");
         assertThat(e.reason()).isEqualTo(BindingException.Reason.BLOCKED);

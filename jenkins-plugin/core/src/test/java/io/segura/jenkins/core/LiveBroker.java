@@ -171,6 +171,15 @@ final class LiveBroker implements ExtensionContext.Store.CloseableResource {
                         claims.put("aud", AUDIENCE);
                         return issuer.mint(claims);
                     }));
+                case "segura-id-token-other-audience":
+                    return Optional.of(new JobIdentity.IdToken(() -> {
+                        Map<String, Object> claims = new LinkedHashMap<>(Fixtures.claims("jenkins"));
+                        claims.keySet().removeAll(List.of("iss", "iat", "exp"));
+                        claims.put("aud", "https://elsewhere.example.com");
+                        return issuer.mint(claims);
+                    }));
+                case "segura-empty-token":
+                    return Optional.of(new JobIdentity.IdToken(() -> " "));
                 default:
                     return Optional.empty();
             }
