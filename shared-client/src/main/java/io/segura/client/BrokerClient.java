@@ -133,6 +133,12 @@ public final class BrokerClient {
             String basic = urlEncode(cs.clientId()) + ":" + urlEncode(cs.clientSecret());
             req.header("Authorization", "Basic "
                     + Base64.getEncoder().encodeToString(basic.getBytes(StandardCharsets.UTF_8)));
+        } else if (identity instanceof Identity.PresentedCertificate) {
+            form.put("grant_type", "client_credentials");
+            String clientId = ((Identity.PresentedCertificate) identity).clientId();
+            if (clientId != null) {
+                form.put("client_id", clientId);
+            }
         } else {
             Identity.ClientCertificate cc = (Identity.ClientCertificate) identity;
             form.put("grant_type", "client_credentials");

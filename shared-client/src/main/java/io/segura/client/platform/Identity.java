@@ -23,4 +23,13 @@ public sealed interface Identity {
     /** An mTLS client certificate; the TLS layer authenticates, the request names only the client. */
     record ClientCertificate(String clientId, String certificatePemPath, String keyPemPath) implements Identity {
     }
+
+    /**
+     * An mTLS client certificate that the caller's HTTP client already presents on every connection (its
+     * {@code SSLContext} was built from a key store, e.g. a Jenkins certificate credential): the token request goes
+     * over that client and names the client only when {@code clientId} is not null (the broker finds the client by
+     * the certificate subject).
+     */
+    record PresentedCertificate(String clientId) implements Identity {
+    }
 }

@@ -119,6 +119,34 @@ class PemTlsTest {
     }
 
     @Test
+    void exchangeWhenPresentedCertificateThenTokenRequestGoesOverCallersClient() throws Exception {
+        // A key store (as a Jenkins certificate credential holds it), not PEM files: the caller builds the context.
+        KeyStore keys = KeyStore.getInstance("PKCS12");
+        try (InputStream in = new FileInputStream(dir.resolve("client.p12").toFile())) {
+            keys.load(in, PASSWORD);
+        }
+        KeyManagerFactory kmf = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
+        kmf.init(keys, PASSWORD);
+        SSLContext ctx = SSLContext.getInstance("TLS");
+        ctx.init(kmf.getKeyManagers(), trustOnly(dir.resolve("ca.pem")), null);
+        BrokerClient client = new BrokerClient(url(), java.net.http.HttpClient.newBuilder().sslContext(ctx).build(),
+                RetryPolicy.NONE, null);
+        Session s = client.exchange(new Identity.PresentedCertificate(null), "b");
+        assertThat(s.token()).isEqualTo("sgs_m");
+        assertThat(peers).containsExactly("CN=bamboo-prod,O=Acme");
+        assertThat(bodies.get(0)).isEqualTo("grant_type=client_credentials&scope=role%3Ab");
+    }
+
+    private static javax.net.ssl.TrustManager[] trustOnly(Path caPem) throws Exception {
+        KeyStore trust = KeyStore.getInstance("PKCS12");
+        trust.load(null, null);
+        trust.setCertificateEntry("ca", PemTls.certificates(caPem).get(0));
+        TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+        tmf.init(trust);
+        return tmf.getTrustManagers();
+    }
+
+    @Test
     void sendWhenNoClientCertificateThenHandshakeRefused() throws Exception {
         BrokerClient client = new BrokerClient(url(), BrokerClient.httpClient(dir.resolve("ca.pem"), null, null),
                 RetryPolicy.NONE, null);

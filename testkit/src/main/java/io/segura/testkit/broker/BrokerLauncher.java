@@ -3,6 +3,7 @@ package io.segura.testkit.broker;
 
 import com.nimbusds.jose.util.JSONObjectUtils;
 import io.segura.testkit.postgres.TestDatabase;
+import io.segura.testkit.tls.TestIdentity;
 import java.io.IOException;
 import java.net.ServerSocket;
 import java.net.URI;
@@ -47,21 +48,23 @@ public final class BrokerLauncher implements AutoCloseable {
     private final Path dir;
     private final URI url;
     private final String adminToken;
-    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    private final HttpClient http;
 
-    private BrokerLauncher(Process process, TestDatabase database, Path dir, URI url, String adminToken) {
+    private BrokerLauncher(Process process, TestDatabase database, Path dir, URI url, String adminToken,
+            HttpClient http) {
         this.process = process;
         this.database = database;
         this.dir = dir;
         this.url = url;
         this.adminToken = adminToken;
+        this.http = http;
     }
 
     public static Builder builder() {
         return new Builder();
     }
 
-    /** The broker's base URL, {@code http://127.0.0.1:PORT}. */
+    /** The broker's base URL, {@code http://127.0.0.1:PORT} ({@code https://…} when started with {@code tls}). */
     public URI url() {
         return url;
     }
@@ -198,8 +201,27 @@ public final class BrokerLauncher implements AutoCloseable {
         private String config;
         private final Map<String, String> env = new LinkedHashMap<>();
         private String owner = "broker";
+        private TestIdentity tlsServer;
 
         private Builder() {
+        }
+
+        /**
+         * Serves https with {@code server}'s key store (its certificate names 127.0.0.1) and asks for client
+         * certificates ({@code SERVER_SSL_CLIENT_AUTH=want}), trusting those in {@code trustStore}: mTLS client
+         * authentication as in production. The launcher's own admin calls trust {@code server} and present none.
+         */
+        public Builder tls(TestIdentity server, Path trustStore, String trustStorePassword) {
+            this.tlsServer = Objects.requireNonNull(server, "server cannot be null");
+            env.put("SERVER_SSL_ENABLED", "true");
+            env.put("SERVER_SSL_KEY_STORE", "file:" + server.keyStore());
+            env.put("SERVER_SSL_KEY_STORE_PASSWORD", server.password());
+            env.put("SERVER_SSL_KEY_STORE_TYPE", "PKCS12");
+            env.put("SERVER_SSL_CLIENT_AUTH", "want");
+            env.put("SERVER_SSL_TRUST_STORE", "file:" + trustStore);
+            env.put("SERVER_SSL_TRUST_STORE_PASSWORD", trustStorePassword);
+            env.put("SERVER_SSL_TRUST_STORE_TYPE", "PKCS12");
+            return this;
         }
 
         /** The trust config YAML (DESIGN §9), written to a file the broker reads as {@code SEGURA_CONFIG}. */
@@ -267,8 +289,16 @@ public final class BrokerLauncher implements AutoCloseable {
                 penv.put("SERVER_ADDRESS", "127.0.0.1");
                 penv.putAll(env);
                 process = pb.start();
-                URI url = URI.create("http://127.0.0.1:" + port);
-                BrokerLauncher launcher = new BrokerLauncher(process, db, dir, url, adminToken);
+                URI url = URI.create((tlsServer == null ? "http" : "https") + "://127.0.0.1:" + port);
+                HttpClient.Builder http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5));
+                if (tlsServer != null) {
+                    try {
+                        http.sslContext(TestIdentity.anonymousContext(tlsServer));
+                    } catch (java.security.GeneralSecurityException e) {
+                        throw new IOException("cannot trust the broker's test certificate", e);
+                    }
+                }
+                BrokerLauncher launcher = new BrokerLauncher(process, db, dir, url, adminToken, http.build());
                 launcher.awaitHealthy();
                 return launcher;
             } catch (IOException | InterruptedException | RuntimeException e) {

@@ -1,0 +1,10 @@
+// SPDX-License-Identifier: Apache-2.0
+// Compile-only declaration (JENKINS-BAMBOO.md, read from jenkinsci/credentials-plugin). Never shipped, never run.
+package com.cloudbees.plugins.credentials.common;
+
+import com.cloudbees.plugins.credentials.Credentials;
+import hudson.util.Secret;
+
+public interface PasswordCredentials extends Credentials {
+    Secret getPassword();
+}

@@ -1,0 +1,9 @@
+// SPDX-License-Identifier: Apache-2.0
+// Compile-only declaration (JENKINS-BAMBOO.md, read from jenkinsci/credentials-plugin). Never shipped, never run.
+package com.cloudbees.plugins.credentials.common;
+
+import com.cloudbees.plugins.credentials.Credentials;
+
+public interface UsernameCredentials extends Credentials {
+    String getUsername();
+}

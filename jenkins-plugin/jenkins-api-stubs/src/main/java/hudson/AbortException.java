@@ -1,0 +1,12 @@
+// SPDX-License-Identifier: Apache-2.0
+// Compile-only declaration (JENKINS-BAMBOO.md, read from jenkinsci/jenkins core). Never shipped, never run.
+package hudson;
+
+public class AbortException extends java.io.IOException {
+    public AbortException() {
+    }
+
+    public AbortException(String message) {
+        super(message);
+    }
+}

@@ -1,0 +1,8 @@
+// SPDX-License-Identifier: Apache-2.0
+// Compile-only declaration (JENKINS-BAMBOO.md, read from jenkinsci/jenkins core). Never shipped, never run.
+package hudson;
+
+public final class FilePath implements java.io.Serializable {
+    private FilePath() {
+    }
+}

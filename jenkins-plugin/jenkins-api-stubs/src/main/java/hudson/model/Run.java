@@ -1,0 +1,9 @@
+// SPDX-License-Identifier: Apache-2.0
+// Compile-only declaration (JENKINS-BAMBOO.md, read from jenkinsci/jenkins core). Never shipped, never run.
+package hudson.model;
+
+public abstract class Run<JobT extends Job<JobT, RunT>, RunT extends Run<JobT, RunT>> {
+    public String getExternalizableId() {
+        throw new UnsupportedOperationException("compile-only declaration");
+    }
+}
