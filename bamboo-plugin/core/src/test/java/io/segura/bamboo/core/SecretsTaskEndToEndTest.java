@@ -186,6 +186,38 @@ class SecretsTaskEndToEndTest {
     }
 
     @Test
+    void revokeWhenBrokerUnreachableThenFailsSaysWhenLeasesEndAndDeletesTheRecord() throws Exception {
+        BambooJob job = new BambooJob(work);
+        job.task(lease(job, config("bamboo-deploy", SECRETS), settings()));
+        assertThat(job.run()).as(job.logText()).isTrue();
+        Path record;
+        try (Stream<Path> files = Files.list(work.resolve(SessionStore.DIRECTORY))) {
+            record = files.findFirst().orElseThrow();
+        }
+        String original = Files.readString(record);
+        String token = (String) io.segura.client.json.Json.parseObject(original).get("session");
+        int port;
+        try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            port = s.getLocalPort();
+        }
+        Files.writeString(record, original.replace(broker.url().toString(), "http://127.0.0.1:" + port));
+        try {
+            assertThat(new RevokeTask(FAST).execute(job.run(Map.of(), StoredSettings.EMPTY)))
+                    .isEqualTo(TaskOutcome.FAILED);
+
+            assertThat(job.logText()).contains("is unavailable", "cannot connect",
+                    "The session and its leases still end by themselves at");
+            assertThat(record).doesNotExist();
+            assertThat(job.variables).isEmpty();
+            assertNothingSecretIn(job);
+        } finally {
+            new io.segura.client.BrokerClient(broker.url(), java.net.http.HttpClient.newHttpClient(), FAST, null)
+                    .revoke(token);
+        }
+        assertThat(broker.leases(true, "client:" + CLIENT)).isEmpty();
+    }
+
+    @Test
     void leaseWhenNoClientCredentialsThenFailsWithTheFixAndScriptNeverRuns() throws Exception {
         BambooJob job = new BambooJob(work);
         job.task(lease(job, config("bamboo-deploy", SECRETS), new StoredSettings(broker.url().toString(), Map.of())))
