@@ -1,0 +1,7 @@
+// SPDX-License-Identifier: Apache-2.0
+// COMPILE-CHECK DECLARATION, not Atlassian code: never shipped, never run (see this module's pom description).
+package com.atlassian.bamboo.task;
+
+/** JENKINS-BAMBOO.md §6: built by TaskResultBuilder; no member is used here. */
+public interface TaskResult {
+}

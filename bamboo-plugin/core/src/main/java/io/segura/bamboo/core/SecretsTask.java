@@ -1,0 +1,153 @@
+// SPDX-License-Identifier: Apache-2.0
+package io.segura.bamboo.core;
+
+import io.segura.client.BrokerClient;
+import io.segura.client.BrokerException;
+import io.segura.client.Lease;
+import io.segura.client.LeasedSecret;
+import io.segura.client.RetryPolicy;
+import io.segura.client.SecretSpec;
+import io.segura.client.Session;
+import io.segura.client.platform.Identity;
+import java.io.IOException;
+import java.net.URI;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.stream.Collectors;
+
+/**
+ * "Segura: lease secrets": authenticates as an OAuth 2.0 client from the global settings ({@code grant_type=
+ * client_credentials}, DESIGN §5), leases the configured secrets and sets each as a local runtime variable whose
+ * name Bamboo masks ({@link BambooMasking}). The session is recorded for the final "Segura: revoke" task
+ * ({@link SessionStore}). Any failure fails the task with one log line — the broker's reason and the fix — and a
+ * session already opened is revoked before the task ends.
+ */
+public final class SecretsTask {
+
+    private final RetryPolicy retry;
+
+    /** @param retry how long to keep trying an unreachable or overloaded broker ({@link RetryPolicy#DEFAULT}) */
+    public SecretsTask(RetryPolicy retry) {
+        this.retry = Objects.requireNonNull(retry, "retry cannot be null");
+    }
+
+    public TaskOutcome execute(TaskRun run) throws InterruptedException {
+        BuildLog log = run.log();
+        try {
+            lease(run);
+            return TaskOutcome.SUCCESS;
+        } catch (TaskFailure f) {
+            log.error("Segura: " + f.getMessage());
+            return TaskOutcome.FAILED;
+        }
+    }
+
+    private void lease(TaskRun run) throws TaskFailure, InterruptedException {
+        BuildLog log = run.log();
+        SecretsTaskConfig config = SecretsTaskConfig.parse(run.configuration());
+        GlobalSettings settings = run.settings();
+        URI url = BrokerUrl.parse(settings.brokerUrl());
+        String clientId = settings.chooseClient(config.clientId());
+        String clientSecret = settings.clientSecret(clientId).orElseThrow(() -> new TaskFailure("The secret of"
+                + " client \"" + clientId + "\" did not reach this agent. Fix: a Bamboo administrator saves it again"
+                + " under Administration › Segura secrets; the plugin's runtime data provider ships it with the"
+                + " job."));
+        BrokerClient broker = client(url);
+        Session session;
+        try {
+            session = broker.exchange(new Identity.ClientSecret(clientId, clientSecret), config.role());
+        } catch (BrokerException e) {
+            throw Diagnosis.session(e, url, clientId, config.role());
+        }
+        String role = session.role() != null ? session.role() : config.role();
+        log.info("Segura: session for role " + role + " as client " + clientId + " at " + url + ", ends "
+                + session.expiresAt());
+        SessionStore store = new SessionStore(run.workingDirectory());
+        SessionStore.Entry entry = new SessionStore.Entry(store.newFile(), url.toString(), session.token(), clientId,
+                role, session.expiresAt().toString(), null, List.of());
+        try {
+            store.save(entry);
+        } catch (IOException e) {
+            revokeNow(broker, session, log);
+            throw new TaskFailure("Cannot record the session for the revoke task under " + run.workingDirectory()
+                    .resolve(SessionStore.DIRECTORY) + ": " + e.getMessage() + ". Fix: make the job's working"
+                    + " directory writable by the agent.");
+        }
+        String refs = config.secrets().stream().map(SecretSpec::ref).collect(Collectors.joining(", "));
+        Lease lease;
+        try {
+            lease = broker.lease(session, config.secrets(), config.ttl());
+        } catch (BrokerException e) {
+            revokeNow(broker, session, log);
+            deleteQuietly(store, entry);
+            throw Diagnosis.lease(e, url, role, refs);
+        }
+        List<String> names = new ArrayList<>();
+        RuntimeVariables vars = run.variables();
+        for (int i = 0; i < lease.secrets().size(); i++) {
+            LeasedSecret s = lease.secrets().get(i);
+            SecretSpec spec = specFor(config.secrets(), s, i);
+            // The extra forms first: the moment the value is a variable, Bamboo may print it in the next entry.
+            int n = 0;
+            for (String form : BambooMasking.extraForms(s.value())) {
+                String formName = BambooMasking.FORM_PREFIX + spec.envName() + "." + (++n);
+                vars.addLocal(formName, form);
+                names.add(formName);
+            }
+            vars.addLocal(spec.envName(), s.value());
+            names.add(spec.envName());
+            log.info("Segura: " + s.path() + "@" + s.version() + " → ${bamboo." + spec.envName() + "} (env bamboo_"
+                    + spec.envName().replace('.', '_') + ")");
+        }
+        for (String w : lease.warnings()) {
+            log.info("Segura: warning from the broker: " + w);
+        }
+        try {
+            store.save(entry.withLease(lease.leaseId(), names));
+        } catch (IOException e) {
+            revokeNow(broker, session, log);
+            deleteQuietly(store, entry);
+            names.forEach(vars::removeLocal);
+            throw new TaskFailure("Cannot record the lease for the revoke task: " + e.getMessage() + ". Fix: make the"
+                    + " job's working directory writable by the agent.");
+        }
+        log.info("Segura: lease " + lease.leaseId() + " ends " + lease.expiresAt() + "; the final task \"Segura:"
+                + " revoke\" ends it with the job.");
+    }
+
+    /** The spec a leased secret answers: the broker answers in request order; the path confirms it. */
+    private static SecretSpec specFor(List<SecretSpec> specs, LeasedSecret s, int index) throws TaskFailure {
+        if (index < specs.size() && specs.get(index).path().equals(s.path())) {
+            return specs.get(index);
+        }
+        return specs.stream().filter(x -> x.path().equals(s.path())).findFirst().orElseThrow(() ->
+                new TaskFailure("The broker answered a secret the task did not ask for (" + s.path() + ")."));
+    }
+
+    BrokerClient client(URI url) throws TaskFailure {
+        try {
+            return new BrokerClient(url, BrokerClient.httpClient(null, null, null), retry, null);
+        } catch (IOException e) {
+            throw new TaskFailure("Cannot set up HTTPS to the broker: " + e.getMessage() + ".");
+        }
+    }
+
+    private static void revokeNow(BrokerClient broker, Session session, BuildLog log) throws InterruptedException {
+        try {
+            broker.revoke(session);
+            log.info("Segura: the session was revoked because the task failed.");
+        } catch (BrokerException e) {
+            log.error("Segura: revoking the session after the failure did not work either (" + e.getMessage()
+                    + "); it ends by itself at " + session.expiresAt() + ".");
+        }
+    }
+
+    private static void deleteQuietly(SessionStore store, SessionStore.Entry entry) {
+        try {
+            store.delete(entry);
+        } catch (IOException e) {
+            // the revoke task finds the file and revokes an already revoked session: not an error (RFC 7009)
+        }
+    }
+}

@@ -1,0 +1,8 @@
+[#-- SPDX-License-Identifier: Apache-2.0 --]
+[#-- The "Segura: lease secrets" task's fields; names = io.segura.bamboo.core.SecretsTaskConfig.FIELDS. --]
+[@ui.bambooSection titleKey='segura.task.section']
+    [@ww.textfield labelKey='segura.task.role' name='role' descriptionKey='segura.task.role.description' cssClass='long-field'/]
+    [@ww.textarea labelKey='segura.task.secrets' name='secrets' required='true' rows='4' descriptionKey='segura.task.secrets.description' cssClass='long-field'/]
+    [@ww.textfield labelKey='segura.task.ttl' name='ttl' descriptionKey='segura.task.ttl.description'/]
+    [@ww.textfield labelKey='segura.task.clientId' name='clientId' descriptionKey='segura.task.clientId.description'/]
+[/@ui.bambooSection]
