@@ -79,7 +79,9 @@ function accessToken() {
     if (mapped) {
         return mapped;
     }
-    return tl.getEndpointAuthorizationParameter('SystemVssConnection', 'AccessToken', true);
+    // Not getEndpointAuthorizationParameter: it writes the value into a debug line.
+    const auth = tl.getEndpointAuthorization('SystemVssConnection', true);
+    return auth && auth.parameters ? auth.parameters.AccessToken : undefined;
 }
 
 /** The Java major version of a JDK/JRE home from its `release` file, else from `java -version`; 0 when unknown. */
