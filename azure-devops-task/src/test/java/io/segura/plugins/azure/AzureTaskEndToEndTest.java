@@ -280,7 +280,8 @@ class AzureTaskEndToEndTest {
                     null, Map.of());
 
             assertThat(main.result()).isEqualTo("Failed");
-            assertThat(main.message()).contains("ops/root/password");
+            // RFC 9457: title: detail (HTTP status, type)
+            assertThat(main.message()).contains("ops/root/password", "(HTTP 403, https://segura.dev/problems/");
             assertThat(main.output()).doesNotContain("root-password-never-leased");
             assertThat(main.named("task.setvariable")).isEmpty();
             assertThat(broker.leases(true, sub)).isEmpty();
