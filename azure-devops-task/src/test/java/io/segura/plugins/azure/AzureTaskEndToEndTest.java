@@ -164,6 +164,25 @@ class AzureTaskEndToEndTest {
     }
 
     @Test
+    void taskWhenALaterStepFailsTheJobThenPostJobStillRevokes() throws Exception {
+        String sub = "p://contoso/web-shop/e2e-job-failed";
+        try (AzureOidcEndpoint endpoint = AzureOidcEndpoint.start(issuer, claims(sub, "1"))) {
+            Map<String, String> vars = variables(endpoint, true);
+            StepResult main = agent.run(Stage.MAIN, inputs(), vars, null, Map.of());
+            assertThat(main.result()).as(main.output()).isEqualTo("Succeeded");
+            assertThat(broker.leases(true, sub)).hasSize(1);
+
+            // A deploy step failed after the task: the agent still runs post-job steps (condition always()).
+            vars.put("AGENT_JOBSTATUS", "Failed");
+            StepResult post = agent.run(Stage.POST, inputs(), vars, null, main.taskVariables());
+
+            assertThat(post.result()).as(post.output()).isEqualTo("Succeeded");
+            assertThat(broker.leases(true, sub)).isEmpty();
+            assertThat(broker.events("session.revoked", sub)).isNotEmpty();
+        }
+    }
+
+    @Test
     void taskWhenNoEnvMappingThenTakesTheAgentsSystemVssConnectionToken() throws Exception {
         String sub = "p://contoso/web-shop/e2e-systemvss";
         try (AzureOidcEndpoint endpoint = AzureOidcEndpoint.start(issuer, claims(sub, "1"))) {
