@@ -5,12 +5,14 @@
 // result. `segura-cli revoke` ends the session and every lease it holds; a session that already expired is not an
 // error, and a main step that failed before leasing leaves nothing to revoke.
 
+const fs = require('fs');
 const tl = require('azure-pipelines-task-lib/task');
 const launcher = require('./launcher');
 
 launcher.asTask(async () => {
     const state = tl.getTaskVariable(launcher.STATE_VARIABLE);
-    if (!state) {
+    // No state file: the main step failed before leasing (its CLI revoked whatever it had begun).
+    if (!state || !fs.existsSync(state)) {
         tl.setResult(tl.TaskResult.Succeeded, 'No Segura session to revoke (the main step did not lease)');
         return;
     }

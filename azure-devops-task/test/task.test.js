@@ -149,7 +149,15 @@ test('post without a session from the main step succeeds without running the CLI
     assert.ok(r.stdout.includes('No Segura session to revoke'));
 });
 
+test('post when the main step left no state file succeeds without running the CLI', async () => {
+    const r = await run('post', { env: { JAVA_HOME_17_X64: JAVA_17,
+        VSTS_TASKVARIABLE_SEGURA_STATE_FILE: path.join(AGENT_TEMP, 'segura-never-written.session') } });
+    assert.ok(r.succeeded, r.stdout);
+    assert.equal(r.invokedToolCount, 0);
+});
+
 test('post revokes the session named by the task variable the main step set', async () => {
+    fs.writeFileSync(STATE, '{}', { mode: 0o600 }); // what fetch leaves (its content is the CLI's business)
     const r = await run('post', {
         env: { JAVA_HOME_17_X64: JAVA_17, VSTS_TASKVARIABLE_SEGURA_STATE_FILE: STATE },
         exec: { [cli(JAVA_17, 'revoke --state-file ' + STATE)]: { code: 0, stderr: 'segura-cli: session revoked' } },
@@ -159,6 +167,7 @@ test('post revokes the session named by the task variable the main step set', as
 });
 
 test('post that cannot reach the broker fails and says the session ends at its TTL', async () => {
+    fs.writeFileSync(STATE, '{}', { mode: 0o600 });
     const r = await run('post', {
         env: { JAVA_HOME_17_X64: JAVA_17, VSTS_TASKVARIABLE_SEGURA_STATE_FILE: STATE },
         exec: { [cli(JAVA_17, 'revoke --state-file ' + STATE)]: { code: 5,
