@@ -78,6 +78,10 @@ final class FetchCommand implements Callable<Integer> {
         try {
             Lease lease = c.client.lease(session, specs, Specs.ttl(ttl, c.config.ttl()));
             lease.warnings().forEach(w -> err.println("segura-cli: warning: " + w));
+            if (exportEnv) {
+                // Every value the platform would refuse fails the command before anything is masked or exported.
+                Specs.export(specs, lease, (name, secret) -> c.platform.checkExportable(c.job, name, secret.value()));
+            }
             boolean[] unmasked = {false};
             // Mask everything before anything is exported: a later export line could echo a value.
             Specs.export(specs, lease, (name, secret) -> {

@@ -85,18 +85,29 @@ public final class AzureDevOps implements Platform {
      */
     @Override
     public String export(JobEnvironment env, String name, String value) throws IOException {
-        EnvFile.checkName(name);
-        boolean multiLine = value.indexOf('\n') >= 0 || value.indexOf('\r') >= 0;
-        if (multiLine && env.get("SYSTEM_UNSAFEALLOWMULTILINESECRET").filter("true"::equalsIgnoreCase).isEmpty()) {
-            throw new IOException("the value of " + name + " spans lines and Azure DevOps rejects multi-line"
-                    + " secret variables unless the pipeline sets the variable"
-                    + " System.UnsafeAllowMultilineSecret=true; or use `segura-cli exec` or a secure file");
-        }
+        checkExportable(env, name, value);
         maskNatively(env, value);
         env.stdout().print("##vso[task.setvariable variable=" + escapeProperty(name) + ";issecret=true]"
                 + escapeData(value) + "\n");
         env.stdout().flush();
         return "secret pipeline variable " + name + " (map it with env: " + name + ": $(" + name + "))";
+    }
+
+    /**
+     * The agent refuses a secret variable whose value contains a line break (error "Secrets cannot contain multiple
+     * lines") unless {@code System.UnsafeAllowMultilineSecret} is true (env {@code SYSTEM_UNSAFEALLOWMULTILINESECRET},
+     * agent knob {@code AllowUnsafeMultilineSecret}).
+     */
+    @Override
+    public void checkExportable(JobEnvironment env, String name, String value) throws IOException {
+        EnvFile.checkName(name);
+        boolean multiLine = value.indexOf('\n') >= 0 || value.indexOf('\r') >= 0;
+        if (multiLine && env.get("SYSTEM_UNSAFEALLOWMULTILINESECRET").filter("true"::equalsIgnoreCase).isEmpty()) {
+            throw new IOException("the value of " + name + " spans lines and Azure DevOps rejects multi-line"
+                    + " secret variables unless the pipeline sets the variable"
+                    + " System.UnsafeAllowMultilineSecret=true (SYSTEM_UNSAFEALLOWMULTILINESECRET); or use"
+                    + " `segura-cli exec` or a secure file");
+        }
     }
 
     @Override

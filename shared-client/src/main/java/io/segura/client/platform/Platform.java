@@ -42,6 +42,16 @@ public interface Platform {
      */
     String export(JobEnvironment env, String name, String value) throws IOException;
 
+    /**
+     * Fails now when {@link #export} would refuse {@code value} (Azure DevOps: a multi-line secret variable without
+     * {@code System.UnsafeAllowMultilineSecret}), so the caller can check every value before it masks or exports
+     * any and a refused value leaves no other variable half set. Most platforms accept every value.
+     *
+     * @throws IOException with a message that names the variable and the setting or alternative to use
+     */
+    default void checkExportable(JobEnvironment env, String name, String value) throws IOException {
+    }
+
     /** Platform, run and repository facts for {@code whoami} and audit context — never a token or secret. */
     Map<String, String> describe(JobEnvironment env);
 }

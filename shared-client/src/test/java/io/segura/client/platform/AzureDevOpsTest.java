@@ -197,6 +197,22 @@ class AzureDevOpsTest {
     }
 
     @Test
+    void checkExportableWhenMultiLineThenRefusedNamingTheSettingUnlessItIsTrue() throws Exception {
+        TestJobs job = job();
+
+        assertThatThrownBy(() -> azure.checkExportable(job.env, "KEY", "line-one\r\nline-two"))
+                .isInstanceOf(IOException.class)
+                .hasMessageContaining("KEY")
+                .hasMessageContaining("SYSTEM_UNSAFEALLOWMULTILINESECRET")
+                .hasMessageNotContaining("line-one");
+        azure.checkExportable(job.env, "DB_PASSWORD", "single-line-value");
+        Map<String, String> vars = AzureAgent.variables(endpoint, true);
+        vars.put("SYSTEM_UNSAFEALLOWMULTILINESECRET", "True");
+        azure.checkExportable(TestJobs.job(vars, dir).env, "KEY", "line-one\nline-two");
+        assertThat(job.stdout()).as("a check writes nothing").isEmpty();
+    }
+
+    @Test
     void exportWhenMultiLineWithUnsafeFlagThenEscapedAndReadBackExactly() throws Exception {
         Map<String, String> vars = AzureAgent.variables(endpoint, true);
         vars.put("SYSTEM_UNSAFEALLOWMULTILINESECRET", "true");
