@@ -171,7 +171,8 @@ mv -f "$part" "$SEGURA_CLI_JAR"
  * [status: exit code, output: stdout and stderr] instead of failing the build, so the caller can say what failed.
  */
 private Map quietly(String script) {
-    String out = sh(script: 'set +e\n(\n' + script + '\n) 2>&1\necho "segura-status=$?"', returnStdout: true)
+    // +x: Jenkins runs sh with -xe; the trace of this plumbing would bury the CLI's message
+    String out = sh(script: 'set +ex\n(\n' + script + '\n) 2>&1\necho "segura-status=$?"', returnStdout: true)
     List<String> lines = out.readLines()
     int status = lines ? (lines[-1] - 'segura-status=') as int : 1
     // fetch's advice to use exec is what this library does for every sh: leave it out

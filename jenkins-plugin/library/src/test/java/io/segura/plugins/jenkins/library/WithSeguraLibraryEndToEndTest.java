@@ -303,7 +303,9 @@ class WithSeguraLibraryEndToEndTest {
 
         assertThat(r.failure()).isInstanceOf(PipelineSimulator.AbortException.class);
         assertThat(r.failure().getMessage()).contains("withSegura: no session for role 'other-team'",
-                "segura-cli exit 4: authentication or authorization refused", "segura-cli: ");
+                "segura-cli exit 4: authentication or authorization refused",
+                "invalid_scope: role \"other-team\" does not exist or does not accept client \"jenkins-ci\"");
+        assertThat(r.failure().getMessage()).as("the CLI's message, not the shell's trace").doesNotContain("+ ");
         assertThat(r.log()).doesNotContain("body ran");
         assertNothingSecretLeft(r);
     }
@@ -319,7 +321,8 @@ class WithSeguraLibraryEndToEndTest {
 
         assertThat(r.failure()).isInstanceOf(PipelineSimulator.AbortException.class);
         assertThat(r.failure().getMessage()).contains("withSegura: no session for role 'deploy'", "exit 4",
-                "may not lease db/other/password");
+                "role \"deploy\" may not lease db/other/password",
+                "(HTTP 403, https://segura.dev/problems/path-not-allowed)");
         assertThat(r.log()).doesNotContain("body ran");
         assertNothingSecretLeft(r);
         assertThat(count("session.revoked", CLIENT_SUBJECT) - revoked).as("fetch revoked its refused session")
