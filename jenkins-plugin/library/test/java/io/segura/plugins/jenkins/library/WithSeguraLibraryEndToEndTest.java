@@ -132,9 +132,13 @@ class WithSeguraLibraryEndToEndTest {
     }
 
     PipelineSimulator simulator(Map<String, String> env) throws IOException {
+        return simulator(env, Plugin.libraryDir());
+    }
+
+    PipelineSimulator simulator(Map<String, String> env, Path library) throws IOException {
         String token = issuer.mint(Map.of("sub", JOB_URL, "aud", AUDIENCE, "build_number", 42));
         idTokens.add(token);
-        return new PipelineSimulator(Plugin.libraryDir(), work.resolve("workspace"), env)
+        return new PipelineSimulator(library, work.resolve("workspace"), env)
                 .usernamePassword("segura-client", CLIENT_ID, CLIENT_SECRET)
                 .usernamePassword("other-client", "other-ci", "another-client-secret")
                 .secretText("segura-id-token", token);
@@ -438,6 +442,59 @@ class WithSeguraLibraryEndToEndTest {
                     .as("nothing unverified is kept").isEmpty();
         }
         assertThat(count("token.exchanged", CLIENT_SUBJECT)).isEqualTo(exchanged);
+    }
+
+    /** A release of the library pins the CLI's URL and SHA-256 in vars/withSegura.groovy: a copy pinned so. */
+    Path releasedLibrary(String url, String sha256) throws IOException {
+        Path released = work.resolve("released-library");
+        for (String dir : List.of("vars", "src")) {
+            Path from = Plugin.libraryDir().resolve(dir);
+            try (Stream<Path> files = Files.walk(from)) {
+                for (Path f : files.toList()) {
+                    Path to = released.resolve(dir).resolve(from.relativize(f).toString());
+                    if (Files.isDirectory(f)) {
+                        Files.createDirectories(to);
+                    } else {
+                        Files.copy(f, to);
+                    }
+                }
+            }
+        }
+        Path global = released.resolve("vars/withSegura.groovy");
+        String text = Files.readString(global);
+        String pinned = text.replace("@Field static final String CLI_URL = ''",
+                "@Field static final String CLI_URL = '" + url + "'")
+                .replace("@Field static final String CLI_SHA256 = ''",
+                        "@Field static final String CLI_SHA256 = '" + sha256 + "'");
+        assertThat(pinned).as("the release's two pins").contains("CLI_URL = '" + url + "'",
+                "CLI_SHA256 = '" + sha256 + "'");
+        Files.writeString(global, pinned);
+        return released;
+    }
+
+    @Test
+    void cliWhenReleasePinsUrlAndChecksumThenDownloadedAndCheckedWithoutArguments() throws Exception {
+        byte[] jar = Files.readAllBytes(CliBuild.jar());
+        try (JarServer server = new JarServer(jar)) {
+            String block = """
+                    withSegura(role: 'deploy', secrets: 'db/prod/password > DB_PASSWORD', credentialsId: 'segura-client') {
+                        sh 'echo "pw=$DB_PASSWORD"'
+                    }
+                    """;
+            PipelineSimulator.Result r = simulator(agentEnv(), releasedLibrary(server.url(), sha256(jar))).run(block);
+            assertThat(r.failure()).as(r.log()).isNull();
+            assertThat(r.log()).contains("pw=***");
+            assertThat(server.downloads).hasValue(1);
+            assertNothingSecretLeft(r);
+
+            try (Stream<Path> old = Files.walk(work.resolve("released-library"))) {
+                old.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+            }
+            String tampered = sha256("a different build".getBytes(StandardCharsets.UTF_8));
+            PipelineSimulator.Result refused = simulator(agentEnv(), releasedLibrary(server.url(), tampered))
+                    .run(block);
+            assertThat(refused.failure()).hasMessageContaining("SHA-256 mismatch, refused");
+        }
     }
 
     @Test
