@@ -18,7 +18,10 @@ import io.segura.jenkins.library.SeguraShell
  * the values in its child's environment and masks the child's output), and revokes the session in a finally.
  */
 def call(Map args = [:], Closure body) {
-    for (String key : args.keySet()) {
+    // an index loop: a CPS program may be serialized inside a loop, and a key set's iterator is not serializable
+    List<String> keys = new ArrayList<String>(args.keySet())
+    for (int i = 0; i < keys.size(); i++) {
+        String key = keys[i]
         if (!ARGUMENTS.contains(key)) {
             error("withSegura: unknown argument '${key}'; the arguments are ${ARGUMENTS.join(', ')}")
         }
