@@ -175,7 +175,9 @@ mv -f "$part" "$SEGURA_CLI_JAR"
  */
 private Map quietly(String script) {
     // +x: Jenkins runs sh with -xe; the trace of this plumbing would bury the CLI's message
-    String out = sh(script: 'set +ex\n(\n' + script + '\n) 2>&1\necho "segura-status=$?"', returnStdout: true)
+    // the empty echo ends output that lacks a final newline, so the status is always a line of its own
+    String out = sh(script: 'set +ex\n(\n' + script + '\n) 2>&1\nstatus=$?\necho\necho "segura-status=$status"',
+            returnStdout: true)
     List<String> lines = out.readLines()
     int status = lines ? (lines[-1] - 'segura-status=') as int : 1
     // fetch's advice to use exec is what this library does for every sh: leave it out
@@ -185,7 +187,7 @@ private Map quietly(String script) {
             shown << lines[i]
         }
     }
-    return [status: status, output: shown.join('\n')]
+    return [status: status, output: shown.join('\n').trim()]
 }
 
 private String exitMeaning(int status) {
