@@ -3,6 +3,7 @@ package io.segura.cli;
 
 import io.segura.client.BrokerClient;
 import io.segura.client.BrokerException;
+import io.segura.client.ConfigException;
 import io.segura.client.Lease;
 import io.segura.client.SecretSpec;
 import io.segura.client.Session;
@@ -33,10 +34,13 @@ import picocli.CommandLine.Model.CommandSpec;
 @Command(name = "exec", mixinStandardHelpOptions = true,
         description = {"Run a command with secrets in its environment and its output masked.",
             "The lease is renewed while the command runs (within the role's caps); the session is revoked when it"
-                + " ends, on a signal too. Exits with the command's exit code."},
+                + " ends, on a signal too. Exits with the command's exit code.",
+            "With --state-file it runs in the session `fetch` kept there instead: it revokes only its own lease and"
+                + " leaves the session to `segura-cli revoke`."},
         footer = {"", "Examples:",
             "  segura-cli exec --secret 'db/prod/password > DB_PASSWORD' -- ./deploy.sh",
-            "  SEGURA_SECRETS='api/key; db/prod/password@3 > DB_PASSWORD' segura-cli exec -- sh -c 'make release'"})
+            "  SEGURA_SECRETS='api/key; db/prod/password@3 > DB_PASSWORD' segura-cli exec -- sh -c 'make release'",
+            "  segura-cli exec --state-file .segura-session -- ./step.sh   # in the session fetch kept"})
 final class ExecCommand implements Callable<Integer> {
 
     @ParentCommand
@@ -52,6 +56,11 @@ final class ExecCommand implements Callable<Integer> {
     @Option(names = "--ttl", description = "lease TTL like 15m (default SEGURA_TTL, else the role's maximum)")
     String ttl;
 
+    @Option(names = "--state-file", paramLabel = "FILE",
+            description = "run in the session `fetch` kept in FILE (no new exchange); only this command's lease is"
+                    + " revoked when CMD ends, the session is left to `segura-cli revoke`")
+    java.nio.file.Path stateFile;
+
     @Parameters(arity = "1..*", paramLabel = "CMD", description = "the command and its arguments, after --")
     List<String> command;
 
@@ -62,8 +71,10 @@ final class ExecCommand implements Callable<Integer> {
         Connection c = Connection.open(ctx);
         List<SecretSpec> specs = Specs.merge(c.config.secrets(), secrets);
         java.time.Duration leaseTtl = Specs.ttl(ttl, c.config.ttl());
-        Session session = c.session();
-        Revoker revoker = new Revoker(c.client, session, err);
+        // A kept session belongs to whoever runs `revoke` (a Jenkins withSegura block runs one exec per step in it).
+        boolean ownSession = stateFile == null;
+        Session session = ownSession ? c.session() : kept(ctx);
+        Revoker revoker = new Revoker(c.client, session, ownSession, err);
         Thread hook = new Thread(revoker::revoke, "segura-revoke");
         if (ctx.process()) {
             // A JVM ending any other way (System.exit elsewhere, an uncaught error) still revokes.
@@ -75,6 +86,7 @@ final class ExecCommand implements Callable<Integer> {
             Masker.Builder masks = Masker.builder();
             if (!specs.isEmpty()) {
                 Lease lease = c.client.lease(session, specs, leaseTtl);
+                revoker.lease(lease.leaseId());
                 lease.warnings().forEach(w -> err.println("segura-cli: warning: " + w));
                 Specs.export(specs, lease, (name, secret) -> {
                     env.put(name, secret.value());
@@ -99,6 +111,12 @@ final class ExecCommand implements Callable<Integer> {
                 }
             }
         }
+    }
+
+    private Session kept(CliContext ctx) throws IOException, ConfigException {
+        java.nio.file.Path file = SessionState.file(ctx, stateFile);
+        return SessionState.session(file).orElseThrow(() -> new ConfigException("--state-file: no session in " + file
+                + ": run `segura-cli fetch --state-file " + stateFile + "` first"));
     }
 
     private int run(CliContext ctx, Map<String, String> env, Masker masker, PrintWriter err)
@@ -183,17 +201,27 @@ final class ExecCommand implements Callable<Integer> {
         };
     }
 
-    /** Revokes the session exactly once, from whichever path gets there first. */
+    /**
+     * Revokes exactly once, from whichever path gets there first: the session when this command exchanged it, else
+     * (a kept session) only the lease this command took.
+     */
     static final class Revoker {
         private final BrokerClient client;
         private final Session session;
+        private final boolean ownSession;
         private final PrintWriter err;
         private final AtomicBoolean done = new AtomicBoolean();
+        private volatile String leaseId;
 
-        Revoker(BrokerClient client, Session session, PrintWriter err) {
+        Revoker(BrokerClient client, Session session, boolean ownSession, PrintWriter err) {
             this.client = client;
             this.session = session;
+            this.ownSession = ownSession;
             this.err = err;
+        }
+
+        void lease(String id) {
+            leaseId = id;
         }
 
         void revoke() {
@@ -201,10 +229,14 @@ final class ExecCommand implements Callable<Integer> {
                 return;
             }
             try {
-                client.revoke(session);
+                if (ownSession) {
+                    client.revoke(session);
+                } else if (leaseId != null) {
+                    client.revokeLease(session, leaseId);
+                }
             } catch (BrokerException e) {
-                err.println("segura-cli: warning: could not revoke the session (it expires at "
-                        + session.expiresAt() + "): " + e.getMessage());
+                err.println("segura-cli: warning: could not revoke the " + (ownSession ? "session" : "lease")
+                        + " (it expires at " + session.expiresAt() + "): " + e.getMessage());
                 err.flush();
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();

@@ -10,6 +10,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Instant;
+import java.time.format.DateTimeParseException;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
@@ -56,6 +58,20 @@ final class SessionState {
         @Override
         public String toString() {
             return "Stored[" + url + ", <redacted>]";
+        }
+    }
+
+    /** The session stored in {@code file} as the client's session ({@code exec --state-file}), if the file exists. */
+    static Optional<Session> session(Path file) throws IOException {
+        if (!Files.exists(file)) {
+            return Optional.empty();
+        }
+        try {
+            Map<String, Object> o = Json.parseObject(Files.readString(file, StandardCharsets.UTF_8));
+            return Optional.of(new Session(Json.string(o, "session"), Instant.parse(Json.string(o, "expires_at")),
+                    null));
+        } catch (JsonException | DateTimeParseException e) {
+            throw new IOException("state file " + file + " is not a segura session state: " + e.getMessage());
         }
     }
 

@@ -332,6 +332,32 @@ class CliEndToEndTest {
     }
 
     @Test
+    void execWhenStateFileThenRunsInKeptSessionAndRevokesOnlyItsOwnLease() throws Exception {
+        String sub = "repo:acme/exec-kept-session";
+        var fetch = CliHarness.run(env(sub), "", work, "fetch", "--export-env", "false", "--state-file", "kept.json",
+                "--secret", "ci/db/password");
+        assertThat(fetch.exitCode()).as(fetch.err()).isZero();
+        assertThat(broker.leases(true, sub)).hasSize(1);
+
+        // No identity in the environment: exec must use the kept session, not exchange a new one.
+        for (int i = 0; i < 2; i++) {
+            var r = CliHarness.run(env(null), "", work, "exec", "--state-file", "kept.json", "--secret",
+                    "ci/db/password > DB_PASSWORD", "--", "sh", "-c", "echo \"pw=$DB_PASSWORD\"");
+            assertThat(r.exitCode()).as(r.err()).isZero();
+            assertThat(r.out()).contains("pw=***").doesNotContain(PASSWORD);
+            assertThat(broker.leases(true, sub)).as("exec revoked its own lease, fetch's remains").hasSize(1);
+            assertThat(broker.events("session.revoked", sub)).as("the kept session stays open").isEmpty();
+        }
+        assertThat(broker.events("token.exchanged", sub)).hasSize(1);
+
+        assertThat(CliHarness.run(env(null), "", work, "revoke", "--state-file", "kept.json").exitCode()).isZero();
+        assertSessionRevoked(sub);
+        var gone = CliHarness.run(env(null), "", work, "exec", "--state-file", "kept.json", "--", "true");
+        assertThat(gone.exitCode()).isEqualTo(2);
+        assertThat(gone.err()).contains("no session in", "segura-cli fetch --state-file kept.json");
+    }
+
+    @Test
     void revokeWhenSessionAlreadyRevokedThenStillOk() throws Exception {
         String sub = "repo:acme/revoke-twice";
         Path state = work.resolve("state/session.json");
