@@ -47,8 +47,10 @@ final class TrainingRun {
             new Exercise("GET", "/actuator/health", null, Set.of(200, 404)),
             new Exercise("GET", "/actuator/prometheus", null, Set.of(200, 404)),
             new Exercise("GET", "/.well-known/segura", null, Set.of(200)),
-            new Exercise("POST", "/oauth2/token", "grant_type=urn%3Aietf%3Aparams%3Aoauth%3Agrant-type%3Atoken-exchange"
-                    + "&subject_token_type=urn%3Aietf%3Aparams%3Aoauth%3Atoken-type%3Ajwt", Set.of(400)),
+            // Every refusal of /oauth2/token is audited, so the token endpoint is trained with what writes nothing:
+            // the revocation of an unknown session token (a read, then RFC 7009's 200) and an unrouted method.
+            new Exercise("POST", "/oauth2/revoke", "token=sgs_" + "t".repeat(43), Set.of(200)),
+            new Exercise("GET", "/oauth2/token", null, Set.of(404, 405)),
             new Exercise("GET", "/api/v2/a2a/secrets/segura-training-run/value", null, Set.of(401)));
 
     private TrainingRun() {
