@@ -20,6 +20,7 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.atomic.AtomicBoolean;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.ParentCommand;
@@ -36,6 +37,7 @@ import picocli.CommandLine.Model.CommandSpec;
                 + " ends, on a signal too. Exits with the command's exit code."},
         footer = {"", "Examples:",
             "  segura-cli exec --secret 'db/prod/password > DB_PASSWORD' -- ./deploy.sh",
+            "  segura-cli exec --url https://segura.example.com --role deploy --ttl 15m --secret api/key -- make",
             "  SEGURA_SECRETS='api/key; db/prod/password@3 > DB_PASSWORD' segura-cli exec -- sh -c 'make release'"})
 final class ExecCommand implements Callable<Integer> {
 
@@ -49,19 +51,22 @@ final class ExecCommand implements Callable<Integer> {
             description = "path[@version] [> ENV]; repeatable, added to SEGURA_SECRETS")
     List<String> secrets = new ArrayList<>();
 
-    @Option(names = "--ttl", description = "lease TTL like 15m (default SEGURA_TTL, else the role's maximum)")
-    String ttl;
+    @Mixin
+    ConnectionOptions connection;
+
+    @Mixin
+    LeaseOptions leasing;
 
     @Parameters(arity = "1..*", paramLabel = "CMD", description = "the command and its arguments, after --")
     List<String> command;
 
     @Override
     public Integer call() throws Exception {
-        CliContext ctx = root.ctx;
+        CliContext ctx = leasing.apply(root.ctx, connection);
         PrintWriter err = spec.commandLine().getErr();
         Connection c = Connection.open(ctx);
         List<SecretSpec> specs = Specs.merge(c.config.secrets(), secrets);
-        java.time.Duration leaseTtl = Specs.ttl(ttl, c.config.ttl());
+        java.time.Duration leaseTtl = c.config.ttl();
         Session session = c.session();
         Revoker revoker = new Revoker(c.client, session, err);
         Thread hook = new Thread(revoker::revoke, "segura-revoke");
