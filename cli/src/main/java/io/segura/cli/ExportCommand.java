@@ -5,7 +5,6 @@ import io.segura.client.ConfigException;
 import io.segura.client.Lease;
 import io.segura.client.SecretSpec;
 import io.segura.client.Session;
-import io.segura.client.platform.PrivateFiles;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -87,8 +86,7 @@ final class ExportCommand implements Callable<Integer> {
                 out.print(text);
                 out.flush();
             } else {
-                Path file = ctx.workDir().resolve(output).toAbsolutePath();
-                PrivateFiles.write(file, text);
+                Path file = OutputFile.write(ctx, output, text);
                 err.println("segura-cli: wrote " + file + " (" + format.label() + ", 0600, " + variables.size()
                         + " variable" + (variables.size() == 1 ? "" : "s") + ")");
             }

@@ -5,7 +5,6 @@ import io.segura.client.Lease;
 import io.segura.client.LeasedSecret;
 import io.segura.client.SecretSpec;
 import io.segura.client.Session;
-import io.segura.client.platform.PrivateFiles;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -84,9 +83,8 @@ final class InjectCommand implements Callable<Integer> {
                 FetchCommand.revokeQuietly(c, session, err);
             }
         }
-        Path out = ctx.workDir().resolve(output).toAbsolutePath();
         // Written next to the target and renamed over it: a reader sees the old file or the whole new one.
-        PrivateFiles.write(out, t.render(Template.lookup(byRef)));
+        Path out = OutputFile.write(ctx, output, t.render(Template.lookup(byRef)));
         err.println("segura-cli: wrote " + out + " (0600, " + t.refs().size() + " secret"
                 + (t.refs().size() == 1 ? "" : "s") + ")");
         err.flush();

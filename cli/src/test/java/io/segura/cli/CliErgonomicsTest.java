@@ -312,6 +312,20 @@ class CliErgonomicsTest {
     }
 
     @Test
+    void exportWhenOutputDirectoryIsASymlinkThenWrittenThroughIt() throws Exception {
+        Path real = Files.createDirectories(work.resolve("real-run"));
+        Files.createSymbolicLink(work.resolve("run"), real);
+        var r = CliHarness.run(env("repo:acme/export-link"), "", work, "export", "--format", "json",
+                "--secret", "ci/db/password > PW", "--output", "run/secrets.json");
+        assertThat(r.exitCode()).as(r.err()).isZero();
+        assertThat(Json.parseObject(Files.readString(real.resolve("secrets.json")))).containsExactly(
+                Map.entry("PW", PASSWORD));
+        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(real.resolve("secrets.json"))))
+                .isEqualTo("rw-------");
+        assertSessionRevoked("repo:acme/export-link");
+    }
+
+    @Test
     void exportWhenShellFormatThenBashReadsBackEveryValueExactly() throws Exception {
         var r = CliHarness.run(env("repo:acme/export-shell"), "", work, "export", "--format", "shell",
                 "--secret", "ci/tricky > TRICKY", "--secret", "ci/tls/key > KEY", "--output", "secrets.sh");
