@@ -91,6 +91,9 @@ public record CliContext(Map<String, String> env, PrintStream out, PrintStream e
                     throw new ConfigException(f.getValue() + message.substring(f.getKey().length()));
                 }
             }
+            if (message.startsWith("SEGURA_URL is not set")) {
+                throw new ConfigException(message + ", or give --url URL");
+            }
             throw e;
         }
     }
