@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParentCommand;
@@ -49,10 +50,13 @@ final class AuditCommand implements Callable<Integer> {
     @Option(names = "--json", description = "print the events as JSON lines")
     boolean json;
 
+    @Mixin
+    ConnectionOptions connection;
+
     @Override
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
-        Connection c = Connection.open(root.ctx);
+        Connection c = Connection.open(connection.apply(root.ctx));
         String admin = c.adminToken();
         if (verify) {
             Map<String, Object> report = c.client.verifyAudit(admin);

@@ -36,7 +36,7 @@ final class Connection {
 
     static Connection open(CliContext ctx) throws ConfigException, IOException {
         Objects.requireNonNull(ctx, "ctx cannot be null");
-        ClientConfig config = ClientConfig.fromEnvironment(ctx.env());
+        ClientConfig config = ctx.config();
         java.net.http.HttpClient http = BrokerClient.httpClient(config);
         JobEnvironment job = ctx.jobEnvironment(http);
         Platform platform;
@@ -56,7 +56,7 @@ final class Connection {
         return Identities.resolve(config, platform, job);
     }
 
-    /** The job's identity exchanged for a session of {@code SEGURA_ROLE}. */
+    /** The job's identity exchanged for a session of {@code SEGURA_ROLE} (or {@code --role}). */
     Session session() throws IOException, PlatformException, BrokerException, InterruptedException {
         return client.exchange(identity(), config.role());
     }

@@ -21,6 +21,7 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.atomic.AtomicBoolean;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.ParentCommand;
@@ -39,6 +40,7 @@ import picocli.CommandLine.Model.CommandSpec;
                 + " leaves the session to `segura-cli revoke`."},
         footer = {"", "Examples:",
             "  segura-cli exec --secret 'db/prod/password > DB_PASSWORD' -- ./deploy.sh",
+            "  segura-cli exec --url https://segura.example.com --role deploy --ttl 15m --secret api/key -- make",
             "  SEGURA_SECRETS='api/key; db/prod/password@3 > DB_PASSWORD' segura-cli exec -- sh -c 'make release'",
             "  segura-cli exec --state-file .segura-session -- ./step.sh   # in the session fetch kept"})
 final class ExecCommand implements Callable<Integer> {
@@ -53,8 +55,11 @@ final class ExecCommand implements Callable<Integer> {
             description = "path[@version] [> ENV]; repeatable, added to SEGURA_SECRETS")
     List<String> secrets = new ArrayList<>();
 
-    @Option(names = "--ttl", description = "lease TTL like 15m (default SEGURA_TTL, else the role's maximum)")
-    String ttl;
+    @Mixin
+    ConnectionOptions connection;
+
+    @Mixin
+    LeaseOptions leasing;
 
     @Option(names = "--state-file", paramLabel = "FILE",
             description = "run in the session `fetch` kept in FILE (no new exchange); only this command's lease is"
@@ -66,11 +71,11 @@ final class ExecCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        CliContext ctx = root.ctx;
+        CliContext ctx = leasing.apply(root.ctx, connection);
         PrintWriter err = spec.commandLine().getErr();
         Connection c = Connection.open(ctx);
         List<SecretSpec> specs = Specs.merge(c.config.secrets(), secrets);
-        java.time.Duration leaseTtl = Specs.ttl(ttl, c.config.ttl());
+        java.time.Duration leaseTtl = c.config.ttl();
         // A kept session belongs to whoever runs `revoke` (a Jenkins withSegura block runs one exec per step in it).
         boolean ownSession = stateFile == null;
         Session session = ownSession ? c.session() : kept(ctx);

@@ -20,6 +20,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParentCommand;
@@ -48,8 +49,11 @@ final class FetchCommand implements Callable<Integer> {
     @Option(names = "--secret", paramLabel = "SPEC", description = "path[@version] [> ENV]; repeatable")
     List<String> secrets = new ArrayList<>();
 
-    @Option(names = "--ttl", description = "lease TTL like 15m (default SEGURA_TTL, else the role's maximum)")
-    String ttl;
+    @Mixin
+    ConnectionOptions connection;
+
+    @Mixin
+    LeaseOptions leasing;
 
     @Option(names = "--state-file", paramLabel = "FILE",
             description = "where to keep the session for revoke (default SEGURA_STATE_FILE, else .segura-session)")
@@ -66,7 +70,7 @@ final class FetchCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        CliContext ctx = root.ctx;
+        CliContext ctx = leasing.apply(root.ctx, connection);
         PrintWriter err = spec.commandLine().getErr();
         Connection c = Connection.open(ctx);
         List<SecretSpec> specs = Specs.merge(c.config.secrets(), secrets);
@@ -76,7 +80,7 @@ final class FetchCommand implements Callable<Integer> {
         Session session = c.session();
         boolean kept = false;
         try {
-            Lease lease = c.client.lease(session, specs, Specs.ttl(ttl, c.config.ttl()));
+            Lease lease = c.client.lease(session, specs, c.config.ttl());
             lease.warnings().forEach(w -> err.println("segura-cli: warning: " + w));
             if (exportEnv) {
                 // Every value the platform would refuse fails the command before anything is masked or exported.

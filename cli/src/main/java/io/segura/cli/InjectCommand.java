@@ -9,14 +9,13 @@ import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParentCommand;
@@ -50,12 +49,15 @@ final class InjectCommand implements Callable<Integer> {
     @Option(names = "--secret", paramLabel = "SPEC", description = "path[@version] [> NAME]; repeatable")
     List<String> secrets = new ArrayList<>();
 
-    @Option(names = "--ttl", description = "lease TTL like 5m (default SEGURA_TTL, else the role's maximum)")
-    String ttl;
+    @Mixin
+    ConnectionOptions connection;
+
+    @Mixin
+    LeaseOptions leasing;
 
     @Override
     public Integer call() throws Exception {
-        CliContext ctx = root.ctx;
+        CliContext ctx = leasing.apply(root.ctx, connection);
         PrintWriter err = spec.commandLine().getErr();
         Connection c = Connection.open(ctx);
         List<SecretSpec> specs = Specs.merge(c.config.secrets(), secrets);
@@ -69,7 +71,7 @@ final class InjectCommand implements Callable<Integer> {
             List<SecretSpec> needed = t.refs().stream().map(SecretSpec::parse).toList();
             Session session = c.session();
             try {
-                Lease lease = c.client.lease(session, needed, Specs.ttl(ttl, c.config.ttl()));
+                Lease lease = c.client.lease(session, needed, c.config.ttl());
                 lease.warnings().forEach(w -> err.println("segura-cli: warning: " + w));
                 for (SecretSpec s : needed) {
                     LeasedSecret v = lease.secrets().stream().filter(l -> l.path().equals(s.path())
@@ -81,18 +83,8 @@ final class InjectCommand implements Callable<Integer> {
                 FetchCommand.revokeQuietly(c, session, err);
             }
         }
-        Path out = ctx.workDir().resolve(output).toAbsolutePath();
-        Path dir = out.getParent();
-        Files.createDirectories(dir);
         // Written next to the target and renamed over it: a reader sees the old file or the whole new one.
-        Path tmp = Files.createTempFile(dir, "." + out.getFileName(), ".tmp",
-                PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
-        try {
-            Files.writeString(tmp, t.render(Template.lookup(byRef)), StandardCharsets.UTF_8);
-            Files.move(tmp, out, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-        } finally {
-            Files.deleteIfExists(tmp);
-        }
+        Path out = OutputFile.write(ctx, output, t.render(Template.lookup(byRef)));
         err.println("segura-cli: wrote " + out + " (0600, " + t.refs().size() + " secret"
                 + (t.refs().size() == 1 ? "" : "s") + ")");
         err.flush();

@@ -17,6 +17,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParentCommand;
@@ -24,7 +25,8 @@ import picocli.CommandLine.Spec;
 
 /** {@code segura-cli policy check}: the deployment gate's dry run ({@code POST /api/v2/policy/evaluate}). */
 @Command(name = "policy", mixinStandardHelpOptions = true, description = "Deployment gate commands.",
-        subcommands = PolicyCommand.Check.class)
+        subcommands = PolicyCommand.Check.class,
+        footer = {"", "Example:", "  segura-cli policy check --role deploy-prod --secret db/prod/password"})
 final class PolicyCommand implements Runnable {
 
     @ParentCommand
@@ -52,8 +54,11 @@ final class PolicyCommand implements Runnable {
         @Spec
         CommandSpec spec;
 
-        @Option(names = "--role", description = "the role (default SEGURA_ROLE)")
-        String role;
+        @Mixin
+        ConnectionOptions connection;
+
+        @Mixin
+        LeaseOptions leasing;
 
         @Option(names = "--secret", paramLabel = "SPEC", description = "path[@version]; repeatable")
         List<String> secrets = new ArrayList<>();
@@ -64,11 +69,11 @@ final class PolicyCommand implements Runnable {
 
         @Override
         public Integer call() throws Exception {
-            CliContext ctx = policy.root.ctx;
+            CliContext ctx = leasing.apply(policy.root.ctx, connection);
             PrintWriter out = spec.commandLine().getOut();
             Connection c = Connection.open(ctx);
             List<SecretSpec> specs = Specs.merge(c.config.secrets(), secrets);
-            String r = role != null ? role : c.config.role();
+            String r = c.config.role();
             List<String> refs = specs.stream().map(SecretSpec::ref).toList();
             Evaluation e;
             if (claims != null) {

@@ -6,11 +6,10 @@ import io.segura.client.ClientConfig;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.HashMap;
-import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParentCommand;
@@ -38,9 +37,12 @@ final class RevokeCommand implements Callable<Integer> {
             description = "the state file fetch wrote (default SEGURA_STATE_FILE, else .segura-session)")
     Path stateFile;
 
+    @Mixin
+    ConnectionOptions connection;
+
     @Override
     public Integer call() throws Exception {
-        CliContext ctx = root.ctx;
+        CliContext ctx = connection.apply(root.ctx);
         PrintWriter err = spec.commandLine().getErr();
         Path file = SessionState.file(ctx, stateFile);
         Optional<SessionState.Stored> stored = SessionState.read(file);
@@ -62,11 +64,9 @@ final class RevokeCommand implements Callable<Integer> {
             err.flush();
             return ExitCodes.OK;
         }
-        Map<String, String> env = new HashMap<>(ctx.env());
-        if ((env.get("SEGURA_URL") == null || env.get("SEGURA_URL").isBlank()) && stored.isPresent()) {
-            env.put("SEGURA_URL", stored.get().url());
-        }
-        ClientConfig config = ClientConfig.fromEnvironment(env);
+        // --url, else SEGURA_URL, else the URL the session was opened at
+        ClientConfig config = ctx.withDefault("SEGURA_URL", stored.map(SessionState.Stored::url).orElse(null))
+                .config();
         BrokerClient.create(config).revoke(token);
         Files.deleteIfExists(file);
         err.println("segura-cli: session revoked");

@@ -8,6 +8,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -37,9 +38,12 @@ final class RotateCommand implements Callable<Integer> {
     @Option(names = "--value-stdin", description = "read the new value from stdin (one trailing newline dropped)")
     boolean valueStdin;
 
+    @Mixin
+    ConnectionOptions connection;
+
     @Override
     public Integer call() throws Exception {
-        CliContext ctx = root.ctx;
+        CliContext ctx = connection.apply(root.ctx);
         PrintWriter out = spec.commandLine().getOut();
         if (valueStdin && generate != null) {
             throw new ConfigException("give --generate or --value-stdin, not both");

@@ -16,7 +16,8 @@ import picocli.CommandLine.Command;
 /** {@code segura-cli}: short-lived CI secrets from the Segura broker (DESIGN §10). */
 @Command(name = "segura-cli", mixinStandardHelpOptions = true, versionProvider = SeguraCli.Version.class,
         description = {"Short-lived, audited CI secrets from a Segura broker.",
-            "Configured by environment: SEGURA_URL, SEGURA_ROLE, SEGURA_SECRETS, … (see README)."},
+            "Configured by environment (SEGURA_URL, SEGURA_ROLE, SEGURA_SECRETS, … see README) or by flags"
+                + " (--url, --ca-cert, --role, --audience, --ttl), a flag winning over its variable."},
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {"0:ok", "1:a check failed (audit --verify)", "2:usage or configuration error",
             "3:blocked by policy", "4:authentication or authorization refused",
@@ -76,12 +77,15 @@ public final class SeguraCli implements Runnable {
         Map<String, Supplier<Object>> m = new LinkedHashMap<>();
         m.put("exec", ExecCommand::new);
         m.put("fetch", FetchCommand::new);
+        m.put("get", GetCommand::new);
+        m.put("export", ExportCommand::new);
         m.put("revoke", RevokeCommand::new);
         m.put("inject", InjectCommand::new);
         m.put("policy", PolicyCommand::new);
         m.put("rotate", RotateCommand::new);
         m.put("audit", AuditCommand::new);
         m.put("whoami", WhoamiCommand::new);
+        m.put("completion", CompletionCommand::new);
         return java.util.Collections.unmodifiableMap(m);
     }
 

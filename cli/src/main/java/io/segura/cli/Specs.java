@@ -2,12 +2,10 @@
 package io.segura.cli;
 
 import io.segura.client.ConfigException;
-import io.segura.client.DurationText;
 import io.segura.client.Lease;
 import io.segura.client.LeasedSecret;
 import io.segura.client.SecretSpec;
 import java.io.IOException;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -30,17 +28,6 @@ final class Specs {
             return SecretSpec.checkDistinct(all);
         } catch (IllegalArgumentException e) {
             throw new ConfigException(e.getMessage());
-        }
-    }
-
-    static Duration ttl(String option, Duration fromEnv) throws ConfigException {
-        if (option == null) {
-            return fromEnv;
-        }
-        try {
-            return DurationText.parse(option);
-        } catch (IllegalArgumentException e) {
-            throw new ConfigException("--ttl: " + e.getMessage());
         }
     }
 

@@ -17,6 +17,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.ParentCommand;
 import picocli.CommandLine.Spec;
@@ -40,9 +41,12 @@ final class WhoamiCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
+    @Mixin
+    ConnectionOptions connection;
+
     @Override
     public Integer call() throws Exception {
-        CliContext ctx = root.ctx;
+        CliContext ctx = connection.apply(root.ctx);
         PrintWriter out = spec.commandLine().getOut();
         JobEnvironment job = ctx.jobEnvironment();
         Platform platform;
@@ -59,8 +63,11 @@ final class WhoamiCommand implements Callable<Integer> {
         });
         ClientConfig config;
         try {
-            config = ClientConfig.fromEnvironment(ctx.env());
+            config = ctx.config();
         } catch (ConfigException e) {
+            if (!ctx.flags().isEmpty()) {
+                throw e; // a flag the user typed is wrong: exit 2, not a report
+            }
             out.println("identity: not resolved (" + e.getMessage() + ")");
             out.flush();
             return ExitCodes.OK;

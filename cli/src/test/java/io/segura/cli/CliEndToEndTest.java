@@ -281,7 +281,7 @@ class CliEndToEndTest {
     void execWhenConfigMissingThenExit2() {
         var r = CliHarness.run(CliHarness.env(Map.of()), "", work, "exec", "--", "true");
         assertThat(r.exitCode()).isEqualTo(2);
-        assertThat(r.err()).contains("SEGURA_URL is not set");
+        assertThat(r.err()).contains("SEGURA_URL is not set", "or give --url URL");
         var bad = CliHarness.run(env("repo:acme/x"), "", work, "exec", "--secret", "Bad/Path", "--", "true");
         assertThat(bad.exitCode()).isEqualTo(2);
         assertThat(bad.err()).contains("--secret: secret spec \"Bad/Path\"");

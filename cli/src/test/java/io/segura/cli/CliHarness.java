@@ -32,11 +32,17 @@ final class CliHarness {
     }
 
     static Result run(Map<String, String> env, String stdin, Path workDir, String... args) {
+        return run(env, stdin, workDir, false, args);
+    }
+
+    /** As {@link #run(Map, String, Path, String...)}, with stdout seen as a terminal when {@code outIsTerminal}. */
+    static Result run(Map<String, String> env, String stdin, Path workDir, boolean outIsTerminal, String... args) {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         ByteArrayOutputStream err = new ByteArrayOutputStream();
         CliContext ctx = new CliContext(env, new PrintStream(out, true, StandardCharsets.UTF_8),
                 new PrintStream(err, true, StandardCharsets.UTF_8),
-                new ByteArrayInputStream(stdin.getBytes(StandardCharsets.UTF_8)), workDir, false);
+                new ByteArrayInputStream(stdin.getBytes(StandardCharsets.UTF_8)), workDir, false, Map.of(),
+                () -> outIsTerminal);
         int code = SeguraCli.run(ctx, args);
         return new Result(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
     }

@@ -20,7 +20,7 @@ import java.util.Set;
  * (never chmod-ed after the value is in them), so no other user on a shared agent can read a secret even briefly.
  * On file systems without POSIX permissions (Windows agents) the JDK's owner-only flags are applied instead.
  */
-final class PrivateFiles {
+public final class PrivateFiles {
 
     static final Set<PosixFilePermission> FILE = PosixFilePermissions.fromString("rw-------");
     static final Set<PosixFilePermission> DIRECTORY = PosixFilePermissions.fromString("rwx------");
@@ -55,7 +55,7 @@ final class PrivateFiles {
     }
 
     /** Replaces {@code file} atomically with {@code content}: a 0600 temporary file in the same directory, moved. */
-    static void write(Path file, String content) throws IOException {
+    public static void write(Path file, String content) throws IOException {
         Path dir = directory(file.toAbsolutePath().getParent());
         Path tmp = createNew(dir, "." + file.getFileName() + ".tmp");
         try {
