@@ -7,9 +7,11 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Base64;
 import java.util.HexFormat;
+import java.util.List;
 import java.util.Objects;
 import java.util.function.Function;
 import javax.crypto.SecretKey;
@@ -24,6 +26,10 @@ public final class MasterKey {
 
     public static final String ENV = "SEGURA_MASTER_KEY";
     public static final String FILE_ENV = "SEGURA_MASTER_KEY_FILE";
+    /** Retired keys still needed to open versions not yet re-wrapped: base64 keys separated by commas or whitespace. */
+    public static final String PREVIOUS_ENV = "SEGURA_MASTER_KEY_PREVIOUS";
+    /** A file of retired keys, one base64 key per line ({@code #} starts a comment line). */
+    public static final String PREVIOUS_FILE_ENV = "SEGURA_MASTER_KEY_PREVIOUS_FILE";
     static final int LENGTH = 32;
     private static final byte[] ID_LABEL = "segura kek id v1\0".getBytes(StandardCharsets.US_ASCII);
     private static final byte[] FINGERPRINT_INFO = "segura fingerprint v1".getBytes(StandardCharsets.US_ASCII);
@@ -81,6 +87,46 @@ public final class MasterKey {
             return fromFile(Path.of(file.strip()));
         }
         throw new IllegalArgumentException("no master key: set " + ENV + " (base64 of 32 bytes) or " + FILE_ENV);
+    }
+
+    /**
+     * The retired keys in {@code text}: base64 keys separated by commas, whitespace or newlines; lines starting with
+     * {@code #} are comments. Errors name {@code source} and the key's position (1-based), never the key.
+     */
+    static List<MasterKey> listFromText(String text, String source) {
+        List<MasterKey> keys = new ArrayList<>();
+        if (text == null) {
+            return keys;
+        }
+        int n = 0;
+        for (String line : text.split("\\R")) {
+            if (line.strip().startsWith("#")) {
+                continue;
+            }
+            for (String item : line.split("[,\\s]+")) {
+                if (!item.isEmpty()) {
+                    n++;
+                    keys.add(fromBase64(item, source + " key " + n));
+                }
+            }
+        }
+        return keys;
+    }
+
+    /** As {@link #listFromText}, from a file (e.g. a mounted Kubernetes secret). */
+    static List<MasterKey> listFromFile(Path file, String variable) {
+        String text;
+        try {
+            text = Files.readString(file, StandardCharsets.US_ASCII);
+        } catch (IOException e) {
+            throw new IllegalArgumentException(variable + ": cannot read " + file + " (" + e.getClass().getSimpleName()
+                    + ")");
+        }
+        List<MasterKey> keys = listFromText(text, variable + " " + file);
+        if (keys.isEmpty()) {
+            throw new IllegalArgumentException(variable + " " + file + " holds no key: expected one base64 key per line");
+        }
+        return keys;
     }
 
     private static MasterKey fromBase64(String base64, String source) {

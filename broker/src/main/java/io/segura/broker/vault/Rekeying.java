@@ -44,7 +44,7 @@ final class Rekeying {
                     if (rows.isEmpty()) {
                         return Mono.just(done);
                     }
-                    Mono<Long> moved = tx.transactional(Flux.fromIterable(rows).concatMap(this::move)
+                    Mono<Long> moved = tx.transactional(Flux.fromIterable(rows).concatMap(row -> move(db, target, row))
                             .reduce(0L, Long::sum));
                     StoredVersion last = rows.get(rows.size() - 1);
                     return moved.flatMap(n -> rows.size() < PAGE ? Mono.just(done + n)
@@ -52,7 +52,11 @@ final class Rekeying {
                 });
     }
 
-    private Mono<Long> move(StoredVersion row) {
+    /**
+     * Re-wraps one version's DEK under {@code target}'s current key; the {@code kek_id} guard makes a row another
+     * writer moved meanwhile count 0 instead of being written twice.
+     */
+    static Mono<Long> move(DatabaseClient db, Envelope target, StoredVersion row) {
         SealedValue s = target.rewrap(row.path(), row.version(), row.sealed());
         return db.sql("UPDATE secret_versions SET kek_id = :kek, wrapped_dek = :wrappedDek, fingerprint = :fingerprint "
                         + "WHERE path = :path AND version = :version AND kek_id = :oldKek")
