@@ -117,6 +117,9 @@ class StartupTest {
         assertThat(failure).as("the broker must refuse to start").isNotNull();
         assertThat(rootMessage(failure)).contains("1 secret version sealed under master key " + old.id(),
                 "SEGURA_MASTER_KEY_PREVIOUS").doesNotContain(KEY, other, "startup-value-1");
+        assertThat(new MasterKeyFailureAnalyzer().analyze(failure).getDescription())
+                .startsWith("The master keys are unusable; the broker refuses to start:\nthe vault holds 1 secret"
+                        + " version sealed under master key " + old.id());
 
         settings.put("segura.master-key-previous", KEY);
         try (ConfigurableApplicationContext started = new SpringApplicationBuilder(SeguraBrokerApplication.class)

@@ -81,6 +81,7 @@ public final class SeguraCli implements Runnable {
         m.put("policy", PolicyCommand::new);
         m.put("rotate", RotateCommand::new);
         m.put("audit", AuditCommand::new);
+        m.put("admin", AdminCommand::new);
         m.put("whoami", WhoamiCommand::new);
         return java.util.Collections.unmodifiableMap(m);
     }

@@ -49,11 +49,11 @@ public final class KeyRing {
         boolean hasKey = key != null && !key.isBlank();
         boolean hasFile = keyFile != null && !keyFile.isBlank();
         if (hasKey && hasFile) {
-            throw new IllegalArgumentException("set either " + MasterKey.ENV + " or " + MasterKey.FILE_ENV
+            throw new MasterKeyException("set either " + MasterKey.ENV + " or " + MasterKey.FILE_ENV
                     + ", not both");
         }
         if (!hasKey && !hasFile) {
-            throw new IllegalArgumentException("no master key: set " + MasterKey.ENV + " (base64 of 32 random bytes,"
+            throw new MasterKeyException("no master key: set " + MasterKey.ENV + " (base64 of 32 random bytes,"
                     + " e.g. openssl rand -base64 32) or " + MasterKey.FILE_ENV);
         }
         MasterKey current = hasKey ? MasterKey.fromBase64(key) : MasterKey.fromFile(Path.of(keyFile.strip()));

@@ -61,7 +61,7 @@ public final class MasterKey {
         try {
             text = Files.readString(file, StandardCharsets.US_ASCII);
         } catch (IOException e) {
-            throw new IllegalArgumentException(FILE_ENV + ": cannot read " + file + " (" + e.getClass().getSimpleName()
+            throw new MasterKeyException(FILE_ENV + ": cannot read " + file + " (" + e.getClass().getSimpleName()
                     + ")");
         }
         return fromBase64(text, FILE_ENV + " " + file);
@@ -78,7 +78,7 @@ public final class MasterKey {
         boolean hasInline = inline != null && !inline.isBlank();
         boolean hasFile = file != null && !file.isBlank();
         if (hasInline && hasFile) {
-            throw new IllegalArgumentException("set either " + ENV + " or " + FILE_ENV + ", not both");
+            throw new MasterKeyException("set either " + ENV + " or " + FILE_ENV + ", not both");
         }
         if (hasInline) {
             return fromBase64(inline, ENV);
@@ -86,7 +86,7 @@ public final class MasterKey {
         if (hasFile) {
             return fromFile(Path.of(file.strip()));
         }
-        throw new IllegalArgumentException("no master key: set " + ENV + " (base64 of 32 bytes) or " + FILE_ENV);
+        throw new MasterKeyException("no master key: set " + ENV + " (base64 of 32 bytes) or " + FILE_ENV);
     }
 
     /**
@@ -119,19 +119,19 @@ public final class MasterKey {
         try {
             text = Files.readString(file, StandardCharsets.US_ASCII);
         } catch (IOException e) {
-            throw new IllegalArgumentException(variable + ": cannot read " + file + " (" + e.getClass().getSimpleName()
+            throw new MasterKeyException(variable + ": cannot read " + file + " (" + e.getClass().getSimpleName()
                     + ")");
         }
         List<MasterKey> keys = listFromText(text, variable + " " + file);
         if (keys.isEmpty()) {
-            throw new IllegalArgumentException(variable + " " + file + " holds no key: expected one base64 key per line");
+            throw new MasterKeyException(variable + " " + file + " holds no key: expected one base64 key per line");
         }
         return keys;
     }
 
     private static MasterKey fromBase64(String base64, String source) {
         if (base64 == null || base64.isBlank()) {
-            throw new IllegalArgumentException(source + " is empty: expected base64 of 32 bytes");
+            throw new MasterKeyException(source + " is empty: expected base64 of 32 bytes");
         }
         String s = base64.strip();
         byte[] key;
@@ -140,12 +140,12 @@ public final class MasterKey {
                     ? Base64.getUrlDecoder().decode(s) : Base64.getDecoder().decode(s);
         } catch (IllegalArgumentException e) {
             // The decoder's own message quotes the offending character: a fragment of the key. Drop it.
-            throw new IllegalArgumentException(source + " is not valid base64 (expected base64 of 32 bytes)");
+            throw new MasterKeyException(source + " is not valid base64 (expected base64 of 32 bytes)");
         }
         if (key.length != LENGTH) {
             int n = key.length;
             Arrays.fill(key, (byte) 0);
-            throw new IllegalArgumentException(source + " must decode to exactly 32 bytes, got " + n);
+            throw new MasterKeyException(source + " must decode to exactly 32 bytes, got " + n);
         }
         return new MasterKey(key);
     }

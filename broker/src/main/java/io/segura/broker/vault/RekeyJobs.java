@@ -73,7 +73,7 @@ public final class RekeyJobs {
             if (missing.isEmpty()) {
                 return Mono.<Void>empty();
             }
-            return Mono.error(new IllegalStateException("the vault holds " + describe(missing) + " sealed under"
+            return Mono.error(new MasterKeyException("the vault holds " + describe(missing) + " sealed under"
                     + " master key" + (missing.size() == 1 ? " " : "s ") + String.join(", ", missing.keySet())
                     + ", which this broker does not hold (its keys: " + String.join(", ", keys().ids()) + "; the"
                     + " current one is " + keys().current().id() + "). Set " + MasterKey.PREVIOUS_ENV + " (or "

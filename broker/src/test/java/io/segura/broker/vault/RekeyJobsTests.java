@@ -77,7 +77,7 @@ class RekeyJobsTests {
                 .hasMessageContaining("2 secret versions are sealed under key(s) " + OLD.id())
                 .hasMessageContaining("SEGURA_MASTER_KEY_PREVIOUS");
         assertThatThrownBy(() -> withoutOld.requireEveryKeyHeld().block(TIMEOUT))
-                .isInstanceOf(IllegalStateException.class)
+                .isInstanceOf(MasterKeyException.class)
                 .hasMessageContaining("2 secret versions sealed under master key " + OLD.id())
                 .hasMessageContaining("current one is " + NEW.id());
         jobs(NEW, OLD).requireEveryKeyHeld().block(TIMEOUT);
