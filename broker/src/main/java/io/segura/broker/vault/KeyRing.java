@@ -12,7 +12,7 @@ import java.util.Optional;
 
 /**
  * The current KEK plus retired ones by id (DESIGN §6): new versions are sealed under {@link #current()}, rows sealed
- * under an older KEK still open until {@link SecretStore#rekey(KeyRing)} moves them.
+ * under an older KEK still open until a master-key rotation ({@link RekeyJobs}) moves them.
  */
 public final class KeyRing {
 

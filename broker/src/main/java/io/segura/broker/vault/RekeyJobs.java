@@ -224,7 +224,7 @@ public final class RekeyJobs {
                         .bind("lastVersion", job.cursorVersion()).bind("kek", target)
                         .map(StoredVersion::from).all().collectList()
                         .flatMap(rows -> rows.isEmpty() ? endOfPass(job.job(), now, events)
-                                : Flux.fromIterable(rows).concatMap(row -> Rekeying.move(db, envelope, row)).reduce(0L, Long::sum)
+                                : Flux.fromIterable(rows).concatMap(this::move).reduce(0L, Long::sum)
                                         .flatMap(moved -> {
                                             StoredVersion last = rows.get(rows.size() - 1);
                                             return db.sql("UPDATE rekey_jobs SET cursor_path = :path, cursor_version"
@@ -293,6 +293,20 @@ public final class RekeyJobs {
         return db.sql("UPDATE rekey_jobs SET worker = NULL, claim_expires_at = NULL WHERE running_slot = 1 AND worker"
                         + " = :worker")
                 .bind("worker", worker).fetch().rowsUpdated();
+    }
+
+    /**
+     * Re-wraps one version's DEK under the current key and recomputes its fingerprint (whose key derives from the
+     * KEK); the value's nonce and ciphertext stay as they are. The {@code kek_id} guard counts a row another writer
+     * moved meanwhile as 0 instead of writing it twice.
+     */
+    private Mono<Long> move(StoredVersion row) {
+        SealedValue s = envelope.rewrap(row.path(), row.version(), row.sealed());
+        return db.sql("UPDATE secret_versions SET kek_id = :kek, wrapped_dek = :wrappedDek, fingerprint = :fingerprint"
+                        + " WHERE path = :path AND version = :version AND kek_id = :oldKek")
+                .bind("kek", s.kekId()).bind("wrappedDek", s.wrappedDek()).bind("fingerprint", s.fingerprint())
+                .bind("path", row.path()).bind("version", row.version()).bind("oldKek", row.sealed().kekId())
+                .fetch().rowsUpdated();
     }
 
     private Mono<RekeyJob> job(String id) {

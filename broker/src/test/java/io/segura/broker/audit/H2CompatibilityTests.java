@@ -50,7 +50,7 @@ class H2CompatibilityTests {
     }
 
     @Test
-    void storeWhenOnH2ThenWriteRotateReadListFindExposeRekeyWork() {
+    void storeWhenOnH2ThenWriteRotateReadListFindExposeWork() {
         SecretVersion v1 = store.write("dev/db_password", "dev-value-1", Duration.ofDays(30)).block(TIMEOUT);
         assertThat(v1.version()).isEqualTo(1);
         assertThat(store.write("dev/db_password", "dev-value-2", null).block(TIMEOUT).version()).isEqualTo(2);
@@ -71,12 +71,6 @@ class H2CompatibilityTests {
         assertThatThrownBy(() -> store.rotate("dev/none", "x-value").block(TIMEOUT))
                 .isInstanceOf(SecretNotFoundException.class);
 
-        assertThat(store.rekey(KeyRing.of(NEW, OLD)).block(TIMEOUT)).isEqualTo(4);
-        SecretStore rekeyed = new SecretStore(database.db(), database.tx(), KeyRing.of(NEW));
-        assertThat(rekeyed.read("dev/api", null).block(TIMEOUT).value()).isEqualTo("api-value");
-        assertThat(rekeyed.rekey(KeyRing.of(NEW)).block(TIMEOUT)).isZero();
-        assertThat(new SecretStore(database.db(), database.tx(), KeyRing.of(OLD, NEW)).rekey(KeyRing.of(OLD, NEW))
-                .block(TIMEOUT)).isEqualTo(4);
     }
 
     @Test
