@@ -150,6 +150,28 @@ class AdminRekeyCommandTest {
         }
     }
 
+    @Test
+    void helpWhenAdminRekeyThenUsageWithRunnableExamplesAndBadOptionsAreUsageErrors() throws Exception {
+        var help = CliHarness.run(CliHarness.env(Map.of()), "", work, "admin", "rekey", "--help");
+        assertThat(help.exitCode()).isZero();
+        assertThat(help.out()).contains("Usage: segura-cli admin rekey", "Examples:",
+                "segura-cli admin rekey --key-file /run/secrets/segura-master-key --wait", "--status");
+        var admin = CliHarness.run(CliHarness.env(Map.of()), "", work, "admin");
+        assertThat(admin.out()).contains("rekey");
+        Path bad = keyFile("short.key", Base64.getEncoder().encodeToString(new byte[31]));
+        var shortKey = CliHarness.run(CliHarness.env(Map.of("SEGURA_URL", "http://127.0.0.1:9", "SEGURA_ADMIN_TOKEN",
+                "sga_0123456789abcdef0123456789abcdef")), "", work, "admin", "rekey", "--key-file", bad.toString());
+        assertThat(shortKey.exitCode()).isEqualTo(2);
+        assertThat(shortKey.err()).contains("must decode to exactly 32 bytes, got 31");
+        var both = CliHarness.run(CliHarness.env(Map.of()), "", work, "admin", "rekey", "--status",
+                "--expect-key-id", "0123456789abcdef");
+        assertThat(both.exitCode()).isEqualTo(2);
+        assertThat(both.err()).contains("--status starts nothing");
+        // The id the CLI computes is the broker's: this key's id appears in the broker's tests and README example.
+        assertThat(AdminCommand.Rekey.keyId(keyFile("k.key", "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=")))
+                .isEqualTo("d6fc54eab8308d12");
+    }
+
     @SuppressWarnings("unchecked")
     private static Map<String, Object> details(Map<String, Object> event) {
         return (Map<String, Object>) event.get("details");
