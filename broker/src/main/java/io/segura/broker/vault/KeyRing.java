@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.function.Function;
 
 /**
  * The current KEK plus retired ones by id (DESIGN §6): new versions are sealed under {@link #current()}, rows sealed
@@ -62,6 +63,13 @@ public final class KeyRing {
             older.addAll(MasterKey.listFromFile(Path.of(previousFile.strip()), MasterKey.PREVIOUS_FILE_ENV));
         }
         return new KeyRing(current, older);
+    }
+
+    /** {@link #configured} from the four variables looked up in {@code env}, e.g. {@code System::getenv}. */
+    public static KeyRing fromEnvironment(Function<String, String> env) {
+        Objects.requireNonNull(env, "env cannot be null");
+        return configured(env.apply(MasterKey.ENV), env.apply(MasterKey.FILE_ENV), env.apply(MasterKey.PREVIOUS_ENV),
+                env.apply(MasterKey.PREVIOUS_FILE_ENV));
     }
 
     public MasterKey current() {

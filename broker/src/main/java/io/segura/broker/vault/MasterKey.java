@@ -13,7 +13,6 @@ import java.util.Base64;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Objects;
-import java.util.function.Function;
 import javax.crypto.SecretKey;
 import javax.crypto.spec.SecretKeySpec;
 
@@ -65,28 +64,6 @@ public final class MasterKey {
                     + ")");
         }
         return fromBase64(text, FILE_ENV + " " + file);
-    }
-
-    /**
-     * The key from {@code SEGURA_MASTER_KEY} or {@code SEGURA_MASTER_KEY_FILE} (exactly one of them) looked up in
-     * {@code env}, e.g. {@code System::getenv}.
-     */
-    public static MasterKey fromEnvironment(Function<String, String> env) {
-        Objects.requireNonNull(env, "env cannot be null");
-        String inline = env.apply(ENV);
-        String file = env.apply(FILE_ENV);
-        boolean hasInline = inline != null && !inline.isBlank();
-        boolean hasFile = file != null && !file.isBlank();
-        if (hasInline && hasFile) {
-            throw new MasterKeyException("set either " + ENV + " or " + FILE_ENV + ", not both");
-        }
-        if (hasInline) {
-            return fromBase64(inline, ENV);
-        }
-        if (hasFile) {
-            return fromFile(Path.of(file.strip()));
-        }
-        throw new MasterKeyException("no master key: set " + ENV + " (base64 of 32 bytes) or " + FILE_ENV);
     }
 
     /**

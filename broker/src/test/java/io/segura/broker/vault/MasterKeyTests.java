@@ -68,7 +68,7 @@ class MasterKeyTests {
         Path file = dir.resolve("master.key");
         Files.writeString(file, KEY + "\n");
         assertThat(MasterKey.fromFile(file).id()).isEqualTo(MasterKey.fromBase64(KEY).id());
-        assertThat(MasterKey.fromEnvironment(Map.of(MasterKey.FILE_ENV, file.toString())::get).id())
+        assertThat(KeyRing.fromEnvironment(Map.of(MasterKey.FILE_ENV, file.toString())::get).current().id())
                 .isEqualTo(MasterKey.fromBase64(KEY).id());
     }
 
@@ -80,9 +80,9 @@ class MasterKeyTests {
 
     @Test
     void fromEnvironmentWhenBothOrNeitherThenError() {
-        assertThatThrownBy(() -> MasterKey.fromEnvironment(Map.of(MasterKey.ENV, KEY, MasterKey.FILE_ENV, "/x")::get))
+        assertThatThrownBy(() -> KeyRing.fromEnvironment(Map.of(MasterKey.ENV, KEY, MasterKey.FILE_ENV, "/x")::get))
                 .hasMessageContaining("not both").message().doesNotContain(KEY);
-        assertThatThrownBy(() -> MasterKey.fromEnvironment(Map.<String, String>of()::get))
+        assertThatThrownBy(() -> KeyRing.fromEnvironment(Map.<String, String>of()::get))
                 .hasMessageContaining("no master key");
     }
 
@@ -94,7 +94,8 @@ class MasterKeyTests {
         String old3 = Base64.getEncoder().encodeToString(bytes(32, 13));
         Path file = dir.resolve("previous.keys");
         Files.writeString(file, "# retired 2026-11\n" + old3 + "\n\n");
-        KeyRing ring = KeyRing.configured(current, null, old1 + ", " + old2 + "\n" + current, file.toString());
+        KeyRing ring = KeyRing.fromEnvironment(Map.of(MasterKey.ENV, current, MasterKey.PREVIOUS_ENV,
+                old1 + ", " + old2 + "\n" + current, MasterKey.PREVIOUS_FILE_ENV, file.toString())::get);
         assertThat(ring.current().id()).isEqualTo(MasterKey.fromBase64(current).id());
         assertThat(ring.ids()).containsExactly(MasterKey.fromBase64(current).id(), MasterKey.fromBase64(old1).id(),
                 MasterKey.fromBase64(old2).id(), MasterKey.fromBase64(old3).id());
