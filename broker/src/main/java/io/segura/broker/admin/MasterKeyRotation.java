@@ -17,6 +17,7 @@ import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
@@ -89,7 +90,7 @@ public final class MasterKeyRotation {
 
     /** The latest job (running first) with live counts of the versions still under an older key. */
     public Mono<Map<String, Object>> status() {
-        return jobs.latest().map(java.util.Optional::of).defaultIfEmpty(java.util.Optional.empty())
+        return jobs.latest().map(Optional::of).defaultIfEmpty(Optional.empty())
                 .zipWith(jobs.versionsByKey())
                 .map(t -> view(t.getT1().orElse(null), t.getT2()));
     }

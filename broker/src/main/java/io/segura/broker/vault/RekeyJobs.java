@@ -12,6 +12,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.TreeMap;
 import java.util.UUID;
 import org.springframework.dao.DataIntegrityViolationException;
@@ -109,7 +110,7 @@ public final class RekeyJobs {
                         + expectedKeyId + ": check " + MasterKey.ENV + " on this broker (a rotation re-wraps every"
                         + " secret under the current key)");
             }
-            return tx.transactional(latest().map(java.util.Optional::of).defaultIfEmpty(java.util.Optional.empty())
+            return tx.transactional(latest().map(Optional::of).defaultIfEmpty(Optional.empty())
                     .flatMap(found -> {
                         RekeyJob last = found.orElse(null);
                         if (last != null && last.running()) {

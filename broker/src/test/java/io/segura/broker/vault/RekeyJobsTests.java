@@ -139,6 +139,23 @@ class RekeyJobsTests {
     }
 
     @Test
+    void startWhenTwoOperatorsStartAtOnceThenOneJobIsCreatedAndBothAnswerIt() throws Exception {
+        write(OLD, 1);
+        for (int round = 0; round < 10; round++) {
+            sql("DELETE FROM rekey_jobs");
+            events.all.clear();
+            List<RekeyJobs.Start> starts = Flux.merge(
+                            jobs(NEW, OLD).start(NEW.id(), T0, events, null).subscribeOn(Schedulers.parallel()),
+                            jobs(NEW, OLD).start(NEW.id(), T0, events, null).subscribeOn(Schedulers.parallel()))
+                    .collectList().block(TIMEOUT);
+            assertThat(starts).as("round %d", round).extracting(RekeyJobs.Start::created)
+                    .containsExactlyInAnyOrder(true, false);
+            assertThat(starts.get(0).job().id()).isEqualTo(starts.get(1).job().id());
+            assertThat(events.all).as("round %d", round).hasSize(1);
+        }
+    }
+
+    @Test
     void claimWhenHolderIsAliveThenRefusedAndWhenItsClaimExpiredThenTakenOverAndTheStalledHolderIsFenced() {
         write(OLD, 4);
         RekeyJobs jobs = jobs(NEW, OLD);
