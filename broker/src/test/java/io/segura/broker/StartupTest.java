@@ -84,11 +84,15 @@ class StartupTest {
     }
 
     @Test
-    void startWhenADeadlineIsNotPositiveThenRefusesNamingTheVariable() {
+    void startWhenADeadlineOrARekeySettingIsOutOfRangeThenRefusesNamingTheVariable() {
         assertThat(refusal("startup-test-3", Map.of("segura.database-timeout", "0s")))
                 .contains("SEGURA_DATABASE_TIMEOUT must be a positive duration (e.g. 10s), got PT0S");
         assertThat(refusal("startup-test-4", Map.of("segura.request-timeout", "-5s")))
                 .contains("SEGURA_REQUEST_TIMEOUT must be a positive duration (e.g. 10s), got PT-5S");
+        assertThat(refusal("startup-test-6", Map.of("segura.rekey-claim-ttl", "0s")))
+                .contains("SEGURA_REKEY_CLAIM_TTL must be a positive duration (e.g. 10s), got PT0S");
+        assertThat(refusal("startup-test-7", Map.of("segura.rekey-page-size", "0")))
+                .contains("SEGURA_REKEY_PAGE_SIZE must be an integer from 1 to 1000, got 0");
     }
 
     @Test
