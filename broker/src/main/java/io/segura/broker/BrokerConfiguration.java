@@ -2,6 +2,7 @@
 package io.segura.broker;
 
 import io.micrometer.core.instrument.MeterRegistry;
+import io.segura.broker.admin.MasterKeyRotation;
 import io.segura.broker.admin.SecretAdministration;
 import io.segura.broker.audit.AuditChainer;
 import io.segura.broker.audit.AuditLog;
@@ -34,7 +35,7 @@ import io.segura.broker.session.SessionStore;
 import io.segura.broker.trust.Admission;
 import io.segura.broker.trust.IdentityTokens;
 import io.segura.broker.vault.KeyRing;
-import io.segura.broker.vault.MasterKey;
+import io.segura.broker.vault.RekeyJobs;
 import io.segura.broker.vault.SecretStore;
 import java.nio.file.Path;
 import java.security.SecureRandom;
@@ -101,22 +102,33 @@ public class BrokerConfiguration {
 
     @Bean
     KeyRing keyRing(BrokerSettings settings) {
-        MasterKey key;
-        if (settings.masterKey() != null && !settings.masterKey().isBlank()) {
-            key = MasterKey.fromBase64(settings.masterKey());
-        } else if (settings.masterKeyFile() != null && !settings.masterKeyFile().isBlank()) {
-            key = MasterKey.fromFile(Path.of(settings.masterKeyFile()));
-        } else {
-            throw new IllegalStateException("no master key: set SEGURA_MASTER_KEY (base64 of 32 random bytes, e.g."
-                    + " openssl rand -base64 32) or SEGURA_MASTER_KEY_FILE");
-        }
-        return KeyRing.of(key);
+        KeyRing ring = KeyRing.configured(settings.masterKey(), settings.masterKeyFile(), settings.masterKeyPrevious(),
+                settings.masterKeyPreviousFile());
+        log.info("master key ring: current key {}, {} previous", ring.current().id(),
+                ring.ids().subList(1, ring.ids().size()));
+        return ring;
     }
 
     @Bean
     SecretStore secretStore(DatabaseClient db, TransactionalOperator tx, KeyRing keys, Clock clock,
             SecureRandom random, DatabaseDeadline deadline) {
         return new SecretStore(db, tx, keys, clock, random, deadline);
+    }
+
+    /** Refuses to start when a version is sealed under a key this broker does not hold (a wrong or missing key). */
+    @Bean
+    RekeyJobs rekeyJobs(DatabaseClient db, TransactionalOperator tx, KeyRing keys, SecureRandom random,
+            BrokerSettings settings) {
+        RekeyJobs jobs = new RekeyJobs(db, tx, keys, random);
+        jobs.requireEveryKeyHeld().block(settings.databaseTimeout().multipliedBy(3));
+        return jobs;
+    }
+
+    @Bean(initMethod = "startWorker", destroyMethod = "stopWorker")
+    MasterKeyRotation masterKeyRotation(RekeyJobs jobs, AuditLog audit, Clock clock, BrokerSettings settings,
+            SecureRandom random) {
+        return new MasterKeyRotation(jobs, audit, clock, settings.sweepInterval(), settings.rekeyClaimTtl(),
+                settings.rekeyPageSize(), random);
     }
 
     @Bean

@@ -21,6 +21,13 @@ import org.springframework.boot.context.properties.ConfigurationProperties;
  * @param requestTimeout {@code SEGURA_REQUEST_TIMEOUT} (25 s, under the shared client's 30 s): a request not answered
  *                    by then gets a 503 with {@code Retry-After}; the multi-page admin operations (audit verify, bulk
  *                    lease revocation) are bounded per statement instead
+ * @param masterKeyPrevious {@code SEGURA_MASTER_KEY_PREVIOUS}: retired master keys (base64, comma or whitespace
+ *                    separated) that still open versions a master-key rotation has not re-wrapped yet
+ * @param masterKeyPreviousFile {@code SEGURA_MASTER_KEY_PREVIOUS_FILE}: the same, one key per line in a file
+ * @param rekeyPageSize {@code SEGURA_REKEY_PAGE_SIZE} (100, 1..1000): versions re-wrapped per transaction by a
+ *                    master-key rotation; smaller pages hold row locks for less time
+ * @param rekeyClaimTtl {@code SEGURA_REKEY_CLAIM_TTL} (30 s): how long a rotation's claim outlives its last page;
+ *                    after a worker dies, another replica resumes the job once this has passed
  */
 @ConfigurationProperties("segura")
 public record BrokerSettings(
@@ -37,7 +44,11 @@ public record BrokerSettings(
         Double tokenRatePerSubject,
         String exposureWebhookSecret,
         Duration databaseTimeout,
-        Duration requestTimeout) {
+        Duration requestTimeout,
+        String masterKeyPrevious,
+        String masterKeyPreviousFile,
+        Integer rekeyPageSize,
+        Duration rekeyClaimTtl) {
 
     public BrokerSettings {
         sweepInterval = sweepInterval == null ? Duration.ofSeconds(1) : sweepInterval;
@@ -46,6 +57,12 @@ public record BrokerSettings(
         tokenRatePerSubject = tokenRatePerSubject == null ? 50.0 : tokenRatePerSubject;
         databaseTimeout = positive("SEGURA_DATABASE_TIMEOUT", databaseTimeout, Duration.ofSeconds(10));
         requestTimeout = positive("SEGURA_REQUEST_TIMEOUT", requestTimeout, Duration.ofSeconds(25));
+        rekeyPageSize = rekeyPageSize == null ? 100 : rekeyPageSize;
+        if (rekeyPageSize < 1 || rekeyPageSize > 1000) {
+            throw new IllegalArgumentException("SEGURA_REKEY_PAGE_SIZE must be an integer from 1 to 1000, got "
+                    + rekeyPageSize);
+        }
+        rekeyClaimTtl = positive("SEGURA_REKEY_CLAIM_TTL", rekeyClaimTtl, Duration.ofSeconds(30));
     }
 
     private static Duration positive(String name, Duration given, Duration otherwise) {
@@ -61,7 +78,7 @@ public record BrokerSettings(
     @Override
     public String toString() {
         return "BrokerSettings[config=" + config + ", dev=" + dev + ", database=" + DatabaseUrlRedaction.redact(databaseUrl)
-                + ", masterKey=<redacted>, adminToken=<redacted>, exposureWebhookSecret=<redacted>]";
+                + ", masterKey=<redacted>, masterKeyPrevious=<redacted>, adminToken=<redacted>, exposureWebhookSecret=<redacted>]";
     }
 
     /** Keeps a database password out of every rendering of the settings. */

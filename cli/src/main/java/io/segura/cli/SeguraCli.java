@@ -84,6 +84,7 @@ public final class SeguraCli implements Runnable {
         m.put("policy", PolicyCommand::new);
         m.put("rotate", RotateCommand::new);
         m.put("audit", AuditCommand::new);
+        m.put("admin", AdminCommand::new);
         m.put("whoami", WhoamiCommand::new);
         m.put("completion", CompletionCommand::new);
         return java.util.Collections.unmodifiableMap(m);

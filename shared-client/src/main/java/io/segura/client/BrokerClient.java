@@ -351,6 +351,27 @@ public final class BrokerClient {
         return expect(r, 200);
     }
 
+    /**
+     * {@code POST /api/v2/admin/rekey {"expected_key_id": …}}: starts the master-key rotation to the broker's current
+     * key (or answers the one running, or restarts a failed one); 409 when the broker's current key is not
+     * {@code expectedKeyId}. Returns the status ({@code started}, {@code state}, {@code total}, {@code done},
+     * {@code remaining}, {@code remaining_by_key}, …).
+     */
+    public Map<String, Object> startRekey(String adminToken, String expectedKeyId)
+            throws BrokerException, InterruptedException {
+        HttpResponse<String> r = send(http, bearer(request("/api/v2/admin/rekey"), adminToken)
+                .header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(Json.write(Map.of("expected_key_id", expectedKeyId))))
+                .build());
+        return expect(r, 202);
+    }
+
+    /** {@code GET /api/v2/admin/rekey}: the master-key rotation's progress (the latest job, live counts). */
+    public Map<String, Object> rekeyStatus(String adminToken) throws BrokerException, InterruptedException {
+        HttpResponse<String> r = send(http, bearer(request("/api/v2/admin/rekey"), adminToken).GET().build());
+        return expect(r, 200);
+    }
+
     /** {@code GET /api/v2/admin/leases}: leases (active only when {@code active}) by role and/or subject. */
     public List<Map<String, Object>> leases(String adminToken, boolean active, String role, String subject)
             throws BrokerException, InterruptedException {

@@ -16,7 +16,13 @@ public enum AuditEventType {
     SECRET_WRITTEN("secret.written"),
     SECRET_ROTATED("secret.rotated"),
     SECRET_EXPOSED("secret.exposed"),
-    POLICY_WARNED("policy.warned");
+    POLICY_WARNED("policy.warned"),
+    /** An operator started (or restarted) a master-key rotation: job id, target and old key ids, how many versions. */
+    VAULT_REKEY_STARTED("vault.rekey_started"),
+    /** A master-key rotation finished: every version is under the target key; with the counts and key ids. */
+    VAULT_REKEYED("vault.rekeyed"),
+    /** A master-key rotation stopped at a version it could not re-wrap (named); nothing was half-written. */
+    VAULT_REKEY_FAILED("vault.rekey_failed");
 
     private final String wireName;
 

@@ -7,11 +7,12 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Base64;
 import java.util.HexFormat;
+import java.util.List;
 import java.util.Objects;
-import java.util.function.Function;
 import javax.crypto.SecretKey;
 import javax.crypto.spec.SecretKeySpec;
 
@@ -24,6 +25,10 @@ public final class MasterKey {
 
     public static final String ENV = "SEGURA_MASTER_KEY";
     public static final String FILE_ENV = "SEGURA_MASTER_KEY_FILE";
+    /** Retired keys still needed to open versions not yet re-wrapped: base64 keys separated by commas or whitespace. */
+    public static final String PREVIOUS_ENV = "SEGURA_MASTER_KEY_PREVIOUS";
+    /** A file of retired keys, one base64 key per line ({@code #} starts a comment line). */
+    public static final String PREVIOUS_FILE_ENV = "SEGURA_MASTER_KEY_PREVIOUS_FILE";
     static final int LENGTH = 32;
     private static final byte[] ID_LABEL = "segura kek id v1\0".getBytes(StandardCharsets.US_ASCII);
     private static final byte[] FINGERPRINT_INFO = "segura fingerprint v1".getBytes(StandardCharsets.US_ASCII);
@@ -55,37 +60,55 @@ public final class MasterKey {
         try {
             text = Files.readString(file, StandardCharsets.US_ASCII);
         } catch (IOException e) {
-            throw new IllegalArgumentException(FILE_ENV + ": cannot read " + file + " (" + e.getClass().getSimpleName()
+            throw new MasterKeyException(FILE_ENV + ": cannot read " + file + " (" + e.getClass().getSimpleName()
                     + ")");
         }
         return fromBase64(text, FILE_ENV + " " + file);
     }
 
     /**
-     * The key from {@code SEGURA_MASTER_KEY} or {@code SEGURA_MASTER_KEY_FILE} (exactly one of them) looked up in
-     * {@code env}, e.g. {@code System::getenv}.
+     * The retired keys in {@code text}: base64 keys separated by commas, whitespace or newlines; lines starting with
+     * {@code #} are comments. Errors name {@code source} and the key's position (1-based), never the key.
      */
-    public static MasterKey fromEnvironment(Function<String, String> env) {
-        Objects.requireNonNull(env, "env cannot be null");
-        String inline = env.apply(ENV);
-        String file = env.apply(FILE_ENV);
-        boolean hasInline = inline != null && !inline.isBlank();
-        boolean hasFile = file != null && !file.isBlank();
-        if (hasInline && hasFile) {
-            throw new IllegalArgumentException("set either " + ENV + " or " + FILE_ENV + ", not both");
+    static List<MasterKey> listFromText(String text, String source) {
+        List<MasterKey> keys = new ArrayList<>();
+        if (text == null) {
+            return keys;
         }
-        if (hasInline) {
-            return fromBase64(inline, ENV);
+        int n = 0;
+        for (String line : text.split("\\R")) {
+            if (line.strip().startsWith("#")) {
+                continue;
+            }
+            for (String item : line.split("[,\\s]+")) {
+                if (!item.isEmpty()) {
+                    n++;
+                    keys.add(fromBase64(item, source + " key " + n));
+                }
+            }
         }
-        if (hasFile) {
-            return fromFile(Path.of(file.strip()));
+        return keys;
+    }
+
+    /** As {@link #listFromText}, from a file (e.g. a mounted Kubernetes secret). */
+    static List<MasterKey> listFromFile(Path file, String variable) {
+        String text;
+        try {
+            text = Files.readString(file, StandardCharsets.US_ASCII);
+        } catch (IOException e) {
+            throw new MasterKeyException(variable + ": cannot read " + file + " (" + e.getClass().getSimpleName()
+                    + ")");
         }
-        throw new IllegalArgumentException("no master key: set " + ENV + " (base64 of 32 bytes) or " + FILE_ENV);
+        List<MasterKey> keys = listFromText(text, variable + " " + file);
+        if (keys.isEmpty()) {
+            throw new MasterKeyException(variable + " " + file + " holds no key: expected one base64 key per line");
+        }
+        return keys;
     }
 
     private static MasterKey fromBase64(String base64, String source) {
         if (base64 == null || base64.isBlank()) {
-            throw new IllegalArgumentException(source + " is empty: expected base64 of 32 bytes");
+            throw new MasterKeyException(source + " is empty: expected base64 of 32 bytes");
         }
         String s = base64.strip();
         byte[] key;
@@ -94,12 +117,12 @@ public final class MasterKey {
                     ? Base64.getUrlDecoder().decode(s) : Base64.getDecoder().decode(s);
         } catch (IllegalArgumentException e) {
             // The decoder's own message quotes the offending character: a fragment of the key. Drop it.
-            throw new IllegalArgumentException(source + " is not valid base64 (expected base64 of 32 bytes)");
+            throw new MasterKeyException(source + " is not valid base64 (expected base64 of 32 bytes)");
         }
         if (key.length != LENGTH) {
             int n = key.length;
             Arrays.fill(key, (byte) 0);
-            throw new IllegalArgumentException(source + " must decode to exactly 32 bytes, got " + n);
+            throw new MasterKeyException(source + " must decode to exactly 32 bytes, got " + n);
         }
         return new MasterKey(key);
     }

@@ -383,16 +383,6 @@ public final class SecretStore {
         });
     }
 
-    /**
-     * Re-wraps every DEK not under {@code ring.current()} (opening it with the ring's older keys) and recomputes its
-     * fingerprint; values and their nonces are untouched. Pages of rows commit one by one, so an interrupted rekey
-     * can simply be run again. Returns how many versions moved.
-     */
-    public Mono<Long> rekey(KeyRing ring) {
-        return Mono.defer(() -> new Rekeying(db, tx, new Envelope(Objects.requireNonNull(ring, "ring cannot be null"),
-                random)).run());
-    }
-
     private static void requireText(String field, String text, int max, boolean required) {
         if (text == null || text.isBlank()) {
             if (required) {

@@ -8,7 +8,7 @@
  * copied to another path or version, or relabelled with another KEK id, fails to open. A fingerprint
  * {@code HMAC-SHA256(HKDF-SHA256(KEK, "segura fingerprint v1"), value)} lets an exposure report that carries the leaked
  * value find its version without decrypting anything. The {@link io.segura.broker.vault.KeyRing} keeps retired KEKs
- * so rows open until {@link io.segura.broker.vault.SecretStore#rekey rekey} re-wraps them.
+ * so rows open until a master-key rotation ({@link io.segura.broker.vault.RekeyJobs}) re-wraps them.
  *
  * <p>Values leave this package only inside {@link io.segura.broker.vault.SecretValue}, whose {@code toString()}
  * redacts them; exceptions name paths and versions only.

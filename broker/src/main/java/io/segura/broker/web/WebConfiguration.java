@@ -7,6 +7,7 @@ import static org.springframework.web.reactive.function.server.RequestPredicates
 import static org.springframework.web.reactive.function.server.RequestPredicates.PUT;
 
 import io.segura.broker.BrokerSettings;
+import io.segura.broker.admin.MasterKeyRotation;
 import io.segura.broker.admin.SecretAdministration;
 import io.segura.broker.admin.WebhookSignature;
 import io.segura.broker.audit.AuditLog;
@@ -68,10 +69,12 @@ public class WebConfiguration {
     RouterFunction<ServerResponse> routes(BrokerSettings settings, TokenExchangeService exchange,
             ClientCredentialsService clientCredentials, LeaseService leases, SessionStore sessions,
             SecretAdministration secrets, AuditQuery auditQuery, AuditVerifier auditVerifier, JsonMapper json,
-            Clock clock, ObjectProvider<DevIssuer> devIssuer, LeaseExplainer explainer, AuditLog audit) {
+            Clock clock, ObjectProvider<DevIssuer> devIssuer, LeaseExplainer explainer, AuditLog audit,
+            MasterKeyRotation rekey) {
         TokenEndpoint token = new TokenEndpoint(exchange, clientCredentials, leases, audit);
         LeaseHandler lease = new LeaseHandler(sessions, leases, json, clock);
         AdminHandler admin = new AdminHandler(secrets, leases, auditQuery, auditVerifier, json);
+        RekeyHandler rekeyHandler = new RekeyHandler(rekey, json);
         AdminAuthentication adminAuth = new AdminAuthentication(settings.adminToken());
         PolicyHandler policy = new PolicyHandler(explainer, sessions, adminAuth, json, clock);
         String webhookSecret = settings.exposureWebhookSecret();
@@ -87,6 +90,8 @@ public class WebConfiguration {
                 .GET("/api/v2/admin/leases", admin::leases)
                 .DELETE("/api/v2/admin/leases", admin::revokeLeases)
                 .GET("/api/v2/admin/audit/verify", admin::verify)
+                .POST("/api/v2/admin/rekey", rekeyHandler::start)
+                .GET("/api/v2/admin/rekey", rekeyHandler::status)
                 .GET("/api/v2/a2a/events", admin::events)
                 .filter(adminAuth)
                 .build();

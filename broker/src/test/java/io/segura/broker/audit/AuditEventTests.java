@@ -30,11 +30,11 @@ class AuditEventTests {
     }
 
     @Test
-    void wireNamesWhenListedThenExactlyDesignSection8() {
+    void wireNamesWhenListedThenExactlyDesignSection8AndMasterKeyRotation() {
         assertThat(Arrays.stream(AuditEventType.values()).map(AuditEventType::wireName)).containsExactly(
                 "token.exchanged", "token.rejected", "session.revoked", "lease.issued", "lease.denied",
                 "lease.renewed", "lease.revoked", "lease.expired", "secret.written", "secret.rotated",
-                "secret.exposed", "policy.warned");
+                "secret.exposed", "policy.warned", "vault.rekey_started", "vault.rekeyed", "vault.rekey_failed");
         for (AuditEventType t : AuditEventType.values()) {
             assertThat(AuditEventType.fromWireName(t.wireName())).isSameAs(t);
         }

@@ -9,12 +9,17 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.segura.broker.vault.KeyRing;
 import io.segura.broker.vault.MasterKey;
 import io.segura.broker.vault.MigratedDatabase;
+import io.segura.broker.vault.RekeyEvents;
+import io.segura.broker.vault.RekeyJob;
+import io.segura.broker.vault.RekeyJobs;
 import io.segura.broker.vault.SecretNotFoundException;
 import io.segura.broker.vault.SecretRef;
 import io.segura.broker.vault.SecretStore;
 import io.segura.broker.vault.SecretValue;
 import io.segura.broker.vault.SecretVersion;
+import java.security.SecureRandom;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.Base64;
 import java.util.List;
 import java.util.UUID;
@@ -28,7 +33,7 @@ import reactor.core.publisher.Mono;
 
 /**
  * The vault store and the audit chain on H2 in PostgreSQL mode, the embedded dev mode's database (DESIGN §9): the same
- * migration and the same SQL must work there.
+ * migrations and the same SQL must work there (master-key rotation jobs included).
  */
 class H2CompatibilityTests {
 
@@ -45,7 +50,7 @@ class H2CompatibilityTests {
     }
 
     @Test
-    void storeWhenOnH2ThenWriteRotateReadListFindExposeRekeyWork() {
+    void storeWhenOnH2ThenWriteRotateReadListFindExposeWork() {
         SecretVersion v1 = store.write("dev/db_password", "dev-value-1", Duration.ofDays(30)).block(TIMEOUT);
         assertThat(v1.version()).isEqualTo(1);
         assertThat(store.write("dev/db_password", "dev-value-2", null).block(TIMEOUT).version()).isEqualTo(2);
@@ -66,12 +71,6 @@ class H2CompatibilityTests {
         assertThatThrownBy(() -> store.rotate("dev/none", "x-value").block(TIMEOUT))
                 .isInstanceOf(SecretNotFoundException.class);
 
-        assertThat(store.rekey(KeyRing.of(NEW, OLD)).block(TIMEOUT)).isEqualTo(4);
-        SecretStore rekeyed = new SecretStore(database.db(), database.tx(), KeyRing.of(NEW));
-        assertThat(rekeyed.read("dev/api", null).block(TIMEOUT).value()).isEqualTo("api-value");
-        assertThat(rekeyed.rekey(KeyRing.of(NEW)).block(TIMEOUT)).isZero();
-        assertThat(new SecretStore(database.db(), database.tx(), KeyRing.of(OLD, NEW)).rekey(KeyRing.of(OLD, NEW))
-                .block(TIMEOUT)).isEqualTo(4);
     }
 
     @Test
@@ -115,6 +114,53 @@ class H2CompatibilityTests {
         VerifyReport broken = verifier.verify().block(TIMEOUT);
         assertThat(broken.ok()).isFalse();
         assertThat(broken.brokenAt()).isEqualTo(4);
+    }
+
+    @Test
+    void rekeyJobWhenOnH2ThenStartClaimPagesAndFinishWork() {
+        MigratedDatabase h2 = MigratedDatabase.h2("segura_h2_rekey_" + UUID.randomUUID().toString().replace("-", ""));
+        SecretStore old = new SecretStore(h2.db(), h2.tx(), KeyRing.of(OLD));
+        for (int i = 0; i < 5; i++) {
+            old.write("dev/rekey-" + i, "rekey-value-" + i, null).block(TIMEOUT);
+        }
+        RekeyJobs jobs = new RekeyJobs(h2.db(), h2.tx(), KeyRing.of(NEW, OLD), new SecureRandom());
+        RekeyEvents none = new RekeyEvents() {
+            @Override
+            public Mono<Void> started(RekeyJob job, boolean resumed, String clientIp) {
+                return Mono.empty();
+            }
+
+            @Override
+            public Mono<Void> finished(RekeyJob job) {
+                return Mono.empty();
+            }
+
+            @Override
+            public Mono<Void> failed(RekeyJob job) {
+                return Mono.empty();
+            }
+        };
+        Instant now = Instant.parse("2026-12-01T10:00:00Z");
+        String id = jobs.start(NEW.id(), now, none, null).block(TIMEOUT).job().id();
+        assertThat(jobs.claim("a", now, Duration.ofSeconds(30)).block(TIMEOUT).worker()).isEqualTo("a");
+        assertThat(jobs.claim("b", now, Duration.ofSeconds(30)).blockOptional(TIMEOUT)).isEmpty();
+        RekeyJobs.Step step;
+        do {
+            step = jobs.step(id, "a", now, Duration.ofSeconds(30), 2, none).block(TIMEOUT);
+        } while (step == RekeyJobs.Step.MORE);
+        assertThat(step).isEqualTo(RekeyJobs.Step.DONE);
+        assertThat(jobs.latest().block(TIMEOUT).rewrapped()).isEqualTo(5);
+        assertThat(jobs.versionsByKey().block(TIMEOUT)).containsOnlyKeys(NEW.id());
+        assertThat(new SecretStore(h2.db(), h2.tx(), KeyRing.of(NEW)).read("dev/rekey-3", null).block(TIMEOUT)
+                .value()).isEqualTo("rekey-value-3");
+        // Finished jobs leave running_slot NULL: any number of them may exist (NULLs are distinct in a UNIQUE).
+        for (int i = 0; i < 2; i++) {
+            RekeyJobs.Start again = jobs.start(NEW.id(), now, none, null).block(TIMEOUT);
+            assertThat(again.created()).isTrue();
+            jobs.claim("a", now, Duration.ofSeconds(30)).block(TIMEOUT);
+            assertThat(jobs.step(again.job().id(), "a", now, Duration.ofSeconds(30), 2, none).block(TIMEOUT))
+                    .isEqualTo(RekeyJobs.Step.DONE);
+        }
     }
 
     @Test

@@ -68,7 +68,7 @@ class MasterKeyTests {
         Path file = dir.resolve("master.key");
         Files.writeString(file, KEY + "\n");
         assertThat(MasterKey.fromFile(file).id()).isEqualTo(MasterKey.fromBase64(KEY).id());
-        assertThat(MasterKey.fromEnvironment(Map.of(MasterKey.FILE_ENV, file.toString())::get).id())
+        assertThat(KeyRing.fromEnvironment(Map.of(MasterKey.FILE_ENV, file.toString())::get).current().id())
                 .isEqualTo(MasterKey.fromBase64(KEY).id());
     }
 
@@ -80,9 +80,52 @@ class MasterKeyTests {
 
     @Test
     void fromEnvironmentWhenBothOrNeitherThenError() {
-        assertThatThrownBy(() -> MasterKey.fromEnvironment(Map.of(MasterKey.ENV, KEY, MasterKey.FILE_ENV, "/x")::get))
+        assertThatThrownBy(() -> KeyRing.fromEnvironment(Map.of(MasterKey.ENV, KEY, MasterKey.FILE_ENV, "/x")::get))
                 .hasMessageContaining("not both").message().doesNotContain(KEY);
-        assertThatThrownBy(() -> MasterKey.fromEnvironment(Map.<String, String>of()::get))
+        assertThatThrownBy(() -> KeyRing.fromEnvironment(Map.<String, String>of()::get))
                 .hasMessageContaining("no master key");
+    }
+
+    @Test
+    void keyRingWhenPreviousKeysGivenInlineAndInAFileThenAllOpenAndCurrentFirst(@TempDir Path dir) throws Exception {
+        String current = Base64.getEncoder().encodeToString(bytes(32, 10));
+        String old1 = Base64.getEncoder().encodeToString(bytes(32, 11));
+        String old2 = Base64.getUrlEncoder().withoutPadding().encodeToString(bytes(32, 12));
+        String old3 = Base64.getEncoder().encodeToString(bytes(32, 13));
+        Path file = dir.resolve("previous.keys");
+        Files.writeString(file, "# retired 2026-11\n" + old3 + "\n\n");
+        KeyRing ring = KeyRing.fromEnvironment(Map.of(MasterKey.ENV, current, MasterKey.PREVIOUS_ENV,
+                old1 + ", " + old2 + "\n" + current, MasterKey.PREVIOUS_FILE_ENV, file.toString())::get);
+        assertThat(ring.current().id()).isEqualTo(MasterKey.fromBase64(current).id());
+        assertThat(ring.ids()).containsExactly(MasterKey.fromBase64(current).id(), MasterKey.fromBase64(old1).id(),
+                MasterKey.fromBase64(old2).id(), MasterKey.fromBase64(old3).id());
+        assertThat(ring.toString()).doesNotContain(current, old1, old2, old3);
+        Path currentFile = dir.resolve("current.key");
+        Files.writeString(currentFile, current + "\n");
+        assertThat(KeyRing.configured(null, currentFile.toString(), null, file.toString()).ids())
+                .containsExactly(MasterKey.fromBase64(current).id(), MasterKey.fromBase64(old3).id());
+    }
+
+    @Test
+    void keyRingWhenAPreviousKeyIsBadThenErrorNamesTheVariableAndPositionNeverTheKey(@TempDir Path dir)
+            throws Exception {
+        String current = Base64.getEncoder().encodeToString(bytes(32, 10));
+        String shortKey = Base64.getEncoder().encodeToString(bytes(31, 11));
+        assertThatThrownBy(() -> KeyRing.configured(current, null,
+                Base64.getEncoder().encodeToString(bytes(32, 12)) + "," + shortKey, null))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("SEGURA_MASTER_KEY_PREVIOUS key 2 must decode to exactly 32 bytes, got 31");
+        assertThatThrownBy(() -> KeyRing.configured(current, null, "not*base64", null))
+                .hasMessage("SEGURA_MASTER_KEY_PREVIOUS key 1 is not valid base64 (expected base64 of 32 bytes)");
+        Path empty = dir.resolve("empty.keys");
+        Files.writeString(empty, "# nothing yet\n");
+        assertThatThrownBy(() -> KeyRing.configured(current, null, null, empty.toString()))
+                .hasMessageContaining("SEGURA_MASTER_KEY_PREVIOUS_FILE " + empty + " holds no key");
+        assertThatThrownBy(() -> KeyRing.configured(current, null, null, dir.resolve("missing").toString()))
+                .hasMessageContaining("SEGURA_MASTER_KEY_PREVIOUS_FILE: cannot read");
+        assertThatThrownBy(() -> KeyRing.configured(null, null, shortKey, null))
+                .hasMessageContaining("no master key: set SEGURA_MASTER_KEY");
+        assertThatThrownBy(() -> KeyRing.configured(current, "/x", null, null))
+                .hasMessage("set either SEGURA_MASTER_KEY or SEGURA_MASTER_KEY_FILE, not both");
     }
 }

@@ -48,11 +48,13 @@ public final class BrokerLauncher implements AutoCloseable {
     private final Path dir;
     private final URI url;
     private final String adminToken;
+    private final boolean ownsDatabase;
     private final HttpClient http;
 
     private BrokerLauncher(Process process, TestDatabase database, Path dir, URI url, String adminToken,
-            HttpClient http) {
+            boolean ownsDatabase, HttpClient http) {
         this.process = process;
+        this.ownsDatabase = ownsDatabase;
         this.database = database;
         this.dir = dir;
         this.url = url;
@@ -138,7 +140,18 @@ public final class BrokerLauncher implements AutoCloseable {
         }
     }
 
-    /** Stops the broker (SIGTERM, then SIGKILL after 15 s), drops the database and removes the work directory. */
+    /**
+     * Kills the broker at once (SIGKILL, as a crashed node or an OOM kill): no shutdown hook runs, its database
+     * connections just drop. {@link #close()} still cleans up afterwards.
+     */
+    public void kill() throws InterruptedException {
+        process.destroyForcibly().waitFor(30, TimeUnit.SECONDS);
+    }
+
+    /**
+     * Stops the broker (SIGTERM, then SIGKILL after 15 s), drops the database unless it was given to the builder,
+     * and removes the work directory.
+     */
     @Override
     public void close() throws Exception {
         process.destroy();
@@ -146,7 +159,9 @@ public final class BrokerLauncher implements AutoCloseable {
             process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
         }
         try {
-            database.drop();
+            if (ownsDatabase) {
+                database.drop();
+            }
         } finally {
             deleteTree(dir);
         }
@@ -202,6 +217,7 @@ public final class BrokerLauncher implements AutoCloseable {
         private final Map<String, String> env = new LinkedHashMap<>();
         private String owner = "broker";
         private TestIdentity tlsServer;
+        private TestDatabase database;
 
         private Builder() {
         }
@@ -236,6 +252,15 @@ public final class BrokerLauncher implements AutoCloseable {
             return this;
         }
 
+        /**
+         * Runs on {@code existing} instead of a fresh database, e.g. a second replica, or a broker restarted with
+         * other keys; the caller drops it.
+         */
+        public Builder database(TestDatabase existing) {
+            this.database = Objects.requireNonNull(existing, "existing cannot be null");
+            return this;
+        }
+
         /** Names the database after the test class. */
         public Builder owner(String value) {
             this.owner = Objects.requireNonNull(value, "value cannot be null");
@@ -251,9 +276,11 @@ public final class BrokerLauncher implements AutoCloseable {
                 throw new IllegalStateException("config(yaml) is required");
             }
             Path jar = brokerJar();
-            TestDatabase db;
+            TestDatabase db = database;
             try {
-                db = TestDatabase.create(owner);
+                if (db == null) {
+                    db = TestDatabase.create(owner);
+                }
             } catch (SQLException e) {
                 if (Boolean.parseBoolean(System.getenv(TestDatabase.REQUIRE_ENV))) {
                     throw new IllegalStateException("PostgreSQL is required but not reachable: " + e.getMessage(),
@@ -298,17 +325,20 @@ public final class BrokerLauncher implements AutoCloseable {
                         throw new IOException("cannot trust the broker's test certificate", e);
                     }
                 }
-                BrokerLauncher launcher = new BrokerLauncher(process, db, dir, url, adminToken, http.build());
+                BrokerLauncher launcher = new BrokerLauncher(process, db, dir, url, adminToken, database == null,
+                        http.build());
                 launcher.awaitHealthy();
                 return launcher;
             } catch (IOException | InterruptedException | RuntimeException e) {
                 if (process != null) {
                     process.destroyForcibly();
                 }
-                try {
-                    db.drop();
-                } catch (SQLException dropFailure) {
-                    e.addSuppressed(dropFailure);
+                if (database == null) {
+                    try {
+                        db.drop();
+                    } catch (SQLException dropFailure) {
+                        e.addSuppressed(dropFailure);
+                    }
                 }
                 throw e;
             }
