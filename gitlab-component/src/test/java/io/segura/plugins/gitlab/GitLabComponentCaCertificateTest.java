@@ -7,7 +7,6 @@ import io.segura.testkit.broker.BrokerLauncher;
 import io.segura.testkit.cli.CliBuild;
 import io.segura.testkit.oidc.Fixtures;
 import io.segura.testkit.oidc.IssuerSimulator;
-import io.segura.testkit.platform.CiJobs;
 import io.segura.testkit.tls.TestIdentity;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
@@ -76,16 +75,9 @@ class GitLabComponentCaCertificateTest {
                 Map.of("value", "echo \"pw=$DB_PASSWORD\"", "expand", false))));
         Map<String, Object> job = GitLabComponent.job(pipeline, "deploy");
         Map<String, Object> claims = new LinkedHashMap<>(Fixtures.claims("gitlab"));
-        for (String claim : new String[] {"iss", "iat", "nbf", "exp", "jti", "environment", "environment_protected",
-                "deployment_tier", "environment_action"}) {
-            claims.remove(claim);
-        }
         claims.put("sub", sub);
-        claims.put("aud", AUDIENCE);
-        Map<String, String> ci = new LinkedHashMap<>(CiJobs.gitLab(null));
-        ci.remove("CI_ENVIRONMENT_NAME");
-        return ShellJob.run(job, ci, Map.of("SEGURA_CA", server.certificatePem()),
-                Map.of("SEGURA_ID_TOKEN", issuer.mint(claims)), work, CliBuild.jar(), CliBuild.imageBin());
+        return ShellJob.run(job, GitLabJobIdentity.ciVariables(job), Map.of("SEGURA_CA", server.certificatePem()),
+                GitLabJobIdentity.idTokens(issuer, job, claims), work, CliBuild.jar(), CliBuild.imageBin());
     }
 
     static Map<String, Object> inputs() {

@@ -7,13 +7,11 @@ import io.segura.testkit.broker.BrokerLauncher;
 import io.segura.testkit.cli.CliBuild;
 import io.segura.testkit.oidc.Fixtures;
 import io.segura.testkit.oidc.IssuerSimulator;
-import io.segura.testkit.platform.CiJobs;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -115,60 +113,8 @@ class GitLabComponentEndToEndTest {
         return in;
     }
 
-    /**
-     * GitLab's part: an ID token per {@code id_tokens:} entry, with that entry's {@code aud}. The environment claims
-     * ({@code environment}, {@code environment_protected}, {@code deployment_tier}, {@code environment_action}) are
-     * in a token only when the job declares {@code environment:} (GitLab's ID token docs), with its name and action.
-     */
-    @SuppressWarnings("unchecked")
     static Map<String, String> idTokens(Map<String, Object> job, Map<String, Object> claims) {
-        Map<String, String> tokens = new LinkedHashMap<>();
-        ((Map<String, Object>) job.get("id_tokens")).forEach((name, spec) -> {
-            Map<String, Object> c = new LinkedHashMap<>(claims);
-            c.put("aud", ((Map<String, Object>) spec).get("aud"));
-            for (String claim : new String[] {"iss", "iat", "nbf", "exp", "jti", "environment",
-                    "environment_protected", "deployment_tier", "environment_action"}) {
-                c.remove(claim);
-            }
-            Environment env = Environment.of(job);
-            if (env != null) {
-                c.put("environment", env.name());
-                c.put("environment_protected", String.valueOf("production".equals(env.name())));
-                c.put("deployment_tier", List.of("production", "staging").contains(env.name()) ? env.name() : "other");
-                c.put("environment_action", env.action());
-            }
-            tokens.put(name, issuer.mint(c));
-        });
-        return tokens;
-    }
-
-    /** A job's {@code environment:} (a name, or {@code {name, action}}; the action defaults to start). */
-    record Environment(String name, String action) {
-        @SuppressWarnings("unchecked")
-        static Environment of(Map<String, Object> job) {
-            Object e = job.get("environment");
-            if (e == null) {
-                return null;
-            }
-            if (e instanceof Map<?, ?> m) {
-                Map<String, Object> map = (Map<String, Object>) m;
-                return new Environment(String.valueOf(map.get("name")),
-                        String.valueOf(map.getOrDefault("action", "start")));
-            }
-            return new Environment(String.valueOf(e), "start");
-        }
-    }
-
-    /** GitLab's predefined variables for the job: {@code CI_ENVIRONMENT_*} only when it declares an environment. */
-    static Map<String, String> ciVariables(Map<String, Object> job) {
-        Map<String, String> vars = new LinkedHashMap<>(CiJobs.gitLab(null));
-        vars.remove("CI_ENVIRONMENT_NAME");
-        Environment env = Environment.of(job);
-        if (env != null) {
-            vars.put("CI_ENVIRONMENT_NAME", env.name());
-            vars.put("CI_ENVIRONMENT_ACTION", env.action());
-        }
-        return vars;
+        return GitLabJobIdentity.idTokens(issuer, job, claims);
     }
 
     static Map<String, Object> claims(String sub, String jobProjectId) {
@@ -185,7 +131,7 @@ class GitLabComponentEndToEndTest {
     static ShellJob.Result runJob(Map<String, Object> pipeline, String name, Map<String, Object> claims, Path work)
             throws Exception {
         Map<String, Object> job = GitLabComponent.job(pipeline, name);
-        return ShellJob.run(job, ciVariables(job), idTokens(job, claims), work, CliBuild.jar(),
+        return ShellJob.run(job, GitLabJobIdentity.ciVariables(job), idTokens(job, claims), work, CliBuild.jar(),
                 CliBuild.imageBin());
     }
 
