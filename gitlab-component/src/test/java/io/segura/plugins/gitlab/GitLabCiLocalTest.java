@@ -102,8 +102,11 @@ class GitLabCiLocalTest {
 
     /** A component project: the templates, the README's pipeline, the deploy script, one commit. */
     Path project() throws Exception {
+        return project(readmeExample());
+    }
+
+    Path project(String example) throws Exception {
         Path project = Files.createDirectories(work.resolve("segura-ci"));
-        String example = readmeExample();
         assertThat(example).contains("url: https://segura.example.com", "@0.1.0");
         Files.writeString(project.resolve(".gitlab-ci.yml"), example
                 .replace("url: https://segura.example.com", "url: " + broker.url())
@@ -226,5 +229,13 @@ class GitLabCiLocalTest {
         }
         assertThat(broker.events("lease.issued", sub)).hasSize(1);
         assertThat(broker.leases(true, sub)).isEmpty();
+    }
+
+    @Test
+    void inputWhenBreakingItsRegexThenGitLabCiLocalRefusesThePipeline() throws Exception {
+        Run r = gitlabCiLocal(project(readmeExample().replace("role: deploy-prod", "role: Deploy Prod")), "--preview");
+
+        assertThat(r.exitCode()).as(r.log()).isNotZero();
+        assertThat(r.log()).contains("`role` input", "Deploy Prod");
     }
 }
