@@ -19,9 +19,13 @@ import org.yaml.snakeyaml.Yaml;
 import org.yaml.snakeyaml.constructor.SafeConstructor;
 
 /**
- * A component template as GitLab reads it: the {@code spec:} header document, {@code ---}, then the jobs, whose
- * string values (and keys) get {@code $[[ inputs.x ]]} interpolated with the {@code include:} inputs over the spec's
- * defaults; an unknown input, a missing required one or an undeclared reference fails like GitLab fails the
+ * A component template as GitLab reads it (docs: CI/CD inputs, spec:inputs): the {@code spec:} header document,
+ * {@code ---}, then the jobs, whose string values (and keys) get {@code $[[ inputs.x ]]} interpolated with the
+ * {@code include:} inputs over the spec's defaults. A value that is exactly one reference takes the input's type
+ * ({@code array} inputs become sequences, e.g. {@code rules:}); inside a larger string it is text. Inputs are checked
+ * as GitLab checks them: {@code type} (string by default, number, boolean, array), {@code options} (string or
+ * number only), {@code regex} (string only; RE2, unanchored: Java's regex agrees on the patterns used here). An
+ * unknown input, a missing required one, a bad value or an undeclared reference fails like GitLab fails the
  * pipeline. {@link #job} resolves {@code extends:} the way GitLab merges it (hashes deep-merged, the rest replaced).
  */
 final class GitLabComponent {
@@ -75,10 +79,10 @@ final class GitLabComponent {
         return refs;
     }
 
-    /** The content with {@code given} inputs interpolated. */
+    /** The content with {@code given} inputs (include: inputs: values, typed as YAML typed them) interpolated. */
     @SuppressWarnings("unchecked")
-    Map<String, Object> render(Map<String, String> given) {
-        Map<String, String> values = new LinkedHashMap<>();
+    Map<String, Object> render(Map<String, ?> given) {
+        Map<String, Object> values = new LinkedHashMap<>();
         for (String name : given.keySet()) {
             if (!inputs().containsKey(name)) {
                 throw new IllegalArgumentException("unknown input name provided: `" + name + "`");
@@ -86,27 +90,103 @@ final class GitLabComponent {
         }
         inputs().forEach((name, def) -> {
             Map<String, Object> d = def == null ? Map.of() : def;
+            Object value;
             if (given.containsKey(name)) {
-                values.put(name, given.get(name));
+                value = given.get(name);
             } else if (d.containsKey("default")) {
-                values.put(name, String.valueOf(d.get("default")));
+                value = d.get("default");
             } else {
                 throw new IllegalArgumentException("`" + name + "` input: required value has not been provided");
             }
+            validate(name, d, value);
+            values.put(name, value);
         });
-        return (Map<String, Object>) walk(content, s -> {
-            Matcher m = REFERENCE.matcher(s);
-            StringBuilder out = new StringBuilder();
-            while (m.find()) {
-                String v = values.get(m.group(1));
-                if (v == null) {
-                    throw new IllegalArgumentException("unknown interpolation key: `" + m.group(1) + "`");
-                }
-                m.appendReplacement(out, Matcher.quoteReplacement(v));
+        return (Map<String, Object>) interpolate(content, values);
+    }
+
+    /** The spec's own rules for an input's keys (checked on every render, as GitLab checks the header). */
+    static void checkDefinition(String name, Map<String, Object> d) {
+        String type = type(d);
+        if (!List.of("string", "number", "boolean", "array").contains(type)) {
+            throw new IllegalArgumentException("header:spec:inputs:" + name + " input type unknown value: " + type);
+        }
+        if (d.containsKey("regex") && !"string".equals(type)) {
+            throw new IllegalArgumentException("`" + name + "` input: regex can only be used with string inputs");
+        }
+        if (d.containsKey("options") && !List.of("string", "number").contains(type)) {
+            throw new IllegalArgumentException("`" + name + "` input: options can only be used with string and "
+                    + "number inputs");
+        }
+    }
+
+    static String type(Map<String, Object> d) {
+        return d.containsKey("type") ? String.valueOf(d.get("type")) : "string";
+    }
+
+    /** GitLab's checks of an input value: its type, then options, then the (RE2, unanchored) regex. */
+    @SuppressWarnings("unchecked")
+    static void validate(String name, Map<String, Object> d, Object value) {
+        checkDefinition(name, d);
+        String type = type(d);
+        boolean ok = switch (type) {
+            case "string" -> value instanceof String;
+            case "number" -> value instanceof Number;
+            case "boolean" -> value instanceof Boolean;
+            default -> value instanceof List;
+        };
+        if (!ok) {
+            throw new IllegalArgumentException("`" + name + "` input: provided value is not a " + type);
+        }
+        if (d.get("options") instanceof List<?> options && !options.contains(value)) {
+            throw new IllegalArgumentException("`" + name + "` input: `" + value
+                    + "` cannot be used because it is not in the list of allowed options");
+        }
+        if (d.get("regex") instanceof String regex && !Pattern.compile(regex).matcher((String) value).find()) {
+            throw new IllegalArgumentException("`" + name + "` input: provided value does not match required RE2 "
+                    + "regular expression");
+        }
+    }
+
+    /**
+     * A value that is exactly one {@code $[[ inputs.x ]]} becomes the input's typed value (an array input a YAML
+     * sequence); inside a larger string (or a key) an input is interpolated as text.
+     */
+    private static Object interpolate(Object node, Map<String, Object> values) {
+        if (node instanceof Map<?, ?> map) {
+            Map<String, Object> out = new LinkedHashMap<>();
+            map.forEach((k, v) -> out.put(text(String.valueOf(k), values), interpolate(v, values)));
+            return out;
+        }
+        if (node instanceof List<?> list) {
+            List<Object> out = new ArrayList<>();
+            list.forEach(v -> out.add(interpolate(v, values)));
+            return out;
+        }
+        if (node instanceof String s) {
+            Matcher whole = REFERENCE.matcher(s.strip());
+            if (whole.matches()) {
+                return value(whole.group(1), values);
             }
-            m.appendTail(out);
-            return out.toString();
-        });
+            return text(s, values);
+        }
+        return node;
+    }
+
+    private static String text(String s, Map<String, Object> values) {
+        Matcher m = REFERENCE.matcher(s);
+        StringBuilder out = new StringBuilder();
+        while (m.find()) {
+            m.appendReplacement(out, Matcher.quoteReplacement(String.valueOf(value(m.group(1), values))));
+        }
+        m.appendTail(out);
+        return out.toString();
+    }
+
+    private static Object value(String name, Map<String, Object> values) {
+        if (!values.containsKey(name)) {
+            throw new IllegalArgumentException("unknown interpolation key: `" + name + "`");
+        }
+        return values.get(name);
     }
 
     /** Job {@code name} of {@code pipeline} with its {@code extends:} chain merged in. */

@@ -7,7 +7,6 @@ import io.segura.testkit.broker.BrokerLauncher;
 import io.segura.testkit.cli.CliBuild;
 import io.segura.testkit.oidc.Fixtures;
 import io.segura.testkit.oidc.IssuerSimulator;
-import io.segura.testkit.platform.CiJobs;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.security.MessageDigest;
@@ -55,6 +54,12 @@ class GitLabComponentEndToEndTest {
                 "    secrets: [\"db/prod/*\", \"tls/prod/*\"]",
                 "    session-ttl: 10m",
                 "    max-lease-ttl: 30m",
+                "  - name: deploy-env",
+                "    issuers: [gitlab]",
+                "    bound-claims:",
+                "      project_id: \"20\"",
+                "      environment: production",
+                "    secrets: [\"db/prod/*\", \"tls/prod/*\"]",
                 "  - name: deploy-frozen",
                 "    issuers: [gitlab]",
                 "    bound-claims:",
@@ -82,14 +87,21 @@ class GitLabComponentEndToEndTest {
         }
     }
 
-    /** The pipeline: the component's content (rendered with {@code inputs}) plus the user's jobs. */
-    static Map<String, Object> pipeline(Map<String, String> inputs, String userJob, Map<String, Object> job)
+    /** The pipeline: the {@code secrets} component's content (rendered with {@code inputs}) plus the user's job. */
+    static Map<String, Object> pipeline(Map<String, ?> inputs, String userJob, Map<String, Object> job)
             throws Exception {
-        Map<String, Object> pipeline = new LinkedHashMap<>(GitLabComponent.load(Plugin.template()).render(inputs));
+        Map<String, Object> pipeline = new LinkedHashMap<>(GitLabComponent.load(Plugin.secrets()).render(inputs));
         if (userJob != null) {
             pipeline.put(userJob, job);
         }
         return pipeline;
+    }
+
+    /** The opt-in {@code deploy-gate} component included with {@code inputs} (and {@code environment}). */
+    static Map<String, Object> gatePipeline(String role, String environment) throws Exception {
+        Map<String, Object> in = new LinkedHashMap<>(inputs(role));
+        in.put("environment", environment);
+        return GitLabComponent.load(Plugin.deployGate()).render(in);
     }
 
     static Map<String, String> inputs(String role) {
@@ -101,21 +113,8 @@ class GitLabComponentEndToEndTest {
         return in;
     }
 
-    /** GitLab's part: an id token per {@code id_tokens:} entry, with that entry's {@code aud}. */
-    @SuppressWarnings("unchecked")
     static Map<String, String> idTokens(Map<String, Object> job, Map<String, Object> claims) {
-        Map<String, String> tokens = new LinkedHashMap<>();
-        ((Map<String, Object>) job.get("id_tokens")).forEach((name, spec) -> {
-            Map<String, Object> c = new LinkedHashMap<>(claims);
-            c.put("aud", ((Map<String, Object>) spec).get("aud"));
-            c.remove("iss");
-            c.remove("iat");
-            c.remove("nbf");
-            c.remove("exp");
-            c.remove("jti");
-            tokens.put(name, issuer.mint(c));
-        });
-        return tokens;
+        return GitLabJobIdentity.idTokens(issuer, job, claims);
     }
 
     static Map<String, Object> claims(String sub, String jobProjectId) {
@@ -132,7 +131,7 @@ class GitLabComponentEndToEndTest {
     static ShellJob.Result runJob(Map<String, Object> pipeline, String name, Map<String, Object> claims, Path work)
             throws Exception {
         Map<String, Object> job = GitLabComponent.job(pipeline, name);
-        return ShellJob.run(job, CiJobs.gitLab(null), idTokens(job, claims), work, CliBuild.jar(),
+        return ShellJob.run(job, GitLabJobIdentity.ciVariables(job), idTokens(job, claims), work, CliBuild.jar(),
                 CliBuild.imageBin());
     }
 
@@ -147,16 +146,17 @@ class GitLabComponentEndToEndTest {
         String sub = "project_path:my-group/my-project:ref_type:branch:ref:main:e2e";
         Map<String, Object> deploy = new LinkedHashMap<>();
         deploy.put("extends", ".segura-exec");
-        deploy.put("variables", Map.of("SEGURA_COMMAND", "echo \"pw=$DB_PASSWORD\"; printf '%s\\n' \"$TLS_KEY\";"
+        deploy.put("variables", Map.of("SEGURA_COMMAND", Map.of("expand", false, "value",
+                "echo \"pw=$DB_PASSWORD\"; printf '%s\\n' \"$TLS_KEY\";"
                 + " printf %s \"$DB_PASSWORD\" | sha256sum; printf %s \"$TLS_KEY\" | sha256sum;"
-                + " echo \"err=$DB_PASSWORD\" >&2"));
+                + " echo \"err=$DB_PASSWORD\" >&2")));
         ShellJob.Result r = runJob(pipeline(inputs("deploy-prod"), "deploy", deploy), "deploy",
                 claims(sub, "20"), work);
 
         assertThat(r.exitCode()).as(r.log()).isZero();
         // stdout and stderr share the job log and exec masks each stream in its own pump, so "pw=" and "err="
         // lines may interleave: count the masks (pw, the key, err) instead of matching whole lines.
-        assertThat(r.log()).contains("$ segura-cli exec -- sh -c \"$SEGURA_COMMAND\"", "pw=", "err=",
+        assertThat(r.log()).contains("$ segura-cli exec -- sh -c \"${SEGURA_COMMAND:?", "pw=", "err=",
                 sha256(PASSWORD), sha256(KEY));
         assertThat(r.log().split("\\*\\*\\*", -1).length - 1).as("masks in the log").isGreaterThanOrEqualTo(3);
         assertNoSecretInLog(r.log());
@@ -170,7 +170,7 @@ class GitLabComponentEndToEndTest {
         String sub = "project_path:my-group/my-project:ref_type:branch:ref:main:e2e-fork";
         Map<String, Object> deploy = new LinkedHashMap<>();
         deploy.put("extends", ".segura-exec");
-        deploy.put("variables", Map.of("SEGURA_COMMAND", "echo command-ran"));
+        deploy.put("variables", Map.of("SEGURA_COMMAND", Map.of("value", "echo command-ran", "expand", false)));
         // A fork MR pipeline running in the parent project: project_id is the parent's, job_project_id the fork's.
         ShellJob.Result r = runJob(pipeline(inputs("deploy-prod"), "deploy", deploy), "deploy",
                 claims(sub, "4711"), work);
@@ -180,26 +180,66 @@ class GitLabComponentEndToEndTest {
         assertThat(broker.leases(false, sub)).isEmpty();
     }
 
-    /**
-     * The gate needs the broker's {@code POST /api/v2/policy/evaluate} (DESIGN §5). Until the broker serves it, the
-     * gate tests are skipped with that reason rather than failing on a 404 (the CLI's own tests cover the command
-     * against DESIGN's answers).
-     */
-    static void assumePolicyEndpoint() throws Exception {
-        java.net.http.HttpResponse<String> r = java.net.http.HttpClient.newHttpClient().send(
-                java.net.http.HttpRequest.newBuilder(java.net.URI.create(broker.url() + "/api/v2/policy/evaluate"))
-                        .header("Content-Type", "application/json")
-                        .POST(java.net.http.HttpRequest.BodyPublishers.ofString("{}")).build(),
-                java.net.http.HttpResponse.BodyHandlers.ofString());
-        org.junit.jupiter.api.Assumptions.assumeTrue(r.statusCode() != 404,
-                "the broker does not serve POST /api/v2/policy/evaluate yet (404)");
+    @Test
+    void commandWhenReadingALeasedSecretThroughDollarNameThenSeesItsValueMasked() throws Exception {
+        String sub = "project_path:my-group/my-project:ref_type:branch:ref:main:e2e-expand";
+        // The README's form: GitLab leaves the value alone, the command's own shell expands $DB_PASSWORD once exec
+        // has put it in the environment.
+        Map<String, Object> deploy = new LinkedHashMap<>();
+        deploy.put("extends", ".segura-exec");
+        deploy.put("variables", Map.of("SEGURA_COMMAND", Map.of("value",
+                "echo \"pw=$DB_PASSWORD\"; test \"$DB_PASSWORD\" = '" + PASSWORD + "' && echo value-seen",
+                "expand", false)));
+        ShellJob.Result r = runJob(pipeline(inputs("deploy-prod"), "deploy", deploy), "deploy",
+                claims(sub, "20"), work);
+
+        assertThat(r.exitCode()).as(r.log()).isZero();
+        assertThat(r.log()).contains("pw=***", "value-seen");
+        assertNoSecretInLog(r.log());
+    }
+
+    @Test
+    void commandWhenValueOnlyThenInheritsExpandFalseAndSeesTheSecret() throws Exception {
+        String sub = "project_path:my-group/my-project:ref_type:branch:ref:main:e2e-inherit";
+        Map<String, Object> deploy = new LinkedHashMap<>();
+        deploy.put("extends", ".segura-exec");
+        deploy.put("variables", Map.of("SEGURA_COMMAND", Map.of("value", "test -n \"$DB_PASSWORD\" && echo non-empty")));
+        ShellJob.Result r = runJob(pipeline(inputs("deploy-prod"), "deploy", deploy), "deploy",
+                claims(sub, "20"), work);
+
+        assertThat(r.exitCode()).as(r.log()).isZero();
+        assertThat(r.log()).contains("non-empty");
+    }
+
+    @Test
+    void commandWhenPlainStringThenGitLabExpandsItEmptyBeforeTheSecretExists() throws Exception {
+        // Why the README insists on expand: false: a plain string is expanded by GitLab when the job starts.
+        String sub = "project_path:my-group/my-project:ref_type:branch:ref:main:e2e-plain";
+        Map<String, Object> deploy = new LinkedHashMap<>();
+        deploy.put("extends", ".segura-exec");
+        deploy.put("variables", Map.of("SEGURA_COMMAND", "test -n \"$DB_PASSWORD\" && echo non-empty"));
+        ShellJob.Result r = runJob(pipeline(inputs("deploy-prod"), "deploy", deploy), "deploy",
+                claims(sub, "20"), work);
+
+        assertThat(r.exitCode()).as(r.log()).isEqualTo(1);
+        assertThat(r.log()).doesNotContain("non-empty");
+    }
+
+    @Test
+    void commandWhenUnsetThenJobFailsNamingSegura_Command() throws Exception {
+        Map<String, Object> deploy = new LinkedHashMap<>();
+        deploy.put("extends", ".segura-exec");
+        ShellJob.Result r = runJob(pipeline(inputs("deploy-prod"), "deploy", deploy), "deploy",
+                claims("project_path:my-group/my-project:ref_type:branch:ref:main:e2e-unset", "20"), work);
+
+        assertThat(r.exitCode()).as(r.log()).isNotZero();
+        assertThat(r.log()).contains("SEGURA_COMMAND: set SEGURA_COMMAND");
     }
 
     @Test
     void deployGateWhenRoleAllowsThenPassesWithoutLeasing() throws Exception {
-        assumePolicyEndpoint();
         String sub = "project_path:my-group/my-project:ref_type:branch:ref:main:e2e-gate";
-        ShellJob.Result r = runJob(pipeline(inputs("deploy-prod"), null, null), "segura-deploy-gate",
+        ShellJob.Result r = runJob(gatePipeline("deploy-prod", "production"), "segura-deploy-gate",
                 claims(sub, "20"), work);
 
         assertThat(r.exitCode()).as(r.log()).isZero();
@@ -208,10 +248,43 @@ class GitLabComponentEndToEndTest {
     }
 
     @Test
+    @SuppressWarnings("unchecked")
+    void deployGateWhenRoleBoundToEnvironmentThenItsTokenCarriesTheEnvironmentAndPasses() throws Exception {
+        String sub = "project_path:my-group/my-project:ref_type:branch:ref:main:e2e-gate-env";
+        Map<String, Object> job = GitLabComponent.job(gatePipeline("deploy-env", "production"), "segura-deploy-gate");
+        String token = idTokens(job, claims(sub, "20")).get("SEGURA_ID_TOKEN");
+        Map<String, Object> payload = (Map<String, Object>) new org.yaml.snakeyaml.Yaml().load(new String(
+                java.util.Base64.getUrlDecoder().decode(token.split("\\.")[1]), StandardCharsets.UTF_8));
+        assertThat(payload).containsEntry("environment", "production").containsEntry("environment_action", "verify");
+
+        ShellJob.Result r = runJob(gatePipeline("deploy-env", "production"), "segura-deploy-gate",
+                claims(sub, "20"), work);
+        assertThat(r.exitCode()).as(r.log()).isZero();
+
+        ShellJob.Result staging = runJob(gatePipeline("deploy-env", "staging"), "segura-deploy-gate",
+                claims(sub + "-staging", "20"), work);
+        assertThat(staging.exitCode()).as(staging.log()).isEqualTo(4);
+    }
+
+    @Test
+    void jobWhenNoEnvironmentThenRoleBoundToEnvironmentRefusesIt() throws Exception {
+        // What the gate's environment: fixes: a job without one has no environment claim at all.
+        String sub = "project_path:my-group/my-project:ref_type:branch:ref:main:e2e-no-env";
+        Map<String, Object> deploy = new LinkedHashMap<>();
+        deploy.put("extends", ".segura-exec");
+        deploy.put("variables", Map.of("SEGURA_COMMAND", Map.of("value", "echo command-ran", "expand", false)));
+        Map<String, String> in = inputs("deploy-env");
+        in.put("secrets", "db/prod/password > DB_PASSWORD");
+        ShellJob.Result r = runJob(pipeline(in, "deploy", deploy), "deploy", claims(sub, "20"), work);
+
+        assertThat(r.exitCode()).as(r.log()).isEqualTo(4);
+        assertThat(r.log()).doesNotContain("command-ran");
+    }
+
+    @Test
     void deployGateWhenFreezeWindowThenFailsWithExitThreeAndReason() throws Exception {
-        assumePolicyEndpoint();
         String sub = "project_path:my-group/my-project:ref_type:branch:ref:main:e2e-frozen";
-        ShellJob.Result r = runJob(pipeline(inputs("deploy-frozen"), null, null), "segura-deploy-gate",
+        ShellJob.Result r = runJob(gatePipeline("deploy-frozen", "production"), "segura-deploy-gate",
                 claims(sub, "20"), work);
 
         assertThat(r.exitCode()).as(r.log()).isEqualTo(3);

@@ -9,14 +9,22 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
- * A rendered GitLab job run the way a shell runner runs it: CI variables, then the job's {@code variables:}, then
- * its {@code id_tokens} as variables; the {@code script:} lines in one {@code sh -e} script that echoes each line as
- * {@code $ line} before running it (the job log shows commands, not their expanded values). {@code segura-cli} on
- * the PATH is the image's script ({@code cli/src/main/jib/opt/segura/bin/segura-cli}) run against the CLI jar.
+ * A rendered GitLab job run the way a shell runner runs it. The variables: the CI variables, File-type CI/CD
+ * variables (their content written to a file, the variable holding its path), then the job's {@code variables:},
+ * each expanded once when the job starts against all of them, unexpanded ({@code $NAME}, {@code ${NAME}}; an unknown
+ * name becomes empty, {@code $$} a literal {@code $}; a reference to a File-type variable becomes its path, GitLab
+ * 15.7+) unless it is {@code {value: …, expand: false}}; then its {@code id_tokens} as variables. The {@code script:}
+ * lines run in one {@code sh -e} script that echoes each line as {@code $ line} before running it (the job log shows
+ * commands, not their expanded values). {@code segura-cli} on the PATH is the image's script
+ * ({@code cli/src/main/jib/opt/segura/bin/segura-cli}) run against the CLI jar.
  */
 final class ShellJob {
+
+    private static final Pattern REFERENCE = Pattern.compile("\\$\\$|\\$\\{([A-Za-z_][A-Za-z0-9_]*)}|\\$([A-Za-z_][A-Za-z0-9_]*)");
 
     /** The job log (stdout and stderr in order) and the script's exit code. */
     record Result(int exitCode, String log) {
@@ -25,14 +33,56 @@ final class ShellJob {
     private ShellJob() {
     }
 
+    /** The job's environment as the runner builds it (the id tokens are added by {@link #run}). */
     @SuppressWarnings("unchecked")
+    static Map<String, String> variables(Map<String, Object> job, Map<String, String> ciVariables,
+            Map<String, String> fileVariables, Path workDir) throws IOException {
+        Map<String, String> env = new LinkedHashMap<>(ciVariables);
+        Path tmp = Files.createDirectories(workDir.resolve(".tmp"));
+        for (Map.Entry<String, String> file : fileVariables.entrySet()) {
+            Path p = tmp.resolve(file.getKey());
+            Files.writeString(p, file.getValue(), StandardCharsets.UTF_8);
+            env.put(file.getKey(), p.toString());
+        }
+        Object vars = job.get("variables");
+        if (vars == null) {
+            return env;
+        }
+        Map<String, String> raw = new LinkedHashMap<>(env);
+        Map<String, Boolean> expandable = new LinkedHashMap<>();
+        for (Map.Entry<String, Object> e : ((Map<String, Object>) vars).entrySet()) {
+            Object v = e.getValue();
+            Object value = v instanceof Map<?, ?> spec ? spec.get("value") : v;
+            raw.put(e.getKey(), value == null ? "" : String.valueOf(value));
+            expandable.put(e.getKey(), !(v instanceof Map<?, ?> spec && Boolean.FALSE.equals(spec.get("expand"))));
+        }
+        expandable.forEach((name, expand) -> env.put(name, expand ? expand(raw.get(name), raw) : raw.get(name)));
+        return env;
+    }
+
+    /** The runner's one-level expansion of a variable's value. */
+    static String expand(String value, Map<String, String> known) {
+        Matcher m = REFERENCE.matcher(value);
+        StringBuilder out = new StringBuilder();
+        while (m.find()) {
+            String name = m.group(1) != null ? m.group(1) : m.group(2);
+            String replacement = name == null ? "$" : known.getOrDefault(name, "");
+            m.appendReplacement(out, Matcher.quoteReplacement(replacement));
+        }
+        m.appendTail(out);
+        return out.toString();
+    }
+
     static Result run(Map<String, Object> job, Map<String, String> ciVariables, Map<String, String> idTokens,
             Path workDir, Path cliJar, Path imageBin) throws IOException, InterruptedException {
-        Map<String, String> env = new LinkedHashMap<>(ciVariables);
-        Object vars = job.get("variables");
-        if (vars != null) {
-            ((Map<String, Object>) vars).forEach((k, v) -> env.put(k, String.valueOf(v)));
-        }
+        return run(job, ciVariables, Map.of(), idTokens, workDir, cliJar, imageBin);
+    }
+
+    @SuppressWarnings("unchecked")
+    static Result run(Map<String, Object> job, Map<String, String> ciVariables, Map<String, String> fileVariables,
+            Map<String, String> idTokens, Path workDir, Path cliJar, Path imageBin)
+            throws IOException, InterruptedException {
+        Map<String, String> env = variables(job, ciVariables, fileVariables, workDir);
         env.putAll(idTokens);
         StringBuilder script = new StringBuilder("set -e\n");
         for (Object line : (List<Object>) job.get("script")) {
