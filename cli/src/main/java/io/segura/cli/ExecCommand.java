@@ -3,6 +3,7 @@ package io.segura.cli;
 
 import io.segura.client.BrokerClient;
 import io.segura.client.BrokerException;
+import io.segura.client.ConfigException;
 import io.segura.client.Lease;
 import io.segura.client.SecretSpec;
 import io.segura.client.Session;
@@ -13,6 +14,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.PrintWriter;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -36,7 +38,8 @@ import picocli.CommandLine.Model.CommandSpec;
                 + " ends, on a signal too. Exits with the command's exit code."},
         footer = {"", "Examples:",
             "  segura-cli exec --secret 'db/prod/password > DB_PASSWORD' -- ./deploy.sh",
-            "  SEGURA_SECRETS='api/key; db/prod/password@3 > DB_PASSWORD' segura-cli exec -- sh -c 'make release'"})
+            "  SEGURA_SECRETS='api/key; db/prod/password@3 > DB_PASSWORD' segura-cli exec -- sh -c 'make release'",
+            "  segura-cli exec --lease-id-file lease-id --secret api/key -- ./deploy.sh   # lease id to a file"})
 final class ExecCommand implements Callable<Integer> {
 
     @ParentCommand
@@ -52,6 +55,10 @@ final class ExecCommand implements Callable<Integer> {
     @Option(names = "--ttl", description = "lease TTL like 15m (default SEGURA_TTL, else the role's maximum)")
     String ttl;
 
+    @Option(names = "--lease-id-file", paramLabel = "FILE",
+            description = "write the lease id (no secret) to FILE before CMD starts, e.g. a Tekton step result's path")
+    Path leaseIdFile;
+
     @Parameters(arity = "1..*", paramLabel = "CMD", description = "the command and its arguments, after --")
     List<String> command;
 
@@ -62,6 +69,10 @@ final class ExecCommand implements Callable<Integer> {
         Connection c = Connection.open(ctx);
         List<SecretSpec> specs = Specs.merge(c.config.secrets(), secrets);
         java.time.Duration leaseTtl = Specs.ttl(ttl, c.config.ttl());
+        LeaseIdFile leaseIdTo = LeaseIdFile.of(ctx, leaseIdFile);
+        if (leaseIdTo != null && specs.isEmpty()) {
+            throw new ConfigException("--lease-id-file needs secrets to lease: set SEGURA_SECRETS or give --secret");
+        }
         Session session = c.session();
         Revoker revoker = new Revoker(c.client, session, err);
         Thread hook = new Thread(revoker::revoke, "segura-revoke");
@@ -76,6 +87,9 @@ final class ExecCommand implements Callable<Integer> {
             if (!specs.isEmpty()) {
                 Lease lease = c.client.lease(session, specs, leaseTtl);
                 lease.warnings().forEach(w -> err.println("segura-cli: warning: " + w));
+                if (leaseIdTo != null) {
+                    leaseIdTo.write(lease.leaseId());
+                }
                 Specs.export(specs, lease, (name, secret) -> {
                     env.put(name, secret.value());
                     masks.add(secret.path(), secret.value());
