@@ -189,7 +189,10 @@ final class TektonSchema {
             .any("taskSpec", "pipelineRef", "pipelineSpec", "matrix", "when").build();
     static final Obj PIPELINE_SPEC = obj().f("description", S).f("displayName", S).f("params", list(PARAM_SPEC))
             .f("workspaces", list(obj().req("name").f("name", S).f("description", S).f("optional", B).build()))
-            .f("tasks", list(PIPELINE_TASK)).f("finally", list(PIPELINE_TASK)).any("results").build();
+            .f("tasks", list(PIPELINE_TASK)).f("finally", list(PIPELINE_TASK))
+            .f("results", list(obj().req("name", "value").f("name", S).f("type", S).f("description", S)
+                    .f("value", ANY).build()))
+            .build();
     static final Obj PIPELINE_RUN_SPEC = obj().f("params", list(PARAM))
             .f("pipelineRef", obj().f("name", S).f("apiVersion", S).f("resolver", S).f("params", list(PARAM))
                     .build())
