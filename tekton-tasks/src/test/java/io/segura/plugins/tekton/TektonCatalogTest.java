@@ -173,6 +173,37 @@ class TektonCatalogTest {
         }
     }
 
+    /**
+     * The READMEs' YAML snippets keep the schema facts too: a {@code spec:} snippet is checked as a Task's spec, a
+     * {@code taskRef:} one as a TaskRun's; other blocks (the broker's trust config) are not Tekton's.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"task/segura-secrets/0.1/README.md", "stepaction/segura-exec/0.1/README.md"})
+    void readmeWhenYamlSnippetsCheckedThenNoViolations(String readme) throws IOException {
+        java.util.regex.Matcher blocks = java.util.regex.Pattern.compile("```yaml\n(.*?)```", java.util.regex
+                .Pattern.DOTALL).matcher(Files.readString(Path.of(readme)));
+        int checked = 0;
+        while (blocks.find()) {
+            @SuppressWarnings("unchecked")
+            Map<String, Object> snippet = (Map<String, Object>) new org.yaml.snakeyaml.Yaml().load(blocks.group(1));
+            Map<String, Object> doc = new java.util.LinkedHashMap<>();
+            doc.put("apiVersion", "tekton.dev/v1");
+            doc.put("metadata", Map.of("name", "from-readme"));
+            if (snippet.containsKey("spec")) {
+                doc.put("kind", "Task");
+                doc.putAll(snippet);
+            } else if (snippet.containsKey("taskRef")) {
+                doc.put("kind", "TaskRun");
+                doc.put("spec", snippet);
+            } else {
+                continue;
+            }
+            assertThat(TektonSchema.violations(doc)).as(readme + ":\n" + blocks.group(1)).isEmpty();
+            checked++;
+        }
+        assertThat(checked).as("Tekton snippets in " + readme).isPositive();
+    }
+
     /** The catalog files and every sample: no violation at all (unknown fields are errors). */
     @Test
     void schemaWhenCatalogCheckedThenNoViolations() throws IOException {
