@@ -161,12 +161,12 @@ class TektonEndToEndTest {
         Path secrets = Files.createDirectories(work.resolve("ws-secrets"));
         int before = broker.events("session.revoked", subject()).size();
         PodRun.Result r = runTask("sha256sum < \"$SEGURA_SECRETS_DIR/DB_PASSWORD\";"
-                + " sha256sum < \"$SEGURA_SECRETS_DIR/TLS_KEY\"; stat -c 'mode=%a' \"$SEGURA_SECRETS_DIR/DB_PASSWORD\"",
-                secrets);
+                + " sha256sum < \"$SEGURA_SECRETS_DIR/TLS_KEY\"; stat -c 'mode=%a' \"$SEGURA_SECRETS_DIR/DB_PASSWORD\";"
+                + " echo \"ca=${SEGURA_CA_CERT-unset}\"", secrets);
 
         assertThat(r.exitCode()).as(r.log()).isZero();
         // The files hold exactly the value (no trailing newline): sha256 of the value itself.
-        assertThat(r.log()).contains(sha256(PASSWORD), sha256(KEY), "mode=600", "session revoked");
+        assertThat(r.log()).contains(sha256(PASSWORD), sha256(KEY), "mode=600", "session revoked", "ca=unset");
         assertNoSecretInLog(r.log());
         assertThat(r.results()).containsOnlyKeys("lease-id").containsEntry("lease-id", newestLeaseId());
         assertThat(r.results().values()).allSatisfy(v -> assertThat(v).doesNotContain(PASSWORD, KEY));
@@ -222,11 +222,12 @@ class TektonEndToEndTest {
     void taskWhenCaWorkspaceBoundThenFetchAndRevokeTrustTheBrokersPrivateCaOverTls() throws Exception {
         Path secrets = Files.createDirectories(work.resolve("ws-secrets"));
         int before = broker.events("session.revoked", subject()).size();
-        PodRun.Result r = runTask("sha256sum < \"$SEGURA_SECRETS_DIR/DB_PASSWORD\"", secrets, front.url().toString(),
-                caWorkspace());
+        Path ca = caWorkspace();
+        PodRun.Result r = runTask("sha256sum < \"$SEGURA_SECRETS_DIR/DB_PASSWORD\"; echo \"ca=$SEGURA_CA_CERT\"", secrets,
+                front.url().toString(), ca);
 
         assertThat(r.exitCode()).as(r.log()).isZero();
-        assertThat(r.log()).contains(sha256(PASSWORD), "session revoked");
+        assertThat(r.log()).contains(sha256(PASSWORD), "session revoked", "ca=" + ca.resolve("ca.crt"));
         assertNoSecretInLog(r.log());
         assertThat(r.results()).containsEntry("lease-id", newestLeaseId());
         assertThat(broker.leases(true, subject())).isEmpty();
