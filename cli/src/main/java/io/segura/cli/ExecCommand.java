@@ -14,6 +14,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.PrintWriter;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -42,7 +43,8 @@ import picocli.CommandLine.Model.CommandSpec;
             "  segura-cli exec --secret 'db/prod/password > DB_PASSWORD' -- ./deploy.sh",
             "  segura-cli exec --url https://segura.example.com --role deploy --ttl 15m --secret api/key -- make",
             "  SEGURA_SECRETS='api/key; db/prod/password@3 > DB_PASSWORD' segura-cli exec -- sh -c 'make release'",
-            "  segura-cli exec --state-file .segura-session -- ./step.sh   # in the session fetch kept"})
+            "  segura-cli exec --state-file .segura-session -- ./step.sh   # in the session fetch kept",
+            "  segura-cli exec --lease-id-file lease-id --secret api/key -- ./deploy.sh   # lease id to a file"})
 final class ExecCommand implements Callable<Integer> {
 
     @ParentCommand
@@ -66,6 +68,10 @@ final class ExecCommand implements Callable<Integer> {
                     + " revoked when CMD ends, the session is left to `segura-cli revoke`")
     java.nio.file.Path stateFile;
 
+    @Option(names = "--lease-id-file", paramLabel = "FILE",
+            description = "write the lease id (no secret) to FILE before CMD starts, e.g. a Tekton step result's path")
+    Path leaseIdFile;
+
     @Parameters(arity = "1..*", paramLabel = "CMD", description = "the command and its arguments, after --")
     List<String> command;
 
@@ -76,6 +82,10 @@ final class ExecCommand implements Callable<Integer> {
         Connection c = Connection.open(ctx);
         List<SecretSpec> specs = Specs.merge(c.config.secrets(), secrets);
         java.time.Duration leaseTtl = c.config.ttl();
+        LeaseIdFile leaseIdTo = LeaseIdFile.of(ctx, leaseIdFile);
+        if (leaseIdTo != null && specs.isEmpty()) {
+            throw new ConfigException("--lease-id-file needs secrets to lease: set SEGURA_SECRETS or give --secret");
+        }
         // A kept session belongs to whoever runs `revoke` (a Jenkins withSegura block runs one exec per step in it).
         boolean ownSession = stateFile == null;
         Session session = ownSession ? c.session() : kept(ctx);
@@ -93,6 +103,9 @@ final class ExecCommand implements Callable<Integer> {
                 Lease lease = c.client.lease(session, specs, leaseTtl);
                 revoker.lease(lease.leaseId());
                 lease.warnings().forEach(w -> err.println("segura-cli: warning: " + w));
+                if (leaseIdTo != null) {
+                    leaseIdTo.write(lease.leaseId());
+                }
                 Specs.export(specs, lease, (name, secret) -> {
                     env.put(name, secret.value());
                     masks.add(secret.path(), secret.value());

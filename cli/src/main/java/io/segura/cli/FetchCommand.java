@@ -37,6 +37,7 @@ import picocli.CommandLine.Spec;
         footer = {"", "Examples:",
             "  SEGURA_SECRETS='db/prod/password > DB_PASSWORD' segura-cli fetch",
             "  SEGURA_EXPORT_DIR=/run/secrets segura-cli fetch --secret api/key   # one 0600 file per variable",
+            "  segura-cli fetch --lease-id-file /tekton/results/lease-id            # the lease id as a Tekton result",
             "  segura-cli revoke                                                     # when the job ends"})
 final class FetchCommand implements Callable<Integer> {
 
@@ -63,6 +64,10 @@ final class FetchCommand implements Callable<Integer> {
             description = "export the variables to later steps (default true); false: mask and keep only outputs")
     boolean exportEnv = true;
 
+    @Option(names = "--lease-id-file", paramLabel = "FILE",
+            description = "also write the lease id (no secret) to FILE, e.g. a Tekton result's path")
+    Path leaseIdFile;
+
     @Option(names = "--github-action",
             description = "as the Segura GitHub Action: also set step outputs (one per variable, and lease-id) and"
                     + " keep the session in GITHUB_STATE for the action's post step instead of a state file")
@@ -77,11 +82,15 @@ final class FetchCommand implements Callable<Integer> {
         if (specs.isEmpty()) {
             throw new ConfigException("no secrets to fetch: set SEGURA_SECRETS or give --secret SPEC");
         }
+        LeaseIdFile leaseIdTo = LeaseIdFile.of(ctx, leaseIdFile);
         Session session = c.session();
         boolean kept = false;
         try {
             Lease lease = c.client.lease(session, specs, c.config.ttl());
             lease.warnings().forEach(w -> err.println("segura-cli: warning: " + w));
+            if (leaseIdTo != null) {
+                leaseIdTo.write(lease.leaseId());
+            }
             if (exportEnv) {
                 // Every value the platform would refuse fails the command before anything is masked or exported.
                 Specs.export(specs, lease, (name, secret) -> c.platform.checkExportable(c.job, name, secret.value()));

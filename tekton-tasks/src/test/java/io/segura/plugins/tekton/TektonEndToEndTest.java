@@ -9,6 +9,7 @@ import io.segura.testkit.cli.CliBuild;
 import io.segura.testkit.oidc.Fixtures;
 import io.segura.testkit.oidc.IssuerSimulator;
 import io.segura.testkit.platform.CiJobs;
+import io.segura.testkit.tls.TestIdentity;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -26,7 +27,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * The Task and the StepAction run as a TaskRun pod runs them ({@link PodRun}): a projected ServiceAccount token
  * file with the broker's audience in the identity workspace, a secrets workspace, against a live broker whose role
- * is the README's (namespace + ServiceAccount uid).
+ * is the README's (namespace + ServiceAccount uid); over plain loopback HTTP, or over TLS through {@link TlsFront}
+ * with a self-signed certificate that only the CA workspace (a mounted ConfigMap's {@code ca.crt}) makes trusted.
  */
 class TektonEndToEndTest {
 
@@ -36,6 +38,11 @@ class TektonEndToEndTest {
 
     static IssuerSimulator issuer;
     static BrokerLauncher broker;
+    static TestIdentity tls;
+    static TlsFront front;
+
+    @TempDir
+    static Path tlsDir;
 
     @TempDir
     Path work;
@@ -61,10 +68,15 @@ class TektonEndToEndTest {
                 "")).start();
         broker.putSecret("db/prod/password", PASSWORD);
         broker.putSecret("tls/prod/key", KEY);
+        tls = TestIdentity.create("segura-ingress", "CN=127.0.0.1,O=Segura test CA", tlsDir);
+        front = TlsFront.start(tls, broker.url());
     }
 
     @AfterAll
     static void stopBroker() throws Exception {
+        if (front != null) {
+            front.close();
+        }
         if (broker != null) {
             broker.close();
         }
@@ -105,22 +117,43 @@ class TektonEndToEndTest {
         return String.valueOf(Fixtures.claims("kubernetes").get("sub"));
     }
 
+    /** The newest lease the broker issued to the Tekton subject (its audit event). */
+    static String newestLeaseId() throws Exception {
+        return (String) broker.events("lease.issued", subject()).get(0).get("lease_id");
+    }
+
+    /** What a ConfigMap {@code segura-ca} with key {@code ca.crt} mounted as the ca-certificate workspace holds. */
+    Path caWorkspace() throws Exception {
+        Path dir = Files.createDirectories(work.resolve("ws-ca-certificate"));
+        Files.writeString(dir.resolve("ca.crt"), tls.certificatePem(), StandardCharsets.US_ASCII);
+        return dir;
+    }
+
     PodRun.Result runTask(String script, Path secretsDir) throws Exception {
+        return runTask(script, secretsDir, broker.url().toString(), null);
+    }
+
+    PodRun.Result runTask(String script, Path secretsDir, String url, Path caWorkspace) throws Exception {
         Task task = TektonModels.task(Plugin.TASK);
         Path identity = work.resolve("ws-identity");
         projectedToken(identity, "deploy-run-" + work.getFileName());
         Map<String, String> params = new LinkedHashMap<>();
-        params.put("url", broker.url().toString());
+        params.put("url", url);
         params.put("role", "deploy-prod");
         params.put("audience", AUDIENCE);
         params.put("secrets", "db/prod/password > DB_PASSWORD\ntls/prod/key > TLS_KEY");
         params.put("run-image", "alpine:3");
         params.put("run-script", script);
-        PodRun pod = new PodRun(work, task.getSpec().getParams(), params,
-                Map.of("identity", identity, "secrets", secretsDir), CiJobs.tekton(null, null));
+        Map<String, Path> workspaces = new LinkedHashMap<>(Map.of("identity", identity, "secrets", secretsDir));
+        if (caWorkspace != null) {
+            workspaces.put("ca-certificate", caWorkspace);
+        }
+        PodRun pod = new PodRun(work, task.getSpec().getParams(), params, task.getSpec().getWorkspaces(), workspaces,
+                CiJobs.tekton(null, null));
         assertThat(pod.substitute(task.getSpec().getSteps().get(0).getImage()))
                 .isEqualTo("ghcr.io/segura-ci/segura-cli:0.1.0");
-        return pod.run(task.getSpec().getSteps(), CliBuild.jar(), CliBuild.imageBin());
+        return pod.run(task.getSpec().getSteps(), task.getSpec().getStepTemplate(), CliBuild.jar(),
+                CliBuild.imageBin());
     }
 
     @Test
@@ -128,13 +161,15 @@ class TektonEndToEndTest {
         Path secrets = Files.createDirectories(work.resolve("ws-secrets"));
         int before = broker.events("session.revoked", subject()).size();
         PodRun.Result r = runTask("sha256sum < \"$SEGURA_SECRETS_DIR/DB_PASSWORD\";"
-                + " sha256sum < \"$SEGURA_SECRETS_DIR/TLS_KEY\"; stat -c 'mode=%a' \"$SEGURA_SECRETS_DIR/DB_PASSWORD\"",
-                secrets);
+                + " sha256sum < \"$SEGURA_SECRETS_DIR/TLS_KEY\"; stat -c 'mode=%a' \"$SEGURA_SECRETS_DIR/DB_PASSWORD\";"
+                + " echo \"ca=${SEGURA_CA_CERT-unset}\"", secrets);
 
         assertThat(r.exitCode()).as(r.log()).isZero();
         // The files hold exactly the value (no trailing newline): sha256 of the value itself.
-        assertThat(r.log()).contains(sha256(PASSWORD), sha256(KEY), "mode=600", "session revoked");
+        assertThat(r.log()).contains(sha256(PASSWORD), sha256(KEY), "mode=600", "session revoked", "ca=unset");
         assertNoSecretInLog(r.log());
+        assertThat(r.results()).containsOnlyKeys("lease-id").containsEntry("lease-id", newestLeaseId());
+        assertThat(r.results().values()).allSatisfy(v -> assertThat(v).doesNotContain(PASSWORD, KEY));
         assertThat(broker.leases(true, subject())).isEmpty();
         assertThat(broker.events("session.revoked", subject())).hasSize(before + 1);
         try (var files = Files.list(secrets)) {
@@ -161,23 +196,57 @@ class TektonEndToEndTest {
         TektonModels.StepAction action = TektonModels.stepAction(Plugin.STEP_ACTION);
         Path token = projectedToken(work.resolve("projected"), "exec-run-" + work.getFileName());
         Map<String, String> params = new LinkedHashMap<>();
-        params.put("url", broker.url().toString());
+        params.put("url", front.url().toString());
         params.put("role", "deploy-prod");
         params.put("audience", AUDIENCE);
         params.put("secrets", "db/prod/password > DB_PASSWORD; tls/prod/key > TLS_KEY");
         params.put("token-path", token.toString());
+        params.put("ca-certificate-path", caWorkspace().resolve("ca.crt").toString());
         params.put("command", "echo \"pw=$DB_PASSWORD\"; printf '%s\\n' \"$TLS_KEY\"; printf %s \"$TLS_KEY\" | sha256sum");
         int before = broker.events("session.revoked", subject()).size();
-        PodRun pod = new PodRun(work, action.params(), params, Map.of(), CiJobs.tekton(null, null));
-        PodRun.Result r = pod.run(List.of(action.step()), CliBuild.jar(), CliBuild.imageBin());
+        PodRun pod = new PodRun(work, action.params(), params, List.of(), Map.of(), CiJobs.tekton(null, null));
+        PodRun.Result r = pod.run(List.of(action.step()), null, CliBuild.jar(), CliBuild.imageBin());
 
         assertThat(r.exitCode()).as(r.log()).isZero();
+        assertThat(r.stepResults()).containsOnlyKeys("segura-exec/lease-id")
+                .containsEntry("segura-exec/lease-id", newestLeaseId());
         // The CLI's own stderr shares the pod log with the child's masked stdout: count masks (pw, the key).
         assertThat(r.log()).contains("pw=", sha256(KEY));
         assertThat(r.log().split("\\*\\*\\*", -1).length - 1).as("masks in the log").isGreaterThanOrEqualTo(2);
         assertNoSecretInLog(r.log());
         assertThat(broker.leases(true, subject())).isEmpty();
         assertThat(broker.events("session.revoked", subject())).hasSize(before + 1);
+    }
+
+    @Test
+    void taskWhenCaWorkspaceBoundThenFetchAndRevokeTrustTheBrokersPrivateCaOverTls() throws Exception {
+        Path secrets = Files.createDirectories(work.resolve("ws-secrets"));
+        int before = broker.events("session.revoked", subject()).size();
+        Path ca = caWorkspace();
+        PodRun.Result r = runTask("sha256sum < \"$SEGURA_SECRETS_DIR/DB_PASSWORD\"; echo \"ca=$SEGURA_CA_CERT\"", secrets,
+                front.url().toString(), ca);
+
+        assertThat(r.exitCode()).as(r.log()).isZero();
+        assertThat(r.log()).contains(sha256(PASSWORD), "session revoked", "ca=" + ca.resolve("ca.crt"));
+        assertNoSecretInLog(r.log());
+        assertThat(r.results()).containsEntry("lease-id", newestLeaseId());
+        assertThat(broker.leases(true, subject())).isEmpty();
+        assertThat(broker.events("session.revoked", subject())).hasSize(before + 1);
+    }
+
+    @Test
+    void taskWhenBrokerHasPrivateCaButNoCaWorkspaceThenFetchRefusesTheCertificateAndScriptNeverRuns()
+            throws Exception {
+        Path secrets = Files.createDirectories(work.resolve("ws-secrets"));
+        int issued = broker.events("lease.issued", subject()).size();
+        PodRun.Result r = runTask("echo script-ran", secrets, front.url().toString(), null);
+
+        // The JDK's refusal of the unknown issuer; the CLI reports the broker as unavailable (exit 5).
+        assertThat(r.exitCode()).as(r.log()).isEqualTo(5);
+        assertThat(r.log()).doesNotContain("script-ran");
+        assertThat(r.log()).contains("unable to find valid certification path");
+        assertThat(r.results()).doesNotContainKey("lease-id");
+        assertThat(broker.events("lease.issued", subject())).hasSize(issued);
     }
 
     @Test
@@ -190,11 +259,14 @@ class TektonEndToEndTest {
                 "aud", List.of(AUDIENCE), "kubernetes.io", Map.of("namespace", "other"))));
         PodRun pod = new PodRun(work, task.getSpec().getParams(), Map.of("url", broker.url().toString(), "role",
                 "deploy-prod", "secrets", "db/prod/password > DB_PASSWORD", "run-image", "alpine:3", "run-script",
-                "echo script-ran"), Map.of("identity", identity, "secrets", secrets), CiJobs.tekton(null, null));
-        PodRun.Result r = pod.run(task.getSpec().getSteps(), CliBuild.jar(), CliBuild.imageBin());
+                "echo script-ran"), task.getSpec().getWorkspaces(), Map.of("identity", identity, "secrets", secrets),
+                CiJobs.tekton(null, null));
+        PodRun.Result r = pod.run(task.getSpec().getSteps(), task.getSpec().getStepTemplate(), CliBuild.jar(),
+                CliBuild.imageBin());
 
         assertThat(r.exitCode()).as(r.log()).isEqualTo(4);
         assertThat(r.log()).doesNotContain("script-ran");
+        assertThat(r.results()).as("no lease, no lease id").isEmpty();
         assertThat(broker.leases(false, "system:serviceaccount:other:bot")).isEmpty();
     }
 }

@@ -17,27 +17,24 @@ import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import org.yaml.snakeyaml.LoaderOptions;
 import org.yaml.snakeyaml.Yaml;
 import org.yaml.snakeyaml.constructor.SafeConstructor;
 
 /**
- * The catalog's YAML read into fabric8's typed Tekton models. An unknown field fails: the mapper refuses unknown
- * properties, and because fabric8's models also collect unknown fields into {@code additionalProperties}, every
- * model object is walked and any such field reported. fabric8 6.14 has no StepAction model: its spec is checked
- * against StepAction's field list, its step fields are read as a {@link Step} and its params as {@link ParamSpec}s.
+ * The catalog's YAML checked against the CRD schema facts ({@link TektonSchema}: unknown fields, required fields,
+ * types, served apiVersion) and read into fabric8's typed Tekton models for {@link PodRun}. The models refuse unknown
+ * fields too: the mapper fails on unknown properties, and because fabric8's models also collect unknown fields into
+ * {@code additionalProperties}, every model object is walked and any such field reported. fabric8 6.14 has no
+ * StepAction model: its step fields are read as a {@link Step} and its params as {@link ParamSpec}s.
  */
 final class TektonModels {
-
-    static final Set<String> STEP_ACTION_SPEC_FIELDS = Set.of("description", "params", "results", "image",
-            "command", "args", "env", "script", "workingDir", "securityContext", "volumeMounts");
 
     static final ObjectMapper MAPPER = new ObjectMapper()
             .configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, true);
 
-    /** A StepAction: its metadata, params and step part. */
-    record StepAction(Map<String, Object> metadata, List<ParamSpec> params, Step step) {
+    /** A StepAction: its metadata, params, result names and step part. */
+    record StepAction(Map<String, Object> metadata, List<ParamSpec> params, List<String> results, Step step) {
     }
 
     private TektonModels() {
@@ -50,8 +47,18 @@ final class TektonModels {
         return map;
     }
 
+    /** Fails with every violation of the schema facts. */
+    static void checkSchema(Path file, Map<String, Object> doc) throws IOException {
+        List<String> violations = TektonSchema.violations(doc);
+        if (!violations.isEmpty()) {
+            throw new IOException(file + ": " + String.join("; ", violations));
+        }
+    }
+
     static Task task(Path file) throws IOException {
-        Task task = MAPPER.convertValue(yaml(file), Task.class);
+        Map<String, Object> doc = yaml(file);
+        checkSchema(file, doc);
+        Task task = MAPPER.convertValue(doc, Task.class);
         List<String> unknown = new ArrayList<>();
         unknownFields(task, "Task", unknown, new IdentityHashMap<>());
         if (!unknown.isEmpty()) {
@@ -66,11 +73,11 @@ final class TektonModels {
         if (!"StepAction".equals(doc.get("kind"))) {
             throw new IOException(file + ": kind is " + doc.get("kind"));
         }
+        checkSchema(file, doc);
         Map<String, Object> spec = new LinkedHashMap<>((Map<String, Object>) doc.get("spec"));
-        for (String key : spec.keySet()) {
-            if (!STEP_ACTION_SPEC_FIELDS.contains(key)) {
-                throw new IOException(file + ": unknown StepAction field spec." + key);
-            }
+        List<String> results = new ArrayList<>();
+        for (Object r : (List<Object>) spec.getOrDefault("results", List.of())) {
+            results.add(String.valueOf(((Map<String, Object>) r).get("name")));
         }
         List<ParamSpec> params = new ArrayList<>();
         for (Object p : (List<Object>) spec.getOrDefault("params", List.of())) {
@@ -87,7 +94,7 @@ final class TektonModels {
         if (!unknown.isEmpty()) {
             throw new IOException(file + ": unknown fields " + unknown);
         }
-        return new StepAction((Map<String, Object>) doc.get("metadata"), params, step);
+        return new StepAction((Map<String, Object>) doc.get("metadata"), params, List.copyOf(results), step);
     }
 
     /** Collects every non-empty {@code additionalProperties} below {@code o} (fabric8's catch-all for unknowns). */
