@@ -19,13 +19,15 @@ import java.util.concurrent.Callable;
 import java.util.regex.Pattern;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParentCommand;
 import picocli.CommandLine.Spec;
 
 /** {@code segura-cli admin …}: broker operations for operators (needs {@code SEGURA_ADMIN_TOKEN}). */
 @Command(name = "admin", mixinStandardHelpOptions = true, description = "Broker operations (operator).",
-        subcommands = AdminCommand.Rekey.class)
+        subcommands = AdminCommand.Rekey.class,
+        footer = {"", "Example:", "  segura-cli admin rekey --status"})
 final class AdminCommand implements Runnable {
 
     @ParentCommand
@@ -62,6 +64,9 @@ final class AdminCommand implements Runnable {
 
         @Spec
         CommandSpec spec;
+
+        @Mixin
+        ConnectionOptions connection;
 
         @Option(names = "--key-file", paramLabel = "FILE",
                 description = "the new master key (base64 of 32 bytes, as in SEGURA_MASTER_KEY_FILE); only its id"
@@ -105,7 +110,7 @@ final class AdminCommand implements Runnable {
             } else if (keyFile != null || expectKeyId != null) {
                 throw new ConfigException("--status starts nothing: drop --key-file / --expect-key-id");
             }
-            Connection c = Connection.open(admin.root.ctx);
+            Connection c = Connection.open(connection.apply(admin.root.ctx));
             String token = c.adminToken();
             Map<String, Object> view;
             if (expected != null) {
