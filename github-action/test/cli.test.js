@@ -79,7 +79,11 @@ test('findJava probes real processes: this machine\'s java on the PATH is found,
   const found = cli.findJava({ PATH: path.join(javaHome, 'bin') });
   assert.ok(found.major >= 17, `found ${JSON.stringify(found)}`);
   const empty = fs.mkdtempSync(path.join(os.tmpdir(), 'segura-nojava-'));
-  assert.throws(() => cli.findJava({ PATH: empty }), /add actions\/setup-java/);
+  try {
+    assert.throws(() => cli.findJava({ PATH: empty }), /add actions\/setup-java/);
+  } finally {
+    fs.rmSync(empty, { recursive: true, force: true });
+  }
 });
 
 test('cacheDir follows the tool cache layout on Windows, macOS and Linux', () => {

@@ -19,6 +19,14 @@ const ACTION = path.join(__dirname, '..');
 const JAR = process.env.SEGURA_CLI_JAR || path.join(ACTION, '..', 'cli', 'target', 'segura-cli.jar');
 const VERSION = JSON.parse(fs.readFileSync(path.join(ACTION, 'package.json'), 'utf8')).version;
 
+const temporary = [];
+function tempDir(prefix) {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+  temporary.push(dir);
+  return dir;
+}
+test.after(() => temporary.forEach((dir) => fs.rmSync(dir, { recursive: true, force: true })));
+
 /** A release server on 127.0.0.1 (ephemeral port): GET /v<version>/segura-cli.jar answers `body`, else 404. */
 async function releaseServer(body) {
   const requests = [];
@@ -43,7 +51,7 @@ async function releaseServer(body) {
 
 /** A copy of the action (lib/, package.json) whose dist/segura-cli.sha256 pins `jarBytes`, as the build writes it. */
 function actionCopy(jarBytes) {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'segura-action-'));
+  const dir = tempDir('segura-action-');
   fs.cpSync(path.join(ACTION, 'lib'), path.join(dir, 'lib'), { recursive: true });
   fs.copyFileSync(path.join(ACTION, 'package.json'), path.join(dir, 'package.json'));
   fs.mkdirSync(path.join(dir, 'dist'));
@@ -53,7 +61,7 @@ function actionCopy(jarBytes) {
 }
 
 function toolCache() {
-  return fs.mkdtempSync(path.join(os.tmpdir(), 'segura-toolcache-'));
+  return tempDir('segura-toolcache-');
 }
 
 const jarBytes = () => {
@@ -194,7 +202,7 @@ test('main without Java >= 17 on the runner fails with "add actions/setup-java" 
   const server = await releaseServer(bytes);
   try {
     const actionDir = actionCopy(bytes);
-    const empty = fs.mkdtempSync(path.join(os.tmpdir(), 'segura-nojava-'));
+    const empty = tempDir('segura-nojava-');
     const r = await runStage(actionDir, 'main', { PATH: empty, RUNNER_TOOL_CACHE: toolCache(),
       'INPUT_VAULT-URL': 'https://segura.example.com', INPUT_SECRETS: 'db/prod/password > DB_PASSWORD',
       'INPUT_CLI-DOWNLOAD-URL': server.jarUrl });
