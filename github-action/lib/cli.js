@@ -152,22 +152,36 @@ function cacheDir(env, version, arch, platform) {
   return p.join(root, 'segura-cli', version, arch);
 }
 
+/**
+ * `url` as the log may show it: without user info, and with a query (a signed mirror URL's token) shown as `?…`;
+ * the action never prints credentials, even those of a mirror.
+ */
+function displayUrl(url) {
+  const u = new URL(url);
+  u.username = '';
+  u.password = '';
+  const query = u.search ? '?…' : '';
+  u.search = '';
+  return `${u.toString()}${query}`;
+}
+
 function sha256(file) {
   return crypto.createHash('sha256').update(fs.readFileSync(file)).digest('hex');
 }
 
 /** Downloads `url` (following redirects, as GitHub release assets redirect) into `file`. */
 async function download(url, file) {
+  const shown = displayUrl(url);
   let response;
   try {
     response = await fetch(url, { redirect: 'follow', headers: { 'User-Agent': 'segura-github-action' } });
   } catch (e) {
     const cause = e.cause ? `: ${e.cause.code || e.cause.message}` : '';
-    throw new ActionError(`could not download segura-cli from ${url} (${e.message}${cause}); check the runner's`
+    throw new ActionError(`could not download segura-cli from ${shown} (${e.message}${cause}); check the runner's`
       + ' network, or give a reachable mirror in the cli-download-url input', 5);
   }
   if (!response.ok) {
-    throw new ActionError(`could not download segura-cli from ${url}: HTTP ${response.status}`
+    throw new ActionError(`could not download segura-cli from ${shown}: HTTP ${response.status}`
       + `${response.statusText ? ` ${response.statusText}` : ''}; check that the release exists, or give a`
       + ' reachable mirror in the cli-download-url input', 5);
   }
@@ -197,7 +211,7 @@ async function ensureCli({ env, actionDir, log, platform = process.platform, arc
     await download(url, partial);
     const actual = sha256(partial);
     if (actual !== pin.sha256) {
-      throw new ActionError(`refusing to run segura-cli downloaded from ${url}: its SHA-256 is ${actual}, but`
+      throw new ActionError(`refusing to run segura-cli downloaded from ${displayUrl(url)}: its SHA-256 is ${actual}, but`
         + ` this action (version ${pin.version}) pins ${pin.sha256}. The file was deleted. Fix: point`
         + ` cli-download-url at the jar of release v${pin.version} exactly as released, or use the action version`
         + ' that matches the jar', 2);
@@ -206,7 +220,7 @@ async function ensureCli({ env, actionDir, log, platform = process.platform, arc
   } finally {
     fs.rmSync(partial, { force: true });
   }
-  log(`segura-cli ${pin.version} downloaded from ${url}, SHA-256 ${pin.sha256} verified, cached in ${dir}`);
+  log(`segura-cli ${pin.version} downloaded from ${displayUrl(url)}, SHA-256 ${pin.sha256} verified, cached in ${dir}`);
   return jar;
 }
 
@@ -284,5 +298,5 @@ function escapeData(s) {
 
 module.exports = {
   ActionError, MINIMUM_JAVA, DEFAULT_RELEASE_BASE, input, javaCandidates, javaMajor, probeJava, findJava, readPin,
-  downloadUrl, cacheDir, sha256, ensureCli, cliEnvironment, exportEnv, runCli, stage, escapeData,
+  downloadUrl, displayUrl, cacheDir, sha256, ensureCli, cliEnvironment, exportEnv, runCli, stage, escapeData,
 };

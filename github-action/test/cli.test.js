@@ -124,6 +124,13 @@ test('exportEnv accepts true/false only', () => {
   assert.throws(() => cli.exportEnv({ 'INPUT_EXPORT-ENV': 'yes' }), /export-env must be true or false/);
 });
 
+test('displayUrl never shows a mirror\'s credentials or signed query', () => {
+  assert.equal(cli.displayUrl('https://user:s3cr3t@mirror.example.com/segura/segura-cli.jar?X-Amz-Signature=abc'),
+    'https://mirror.example.com/segura/segura-cli.jar?…');
+  assert.equal(cli.displayUrl('http://127.0.0.1:8080/releases/v0.1.0/segura-cli.jar'),
+    'http://127.0.0.1:8080/releases/v0.1.0/segura-cli.jar');
+});
+
 test('escapeData keeps a message on one workflow command line', () => {
   assert.equal(cli.escapeData('50%\r\nnext'), '50%25%0D%0Anext');
 });
