@@ -206,13 +206,14 @@ async function ensureCli({ env, actionDir, log, platform = process.platform, arc
   }
   const url = downloadUrl(pin.version, input(env, 'cli-download-url'));
   fs.mkdirSync(dir, { recursive: true });
-  const partial = pathFor(platform).join(dir, `${JAR}.${process.pid}.${crypto.randomBytes(4).toString('hex')}.download`);
+  const unique = `${process.pid}.${crypto.randomBytes(4).toString('hex')}`;
+  const partial = pathFor(platform).join(dir, `${JAR}.${unique}.download`);
   try {
     await download(url, partial);
     const actual = sha256(partial);
     if (actual !== pin.sha256) {
-      throw new ActionError(`refusing to run segura-cli downloaded from ${displayUrl(url)}: its SHA-256 is ${actual}, but`
-        + ` this action (version ${pin.version}) pins ${pin.sha256}. The file was deleted. Fix: point`
+      throw new ActionError(`refusing to run segura-cli downloaded from ${displayUrl(url)}: its SHA-256 is`
+        + ` ${actual}, but this action (version ${pin.version}) pins ${pin.sha256}. The file was deleted. Fix: point`
         + ` cli-download-url at the jar of release v${pin.version} exactly as released, or use the action version`
         + ' that matches the jar', 2);
     }

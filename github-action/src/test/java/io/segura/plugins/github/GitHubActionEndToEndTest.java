@@ -24,10 +24,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The container variant ({@code container/action.yml}) as the runner runs it — {@code action.yml}'s args, env and post-entrypoint, the step's
- * {@code INPUT_*}, {@code GITHUB_*} variables and file-command files, GitHub's token endpoint — against a live broker
- * whose role is the README's (bound to {@code repository_id}). Without a container: the image's entrypoint is the
- * CLI jar; {@code GitHubActionContainerTest} runs the same flow in the real image.
+ * The container variant ({@code container/action.yml}) as the runner runs it — {@code action.yml}'s args, env and
+ * post-entrypoint, the step's {@code INPUT_*}, {@code GITHUB_*} variables and file-command files, GitHub's token
+ * endpoint — against a live broker whose role is the README's (bound to {@code repository_id}). Without a container:
+ * the image's entrypoint is the CLI jar; {@code GitHubActionContainerTest} runs the same flow in the real image.
  */
 class GitHubActionEndToEndTest {
 

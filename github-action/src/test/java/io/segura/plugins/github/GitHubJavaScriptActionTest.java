@@ -94,8 +94,7 @@ class GitHubJavaScriptActionTest {
     }
 
     static Map<String, Object> claims(String sub, String repositoryId) {
-        Map<String, Object> claims = new LinkedHashMap<>(GitHubActionEndToEndTest.claims(sub, repositoryId));
-        return claims;
+        return GitHubActionEndToEndTest.claims(sub, repositoryId);
     }
 
     /** The README's usage as written, plus the loopback release as the jar's download URL. */
