@@ -122,7 +122,8 @@ final class FetchCommand implements Callable<Integer> {
                 Specs.export(specs, lease, (name, secret) -> github.setOutput(c.job, name, secret.value()));
                 leaseIdOutput(c, lease.leaseId());
                 // The post step gets these back as STATE_SEGURA_SESSION / STATE_SEGURA_URL (RevokeCommand).
-                github.saveState(c.job, SessionState.GITHUB_STATE_URL, c.config.url().toString());
+                // The URL is no secret: masking it would hide it in every later line of the job's log.
+                github.savePublicState(c.job, SessionState.GITHUB_STATE_URL, c.config.url().toString());
                 github.saveState(c.job, SessionState.GITHUB_STATE_SESSION, session.token());
                 kept = true;
                 err.println("segura-cli: lease " + lease.leaseId() + "; session kept in GITHUB_STATE until "

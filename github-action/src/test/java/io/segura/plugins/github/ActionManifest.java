@@ -25,6 +25,7 @@ record ActionManifest(Map<String, Object> yaml) {
 
     private static final Pattern EXPRESSION = Pattern.compile("\\$\\{\\{\\s*(.*?)\\s*}}");
     private static final Pattern INPUT_REF = Pattern.compile("inputs\\.([A-Za-z0-9_-]+)");
+    private static final Pattern OR = Pattern.compile("\\s*\\|\\|\\s*");
 
     ActionManifest {
         yaml = Map.copyOf(yaml);
@@ -106,16 +107,25 @@ record ActionManifest(Map<String, Object> yaml) {
         return vars;
     }
 
-    /** Evaluates {@code ${{ inputs.x }}}; any other expression fails (the action uses none). */
+    /**
+     * Evaluates {@code ${{ inputs.x }}} and {@code ${{ inputs.x || inputs.y }}} (the first non-empty, as GitHub's
+     * {@code ||} on strings); any other expression fails (the action uses none).
+     */
     static String evaluate(String template, Map<String, String> inputs) {
         Matcher m = EXPRESSION.matcher(template);
         StringBuilder out = new StringBuilder();
         while (m.find()) {
-            Matcher ref = INPUT_REF.matcher(m.group(1));
-            if (!ref.matches()) {
-                throw new IllegalArgumentException("unsupported expression: " + m.group());
+            String value = "";
+            for (String operand : OR.split(m.group(1))) {
+                Matcher ref = INPUT_REF.matcher(operand);
+                if (!ref.matches()) {
+                    throw new IllegalArgumentException("unsupported expression: " + m.group());
+                }
+                value = Objects.requireNonNull(inputs.get(ref.group(1)), "undeclared input " + ref.group(1));
+                if (!value.isEmpty()) {
+                    break;
+                }
             }
-            String value = Objects.requireNonNull(inputs.get(ref.group(1)), "undeclared input " + ref.group(1));
             m.appendReplacement(out, Matcher.quoteReplacement(value));
         }
         m.appendTail(out);
@@ -127,8 +137,10 @@ record ActionManifest(Map<String, Object> yaml) {
         List<String> refs = new ArrayList<>();
         Matcher m = EXPRESSION.matcher(text);
         while (m.find()) {
-            Matcher ref = INPUT_REF.matcher(m.group(1));
-            refs.add(ref.matches() ? ref.group(1) : m.group());
+            for (String operand : OR.split(m.group(1))) {
+                Matcher ref = INPUT_REF.matcher(operand);
+                refs.add(ref.matches() ? ref.group(1) : m.group());
+            }
         }
         return refs;
     }

@@ -13,22 +13,63 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
-/** {@code action.yml} against GitHub's metadata rules for a Docker container action (PLATFORMS.md §1). */
+/**
+ * {@code action.yml} (JavaScript action) and {@code container/action.yml} (Docker container action) against GitHub's
+ * metadata rules (PLATFORMS.md §1.5), beyond the published schema the build checks them against.
+ */
 class ActionManifestTest {
 
     static final Set<String> TOP_LEVEL = Set.of("name", "author", "description", "inputs", "outputs", "runs",
             "branding");
     static final Set<String> DOCKER_RUNS = Set.of("using", "image", "args", "env", "entrypoint", "pre-entrypoint",
             "pre-if", "post-entrypoint", "post-if");
+    static final Set<String> NODE_RUNS = Set.of("using", "main", "pre", "pre-if", "post", "post-if");
+    static final Set<String> INPUTS = Set.of("vault-url", "url", "role", "audience", "secrets", "export-env", "ttl",
+            "ca-certificate");
     static final Set<String> INPUT_KEYS = Set.of("description", "required", "default", "deprecationMessage");
     static final Set<String> BRANDING_COLORS = Set.of("white", "black", "yellow", "blue", "green", "orange", "red",
             "purple", "gray-dark");
 
     static ActionManifest action;
+    static ActionManifest javascript;
 
     @BeforeAll
     static void load() throws Exception {
-        action = ActionManifest.load(Plugin.actionYml());
+        action = ActionManifest.load(Plugin.containerActionYml());
+        javascript = ActionManifest.load(Plugin.actionYml());
+    }
+
+    @Test
+    void defaultActionWhenLoadedThenNode24MainAndPostAlwaysWithFilesPresent() {
+        assertThat(TOP_LEVEL).containsAll(javascript.yaml().keySet());
+        Map<String, Object> runs = javascript.runs();
+        assertThat(NODE_RUNS).containsAll(runs.keySet());
+        assertThat(runs).containsEntry("using", "node24").containsEntry("post-if", "always()");
+        assertThat(Plugin.actionDir().resolve((String) runs.get("main"))).isRegularFile();
+        assertThat(Plugin.actionDir().resolve((String) runs.get("post"))).isRegularFile();
+    }
+
+    @Test
+    void defaultActionInputsWhenDeclaredThenSeedNamesRoleOptionalAndDownloadUrl() {
+        assertThat(javascript.inputs().keySet()).containsAll(INPUTS).contains("cli-download-url")
+                .hasSize(INPUTS.size() + 1);
+        assertThat(javascript.inputs().get("secrets")).containsEntry("required", true);
+        // vault-url or its alias url: neither alone is required by the runner; lib/cli.js requires one of them.
+        assertThat(javascript.inputs().get("vault-url")).containsEntry("required", false);
+        assertThat(javascript.inputs().get("role")).containsEntry("required", false);
+        javascript.inputs().forEach((name, input) -> {
+            assertThat(INPUT_KEYS).as("keys of input " + name).containsAll(input.keySet());
+            assertThat(input.get("description")).as("description of " + name).isInstanceOf(String.class);
+        });
+        assertThat(javascript.outputs()).containsKey("lease-id");
+    }
+
+    @Test
+    void actionVersionWhenPackagedThenTheProjectsVersion() {
+        String project = System.getProperty("segura.project.version", "");
+        assertThat(project).as("segura.project.version (set by the pom)").isNotEmpty();
+        assertThat(Plugin.version()).isEqualTo(project.replace("-SNAPSHOT", ""));
+        assertThat((String) action.runs().get("image")).endsWith(":" + Plugin.version());
     }
 
     @Test
@@ -44,7 +85,8 @@ class ActionManifestTest {
         Map<String, Object> runs = action.runs();
         assertThat(DOCKER_RUNS).containsAll(runs.keySet());
         assertThat(runs.get("using")).isEqualTo("docker");
-        assertThat((String) runs.get("image")).matches("docker://ghcr\\.io/segura-ci/segura-cli:\\d+\\.\\d+\\.\\d+");
+        assertThat((String) runs.get("image"))
+                .matches("docker://ghcr\\.io/segura-ci/segura-github-action:\\d+\\.\\d+\\.\\d+");
         assertThat(action.args()).startsWith("fetch", "--github-action");
         assertThat(action.postEntrypoint()).isEqualTo("/opt/segura/bin/github-action-post");
         assertThat(runs.get("post-if")).isEqualTo("always()");
@@ -55,8 +97,7 @@ class ActionManifestTest {
 
     @Test
     void inputsWhenDeclaredThenDescribedWithStringDefaultsAndAllOfTheIssuesPresent() {
-        assertThat(action.inputs()).containsOnlyKeys("url", "role", "audience", "secrets", "export-env", "ttl",
-                "ca-certificate");
+        assertThat(action.inputs().keySet()).isEqualTo(INPUTS);
         action.inputs().forEach((name, input) -> {
             assertThat(INPUT_KEYS).as("keys of input " + name).containsAll(input.keySet());
             assertThat(input.get("description")).as("description of " + name).isInstanceOf(String.class);
@@ -68,7 +109,7 @@ class ActionManifestTest {
                         .isInstanceOf(String.class);
             }
         });
-        assertThat(action.inputs().get("url")).containsEntry("required", true);
+        assertThat(action.inputs().get("role")).containsEntry("required", false);
         assertThat(action.inputs().get("secrets")).containsEntry("required", true);
     }
 
@@ -89,7 +130,7 @@ class ActionManifestTest {
 
     @Test
     void envWhenMappedThenEveryInputReachesTheCli() {
-        assertThat(action.env()).containsEntry("SEGURA_URL", "${{ inputs.url }}")
+        assertThat(action.env()).containsEntry("SEGURA_URL", "${{ inputs.vault-url || inputs.url }}")
                 .containsEntry("SEGURA_ROLE", "${{ inputs.role }}")
                 .containsEntry("SEGURA_SECRETS", "${{ inputs.secrets }}")
                 .containsEntry("SEGURA_AUDIENCE", "${{ inputs.audience }}")
@@ -103,6 +144,15 @@ class ActionManifestTest {
         @SuppressWarnings("unchecked")
         Map<String, Object> branding = (Map<String, Object>) action.yaml().get("branding");
         assertThat(BRANDING_COLORS).contains((String) branding.get("color"));
+    }
+
+    @Test
+    void evaluateWhenOrThenFirstNonEmptyInput() {
+        String t = "${{ inputs.vault-url || inputs.url }}";
+        assertThat(ActionManifest.evaluate(t, Map.of("vault-url", "", "url", "https://b"))).isEqualTo("https://b");
+        assertThat(ActionManifest.evaluate(t, Map.of("vault-url", "https://a", "url", "https://b")))
+                .isEqualTo("https://a");
+        assertThat(ActionManifest.inputReferences(t)).containsExactly("vault-url", "url");
     }
 
     @Test

@@ -101,22 +101,17 @@ final class DockerActionRunner {
     /**
      * The real image in podman or Docker, as the runner starts it: {@code --network host} (the broker and the token
      * endpoint listen on this host's loopback), the workspace at {@code /github/workspace} and the file-command
-     * directory at {@code /github/file_commands} bind-mounted with {@code :U} (podman; the image runs as uid 65532),
-     * host paths in variables translated to those mounts, variables passed by name so no value is on a command line.
+     * directory at {@code /github/file_commands} bind-mounted as they are (no {@code :U}, no permission changes: the
+     * runner does neither, which is why the image must run as the default Docker user, root), host paths in
+     * variables translated to those mounts, variables passed by name so no value is on a command line.
      */
     static Engine container(String engine, String image) {
         return (entrypoint, args, env, workDir) -> {
             Path commands = workDir.resolve("_runner_file_commands");
-            boolean podman = Path.of(engine).getFileName().toString().contains("podman");
-            String u = podman ? ":U" : "";
-            if (!podman) {
-                // Docker has no :U; the image's uid 65532 needs to write the runner's files, as on a real runner.
-                worldWritable(workDir);
-            }
             List<String> cmd = new ArrayList<>(List.of(engine, "run", "--rm", "--network", "host",
                     "--workdir", "/github/workspace",
-                    "-v", workDir + ":/github/workspace" + u,
-                    "-v", commands + ":/github/file_commands" + u));
+                    "-v", workDir + ":/github/workspace",
+                    "-v", commands + ":/github/file_commands"));
             Map<String, String> translated = new LinkedHashMap<>();
             env.forEach((k, v) -> translated.put(k, v.replace(commands.toString(), "/github/file_commands")
                     .replace(workDir.toString(), "/github/workspace")));
@@ -131,15 +126,6 @@ final class DockerActionRunner {
             pb.environment().putAll(translated);
             return collect(pb.start());
         };
-    }
-
-    private static void worldWritable(Path dir) throws IOException {
-        try (var files = java.nio.file.Files.walk(dir)) {
-            for (Path p : files.toList()) {
-                java.nio.file.Files.setPosixFilePermissions(p, java.nio.file.attribute.PosixFilePermissions
-                        .fromString(java.nio.file.Files.isDirectory(p) ? "rwxrwxrwx" : "rw-rw-rw-"));
-            }
-        }
     }
 
     static StepResult collect(Process p) throws IOException, InterruptedException {

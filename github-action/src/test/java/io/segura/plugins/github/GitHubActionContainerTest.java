@@ -14,7 +14,8 @@ import org.junit.jupiter.api.Tag;
 
 /**
  * Every flow of {@link GitHubActionEndToEndTest}, but in the real CLI image that Jib built ({@code -Pcontainers}:
- * {@code cli/target/jib-image.tar}), loaded into podman or Docker and run the way the runner runs a Docker action.
+ * {@code cli/target/jib-github-action-image.tar}: the CLI image as root), loaded into podman or Docker and run the
+ * way the runner runs a Docker action.
  * The engine is {@code SEGURA_CONTAINER_ENGINE}, else podman, else docker on the PATH.
  */
 @Tag("containers")
@@ -50,7 +51,7 @@ class GitHubActionContainerTest extends GitHubActionEndToEndTest {
     @Override
     DockerActionRunner runner() throws Exception {
         String image = System.getProperty("segura.cli.image");
-        return new DockerActionRunner(ActionManifest.load(Plugin.actionYml()), DockerActionRunner.container(engine,
-                image));
+        return new DockerActionRunner(ActionManifest.load(Plugin.containerActionYml()),
+                DockerActionRunner.container(engine, image));
     }
 }

@@ -24,10 +24,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The action as the runner runs it — {@code action.yml}'s args, env and post-entrypoint, the step's
- * {@code INPUT_*}, {@code GITHUB_*} variables and file-command files, GitHub's token endpoint — against a live broker
- * whose role is the README's (bound to {@code repository_id}). Without a container: the image's entrypoint is the
- * CLI jar; {@code GitHubActionContainerTest} runs the same flow in the real image.
+ * The container variant ({@code container/action.yml}) as the runner runs it — {@code action.yml}'s args, env and
+ * post-entrypoint, the step's {@code INPUT_*}, {@code GITHUB_*} variables and file-command files, GitHub's token
+ * endpoint — against a live broker whose role is the README's (bound to {@code repository_id}). Without a container:
+ * the image's entrypoint is the CLI jar; {@code GitHubActionContainerTest} runs the same flow in the real image.
  */
 class GitHubActionEndToEndTest {
 
@@ -83,7 +83,7 @@ class GitHubActionEndToEndTest {
 
     /** How the action's container is run; {@code GitHubActionContainerTest} runs the real image instead. */
     DockerActionRunner runner() throws Exception {
-        return new DockerActionRunner(ActionManifest.load(Plugin.actionYml()),
+        return new DockerActionRunner(ActionManifest.load(Plugin.containerActionYml()),
                 DockerActionRunner.host(CliBuild.jar(), CliBuild.imageBin()));
     }
 
@@ -96,7 +96,7 @@ class GitHubActionEndToEndTest {
 
     static Map<String, String> with(String... more) {
         Map<String, String> with = new LinkedHashMap<>();
-        with.put("url", broker.url().toString());
+        with.put("vault-url", broker.url().toString());
         with.put("role", "deploy-prod");
         with.put("audience", AUDIENCE);
         with.put("secrets", "db/prod/password > DB_PASSWORD\ntls/prod/key > TLS_KEY\n");
@@ -125,7 +125,9 @@ class GitHubActionEndToEndTest {
             List<Map<String, Object>> active = flow.activeAfterMain;
             assertThat(active).hasSize(1);
             assertThat(outputs).containsEntry("lease-id", String.valueOf(active.get(0).get("lease_id")));
-            assertThat(flow.state).containsKeys("SEGURA_SESSION", "SEGURA_URL");
+            assertThat(flow.state).containsKey("SEGURA_SESSION").containsEntry("SEGURA_URL", broker.url().toString());
+            assertThat(GitHubRunner.masks(flow.main.log())).as("the broker URL is no secret")
+                    .noneMatch(m -> m.contains(broker.url().getHost() + ":" + broker.url().getPort()));
             assertThat(endpoint.requests()).singleElement()
                     .satisfies(r -> assertThat(r.query()).containsEntry("audience", AUDIENCE));
 

@@ -108,6 +108,25 @@ public final class GitHubActions implements Platform {
         return writeFileCommand(env, "GITHUB_STATE", name, value);
     }
 
+    /**
+     * Saves a value that is no secret (the broker URL) for the post step, unmasked: a mask would hide it in every
+     * later line of the job's log, and the URL is what a reader needs to see there.
+     */
+    public String savePublicState(JobEnvironment env, String name, String value) throws IOException {
+        EnvFile.checkName(name);
+        Path file = env.get("GITHUB_STATE").map(Path::of).orElseThrow(() -> new IOException(
+                "GITHUB_STATE is not set: file commands need a GitHub Actions runner"));
+        if (value.indexOf('\r') >= 0 || value.indexOf('\n') >= 0) {
+            throw new IOException("the value of " + name + " is not one line; not written");
+        }
+        String delimiter = delimiters.get();
+        if (value.contains(delimiter)) {
+            throw new IOException("the value of " + name + " contains the heredoc delimiter; not written");
+        }
+        FileCommands.appendHeredoc(file, name, value, delimiter);
+        return "GITHUB_STATE (" + name + ")";
+    }
+
     @Override
     public Map<String, String> describe(JobEnvironment env) {
         return new RunFacts(env, NAME)

@@ -278,6 +278,20 @@ class GitHubActionsTest {
     }
 
     @Test
+    void savePublicStateThenWrittenUnmaskedAndOneLineOnly() throws IOException {
+        GitHubRunner runner = GitHubRunner.withIdToken(dir, endpoint);
+        TestJobs job = TestJobs.job(runner.variables(), dir);
+
+        github.savePublicState(job.env, "SEGURA_URL", "https://segura.example.com");
+
+        assertThat(GitHubRunner.readFileCommands(runner.stateFile())).containsExactly(Map.entry("SEGURA_URL",
+                "https://segura.example.com"));
+        assertThat(GitHubRunner.masks(job.stdout())).isEmpty();
+        assertThatThrownBy(() -> github.savePublicState(job.env, "SEGURA_URL", "https://a\nb"))
+                .isInstanceOf(IOException.class).hasMessageContaining("not one line");
+    }
+
+    @Test
     void exportWhenNameInvalidThenRejected() {
         TestJobs job = job();
 
