@@ -69,6 +69,7 @@ done < "$libs"
 cp -L /lib64/ld-linux-x86-64.so.2 "$rootfs/usr/lib64/ld-linux-x86-64.so.2"
 cp -L /lib64/ld-linux-x86-64.so.2 "$rootfs/usr/lib/x86_64-linux-gnu/ld-linux-x86-64.so.2"
 cp -L /bin/dash "$rootfs/usr/bin/sh"
+cp -L /bin/true "$rootfs/usr/bin/true"   # `segura-cli exec -- true`: the image build's training run and the start-up benchmark
 
 cat > "$rootfs/etc/passwd" <<'PASSWD'
 root:x:0:0:root:/root:/sbin/nologin
