@@ -3,8 +3,8 @@
 #
 # CLI start-up inside the CLI image (issue 13 "Images with a fast start"): wall time of `segura-cli exec -- true`
 # against a local dev broker, measured by hyperfine *inside* a container of the image (the host's hyperfine binary
-# bind-mounted; it needs only libc, libm and libgcc_s, which the image has), so the figure is the JVM's start and the
-# flow, not podman's container set-up. Beside it, in the same run: the image's JVM without the AOT cache, and
+# bind-mounted; it needs only libc, libm and libgcc_s), so the figure is the JVM's start and the
+# flow, not podman's container set-up (libgcc_s, which the JRE itself does not need, is bind-mounted beside it). Beside it, in the same run: the image's JVM without the AOT cache, and
 # `java -version`. Then, from the host, a whole `podman run --rm IMAGE exec -- true` for what a CI step pays.
 #
 #   containers/build-jre-base.sh
@@ -51,11 +51,13 @@ curl -fs "$URL/actuator/health" >/dev/null || { tail -30 "$WORK/broker.log" >&2;
 curl -fs -X PUT "$URL/api/v2/admin/secrets/dev/bench/password" -H "Authorization: Bearer $(cat "$WORK/.segura-dev/admin-token")" \
   -H 'Content-Type: application/json' -d '{"value": "bench-secret-value-0123456789"}' >/dev/null
 
+LIBGCC=$(ldd "$HYPERFINE" | awk '/libgcc_s/ {print $3}')
 ENV=(-e "SEGURA_URL=$URL" -e USER=bench -e 'SEGURA_SECRETS=dev/bench/password > DB_PASSWORD')
 PLAIN="java -XX:TieredStopAtLevel=1 -XX:+UseSerialGC -cp @/app/jib-classpath-file io.segura.cli.SeguraCli exec -- true"
 echo "image: $IMAGE; load before: $(cut -d' ' -f1-3 /proc/loadavg), $(nproc) CPUs"
 # Inside one container: the entrypoint's command line (AOT cache), the same JVM without it, and java -version.
-"$ENGINE" run --rm --network host "${ENV[@]}" -v "$HYPERFINE:/usr/local/bin/hyperfine:ro" -v "$OUT:/results" \
+"$ENGINE" run --rm --network host "${ENV[@]}" -v "$HYPERFINE:/usr/local/bin/hyperfine:ro" \
+  -v "$LIBGCC:/usr/lib/x86_64-linux-gnu/libgcc_s.so.1:ro" -v "$OUT:/results" \
   --entrypoint /usr/local/bin/hyperfine "$IMAGE" -N --warmup 3 --runs "$RUNS" \
   --export-json /results/image-startup.json --export-markdown /results/image-startup.md \
   -n 'in image: segura-cli exec -- true (AOT cache, the entrypoint)' \
