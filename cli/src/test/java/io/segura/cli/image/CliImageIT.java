@@ -61,9 +61,9 @@ class CliImageIT {
     @Test
     void cacheWhenNotAnAotCacheThenRequiredStartIsRefused() throws Exception {
         // The control that makes the tests above able to fail: under AOTMode=on a file that is not a usable cache
-        // (here a jar) stops the JVM instead of being ignored.
+        // (here Jib's class-path file) stops the JVM instead of being ignored.
         Result r = run(List.of(engine, "run", "--rm", "--entrypoint", "java", image, "-XX:AOTMode=on",
-                "-XX:AOTCache=/app/libs/picocli-4.7.7.jar", "-cp", "@/app/jib-classpath-file",
+                "-XX:AOTCache=/app/jib-classpath-file", "-cp", "@/app/jib-classpath-file",
                 "io.segura.cli.SeguraCli", "--help"), 120);
 
         assertThat(r.exit()).as(r.out()).isNotZero();
