@@ -26,7 +26,7 @@ class BitbucketPipeContainerTest extends BitbucketPipeEndToEndTest {
     static void loadImage() throws Exception {
         engine = engine();
         Path tar = CliBuild.existing("segura.pipe.image.tar",
-                "build it with `./mvnw -Pcontainers -pl cli -am package`");
+                "build it with `./mvnw -Pcontainers -pl cli -am verify -DskipTests`");
         Process load = new ProcessBuilder(engine, "load", "-i", tar.toString()).redirectErrorStream(true).start();
         String out = new String(load.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertThat(load.waitFor(300, TimeUnit.SECONDS)).isTrue();

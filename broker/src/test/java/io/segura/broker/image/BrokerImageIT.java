@@ -28,7 +28,9 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * The broker image Jib built ({@code -Pcontainers}: {@code target/jib-image.tar}, run by failsafe after
  * {@code package}) starts as uid 65532 in podman or Docker against the PostgreSQL server on this host
- * ({@code --network host}), becomes healthy and serves the admin API.
+ * ({@code --network host}), becomes healthy and serves the admin API, started from the JDK 25 AOT cache the image
+ * build's training run wrote: {@code -XX:AOTMode=on} turns a cache the JVM cannot use (another JVM, another class
+ * path) into a refused start, and {@code -Xlog:class+load} shows the broker's classes coming from it.
  */
 @Tag("containers")
 class BrokerImageIT {
@@ -37,7 +39,7 @@ class BrokerImageIT {
     Path dir;
 
     @Test
-    void imageWhenRunThenNonRootHealthyAndServesAdminApi() throws Exception {
+    void imageWhenRunThenNonRootHealthyFromItsAotCacheAndServesAdminApi() throws Exception {
         String engine = engine();
         String image = System.getProperty("segura.broker.image");
         run(List.of(engine, "load", "-i", Path.of(System.getProperty("segura.broker.image.tar")).toString()), 300);
@@ -64,7 +66,8 @@ class BrokerImageIT {
             ProcessBuilder pb = new ProcessBuilder(engine, "run", "-d", "--rm", "--name", name, "--network", "host",
                     "-v", dir + ":/config:ro", "-e", "SEGURA_CONFIG=/config/trust.yaml",
                     "-e", "SEGURA_DATABASE_URL", "-e", "SEGURA_MASTER_KEY", "-e", "SEGURA_ADMIN_TOKEN",
-                    "-e", "SERVER_PORT=" + port, "-e", "SERVER_ADDRESS=127.0.0.1", image)
+                    "-e", "SERVER_PORT=" + port, "-e", "SERVER_ADDRESS=127.0.0.1",
+                    "-e", "JAVA_TOOL_OPTIONS=-XX:AOTMode=on -Xlog:class+load=info", image)
                     .redirectErrorStream(true);
             pb.environment().put("SEGURA_DATABASE_URL", db.r2dbcUrl());
             pb.environment().put("SEGURA_MASTER_KEY", Base64.getEncoder().encodeToString(key));
@@ -80,6 +83,10 @@ class BrokerImageIT {
                 HttpResponse<String> leases = http.send(HttpRequest.newBuilder(base.resolve("/api/v2/admin/leases"))
                         .header("Authorization", "Bearer " + admin).build(), HttpResponse.BodyHandlers.ofString());
                 assertThat(leases.statusCode()).as(leases.body()).isEqualTo(200);
+                String log = run(List.of(engine, "logs", name), 60);
+                assertThat(log).containsPattern(
+                        "io\\.segura\\.broker\\.SeguraBrokerApplication source: shared objects file");
+                assertThat(log).containsPattern("org\\.springframework\\.\\S+ source: shared objects file");
             } finally {
                 run(List.of(engine, "rm", "-f", name), 60);
             }
