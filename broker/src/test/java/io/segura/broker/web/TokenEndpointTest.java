@@ -81,6 +81,31 @@ class TokenEndpointTest extends BrokerHttpTest {
                 .jsonPath("$.error_description").value(d -> assertThat((String) d).contains("16 KiB"));
     }
 
+    static Stream<Arguments> unrepresentableTimeClaims() {
+        long tenYears = java.time.Instant.now().plus(java.time.Duration.ofDays(3650)).getEpochSecond();
+        return Stream.of(
+                Arguments.of("iat", Long.MIN_VALUE, Map.of("exp", tenYears)),
+                Arguments.of("iat", -1e300, Map.of("exp", tenYears)),
+                Arguments.of("exp", 1e300, Map.of()),
+                Arguments.of("exp", Long.MAX_VALUE, Map.of()),
+                Arguments.of("nbf", -1e300, Map.of()),
+                Arguments.of("nbf", 1e300, Map.of()));
+    }
+
+    /** Each of these was a 500 with a stack trace (or, for iat = -2^63, a session past the lifetime cap). */
+    @ParameterizedTest(name = "{0} = {1}")
+    @MethodSource("unrepresentableTimeClaims")
+    void tokenExchangeWhenTimeClaimUnrepresentableThenInvalidGrantNamingTheClaim(String claim, Object value,
+            Map<String, Object> more) {
+        Map<String, Object> claims = new java.util.HashMap<>(Map.of("aud", AUDIENCE, "repository_id", "75",
+                "ref", "refs/heads/main", "sub", "repo:acme/time-" + java.util.UUID.randomUUID()));
+        claims.putAll(more);
+        String token = ISSUER.token().claims(claims).claim(claim, value).sign();
+        exchange(token, "build").expectStatus().isBadRequest().expectBody()
+                .jsonPath("$.error").isEqualTo("invalid_grant")
+                .jsonPath("$.error_description").value(d -> assertThat((String) d).startsWith("token " + claim + " "));
+    }
+
     @Test
     void tokenExchangeWhenIssuerKeysUnreachableThen503WithRetryAfter() {
         // This issuer's JWKS was never fetched; with it down the broker cannot decide: an outage, not a 401.
