@@ -178,6 +178,19 @@ class TokenEndpointTest extends BrokerHttpTest {
                 .expectBody().jsonPath("$.error").isEqualTo("invalid_client");
     }
 
+    /** A stray % in HTTP Basic credentials was a 500 and an ERROR log (URLDecoder's IllegalArgumentException). */
+    @ParameterizedTest
+    @org.junit.jupiter.params.provider.ValueSource(strings = {"%zz:secret", "bamboo-ci:%", "bamboo-ci:%4", "%:%"})
+    void clientCredentialsWhenBasicCredentialsNotFormUrlencodedThen401InvalidClient(String credentials) {
+        String basic = Base64.getEncoder().encodeToString(credentials.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        web.post().uri("/oauth2/token").contentType(MediaType.APPLICATION_FORM_URLENCODED)
+                .header(HttpHeaders.AUTHORIZATION, "Basic " + basic)
+                .bodyValue("grant_type=client_credentials")
+                .exchange().expectStatus().isUnauthorized()
+                .expectBody().jsonPath("$.error").isEqualTo("invalid_client")
+                .jsonPath("$.error_description").value(d -> assertThat((String) d).contains("form-urlencoded"));
+    }
+
     @Test
     void clientCredentialsWhenUnknownClientThen401() {
         web.post().uri("/oauth2/token").contentType(MediaType.APPLICATION_FORM_URLENCODED)
