@@ -10,6 +10,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.Base64;
 import java.util.Map;
 import org.springframework.http.HttpHeaders;
+import org.springframework.test.web.reactive.server.EntityExchangeResult;
 
 /**
  * Coverage-guided fuzzing of {@code POST /oauth2/token} over real HTTP (README "Fuzzing"): any form body, HTTP Basic
@@ -53,19 +54,25 @@ class TokenEndpointFuzzTest extends BrokerHttpTest {
             });
         }
         body.append(data.consumeRemainingAsAsciiString());
-        var result = web.post().uri("/oauth2/token")
-                .headers(h -> {
-                    h.set(HttpHeaders.CONTENT_TYPE, type);
-                    if (authorization != null) {
-                        h.set(HttpHeaders.AUTHORIZATION, authorization);
-                    }
-                })
-                .bodyValue(body.toString().getBytes(StandardCharsets.UTF_8))
-                .exchange().expectBody(Map.class).returnResult();
+        String request = "Content-Type: " + type + ", Authorization: " + authorization + ", body: " + body;
+        EntityExchangeResult<Map> result;
+        try {
+            result = web.post().uri("/oauth2/token")
+                    .headers(h -> {
+                        h.set(HttpHeaders.CONTENT_TYPE, type);
+                        if (authorization != null) {
+                            h.set(HttpHeaders.AUTHORIZATION, authorization);
+                        }
+                    })
+                    .bodyValue(body.toString().getBytes(StandardCharsets.UTF_8))
+                    .exchange().expectBody(Map.class).returnResult();
+        } catch (RuntimeException e) {
+            throw new AssertionError("no answer to " + request, e);
+        }
         int status = result.getStatus().value();
-        assertThat(status).as("status for %s", body).isIn(200, 400, 401, 413, 429);
+        assertThat(status).as("status for %s", request).isIn(200, 400, 401, 413, 429);
         if (status != 200) {
-            assertThat(result.getResponseBody()).as("RFC 6749 error for %s", body).containsKey("error");
+            assertThat(result.getResponseBody()).as("RFC 6749 error for %s", request).containsKey("error");
         }
     }
 
