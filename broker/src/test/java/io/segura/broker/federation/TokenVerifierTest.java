@@ -333,6 +333,16 @@ class TokenVerifierTest {
         assertThat(rejected("").check()).isEqualTo("format");
     }
 
+    /** Found by TokenFormatFuzzTest: a header of JSON null made nimbus throw a NullPointerException (a 500). */
+    @ParameterizedTest
+    @org.junit.jupiter.params.provider.ValueSource(strings = {"null", "[]", "1", "\"RS256\"", "{\"alg\":null}",
+            "{\"alg\":1}", "{\"alg\":{}}"})
+    void verifyWhenHeaderIsJsonButNotAnObjectWithAnAlgThenRejectedAsFormat(String header) {
+        String token = java.util.Base64.getUrlEncoder().withoutPadding().encodeToString(
+                header.getBytes(StandardCharsets.UTF_8)) + ".e30.c2ln";
+        assertThat(rejected(token).check()).isEqualTo("format");
+    }
+
     @Test
     void verifyWhenWrongIssuerThenRejectedAsIssNamingTokensIssuer() {
         TokenRejectedException e = rejected(sim.token().claims(claims()).claim("iss", "https://evil").sign());

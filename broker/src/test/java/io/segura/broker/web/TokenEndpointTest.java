@@ -138,7 +138,10 @@ class TokenEndpointTest extends BrokerHttpTest {
                 Arguments.of("bad scope", "grant_type=" + TOKEN_EXCHANGE + "&subject_token=a&subject_token_type="
                         + JWT_TYPE + "&scope=admin", "invalid_scope", "role:NAME"),
                 Arguments.of("not a JWT", "grant_type=" + TOKEN_EXCHANGE + "&subject_token=not-a-jwt"
-                        + "&subject_token_type=" + JWT_TYPE, "invalid_grant", ""));
+                        + "&subject_token_type=" + JWT_TYPE, "invalid_grant", ""),
+                // base64url("null").e30.sig: nimbus's NullPointerException was a 500 (found by TokenFormatFuzzTest)
+                Arguments.of("JWT header is JSON null", "grant_type=" + TOKEN_EXCHANGE + "&subject_token=bnVsbA.e30.c2ln"
+                        + "&subject_token_type=" + JWT_TYPE, "invalid_grant", "not a signed JWT"));
     }
 
     @ParameterizedTest(name = "{0}")
