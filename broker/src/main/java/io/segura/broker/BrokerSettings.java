@@ -14,6 +14,8 @@ import org.springframework.boot.context.properties.ConfigurationProperties;
  * @param tokenRatePerSubject sustained exchanges per second per token subject (per replica)
  * @param exposureWebhookSecret {@code SEGURA_EXPOSURE_WEBHOOK_SECRET}: the HMAC key secret scanners sign
  *                    {@code POST /api/v2/webhooks/exposures} with (at least 32 characters); unset = the intake is closed
+ * @param exposureWebhookRatePerIp {@code SEGURA_EXPOSURE_WEBHOOK_RATE_PER_IP} (2): sustained webhook deliveries per
+ *                    second per client IP, bursts of twice that (per replica); checked before the signature
  * @param databaseTimeout {@code SEGURA_DATABASE_TIMEOUT} (10 s): PostgreSQL's {@code lock_timeout} for the broker's
  *                    sessions, and how long the broker waits for a batched database conversation (a group commit, a
  *                    grouped read) before it answers 503; an abandoned transaction is ended by PostgreSQL after three
@@ -43,6 +45,7 @@ public record BrokerSettings(
         Double tokenRatePerIp,
         Double tokenRatePerSubject,
         String exposureWebhookSecret,
+        Double exposureWebhookRatePerIp,
         Duration databaseTimeout,
         Duration requestTimeout,
         String masterKeyPrevious,
@@ -55,6 +58,7 @@ public record BrokerSettings(
         databasePoolSize = databasePoolSize == null ? 20 : databasePoolSize;
         tokenRatePerIp = tokenRatePerIp == null ? 200.0 : tokenRatePerIp;
         tokenRatePerSubject = tokenRatePerSubject == null ? 50.0 : tokenRatePerSubject;
+        exposureWebhookRatePerIp = exposureWebhookRatePerIp == null ? 2.0 : exposureWebhookRatePerIp;
         databaseTimeout = positive("SEGURA_DATABASE_TIMEOUT", databaseTimeout, Duration.ofSeconds(10));
         requestTimeout = positive("SEGURA_REQUEST_TIMEOUT", requestTimeout, Duration.ofSeconds(25));
         rekeyPageSize = rekeyPageSize == null ? 100 : rekeyPageSize;

@@ -8,7 +8,6 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Clock;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.HexFormat;
 import java.util.Objects;
 import javax.crypto.Mac;
@@ -27,6 +26,7 @@ public final class WebhookSignature {
     public static final Duration WINDOW = Duration.ofMinutes(5);
     public static final int MIN_SECRET_LENGTH = 32;
     private static final String PREFIX = "sha256=";
+    private static final int MAX_TIMESTAMP_DIGITS = 12;
 
     private final SecretKeySpec key;
     private final Clock clock;
@@ -41,20 +41,21 @@ public final class WebhookSignature {
         this.clock = Objects.requireNonNull(clock, "clock cannot be null");
     }
 
-    /** @throws Refusal (unauthenticated) when a header is missing or malformed, the timestamp is stale or the MAC differs */
-    public void verify(String timestamp, String signature, byte[] body) {
+    /**
+     * Checks the headers and the MAC.
+     *
+     * @return the delivery's timestamp and canonical (lower-case hex) MAC, the key of the replay cache
+     * @throws Refusal (unauthenticated) when a header is missing or malformed, the timestamp is stale or the MAC differs
+     */
+    public Delivery verify(String timestamp, String signature, byte[] body) {
         if (timestamp == null || signature == null) {
             throw unauthenticated("headers " + TIMESTAMP_HEADER + " and " + SIGNATURE_HEADER + " are required");
         }
-        long seconds;
-        try {
-            seconds = Long.parseLong(timestamp.trim());
-        } catch (NumberFormatException e) {
-            throw unauthenticated(TIMESTAMP_HEADER + " must be Unix seconds");
-        }
-        Instant sent = Instant.ofEpochSecond(seconds);
-        Duration skew = Duration.between(sent, clock.instant()).abs();
-        if (skew.compareTo(WINDOW) > 0) {
+        String ts = timestamp.trim();
+        long seconds = unixSeconds(ts);
+        // Compared without Instant or subtraction: any long is refused cleanly, ±2^63 included.
+        long now = clock.instant().getEpochSecond();
+        if (seconds < now - WINDOW.toSeconds() || seconds > now + WINDOW.toSeconds()) {
             throw unauthenticated(TIMESTAMP_HEADER + " is more than " + WINDOW.toMinutes()
                     + " minutes away from the broker's clock (stale or replayed delivery)");
         }
@@ -68,9 +69,34 @@ public final class WebhookSignature {
         } catch (IllegalArgumentException e) {
             throw unauthenticated(SIGNATURE_HEADER + " must be sha256=<hex>");
         }
-        if (!MessageDigest.isEqual(mac(timestamp.trim(), body), presented)) {
+        byte[] expected = mac(ts, body);
+        if (!MessageDigest.isEqual(expected, presented)) {
             throw unauthenticated(SIGNATURE_HEADER + " does not match the body and timestamp");
         }
+        return new Delivery(seconds, HexFormat.of().formatHex(expected));
+    }
+
+    /** At most 12 ASCII digits (Unix seconds until the year 33658); a sign, spaces or anything else is refused. */
+    private static long unixSeconds(String ts) {
+        if (ts.isEmpty() || ts.length() > MAX_TIMESTAMP_DIGITS) {
+            throw unauthenticated(TIMESTAMP_HEADER + " must be Unix seconds");
+        }
+        for (int i = 0; i < ts.length(); i++) {
+            char c = ts.charAt(i);
+            if (c < '0' || c > '9') {
+                throw unauthenticated(TIMESTAMP_HEADER + " must be Unix seconds");
+            }
+        }
+        return Long.parseLong(ts);
+    }
+
+    /**
+     * A delivery whose signature verified.
+     *
+     * @param timestamp its {@value #TIMESTAMP_HEADER}, Unix seconds
+     * @param mac       its HMAC in lower-case hex, whatever case the sender wrote
+     */
+    public record Delivery(long timestamp, String mac) {
     }
 
     /** The header value a sender computes: {@code sha256=} + hex HMAC over {@code timestamp.body}. */

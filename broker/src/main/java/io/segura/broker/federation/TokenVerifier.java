@@ -186,7 +186,9 @@ public final class TokenVerifier {
     private static SignedJWT parse(String raw) {
         try {
             return SignedJWT.parse(raw);
-        } catch (ParseException e) {
+        } catch (ParseException | RuntimeException e) {
+            // RuntimeException too: nimbus throws a NullPointerException for a header that is JSON null (found by
+            // TokenFormatFuzzTest; it was a 500 from an unauthenticated request).
             String alg = headerAlg(raw);
             if ("none".equalsIgnoreCase(alg)) {
                 throw reject("alg", null, "token algorithm \"none\" is not accepted: the token is unsigned");
@@ -239,22 +241,35 @@ public final class TokenVerifier {
         verifySignature(jwt, candidates);
         long now = clock.instant().getEpochSecond();
         long skew = t.skewSeconds();
+        // Every claim is read (and range-checked) before any arithmetic: each is then within Instant's range, far
+        // from overflow, and the sums below saturate, so no token can wrap a comparison around.
         Long exp = time(claims, "exp");
+        Long nbf = time(claims, "nbf");
+        Long iat = time(claims, "iat");
         if (exp == null) {
             throw reject("exp", "exp", "token has no exp claim");
         }
-        if (now > exp + skew) {
+        if (exp < saturatedSum(now, -skew)) {
             throw reject("exp", "exp", "token expired at " + Instant.ofEpochSecond(exp));
         }
-        Long nbf = time(claims, "nbf");
-        if (nbf != null && nbf > now + skew) {
+        if (nbf != null && nbf > saturatedSum(now, skew)) {
             throw reject("nbf", "nbf", "token is not valid before " + Instant.ofEpochSecond(nbf));
         }
-        Long iat = time(claims, "iat");
-        if (iat != null && iat > now + skew) {
-            throw reject("iat", "iat", "token was issued in the future, at " + Instant.ofEpochSecond(iat));
+        if (iat != null) {
+            if (iat < 0) {
+                throw reject("iat", "iat", "token iat " + iat + " is before 1970-01-01T00:00:00Z");
+            }
+            if (iat > saturatedSum(now, skew)) {
+                throw reject("iat", "iat", "token was issued in the future, at " + Instant.ofEpochSecond(iat));
+            }
+            if (iat > exp) {
+                throw reject("iat", "iat", "token was issued at " + Instant.ofEpochSecond(iat)
+                        + ", after it expires (" + Instant.ofEpochSecond(exp) + ")");
+            }
         }
-        long lifetime = exp - (iat != null ? iat : now);
+        // Both operands lie within Instant's range (|x| < 2^55), so the difference cannot overflow; subtractExact
+        // states it and would fail loudly instead of wrapping should that ever change.
+        long lifetime = Math.subtractExact(exp, iat != null ? iat : now);
         if (lifetime > t.maxLifetimeSeconds()) {
             throw reject("lifetime", iat != null ? "iat" : "exp", "token lifetime of " + lifetime
                     + " seconds (exp - " + (iat != null ? "iat" : "now") + ") is longer than this broker accepts");
@@ -274,7 +289,7 @@ public final class TokenVerifier {
                 throw reject("replay", "jti", "token jti must have 1 to " + VerifiedToken.MAX_JTI_CHARS
                         + " characters, it has " + jti.length());
             }
-            replayUntil = Instant.ofEpochSecond(exp + skew);
+            replayUntil = Instant.ofEpochSecond(Math.min(saturatedSum(exp, skew), Instant.MAX.getEpochSecond()));
         }
         claims.values().removeIf(Objects::isNull);
         VerifiedToken token = new VerifiedToken(t.spec().name(), iss, sub, jti, Instant.ofEpochSecond(exp), claims,
@@ -313,16 +328,54 @@ public final class TokenVerifier {
         throw reject("aud", "aud", "token audience " + Quote.value(aud) + " is not accepted by this broker");
     }
 
-    /** A NumericDate claim (RFC 7519 §2) as epoch seconds, null when absent. */
+    /**
+     * A NumericDate claim (RFC 7519 §2) as epoch seconds, null when absent. Refused, naming the claim: a value that is
+     * not a number, not whole seconds, or outside the range an {@link Instant} can hold (so {@code 1e300} or
+     * {@code -2^63} are refusals, never a {@code DateTimeException} or a silently saturated {@code long}). The JSON
+     * parser gives a {@link Long} for an integer that fits and a {@link Double} otherwise (NaN and infinities are
+     * not JSON).
+     */
     private static Long time(Map<String, Object> claims, String name) {
         Object v = claims.get(name);
         if (v == null) {
             return null;
         }
-        if (v instanceof Number n && Double.isFinite(n.doubleValue())) {
-            return n.longValue();
+        if (!(v instanceof Number n)) {
+            throw reject(name, name, "token " + name + " is not a number: " + Quote.value(v));
         }
-        throw reject(name, name, "token " + name + " is not a number: " + Quote.value(v));
+        long seconds;
+        if (n instanceof Long || n instanceof Integer || n instanceof Short || n instanceof Byte) {
+            seconds = n.longValue();
+        } else {
+            double d = n.doubleValue();
+            if (!Double.isFinite(d) || d != Math.rint(d)) {
+                throw reject(name, name, "token " + name + " must be whole seconds since 1970, got "
+                        + Quote.value(String.valueOf(v)));
+            }
+            if (d < Instant.MIN.getEpochSecond() || d > Instant.MAX.getEpochSecond()) {
+                throw outOfRange(name, v);
+            }
+            seconds = (long) d;
+        }
+        if (seconds < Instant.MIN.getEpochSecond() || seconds > Instant.MAX.getEpochSecond()) {
+            throw outOfRange(name, v);
+        }
+        return seconds;
+    }
+
+    private static TokenRejectedException outOfRange(String name, Object value) {
+        return reject(name, name, "token " + name + " " + Quote.value(String.valueOf(value))
+                + " is outside the range of dates this broker can represent");
+    }
+
+    /** {@code a + b}, or the nearest long when the sum does not fit. */
+    private static long saturatedSum(long a, long b) {
+        long sum = a + b;
+        // overflow iff both operands have the sign the sum lacks (Hacker's Delight 2-13)
+        if (((a ^ sum) & (b ^ sum)) < 0) {
+            return a < 0 ? Long.MIN_VALUE : Long.MAX_VALUE;
+        }
+        return sum;
     }
 
     private static TokenRejectedException weakKey(String kid) {

@@ -4,11 +4,15 @@ package io.segura.broker.web;
 import io.segura.broker.Refusal;
 import io.segura.broker.admin.ExposureReport;
 import io.segura.broker.admin.SecretAdministration;
+import io.segura.broker.admin.WebhookReplayCache;
 import io.segura.broker.admin.WebhookSignature;
+import io.segura.broker.exchange.RateLimiter;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.Set;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.MediaType;
@@ -23,6 +27,10 @@ import tools.jackson.databind.json.JsonMapper;
  * {@link WebhookSignature} before it is parsed; the body is a JSON list of findings (or {@code {"exposures": [...]}})
  * each {@code {value | path [, version], source, url?, detail?}}. Answers 202 with one result per finding, never
  * echoing a value.
+ *
+ * <p>The endpoint is unauthenticated until the MAC verifies, so each client IP is rate limited first (429 with
+ * {@code Retry-After}, before the body is read), and a verified delivery is accepted once: the
+ * {@link WebhookReplayCache} refuses it again within its window.
  */
 final class ExposureWebhookHandler {
 
@@ -30,12 +38,17 @@ final class ExposureWebhookHandler {
     private static final Set<String> FIELDS = Set.of("value", "path", "version", "source", "url", "detail");
 
     private final WebhookSignature signature;
+    private final WebhookReplayCache replays;
+    private final RateLimiter perIp;
     private final SecretAdministration secrets;
     private final JsonMapper json;
 
     /** @param signature {@code null} when no shared secret is configured: every delivery is refused */
-    ExposureWebhookHandler(WebhookSignature signature, SecretAdministration secrets, JsonMapper json) {
+    ExposureWebhookHandler(WebhookSignature signature, WebhookReplayCache replays, RateLimiter perIp,
+            SecretAdministration secrets, JsonMapper json) {
         this.signature = signature;
+        this.replays = Objects.requireNonNull(replays, "replays cannot be null");
+        this.perIp = Objects.requireNonNull(perIp, "perIp cannot be null");
         this.secrets = Objects.requireNonNull(secrets, "secrets cannot be null");
         this.json = Objects.requireNonNull(json, "json cannot be null");
     }
@@ -45,14 +58,23 @@ final class ExposureWebhookHandler {
             return Mono.error(Refusal.forbidden("exposure-webhook-disabled", "the exposure webhook is disabled: "
                     + "SEGURA_EXPOSURE_WEBHOOK_SECRET is not set"));
         }
+        String ip = Requests.clientIp(request);
+        Optional<Duration> wait = perIp.acquire(ip);
+        if (wait.isPresent()) {
+            return Mono.error(Refusal.throttled("rate-limited", "too many webhook deliveries from " + ip
+                    + "; retry later", wait.get()));
+        }
         String timestamp = request.headers().firstHeader(WebhookSignature.TIMESTAMP_HEADER);
         String sig = request.headers().firstHeader(WebhookSignature.SIGNATURE_HEADER);
         return Bodies.bytes(request, Bodies.MAX_BODY)
-                .map(bytes -> {
-                    signature.verify(timestamp, sig, bytes);
-                    return reports(bytes);
+                .flatMap(bytes -> {
+                    WebhookSignature.Delivery delivery = signature.verify(timestamp, sig, bytes);
+                    replays.claim(delivery);
+                    return Mono.fromCallable(() -> reports(bytes))
+                            .flatMap(reports -> secrets.intake(reports, ip))
+                            // not accepted after all: the sender may retry the same delivery
+                            .doOnError(e -> replays.release(delivery));
                 })
-                .flatMap(reports -> secrets.intake(reports, Requests.clientIp(request)))
                 .flatMap(results -> ServerResponse.status(HttpStatus.ACCEPTED).contentType(MediaType.APPLICATION_JSON)
                         .bodyValue(Map.of("results", results)));
     }

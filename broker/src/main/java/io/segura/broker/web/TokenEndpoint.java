@@ -150,12 +150,21 @@ final class TokenEndpoint {
                 throw Refusal.unauthenticated("invalid-client", "HTTP Basic credentials must be client_id:client_secret");
             }
             // RFC 6749 §2.3.1: both parts are form-urlencoded before base64
-            String basicId = URLDecoder.decode(decoded.substring(0, colon), StandardCharsets.UTF_8);
+            String basicId;
+            String basicSecret;
+            try {
+                basicId = URLDecoder.decode(decoded.substring(0, colon), StandardCharsets.UTF_8);
+                basicSecret = URLDecoder.decode(decoded.substring(colon + 1), StandardCharsets.UTF_8);
+            } catch (IllegalArgumentException e) {
+                // a stray % (e.g. "%zz") was a 500: URLDecoder's IllegalArgumentException went unmapped
+                throw Refusal.unauthenticated("invalid-client",
+                        "HTTP Basic credentials must be form-urlencoded (% only as %XX)");
+            }
             if (clientId != null && !clientId.equals(basicId)) {
                 throw Refusal.invalid("invalid-request", "client_id does not match the HTTP Basic client");
             }
             clientId = basicId;
-            secret = URLDecoder.decode(decoded.substring(colon + 1), StandardCharsets.UTF_8);
+            secret = basicSecret;
         }
         return new ClientCredentialsRequest(clientId, secret, certificateSubject(request), role(params),
                 Requests.clientIp(request), RequestIdFilter.requestId(request.exchange()));

@@ -9,12 +9,14 @@ import static org.springframework.web.reactive.function.server.RequestPredicates
 import io.segura.broker.BrokerSettings;
 import io.segura.broker.admin.MasterKeyRotation;
 import io.segura.broker.admin.SecretAdministration;
+import io.segura.broker.admin.WebhookReplayCache;
 import io.segura.broker.admin.WebhookSignature;
 import io.segura.broker.audit.AuditLog;
 import io.segura.broker.audit.AuditQuery;
 import io.segura.broker.audit.AuditVerifier;
 import io.segura.broker.dev.DevIssuer;
 import io.segura.broker.exchange.ClientCredentialsService;
+import io.segura.broker.exchange.RateLimiter;
 import io.segura.broker.exchange.TokenExchangeService;
 import io.segura.broker.lease.LeaseExplainer;
 import io.segura.broker.lease.LeaseService;
@@ -79,7 +81,9 @@ public class WebConfiguration {
         PolicyHandler policy = new PolicyHandler(explainer, sessions, adminAuth, json, clock);
         String webhookSecret = settings.exposureWebhookSecret();
         ExposureWebhookHandler exposures = new ExposureWebhookHandler(webhookSecret == null || webhookSecret.isEmpty()
-                ? null : new WebhookSignature(webhookSecret, clock), secrets, json);
+                ? null : new WebhookSignature(webhookSecret, clock), new WebhookReplayCache(clock),
+                new RateLimiter(settings.exposureWebhookRatePerIp(), settings.exposureWebhookRatePerIp() * 2, clock),
+                secrets, json);
 
         RouterFunction<ServerResponse> adminRoutes = RouterFunctions.route()
                 .PUT("/api/v2/admin/secrets/{*path}", admin::write)

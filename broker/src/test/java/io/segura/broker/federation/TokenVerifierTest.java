@@ -203,6 +203,84 @@ class TokenVerifierTest {
         assertThat(verify(atCap).subject()).isEqualTo("job-1");
     }
 
+    @Test
+    void verifyWhenIatIsMinLongAndExpTenYearsAheadThenRefusedNotAdmittedByOverflow() {
+        // exp - iat overflowed in plain long arithmetic and slipped under the 2 h cap.
+        String token = sim.token().claims(claims()).claim("iat", Long.MIN_VALUE)
+                .claim("exp", START.plus(Duration.ofDays(3650))).sign();
+        TokenRejectedException e = rejected(token);
+        assertThat(e.check()).isEqualTo("iat");
+        assertThat(e.claim()).isEqualTo("iat");
+        assertThat(e.getMessage()).contains("-9223372036854775808", "outside the range");
+    }
+
+    @Test
+    void verifyWhenIatIsEpochAndExpTenYearsAheadThenRefusedByTheLifetimeCap() {
+        String token = sim.token().claims(claims()).claim("iat", 0L)
+                .claim("exp", START.plus(Duration.ofDays(3650))).sign();
+        assertThat(rejected(token).check()).isEqualTo("lifetime");
+    }
+
+    @Test
+    void verifyWhenIatNegativeThenRefusedAsIat() {
+        TokenRejectedException e = rejected(sim.token().claims(claims()).claim("iat", -1L).sign());
+        assertThat(e.check()).isEqualTo("iat");
+        assertThat(e.getMessage()).contains("before 1970");
+    }
+
+    @Test
+    void verifyWhenIatAfterExpThenRefusedAsIat() {
+        String token = sim.token().claims(claims()).claim("iat", START.plusSeconds(50))
+                .claim("exp", START.plusSeconds(30)).sign();
+        TokenRejectedException e = rejected(token);
+        assertThat(e.check()).isEqualTo("iat");
+        assertThat(e.getMessage()).contains("after it expires");
+    }
+
+    static Stream<Arguments> numericClaimsOutOfRange() {
+        long tenYears = START.plus(Duration.ofDays(3650)).getEpochSecond();
+        return Stream.of(
+                Arguments.of("exp", Long.MAX_VALUE, "outside the range"),
+                Arguments.of("exp", Long.MIN_VALUE, "outside the range"),
+                Arguments.of("exp", 1e300, "outside the range"),
+                Arguments.of("exp", new java.math.BigInteger("9223372036854775808"), "outside the range"),
+                Arguments.of("exp", START.getEpochSecond() + 0.5, "whole seconds"),
+                Arguments.of("nbf", Long.MAX_VALUE, "outside the range"),
+                Arguments.of("nbf", -1e300, "outside the range"),
+                Arguments.of("nbf", 1e300, "outside the range"),
+                Arguments.of("nbf", 1.25, "whole seconds"),
+                Arguments.of("iat", -1e300, "outside the range"),
+                Arguments.of("iat", 1e300, "outside the range"),
+                Arguments.of("iat", Long.MAX_VALUE, "outside the range"),
+                Arguments.of("iat", (double) tenYears + 0.5, "whole seconds"),
+                Arguments.of("iat", List.of(1), "not a number"),
+                Arguments.of("nbf", true, "not a number"));
+    }
+
+    @ParameterizedTest(name = "{0} = {1}")
+    @MethodSource("numericClaimsOutOfRange")
+    void verifyWhenNumericClaimUnrepresentableThenRefusedNamingTheClaim(String claim, Object value, String why) {
+        TokenRejectedException e = rejected(sim.token().claims(claims()).claim(claim, value).sign());
+        assertThat(e.check()).isEqualTo(claim);
+        assertThat(e.claim()).isEqualTo(claim);
+        assertThat(e.getMessage()).startsWith("token " + claim + " ").contains(why);
+    }
+
+    @Test
+    void verifyWhenNumericClaimIsWholeSecondsWrittenAsDecimalThenAccepted() {
+        String token = sim.token().claims(claims()).claim("iat", (double) START.getEpochSecond())
+                .claim("exp", (double) START.plusSeconds(60).getEpochSecond()).sign();
+        assertThat(verify(token).expiresAt()).isEqualTo(START.plusSeconds(60));
+    }
+
+    @Test
+    void verifyWhenPayloadHoldsNaNThenRefusedAsFormat() {
+        String payload = java.util.Base64.getUrlEncoder().withoutPadding()
+                .encodeToString("{\"iss\":\"x\",\"exp\":NaN}".getBytes(StandardCharsets.UTF_8));
+        String header = sim.mint(claims()).split("\\.")[0];
+        assertThat(rejected(header + "." + payload + ".c2ln").check()).isEqualTo("format");
+    }
+
     static Stream<Arguments> audiences() {
         return Stream.of(
                 Arguments.of("string match", AUD, true),
@@ -253,6 +331,16 @@ class TokenVerifierTest {
         assertThat(rejected("a.b.c.d.e").check()).isEqualTo("format");
         assertThat(rejected("e30.e30.").check()).isEqualTo("format");
         assertThat(rejected("").check()).isEqualTo("format");
+    }
+
+    /** Found by TokenFormatFuzzTest: a header of JSON null made nimbus throw a NullPointerException (a 500). */
+    @ParameterizedTest
+    @org.junit.jupiter.params.provider.ValueSource(strings = {"null", "[]", "1", "\"RS256\"", "{\"alg\":null}",
+            "{\"alg\":1}", "{\"alg\":{}}"})
+    void verifyWhenHeaderIsJsonButNotAnObjectWithAnAlgThenRejectedAsFormat(String header) {
+        String token = java.util.Base64.getUrlEncoder().withoutPadding().encodeToString(
+                header.getBytes(StandardCharsets.UTF_8)) + ".e30.c2ln";
+        assertThat(rejected(token).check()).isEqualTo("format");
     }
 
     @Test

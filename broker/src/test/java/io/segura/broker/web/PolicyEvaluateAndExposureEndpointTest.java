@@ -10,6 +10,8 @@ import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.springframework.http.MediaType;
+import org.springframework.test.context.DynamicPropertyRegistry;
+import org.springframework.test.context.DynamicPropertySource;
 import org.springframework.test.web.reactive.server.WebTestClient;
 
 /**
@@ -17,6 +19,12 @@ import org.springframework.test.web.reactive.server.WebTestClient;
  * path: reports by value, the signed scanner webhook, and the block they cause.
  */
 class PolicyEvaluateAndExposureEndpointTest extends GateHttpTest {
+
+    /** Several webhook calls at one instant of the test clock: no rate limit in the way (ExposureWebhookHardeningTest). */
+    @DynamicPropertySource
+    static void noWebhookRateLimit(DynamicPropertyRegistry registry) {
+        registry.add("segura.exposure-webhook-rate-per-ip", () -> "100000");
+    }
 
     private WebTestClient.ResponseSpec evaluate(String bearer, Object body) {
         return web.post().uri("/api/v2/policy/evaluate").headers(h -> h.setBearerAuth(bearer))

@@ -81,6 +81,31 @@ class TokenEndpointTest extends BrokerHttpTest {
                 .jsonPath("$.error_description").value(d -> assertThat((String) d).contains("16 KiB"));
     }
 
+    static Stream<Arguments> unrepresentableTimeClaims() {
+        long tenYears = java.time.Instant.now().plus(java.time.Duration.ofDays(3650)).getEpochSecond();
+        return Stream.of(
+                Arguments.of("iat", Long.MIN_VALUE, Map.of("exp", tenYears)),
+                Arguments.of("iat", -1e300, Map.of("exp", tenYears)),
+                Arguments.of("exp", 1e300, Map.of()),
+                Arguments.of("exp", Long.MAX_VALUE, Map.of()),
+                Arguments.of("nbf", -1e300, Map.of()),
+                Arguments.of("nbf", 1e300, Map.of()));
+    }
+
+    /** Each of these was a 500 with a stack trace (or, for iat = -2^63, a session past the lifetime cap). */
+    @ParameterizedTest(name = "{0} = {1}")
+    @MethodSource("unrepresentableTimeClaims")
+    void tokenExchangeWhenTimeClaimUnrepresentableThenInvalidGrantNamingTheClaim(String claim, Object value,
+            Map<String, Object> more) {
+        Map<String, Object> claims = new java.util.HashMap<>(Map.of("aud", AUDIENCE, "repository_id", "75",
+                "ref", "refs/heads/main", "sub", "repo:acme/time-" + java.util.UUID.randomUUID()));
+        claims.putAll(more);
+        String token = ISSUER.token().claims(claims).claim(claim, value).sign();
+        exchange(token, "build").expectStatus().isBadRequest().expectBody()
+                .jsonPath("$.error").isEqualTo("invalid_grant")
+                .jsonPath("$.error_description").value(d -> assertThat((String) d).startsWith("token " + claim + " "));
+    }
+
     @Test
     void tokenExchangeWhenIssuerKeysUnreachableThen503WithRetryAfter() {
         // This issuer's JWKS was never fetched; with it down the broker cannot decide: an outage, not a 401.
@@ -113,7 +138,10 @@ class TokenEndpointTest extends BrokerHttpTest {
                 Arguments.of("bad scope", "grant_type=" + TOKEN_EXCHANGE + "&subject_token=a&subject_token_type="
                         + JWT_TYPE + "&scope=admin", "invalid_scope", "role:NAME"),
                 Arguments.of("not a JWT", "grant_type=" + TOKEN_EXCHANGE + "&subject_token=not-a-jwt"
-                        + "&subject_token_type=" + JWT_TYPE, "invalid_grant", ""));
+                        + "&subject_token_type=" + JWT_TYPE, "invalid_grant", ""),
+                // base64url("null").e30.sig: nimbus's NullPointerException was a 500 (found by TokenFormatFuzzTest)
+                Arguments.of("JWT header is JSON null", "grant_type=" + TOKEN_EXCHANGE + "&subject_token=bnVsbA.e30.c2ln"
+                        + "&subject_token_type=" + JWT_TYPE, "invalid_grant", "not a signed JWT"));
     }
 
     @ParameterizedTest(name = "{0}")
@@ -151,6 +179,19 @@ class TokenEndpointTest extends BrokerHttpTest {
                 .exchange().expectStatus().isUnauthorized()
                 .expectHeader().exists(HttpHeaders.WWW_AUTHENTICATE)
                 .expectBody().jsonPath("$.error").isEqualTo("invalid_client");
+    }
+
+    /** A stray % in HTTP Basic credentials was a 500 and an ERROR log (URLDecoder's IllegalArgumentException). */
+    @ParameterizedTest
+    @org.junit.jupiter.params.provider.ValueSource(strings = {"%zz:secret", "bamboo-ci:%", "bamboo-ci:%4", "%:%"})
+    void clientCredentialsWhenBasicCredentialsNotFormUrlencodedThen401InvalidClient(String credentials) {
+        String basic = Base64.getEncoder().encodeToString(credentials.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        web.post().uri("/oauth2/token").contentType(MediaType.APPLICATION_FORM_URLENCODED)
+                .header(HttpHeaders.AUTHORIZATION, "Basic " + basic)
+                .bodyValue("grant_type=client_credentials")
+                .exchange().expectStatus().isUnauthorized()
+                .expectBody().jsonPath("$.error").isEqualTo("invalid_client")
+                .jsonPath("$.error_description").value(d -> assertThat((String) d).contains("form-urlencoded"));
     }
 
     @Test
