@@ -218,7 +218,11 @@ class WithSeguraLibraryEndToEndTest {
                 sha256(KEY.getBytes(StandardCharsets.UTF_8)));
         assertThat(r.log()).contains("pw=***", "err=***", "captured: out=***", "status: 7", "nested=***",
                 "shebang=***", "[Pipeline] sh (nested step)", "groovy env: null", "withSegura: session revoked");
-        assertThat(r.log()).as("sh -xe traces go through the masker too").contains("+ echo pw=***");
+        // sh -xe traces (stderr) go through the masker too: the trace names the variable's value, and
+        // assertNothingSecretLeft proves no value is in the log. stdout and stderr are masked as two streams, each
+        // holding back a possible match's start, so where they meet in the log is not fixed: a trace may be split
+        // by the other stream's line ("+ echo pw=" … "***"), and only its start is asserted here.
+        assertThat(r.log()).as("the sh -xe trace is in the log").contains("+ echo pw=");
         assertNothingSecretLeft(r);
         assertThat(count("token.exchanged", CLIENT_SUBJECT) - exchanged).as("one session for the block").isEqualTo(1);
         assertThat(count("session.revoked", CLIENT_SUBJECT) - revoked).isEqualTo(1);
