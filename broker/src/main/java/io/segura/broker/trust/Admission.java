@@ -69,12 +69,18 @@ public final class Admission {
         }
         List<TrustRole> candidates = applicant.isClient() ? roles.forClient(applicant.clientId())
                 : roles.forIssuer(applicant.issuerName());
-        List<TrustRole> matching = candidates.stream()
-                .filter(r -> r.check(applicant.claims(), applicant.ctx()).stream().allMatch(RoleCheck::ok))
-                .toList();
+        // each candidate's claims are checked once; the one that matches keeps its checks for the decision
+        Map<TrustRole, List<RoleCheck>> matched = new LinkedHashMap<>();
+        for (TrustRole r : candidates) {
+            List<RoleCheck> checks = r.check(applicant.claims(), applicant.ctx());
+            if (checks.stream().allMatch(RoleCheck::ok)) {
+                matched.put(r, checks);
+            }
+        }
+        List<TrustRole> matching = List.copyOf(matched.keySet());
         if (matching.size() == 1) {
             TrustRole role = matching.get(0);
-            return withCondition(applicant, null, role, role.check(applicant.claims(), applicant.ctx()));
+            return withCondition(applicant, null, role, matched.get(role));
         }
         Refusal refusal;
         if (matching.isEmpty()) {
