@@ -17,7 +17,6 @@ import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
-import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
@@ -90,9 +89,7 @@ public final class MasterKeyRotation {
 
     /** The latest job (running first) with live counts of the versions still under an older key. */
     public Mono<Map<String, Object>> status() {
-        return jobs.latest().map(Optional::of).defaultIfEmpty(Optional.empty())
-                .zipWith(jobs.versionsByKey())
-                .map(t -> view(t.getT1().orElse(null), t.getT2()));
+        return jobs.snapshot().map(now -> view(now.job().orElse(null), now.versionsByKey()));
     }
 
     private Map<String, Object> view(RekeyJob job, Map<String, Long> byKey) {

@@ -89,6 +89,33 @@ public final class RekeyJobs {
                 .map(RekeyJobs::fromRow).one();
     }
 
+    /** The latest job (if any) and how many versions each key id seals, as one snapshot saw them. */
+    public record Snapshot(Optional<RekeyJob> job, Map<String, Long> versionsByKey) {
+    }
+
+    /**
+     * {@link #latest()} and {@link #versionsByKey()} read by one statement, so the job's count and the versions'
+     * keys agree: read apart, a page committing between the two reads showed a job {@code done} with a page more
+     * than the versions' {@code remaining}.
+     */
+    public Mono<Snapshot> snapshot() {
+        return db.sql("SELECT v.kek_id, v.n, j.* FROM (SELECT 1 AS one) o"
+                        + " LEFT JOIN (SELECT kek_id, COUNT(*) AS n FROM secret_versions GROUP BY kek_id) v ON TRUE"
+                        + " LEFT JOIN (SELECT " + JOB_COLUMNS + " FROM rekey_jobs ORDER BY running_slot, started_at"
+                        + " DESC LIMIT 1) j ON TRUE")
+                .map(row -> new SnapshotRow(row.get("id", String.class) == null ? null : fromRow(row),
+                        row.get("kek_id", String.class), row.get("n", Long.class)))
+                .all().collectList()
+                .map(rows -> {
+                    Map<String, Long> byKey = new TreeMap<>();
+                    rows.stream().filter(r -> r.kekId() != null).forEach(r -> byKey.put(r.kekId(), r.versions()));
+                    return new Snapshot(Optional.ofNullable(rows.get(0).job()), byKey);
+                });
+    }
+
+    private record SnapshotRow(RekeyJob job, String kekId, Long versions) {
+    }
+
     /** The outcome of {@link #start}: the job, and whether this call created it or restarted a failed one. */
     public record Start(RekeyJob job, boolean created, boolean resumed) {
     }

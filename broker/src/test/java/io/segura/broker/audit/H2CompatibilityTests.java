@@ -22,6 +22,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.Base64;
 import java.util.List;
+import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
@@ -151,6 +152,10 @@ class H2CompatibilityTests {
         assertThat(step).isEqualTo(RekeyJobs.Step.DONE);
         assertThat(jobs.latest().block(TIMEOUT).rewrapped()).isEqualTo(5);
         assertThat(jobs.versionsByKey().block(TIMEOUT)).containsOnlyKeys(NEW.id());
+        assertThat(jobs.snapshot().block(TIMEOUT)).satisfies(snapshot -> {
+            assertThat(snapshot.job()).get().extracting(RekeyJob::id).isEqualTo(id);
+            assertThat(snapshot.versionsByKey()).containsExactly(Map.entry(NEW.id(), 5L));
+        });
         assertThat(new SecretStore(h2.db(), h2.tx(), KeyRing.of(NEW)).read("dev/rekey-3", null).block(TIMEOUT)
                 .value()).isEqualTo("rekey-value-3");
         // Finished jobs leave running_slot NULL: any number of them may exist (NULLs are distinct in a UNIQUE).

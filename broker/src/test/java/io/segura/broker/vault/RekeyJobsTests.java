@@ -65,6 +65,9 @@ class RekeyJobsTests {
                 .hasMessageContaining("SEGURA_MASTER_KEY");
         assertThat(jobs.latest().blockOptional(TIMEOUT)).isEmpty();
         assertThat(jobs.versionsByKey().block(TIMEOUT)).containsExactly(Map.entry(OLD.id(), 3L));
+        RekeyJobs.Snapshot snapshot = jobs.snapshot().block(TIMEOUT);
+        assertThat(snapshot.job()).isEmpty();
+        assertThat(snapshot.versionsByKey()).containsExactly(Map.entry(OLD.id(), 3L));
         assertThat(events.all).isEmpty();
     }
 
@@ -106,6 +109,10 @@ class RekeyJobsTests {
         assertThat(done.total()).isEqualTo(7);
         assertThat(done.finishedAt()).isNotNull();
         assertThat(jobs.versionsByKey().block(TIMEOUT)).containsExactly(Map.entry(NEW.id(), 7L));
+        RekeyJobs.Snapshot snapshot = jobs.snapshot().block(TIMEOUT);
+        assertThat(snapshot.job()).get().extracting(RekeyJob::id, RekeyJob::rewrapped)
+                .containsExactly(start.job().id(), 7L);
+        assertThat(snapshot.versionsByKey()).containsExactly(Map.entry(NEW.id(), 7L));
         SecretStore newOnly = new SecretStore(database.db(), database.tx(), KeyRing.of(NEW));
         for (int i = 0; i < 7; i++) {
             assertThat(newOnly.read("app/s" + i, null).block(TIMEOUT).value()).isEqualTo("value-" + i);
