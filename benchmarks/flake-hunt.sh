@@ -10,7 +10,7 @@
 #   benchmarks/flake-hunt.sh --suite-runs 0 --class-runs 50 --classes GroupReadTest,GroupCommitTest
 #
 # Needs what `./mvnw verify` needs (PostgreSQL on 127.0.0.1:5432 or SEGURA_TEST_DATABASE_URL). Compiles once through
-# the reactor (nothing is installed into ~/.m2), then runs surefire alone (no recompilation between runs). Output:
+# the reactor (nothing is installed into ~/.m2), then runs the test phase per run (recompiling nothing). Output:
 # target/flake-hunt/summary.txt and one folder of surefire reports per run; exit 1 when any test failed in any run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -48,12 +48,16 @@ run() { # $1 = label, rest = extra maven args
   local label="$1"; shift
   rm -rf "$reports"
   local status=0
-  # -am: the sibling modules come from this tree's target/, never from ~/.m2; the filter keeps their tests out
-  ./mvnw -B -o -pl broker -am surefire:test -DtrimStackTrace=true -Dsurefire.failIfNoSpecifiedTests=false \
-      "$@" >"$out/$label.log" 2>&1 || status=$?
+  # The test phase, not surefire:test alone: only a lifecycle build resolves the sibling modules (testkit,
+  # shared-client) from this tree's target/ instead of looking for their jars in ~/.m2 (a stale install there would
+  # be tested instead, and a clean ~/.m2 has none). Compilation is a no-op after the first build; the fuzz execution
+  # is left out (it fuzzes for time, it does not repeat tests).
+  ./mvnw -B -o -pl broker -am test -Dsegura.fuzz.skip=true -DtrimStackTrace=true \
+      -Dsurefire.failIfNoSpecifiedTests=false "$@" >"$out/$label.log" 2>&1 || status=$?
   mkdir -p "$out/$label"
   cp "$reports"/TEST-*.xml "$out/$label/" 2>/dev/null || true
   echo "flake-hunt: $label exit $status"
+  echo "$label $status" >>"$out/exits.txt"
 }
 
 for i in $(seq 1 "$suite_runs"); do
@@ -81,12 +85,23 @@ for run_dir in sorted(d for d in glob.glob(os.path.join(out, '*')) if os.path.is
                 failed[key] = failed.get(key, 0) + 1
                 first = (bad.get('message') or bad.text or '').strip().splitlines()
                 where.setdefault(key, []).append(run + ': ' + (first[0][:200] if first else ''))
+# A run that failed with no failed test (a build or resolution error, a crashed fork) proves nothing: count it.
+broken = []
+with open(os.path.join(out, 'exits.txt')) as f:
+    for line in f:
+        run, status = line.split()
+        if status != '0' and not any(w.startswith(run + ': ') for ws in where.values() for w in ws):
+            broken.append(run)
 print('class runs (a class counted once per run it ran in):')
 for cls in sorted(runs):
     print(f'  {cls}: {runs[cls]}')
 print()
-if not failed:
+if broken:
+    print('runs that failed without a failed test (see their .log): ' + ', '.join(broken))
+if not failed and not broken:
     print('no test failed in any run')
+elif not failed:
+    sys.exit(1)
 else:
     print('FAILED tests (name: failed runs):')
     for key in sorted(failed):
