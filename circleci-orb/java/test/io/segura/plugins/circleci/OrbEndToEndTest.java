@@ -3,9 +3,8 @@ package io.segura.plugins.circleci;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.segura.testkit.broker.BrokerLauncher;
+import io.segura.testkit.broker.LiveBroker;
 import io.segura.testkit.oidc.Fixtures;
-import io.segura.testkit.oidc.IssuerSimulator;
 import io.segura.testkit.platform.CiJobs;
 import io.segura.testkit.platform.CircleCiCli;
 import java.nio.charset.StandardCharsets;
@@ -19,9 +18,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -39,8 +38,6 @@ class OrbEndToEndTest {
     static final String README_ISSUER = "https://oidc.circleci.com/org/3f2a1b0c-9d8e-4f7a-8b6c-5d4e3f2a1b0c";
     static final String SECRETS = "db/prod/password > DB_PASSWORD; tls/prod/key > TLS_KEY";
 
-    static IssuerSimulator issuer;
-    static BrokerLauncher broker;
     static CircleCiOrb orb;
 
     @TempDir
@@ -57,17 +54,23 @@ class OrbEndToEndTest {
         return m.group(1);
     }
 
+    @RegisterExtension
+    static final LiveBroker live = LiveBroker.configuredBy(OrbEndToEndTest::brokerConfig)
+            .secret("db/prod/password", PASSWORD).secret("tls/prod/key", KEY).secret("db/staging/password", STAGING);
+
     @BeforeAll
-    static void startBroker() throws Exception {
+    static void loadOrb() throws Exception {
         orb = CircleCiOrb.load(Plugin.packed());
-        issuer = IssuerSimulator.start();
+    }
+
+    static String brokerConfig(String issuerUrl) throws Exception {
         String config = readmeTrustConfig();
         assertThat(config).as("the README's issuer").contains("issuer: " + README_ISSUER);
         assertThat(config.strip()).as("roles: is the README block's last section").contains("\nroles:\n")
                 .doesNotContain("\npolicies:");
         // The README's config as it is, with the simulator as the organization's issuer; then, for the gate, a role
         // under a freeze window and one with a staging path the README's role must refuse.
-        config = config.replace("issuer: " + README_ISSUER, "issuer: " + issuer.issuer()) + String.join("\n",
+        config = config.replace("issuer: " + README_ISSUER, "issuer: " + issuerUrl) + String.join("\n",
                 "  - name: deploy-frozen",
                 "    issuers: [circleci]",
                 "    bound-claims:",
@@ -81,20 +84,7 @@ class OrbEndToEndTest {
                 "      - {days: [MON, TUE, WED, THU, FRI, SAT, SUN], from: \"00:00\", to: \"23:59\", zone: UTC,"
                         + " reason: \"circleci test freeze\"}",
                 "");
-        broker = BrokerLauncher.builder().owner("OrbEndToEndTest").config(config).start();
-        broker.putSecret("db/prod/password", PASSWORD);
-        broker.putSecret("tls/prod/key", KEY);
-        broker.putSecret("db/staging/password", STAGING);
-    }
-
-    @AfterAll
-    static void stopBroker() throws Exception {
-        if (broker != null) {
-            broker.close();
-        }
-        if (issuer != null) {
-            issuer.close();
-        }
+        return config;
     }
 
     /** The job's claims: the CircleCI fixture (V2 token) with a subject of its own. */
@@ -110,17 +100,17 @@ class OrbEndToEndTest {
 
     /** A job of the README's project with the circleci CLI on the PATH answering for {@link #AUDIENCE}. */
     CircleCiJob job(Map<String, Object> claims) throws Exception {
-        CircleCiCli cli = CircleCiCli.install(dir.resolve("circleci-cli"), issuer, claims);
+        CircleCiCli cli = CircleCiCli.install(dir.resolve("circleci-cli"), live.issuer(), claims);
         cli.expectAudience(AUDIENCE);
         Map<String, Object> defaultClaims = new LinkedHashMap<>(claims);
-        String defaultToken = issuer.mint(defaultClaims);
+        String defaultToken = live.issuer().mint(defaultClaims);
         Path project = Files.createDirectories(dir.resolve("project"));
         return new CircleCiJob(project, CiJobs.circleCi(defaultToken, "/unused"), cli.binDirectory());
     }
 
     static Map<String, Object> execArgs(String command) {
         Map<String, Object> a = new LinkedHashMap<>();
-        a.put("url", broker.url().toString());
+        a.put("url", live.broker().url().toString());
         a.put("role", "deploy-prod");
         a.put("audience", AUDIENCE);
         a.put("secrets", SECRETS);
@@ -134,7 +124,7 @@ class OrbEndToEndTest {
 
     /** No line of any secret (4+ characters) in the job log, $BASH_ENV or the broker's log. */
     static void assertNoSecretAnywhere(CircleCiJob.Result r) throws Exception {
-        String everything = r.log() + "\n" + r.bashEnv() + "\n" + broker.log();
+        String everything = r.log() + "\n" + r.bashEnv() + "\n" + live.broker().log();
         for (String secret : List.of(PASSWORD, KEY, STAGING)) {
             secret.lines().filter(l -> l.length() >= 4).forEach(l -> assertThat(everything).doesNotContain(l));
         }
@@ -154,9 +144,9 @@ class OrbEndToEndTest {
         assertThat(r.log().split("\\*\\*\\*", -1).length - 1).as("masks in the log").isGreaterThanOrEqualTo(3);
         assertNoSecretAnywhere(r);
         String sub = (String) claims.get("sub");
-        assertThat(broker.events("lease.issued", sub)).hasSize(1);
-        assertThat(broker.leases(true, sub)).isEmpty();
-        assertThat(broker.events("session.revoked", sub)).isNotEmpty();
+        assertThat(live.broker().events("lease.issued", sub)).hasSize(1);
+        assertThat(live.broker().leases(true, sub)).isEmpty();
+        assertThat(live.broker().events("session.revoked", sub)).isNotEmpty();
         assertThat(Files.readAllLines(dir.resolve("circleci-cli/last-invocation"))).containsExactly("run", "oidc",
                 "get", "--claims", "{\"aud\":\"" + AUDIENCE + "\"}");
     }
@@ -168,9 +158,9 @@ class OrbEndToEndTest {
 
         assertThat(r.exitCode()).as(r.log()).isEqualTo(7);
         String sub = (String) claims.get("sub");
-        assertThat(broker.events("lease.issued", sub)).hasSize(1);
-        assertThat(broker.leases(true, sub)).isEmpty();
-        assertThat(broker.events("session.revoked", sub)).isNotEmpty();
+        assertThat(live.broker().events("lease.issued", sub)).hasSize(1);
+        assertThat(live.broker().leases(true, sub)).isEmpty();
+        assertThat(live.broker().events("session.revoked", sub)).isNotEmpty();
     }
 
     @Test
@@ -198,9 +188,9 @@ class OrbEndToEndTest {
         assertThat(Path.of(envFile.group(1))).doesNotExist();
         assertThat(Path.of(envFile.group(1)).getParent().getParent()).doesNotExist();
         String sub = (String) claims.get("sub");
-        assertThat(broker.events("lease.issued", sub)).hasSize(1);
-        assertThat(broker.leases(true, sub)).isEmpty();
-        assertThat(broker.events("session.revoked", sub)).isNotEmpty();
+        assertThat(live.broker().events("lease.issued", sub)).hasSize(1);
+        assertThat(live.broker().leases(true, sub)).isEmpty();
+        assertThat(live.broker().events("session.revoked", sub)).isNotEmpty();
     }
 
     @Test
@@ -217,8 +207,8 @@ class OrbEndToEndTest {
         assertThat(r.exitCode()).as(r.log()).isEqualTo(1);
         assertThat(r.log()).contains("deploying", "segura-cli: session revoked").doesNotContain("never-runs");
         String sub = (String) claims.get("sub");
-        assertThat(broker.leases(true, sub)).isEmpty();
-        assertThat(broker.events("session.revoked", sub)).isNotEmpty();
+        assertThat(live.broker().leases(true, sub)).isEmpty();
+        assertThat(live.broker().events("session.revoked", sub)).isNotEmpty();
     }
 
     @Test
@@ -235,8 +225,8 @@ class OrbEndToEndTest {
         assertThat(r.log()).contains("segura/fetch already ran in this job and its session is still open",
                 "run segura/revoke before fetching again", "segura-cli: session revoked");
         String sub = (String) claims.get("sub");
-        assertThat(broker.events("lease.issued", sub)).hasSize(1);
-        assertThat(broker.leases(true, sub)).isEmpty();
+        assertThat(live.broker().events("lease.issued", sub)).hasSize(1);
+        assertThat(live.broker().leases(true, sub)).isEmpty();
     }
 
     @Test
@@ -246,7 +236,7 @@ class OrbEndToEndTest {
 
         assertThat(r.exitCode()).as(r.log()).isEqualTo(4);
         assertThat(r.log()).contains("invalid_grant", "claim oidc.circleci.com/ssh-rerun is \"true\"").doesNotContain("command-ran");
-        assertThat(broker.leases(false, (String) claims.get("sub"))).isEmpty();
+        assertThat(live.broker().leases(false, (String) claims.get("sub"))).isEmpty();
         assertNoSecretAnywhere(r);
     }
 
@@ -267,7 +257,7 @@ class OrbEndToEndTest {
     void execWhenNoCircleciCliThenDefaultTokenWithOrgAudienceIsRefusedNamingTheAudience() throws Exception {
         Map<String, Object> claims = claims("default-token", false);
         Path project = Files.createDirectories(dir.resolve("project"));
-        CircleCiJob job = new CircleCiJob(project, CiJobs.circleCi(issuer.mint(claims), "/unused"), null);
+        CircleCiJob job = new CircleCiJob(project, CiJobs.circleCi(live.issuer().mint(claims), "/unused"), null);
         CircleCiJob.Result r = job.run(orb.command("exec", execArgs("echo command-ran")));
 
         assertThat(r.exitCode()).as(r.log()).isEqualTo(4);
@@ -286,14 +276,14 @@ class OrbEndToEndTest {
 
         assertThat(r.exitCode()).as(r.log()).isZero();
         assertThat(r.log()).contains("==> Segura deploy gate");
-        assertThat(broker.leases(false, (String) claims.get("sub"))).isEmpty();
+        assertThat(live.broker().leases(false, (String) claims.get("sub"))).isEmpty();
     }
 
     @Test
     void deployGateWhenFreezeWindowThenFailsWithExitThreeAndTheReason() throws Exception {
         Map<String, Object> claims = claims("gate-frozen", false);
         Map<String, Object> args = new LinkedHashMap<>();
-        args.put("url", broker.url().toString());
+        args.put("url", live.broker().url().toString());
         args.put("role", "deploy-frozen");
         args.put("audience", AUDIENCE);
         args.put("secrets", "db/prod/password > DB_PASSWORD");

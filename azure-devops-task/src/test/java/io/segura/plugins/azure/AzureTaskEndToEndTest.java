@@ -6,9 +6,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.segura.client.masking.SecretVariants;
 import io.segura.plugins.azure.AgentTaskRunner.Stage;
 import io.segura.plugins.azure.AgentTaskRunner.StepResult;
-import io.segura.testkit.broker.BrokerLauncher;
+import io.segura.testkit.broker.LiveBroker;
 import io.segura.testkit.oidc.Fixtures;
-import io.segura.testkit.oidc.IssuerSimulator;
 import io.segura.testkit.platform.AzureAgent;
 import io.segura.testkit.platform.AzureAgent.LoggingCommand;
 import io.segura.testkit.platform.AzureOidcEndpoint;
@@ -25,9 +24,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -45,8 +44,6 @@ class AzureTaskEndToEndTest {
     static final String KEY = "-----BEGIN KEY-----\nline-two-of-the-azure-key\nline-three-tail\n-----END KEY-----";
     static final String SECRETS = "db/prod/password > DB_PASSWORD\n";
 
-    static IssuerSimulator issuer;
-    static BrokerLauncher broker;
     static Path taskDir;
     static AgentTaskRunner agent;
 
@@ -56,15 +53,15 @@ class AzureTaskEndToEndTest {
     @TempDir
     Path job;
 
+    @RegisterExtension
+    static final LiveBroker live = LiveBroker.configuredBy(AzureTaskEndToEndTest::brokerConfig)
+            .secret("db/prod/password", PASSWORD).secret("tls/prod/key", KEY)
+            .secret("ops/root/password", "root-password-never-leased");
+
     @BeforeAll
-    static void startBroker() throws Exception {
+    static void unpackTask() throws Exception {
         taskDir = Vsix.unpack(Vsix.built(), unpacked).resolve("SeguraSecrets");
         agent = new AgentTaskRunner(taskDir);
-        issuer = IssuerSimulator.start();
-        broker = BrokerLauncher.builder().owner("AzureTaskEndToEndTest").config(brokerConfig(issuer.issuer())).start();
-        broker.putSecret("db/prod/password", PASSWORD);
-        broker.putSecret("tls/prod/key", KEY);
-        broker.putSecret("ops/root/password", "root-password-never-leased");
     }
 
     /**
@@ -91,16 +88,6 @@ class AzureTaskEndToEndTest {
                 "");
     }
 
-    @AfterAll
-    static void stopBroker() throws Exception {
-        if (broker != null) {
-            broker.close();
-        }
-        if (issuer != null) {
-            issuer.close();
-        }
-    }
-
     /** The fixture's pipeline token claims with a subject of its own, so each test finds only its leases. */
     static Map<String, Object> claims(String sub, String definitionId) {
         Map<String, Object> claims = new LinkedHashMap<>(Fixtures.claims("azure-devops"));
@@ -111,7 +98,7 @@ class AzureTaskEndToEndTest {
 
     static Map<String, String> inputs(String... more) {
         Map<String, String> inputs = new LinkedHashMap<>();
-        inputs.put("url", broker.url().toString());
+        inputs.put("url", live.broker().url().toString());
         inputs.put("role", "deploy-web");
         inputs.put("secrets", SECRETS);
         for (int i = 0; i < more.length; i += 2) {
@@ -128,7 +115,7 @@ class AzureTaskEndToEndTest {
     @Test
     void taskWhenJobMapsTheAccessTokenThenSecretVariablesMaskedFirstAndPostJobRevokes() throws Exception {
         String sub = "p://contoso/web-shop/e2e-main";
-        try (AzureOidcEndpoint endpoint = AzureOidcEndpoint.start(issuer, claims(sub, "1"))) {
+        try (AzureOidcEndpoint endpoint = AzureOidcEndpoint.start(live.issuer(), claims(sub, "1"))) {
             Map<String, String> vars = variables(endpoint, true);
             StepResult main = agent.run(Stage.MAIN, inputs("ttl", "15m"), vars, null, Map.of());
 
@@ -144,7 +131,7 @@ class AzureTaskEndToEndTest {
                     .containsAll(SecretVariants.of(PASSWORD, 4))
                     .contains(Base64.getEncoder().encodeToString(PASSWORD.getBytes(StandardCharsets.UTF_8)));
             assertNoValueOutsideTheMaskingChannel(main, PASSWORD);
-            List<Map<String, Object>> active = broker.leases(true, sub);
+            List<Map<String, Object>> active = live.broker().leases(true, sub);
             assertThat(active).hasSize(1);
             Map<String, String> taskVariables = main.taskVariables();
             Path state = Path.of(taskVariables.get("SEGURA_STATE_FILE"));
@@ -156,8 +143,8 @@ class AzureTaskEndToEndTest {
 
             assertThat(post.result()).as(post.output()).isEqualTo("Succeeded");
             assertThat(post.output()).doesNotContain(session, PASSWORD);
-            assertThat(broker.leases(true, sub)).as("active leases after the post-job step").isEmpty();
-            assertThat(broker.events("session.revoked", sub)).isNotEmpty();
+            assertThat(live.broker().leases(true, sub)).as("active leases after the post-job step").isEmpty();
+            assertThat(live.broker().events("session.revoked", sub)).isNotEmpty();
             assertThat(state).doesNotExist();
             assertThat(leaseWith(session)).as("a lease with the revoked session").isEqualTo(401);
         }
@@ -166,26 +153,26 @@ class AzureTaskEndToEndTest {
     @Test
     void taskWhenALaterStepFailsTheJobThenPostJobStillRevokes() throws Exception {
         String sub = "p://contoso/web-shop/e2e-job-failed";
-        try (AzureOidcEndpoint endpoint = AzureOidcEndpoint.start(issuer, claims(sub, "1"))) {
+        try (AzureOidcEndpoint endpoint = AzureOidcEndpoint.start(live.issuer(), claims(sub, "1"))) {
             Map<String, String> vars = variables(endpoint, true);
             StepResult main = agent.run(Stage.MAIN, inputs(), vars, null, Map.of());
             assertThat(main.result()).as(main.output()).isEqualTo("Succeeded");
-            assertThat(broker.leases(true, sub)).hasSize(1);
+            assertThat(live.broker().leases(true, sub)).hasSize(1);
 
             // A deploy step failed after the task: the agent still runs post-job steps (condition always()).
             vars.put("AGENT_JOBSTATUS", "Failed");
             StepResult post = agent.run(Stage.POST, inputs(), vars, null, main.taskVariables());
 
             assertThat(post.result()).as(post.output()).isEqualTo("Succeeded");
-            assertThat(broker.leases(true, sub)).isEmpty();
-            assertThat(broker.events("session.revoked", sub)).isNotEmpty();
+            assertThat(live.broker().leases(true, sub)).isEmpty();
+            assertThat(live.broker().events("session.revoked", sub)).isNotEmpty();
         }
     }
 
     @Test
     void taskWhenNoEnvMappingThenTakesTheAgentsSystemVssConnectionToken() throws Exception {
         String sub = "p://contoso/web-shop/e2e-systemvss";
-        try (AzureOidcEndpoint endpoint = AzureOidcEndpoint.start(issuer, claims(sub, "1"))) {
+        try (AzureOidcEndpoint endpoint = AzureOidcEndpoint.start(live.issuer(), claims(sub, "1"))) {
             Map<String, String> vars = variables(endpoint, false);
             StepResult main = agent.run(Stage.MAIN, inputs(), vars, endpoint.accessToken(), Map.of());
 
@@ -194,13 +181,13 @@ class AzureTaskEndToEndTest {
             assertThat(main.output()).doesNotContain(endpoint.accessToken());
             StepResult post = agent.run(Stage.POST, inputs(), vars, endpoint.accessToken(), main.taskVariables());
             assertThat(post.result()).as(post.output()).isEqualTo("Succeeded");
-            assertThat(broker.leases(true, sub)).isEmpty();
+            assertThat(live.broker().leases(true, sub)).isEmpty();
         }
     }
 
     @Test
     void taskWhenNoAccessTokenAtAllThenFailedShowingTheYamlEnvLine() throws Exception {
-        try (AzureOidcEndpoint endpoint = AzureOidcEndpoint.start(issuer, claims("p://contoso/web-shop/none", "1"))) {
+        try (AzureOidcEndpoint endpoint = AzureOidcEndpoint.start(live.issuer(), claims("p://contoso/web-shop/none", "1"))) {
             Map<String, String> vars = variables(endpoint, false);
             StepResult main = agent.run(Stage.MAIN, inputs(), vars, null, Map.of());
 
@@ -216,7 +203,7 @@ class AzureTaskEndToEndTest {
     @Test
     void taskWhenMultiLineSecretWithoutUnsafeSettingThenFailedNamingItAndNothingSet() throws Exception {
         String sub = "p://contoso/web-shop/e2e-multiline-refused";
-        try (AzureOidcEndpoint endpoint = AzureOidcEndpoint.start(issuer, claims(sub, "1"))) {
+        try (AzureOidcEndpoint endpoint = AzureOidcEndpoint.start(live.issuer(), claims(sub, "1"))) {
             Map<String, String> vars = variables(endpoint, true);
             StepResult main = agent.run(Stage.MAIN, inputs("secrets", SECRETS + "tls/prod/key > TLS_KEY"), vars, null,
                     Map.of());
@@ -227,14 +214,14 @@ class AzureTaskEndToEndTest {
             assertThat(main.named("task.setvariable")).as("no variable half set").isEmpty();
             assertNoValueOutsideTheMaskingChannel(main, PASSWORD);
             assertNoValueOutsideTheMaskingChannel(main, KEY);
-            assertThat(broker.leases(true, sub)).as("the CLI revoked its session").isEmpty();
+            assertThat(live.broker().leases(true, sub)).as("the CLI revoked its session").isEmpty();
         }
     }
 
     @Test
     void taskWhenMultiLineSecretAndUnsafeSettingTrueThenSetWhole() throws Exception {
         String sub = "p://contoso/web-shop/e2e-multiline-allowed";
-        try (AzureOidcEndpoint endpoint = AzureOidcEndpoint.start(issuer, claims(sub, "1"))) {
+        try (AzureOidcEndpoint endpoint = AzureOidcEndpoint.start(live.issuer(), claims(sub, "1"))) {
             Map<String, String> vars = variables(endpoint, true);
             vars.put("SYSTEM_UNSAFEALLOWMULTILINESECRET", "true");
             StepResult main = agent.run(Stage.MAIN, inputs("secrets", SECRETS + "tls/prod/key > TLS_KEY"), vars, null,
@@ -247,7 +234,7 @@ class AzureTaskEndToEndTest {
             assertNoValueOutsideTheMaskingChannel(main, KEY);
             assertNoValueOutsideTheMaskingChannel(main, PASSWORD);
             agent.run(Stage.POST, inputs(), vars, null, main.taskVariables());
-            assertThat(broker.leases(true, sub)).isEmpty();
+            assertThat(live.broker().leases(true, sub)).isEmpty();
         }
     }
 
@@ -256,7 +243,7 @@ class AzureTaskEndToEndTest {
         String sub = "p://contoso/web-shop/e2e-replay";
         // One token, served twice: a token captured from one job and presented again (Azure's audience is fixed,
         // so any relying party that saw it could).
-        String token = issuer.mint(withFixedAudience(claims(sub, "1")));
+        String token = live.issuer().mint(withFixedAudience(claims(sub, "1")));
         try (ReplayingOidcEndpoint endpoint = ReplayingOidcEndpoint.serving(token)) {
             Map<String, String> vars = variables(null, false);
             vars.put("SYSTEM_OIDCREQUESTURI", endpoint.requestUri());
@@ -270,7 +257,7 @@ class AzureTaskEndToEndTest {
             assertThat(replay.result()).isEqualTo("Failed");
             assertThat(replay.message()).contains("invalid_grant", "jti", "already used", "single use");
             assertThat(replay.named("task.setvariable")).isEmpty();
-            assertThat(broker.leases(false, sub)).as("only the first exchange leased").hasSize(1);
+            assertThat(live.broker().leases(false, sub)).as("only the first exchange leased").hasSize(1);
             assertNoValueOutsideTheMaskingChannel(replay, PASSWORD);
         }
     }
@@ -278,7 +265,7 @@ class AzureTaskEndToEndTest {
     @Test
     void taskWhenPipelineIsNotTheBoundDefinitionThenFailedWithTheBrokersReason() throws Exception {
         String sub = "p://contoso/web-shop/e2e-other-pipeline";
-        try (AzureOidcEndpoint endpoint = AzureOidcEndpoint.start(issuer, claims(sub, "2"))) {
+        try (AzureOidcEndpoint endpoint = AzureOidcEndpoint.start(live.issuer(), claims(sub, "2"))) {
             Map<String, String> vars = variables(endpoint, true);
             StepResult main = agent.run(Stage.MAIN, inputs(), vars, null, Map.of());
 
@@ -286,14 +273,14 @@ class AzureTaskEndToEndTest {
             assertThat(main.message()).contains("ctx.pipeline").contains("2");
             assertThat(main.named("task.setvariable")).isEmpty();
             assertNoValueOutsideTheMaskingChannel(main, PASSWORD);
-            assertThat(broker.leases(false, sub)).isEmpty();
+            assertThat(live.broker().leases(false, sub)).isEmpty();
         }
     }
 
     @Test
     void taskWhenSecretOutsideTheRoleThenFailedWithTheProblemDetail() throws Exception {
         String sub = "p://contoso/web-shop/e2e-outside-role";
-        try (AzureOidcEndpoint endpoint = AzureOidcEndpoint.start(issuer, claims(sub, "1"))) {
+        try (AzureOidcEndpoint endpoint = AzureOidcEndpoint.start(live.issuer(), claims(sub, "1"))) {
             Map<String, String> vars = variables(endpoint, true);
             StepResult main = agent.run(Stage.MAIN, inputs("secrets", "ops/root/password > ROOT_PASSWORD"), vars,
                     null, Map.of());
@@ -303,13 +290,13 @@ class AzureTaskEndToEndTest {
             assertThat(main.message()).contains("ops/root/password", "(HTTP 403, https://segura.dev/problems/");
             assertThat(main.output()).doesNotContain("root-password-never-leased");
             assertThat(main.named("task.setvariable")).isEmpty();
-            assertThat(broker.leases(true, sub)).isEmpty();
+            assertThat(live.broker().leases(true, sub)).isEmpty();
         }
     }
 
     @Test
     void taskWhenInputsAreWrongThenFailedNamingTheTaskInput() throws Exception {
-        try (AzureOidcEndpoint endpoint = AzureOidcEndpoint.start(issuer, claims("p://contoso/web-shop/bad", "1"))) {
+        try (AzureOidcEndpoint endpoint = AzureOidcEndpoint.start(live.issuer(), claims("p://contoso/web-shop/bad", "1"))) {
             Map<String, String> vars = variables(endpoint, true);
 
             StepResult http = agent.run(Stage.MAIN, inputs("url", "http://segura.example.com"), vars, null, Map.of());
@@ -385,7 +372,7 @@ class AzureTaskEndToEndTest {
     static Map<String, Object> withFixedAudience(Map<String, Object> claims) {
         Map<String, Object> c = new LinkedHashMap<>(claims);
         c.put("aud", AzureOidcEndpoint.AUDIENCE);
-        c.put("iss", issuer.issuer());
+        c.put("iss", live.issuer().issuer());
         c.put("jti", java.util.UUID.randomUUID().toString());
         c.remove("iat");
         c.remove("nbf");
@@ -402,7 +389,7 @@ class AzureTaskEndToEndTest {
     /** The status of a lease request with {@code session}: 201 while it lives, 401 once revoked. */
     static int leaseWith(String session) throws Exception {
         HttpResponse<String> r = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
-                        URI.create(broker.url() + "/api/v2/a2a/leases"))
+                        URI.create(live.broker().url() + "/api/v2/a2a/leases"))
                 .header("Authorization", "Bearer " + session).header("Content-Type", "application/json")
                 .POST(HttpRequest.BodyPublishers.ofString("{\"secrets\":[\"db/prod/password\"]}")).build(),
                 HttpResponse.BodyHandlers.ofString());

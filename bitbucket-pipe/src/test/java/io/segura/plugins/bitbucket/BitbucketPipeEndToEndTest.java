@@ -5,10 +5,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.segura.plugins.bitbucket.PipeRunner.PipeResult;
 import io.segura.plugins.bitbucket.PipeRunner.Step;
-import io.segura.testkit.broker.BrokerLauncher;
+import io.segura.testkit.broker.LiveBroker;
 import io.segura.testkit.cli.CliBuild;
 import io.segura.testkit.oidc.Fixtures;
-import io.segura.testkit.oidc.IssuerSimulator;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -19,9 +18,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
@@ -47,21 +45,13 @@ class BitbucketPipeEndToEndTest {
     static final String KEY = "-----BEGIN KEY-----\nline-two-of-the-bitbucket-key\nline-three-tail\n-----END KEY-----";
     static final List<String> SECRETS = List.of("db/prod/password > DB_PASSWORD", "tls/prod/key > TLS_KEY");
 
-    static IssuerSimulator issuer;
-    static BrokerLauncher broker;
-
     @TempDir
     Path work;
 
-    @BeforeAll
-    static void startBroker() throws Exception {
-        issuer = IssuerSimulator.start();
-        broker = BrokerLauncher.builder().owner("BitbucketPipeEndToEndTest").config(brokerConfig(issuer.issuer()))
-                .start();
-        broker.putSecret("db/prod/password", PASSWORD);
-        broker.putSecret("tls/prod/key", KEY);
-        broker.putSecret("db/staging/password", "staging-pa55-not-for-this-role");
-    }
+    @RegisterExtension
+    static final LiveBroker live = LiveBroker.configuredBy(BitbucketPipeEndToEndTest::brokerConfig)
+            .secret("db/prod/password", PASSWORD).secret("tls/prod/key", KEY)
+            .secret("db/staging/password", "staging-pa55-not-for-this-role");
 
     /**
      * The README's broker-side YAML with the simulator as the workspace's issuer; both audiences (the workspace
@@ -88,16 +78,6 @@ class BitbucketPipeEndToEndTest {
                 "");
     }
 
-    @AfterAll
-    static void stopBroker() throws Exception {
-        if (broker != null) {
-            broker.close();
-        }
-        if (issuer != null) {
-            issuer.close();
-        }
-    }
-
     /** How the pipe's container runs; {@code BitbucketPipeContainerTest} runs the real image instead. */
     PipeRunner runner() throws Exception {
         return new PipeRunner(PipeRunner.host(CliBuild.jar(), CliBuild.imageBin()));
@@ -113,7 +93,7 @@ class BitbucketPipeEndToEndTest {
         claims.put("repositoryUuid", repositoryUuid);
         claims.put("stepUuid", stepUuid);
         claims.put("sub", subject(stepUuid, repositoryUuid));
-        return issuer.mint(claims);
+        return live.issuer().mint(claims);
     }
 
     static String subject(String stepUuid, String repositoryUuid) {
@@ -122,7 +102,7 @@ class BitbucketPipeEndToEndTest {
 
     static Map<String, Object> variables(Object... more) {
         Map<String, Object> v = new LinkedHashMap<>();
-        v.put("SEGURA_URL", broker.url().toString());
+        v.put("SEGURA_URL", live.broker().url().toString());
         v.put("ROLE", "deploy-prod");
         v.put("SECRETS", SECRETS);
         for (int i = 0; i < more.length; i += 2) {
@@ -179,9 +159,9 @@ class BitbucketPipeEndToEndTest {
         assertThat(Files.getPosixFilePermissions(step.envFile()))
                 .containsExactlyInAnyOrder(PosixFilePermission.OWNER_READ, PosixFilePermission.OWNER_WRITE);
         assertNoSecret("loader", Files.readString(step.loader()), token);
-        assertThat(broker.leases(true, sub)).as("active leases after the pipe").isEmpty();
-        assertThat(broker.leases(false, sub)).hasSize(1);
-        assertThat(broker.events("session.revoked", sub)).isNotEmpty();
+        assertThat(live.broker().leases(true, sub)).as("active leases after the pipe").isEmpty();
+        assertThat(live.broker().leases(false, sub)).hasSize(1);
+        assertThat(live.broker().events("session.revoked", sub)).isNotEmpty();
         assertThat(step.cloneDir().resolve(".segura-session")).doesNotExist();
 
         Path out = Files.createDirectories(work.resolve("outside-build"));
@@ -215,9 +195,9 @@ class BitbucketPipeEndToEndTest {
         assertThat(pipe.log()).contains("password=***", "cwd=" + step.cloneDir());
         assertThat(Files.readString(step.cloneDir().resolve("proof"))).as("COMMAND had the value").isEqualTo(PASSWORD);
         assertThat(step.envFile()).as("no env file with COMMAND").doesNotExist();
-        assertThat(broker.leases(true, sub)).isEmpty();
-        assertThat(broker.leases(false, sub)).hasSize(1);
-        assertThat(broker.events("session.revoked", sub)).isNotEmpty();
+        assertThat(live.broker().leases(true, sub)).isEmpty();
+        assertThat(live.broker().leases(false, sub)).hasSize(1);
+        assertThat(live.broker().events("session.revoked", sub)).isNotEmpty();
     }
 
     @Test
@@ -232,8 +212,8 @@ class BitbucketPipeEndToEndTest {
         assertThat(pipe.exitCode()).as(pipe.log()).isEqualTo(7);
         assertNoSecret("pipe log", pipe.log(), token);
         assertThat(pipe.log()).contains("key=***", "exit code 7");
-        assertThat(broker.leases(true, sub)).isEmpty();
-        assertThat(broker.events("session.revoked", sub)).isNotEmpty();
+        assertThat(live.broker().leases(true, sub)).isEmpty();
+        assertThat(live.broker().events("session.revoked", sub)).isNotEmpty();
     }
 
     @Test
@@ -249,8 +229,8 @@ class BitbucketPipeEndToEndTest {
         assertThat(pipe.exitCode()).as(pipe.log()).isZero();
         assertNoSecret("pipe log", pipe.log(), token);
         assertThat(pipe.log()).contains("***");
-        assertThat(broker.leases(false, sub)).hasSize(1);
-        assertThat(broker.leases(true, sub)).isEmpty();
+        assertThat(live.broker().leases(false, sub)).hasSize(1);
+        assertThat(live.broker().leases(true, sub)).isEmpty();
     }
 
     @Test
@@ -266,7 +246,7 @@ class BitbucketPipeEndToEndTest {
         assertThat(pipe.log()).contains("invalid_grant", "token audience", "https://other.example.com");
         assertNoSecret("pipe log", pipe.log(), token);
         assertThat(step.envFile()).doesNotExist();
-        assertThat(broker.leases(false, sub)).isEmpty();
+        assertThat(live.broker().leases(false, sub)).isEmpty();
     }
 
     @Test
@@ -284,7 +264,7 @@ class BitbucketPipeEndToEndTest {
                 .contains("invalid_grant", "ctx.repository_id", other).doesNotContain(REPOSITORY_UUID);
         assertNoSecret("pipe log", pipe.log(), token);
         assertThat(step.envFile()).doesNotExist();
-        assertThat(broker.leases(false, sub)).isEmpty();
+        assertThat(live.broker().leases(false, sub)).isEmpty();
     }
 
     @Test
@@ -302,7 +282,7 @@ class BitbucketPipeEndToEndTest {
                         "https://segura.dev/problems/path-not-allowed");
         assertNoSecret("pipe log", pipe.log(), token);
         assertThat(step.envFile()).doesNotExist();
-        assertThat(broker.leases(true, sub)).isEmpty();
+        assertThat(live.broker().leases(true, sub)).isEmpty();
     }
 
     @Test

@@ -5,10 +5,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.segura.plugins.github.DockerActionRunner.Stage;
 import io.segura.plugins.github.DockerActionRunner.StepResult;
-import io.segura.testkit.broker.BrokerLauncher;
+import io.segura.testkit.broker.LiveBroker;
 import io.segura.testkit.cli.CliBuild;
 import io.segura.testkit.oidc.Fixtures;
-import io.segura.testkit.oidc.IssuerSimulator;
 import io.segura.testkit.platform.GitHubRunner;
 import io.segura.testkit.platform.GitHubTokenEndpoint;
 import java.nio.charset.StandardCharsets;
@@ -18,9 +17,8 @@ import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -35,20 +33,12 @@ class GitHubActionEndToEndTest {
     static final String PASSWORD = "pa55-w0rd-for-github";
     static final String KEY = "-----BEGIN KEY-----\nline-two-of-the-github-key\nline-three-tail\n-----END KEY-----";
 
-    static IssuerSimulator issuer;
-    static BrokerLauncher broker;
-
     @TempDir
     Path work;
 
-    @BeforeAll
-    static void startBroker() throws Exception {
-        issuer = IssuerSimulator.start();
-        broker = BrokerLauncher.builder().owner("GitHubActionEndToEndTest").config(brokerConfig(issuer.issuer()))
-                .start();
-        broker.putSecret("db/prod/password", PASSWORD);
-        broker.putSecret("tls/prod/key", KEY);
-    }
+    @RegisterExtension
+    static final LiveBroker live = LiveBroker.configuredBy(GitHubActionEndToEndTest::brokerConfig)
+            .secret("db/prod/password", PASSWORD).secret("tls/prod/key", KEY);
 
     /** The README's broker-side YAML, with the simulator as the preset's issuer. */
     static String brokerConfig(String issuerUrl) {
@@ -71,16 +61,6 @@ class GitHubActionEndToEndTest {
                 "");
     }
 
-    @AfterAll
-    static void stopBroker() throws Exception {
-        if (broker != null) {
-            broker.close();
-        }
-        if (issuer != null) {
-            issuer.close();
-        }
-    }
-
     /** How the action's container is run; {@code GitHubActionContainerTest} runs the real image instead. */
     DockerActionRunner runner() throws Exception {
         return new DockerActionRunner(ActionManifest.load(Plugin.containerActionYml()),
@@ -96,7 +76,7 @@ class GitHubActionEndToEndTest {
 
     static Map<String, String> with(String... more) {
         Map<String, String> with = new LinkedHashMap<>();
-        with.put("vault-url", broker.url().toString());
+        with.put("vault-url", live.broker().url().toString());
         with.put("role", "deploy-prod");
         with.put("audience", AUDIENCE);
         with.put("secrets", "db/prod/password > DB_PASSWORD\ntls/prod/key > TLS_KEY\n");
@@ -109,7 +89,7 @@ class GitHubActionEndToEndTest {
     @Test
     void actionWhenJobHasIdTokenThenSecretsMaskedExportedAndRevokedByPostStep() throws Exception {
         String sub = "repo:octo-org/octo-repo:environment:prod:e2e-main";
-        try (GitHubTokenEndpoint endpoint = GitHubTokenEndpoint.start(issuer, claims(sub, "74"))) {
+        try (GitHubTokenEndpoint endpoint = GitHubTokenEndpoint.start(live.issuer(), claims(sub, "74"))) {
             Flow flow = Flow.run(runner(), endpoint, work, with(), sub);
 
             assertThat(flow.main.exitCode()).as(flow.main.log()).isZero();
@@ -125,24 +105,24 @@ class GitHubActionEndToEndTest {
             List<Map<String, Object>> active = flow.activeAfterMain;
             assertThat(active).hasSize(1);
             assertThat(outputs).containsEntry("lease-id", String.valueOf(active.get(0).get("lease_id")));
-            assertThat(flow.state).containsKey("SEGURA_SESSION").containsEntry("SEGURA_URL", broker.url().toString());
+            assertThat(flow.state).containsKey("SEGURA_SESSION").containsEntry("SEGURA_URL", live.broker().url().toString());
             assertThat(GitHubRunner.masks(flow.main.log())).as("the broker URL is no secret")
-                    .noneMatch(m -> m.contains(broker.url().getHost() + ":" + broker.url().getPort()));
+                    .noneMatch(m -> m.contains(live.broker().url().getHost() + ":" + live.broker().url().getPort()));
             assertThat(endpoint.requests()).singleElement()
                     .satisfies(r -> assertThat(r.query()).containsEntry("audience", AUDIENCE));
 
             assertThat(flow.post.exitCode()).as(flow.post.log()).isZero();
             RunnerLog.assertMaskedBeforeAnyValue(flow.post.log(), List.of());
             assertThat(flow.post.log()).doesNotContain(flow.state.get("SEGURA_SESSION"), PASSWORD);
-            assertThat(broker.leases(true, sub)).as("active leases after the post step").isEmpty();
-            assertThat(broker.events("session.revoked", sub)).isNotEmpty();
+            assertThat(live.broker().leases(true, sub)).as("active leases after the post step").isEmpty();
+            assertThat(live.broker().events("session.revoked", sub)).isNotEmpty();
         }
     }
 
     @Test
     void actionWhenExportEnvFalseThenOnlyOutputs() throws Exception {
         String sub = "repo:octo-org/octo-repo:environment:prod:e2e-outputs";
-        try (GitHubTokenEndpoint endpoint = GitHubTokenEndpoint.start(issuer, claims(sub, "74"))) {
+        try (GitHubTokenEndpoint endpoint = GitHubTokenEndpoint.start(live.issuer(), claims(sub, "74"))) {
             Flow flow = Flow.run(runner(), endpoint, work, with("export-env", "false"), sub);
 
             assertThat(flow.main.exitCode()).as(flow.main.log()).isZero();
@@ -151,8 +131,8 @@ class GitHubActionEndToEndTest {
             assertThat(GitHubRunner.readFileCommands(flow.mainStep.outputFile()))
                     .containsEntry("DB_PASSWORD", PASSWORD);
             assertThat(flow.post.exitCode()).as(flow.post.log()).isZero();
-            assertThat(broker.leases(true, sub)).isEmpty();
-            assertThat(broker.events("session.revoked", sub)).isNotEmpty();
+            assertThat(live.broker().leases(true, sub)).isEmpty();
+            assertThat(live.broker().events("session.revoked", sub)).isNotEmpty();
         }
     }
 
@@ -174,14 +154,14 @@ class GitHubActionEndToEndTest {
     void actionWhenRepositoryIdDiffersThenRoleRefusesAndNoSecret() throws Exception {
         // Same owner/name as the bound repository, different id: a deleted and re-created repository.
         String sub = "repo:octo-org/octo-repo:environment:prod:e2e-recreated";
-        try (GitHubTokenEndpoint endpoint = GitHubTokenEndpoint.start(issuer, claims(sub, "75"))) {
+        try (GitHubTokenEndpoint endpoint = GitHubTokenEndpoint.start(live.issuer(), claims(sub, "75"))) {
             GitHubRunner step = GitHubRunner.withIdToken(work, endpoint);
             StepResult main = runner().run(Stage.MAIN, step, work, with(), Map.of());
 
             assertThat(main.exitCode()).as(main.log()).isEqualTo(4);
             assertThat(main.log()).doesNotContain(PASSWORD);
             assertThat(Files.readString(step.envFile(), StandardCharsets.UTF_8)).isEmpty();
-            assertThat(broker.leases(false, sub)).isEmpty();
+            assertThat(live.broker().leases(false, sub)).isEmpty();
         }
     }
 
@@ -199,7 +179,7 @@ class GitHubActionEndToEndTest {
             f.mainStep = GitHubRunner.withIdToken(work, endpoint);
             f.main = runner.run(Stage.MAIN, f.mainStep, work, with, Map.of());
             f.state = GitHubRunner.readFileCommands(f.mainStep.stateFile());
-            f.activeAfterMain = broker.leases(true, sub);
+            f.activeAfterMain = live.broker().leases(true, sub);
             f.post = runner.run(Stage.POST, GitHubRunner.withIdToken(work, endpoint), work, with, f.state);
             return f;
         }

@@ -3,19 +3,17 @@ package io.segura.plugins.gitlab;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.segura.testkit.broker.BrokerLauncher;
+import io.segura.testkit.broker.LiveBroker;
 import io.segura.testkit.cli.CliBuild;
 import io.segura.testkit.oidc.Fixtures;
-import io.segura.testkit.oidc.IssuerSimulator;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -29,20 +27,19 @@ class GitLabComponentEndToEndTest {
     static final String PASSWORD = "pa55-w0rd-for-gitlab";
     static final String KEY = "-----BEGIN KEY-----\nline-two-of-the-gitlab-key\nline-three-tail\n-----END KEY-----";
 
-    static IssuerSimulator issuer;
-    static BrokerLauncher broker;
-
     @TempDir
     Path work;
 
-    @BeforeAll
-    static void startBroker() throws Exception {
-        issuer = IssuerSimulator.start();
-        broker = BrokerLauncher.builder().owner("GitLabComponentEndToEndTest").config(String.join("\n",
+    @RegisterExtension
+    static final LiveBroker live = LiveBroker.configuredBy(GitLabComponentEndToEndTest::brokerConfig)
+            .secret("db/prod/password", PASSWORD).secret("tls/prod/key", KEY);
+
+    static String brokerConfig(String issuerUrl) {
+        return String.join("\n",
                 "issuers:",
                 "  - name: gitlab",
                 "    preset: gitlab",
-                "    issuer: " + issuer.issuer(),
+                "    issuer: " + issuerUrl,
                 "    audiences: [\"" + AUDIENCE + "\"]",
                 "roles:",
                 "  - name: deploy-prod",
@@ -72,19 +69,7 @@ class GitLabComponentEndToEndTest {
                 "    freeze-windows:",
                 "      - {days: [MON, TUE, WED, THU, FRI, SAT, SUN], from: \"00:00\", to: \"23:59\", zone: UTC,"
                         + " reason: \"test freeze\"}",
-                "")).start();
-        broker.putSecret("db/prod/password", PASSWORD);
-        broker.putSecret("tls/prod/key", KEY);
-    }
-
-    @AfterAll
-    static void stopBroker() throws Exception {
-        if (broker != null) {
-            broker.close();
-        }
-        if (issuer != null) {
-            issuer.close();
-        }
+                "");
     }
 
     /** The pipeline: the {@code secrets} component's content (rendered with {@code inputs}) plus the user's job. */
@@ -106,7 +91,7 @@ class GitLabComponentEndToEndTest {
 
     static Map<String, String> inputs(String role) {
         Map<String, String> in = new LinkedHashMap<>();
-        in.put("url", broker.url().toString());
+        in.put("url", live.broker().url().toString());
         in.put("role", role);
         in.put("audience", AUDIENCE);
         in.put("secrets", "db/prod/password > DB_PASSWORD; tls/prod/key > TLS_KEY");
@@ -114,7 +99,7 @@ class GitLabComponentEndToEndTest {
     }
 
     static Map<String, String> idTokens(Map<String, Object> job, Map<String, Object> claims) {
-        return GitLabJobIdentity.idTokens(issuer, job, claims);
+        return GitLabJobIdentity.idTokens(live.issuer(), job, claims);
     }
 
     static Map<String, Object> claims(String sub, String jobProjectId) {
@@ -160,9 +145,9 @@ class GitLabComponentEndToEndTest {
                 sha256(PASSWORD), sha256(KEY));
         assertThat(r.log().split("\\*\\*\\*", -1).length - 1).as("masks in the log").isGreaterThanOrEqualTo(3);
         assertNoSecretInLog(r.log());
-        assertThat(broker.events("lease.issued", sub)).hasSize(1);
-        assertThat(broker.leases(true, sub)).isEmpty();
-        assertThat(broker.events("session.revoked", sub)).isNotEmpty();
+        assertThat(live.broker().events("lease.issued", sub)).hasSize(1);
+        assertThat(live.broker().leases(true, sub)).isEmpty();
+        assertThat(live.broker().events("session.revoked", sub)).isNotEmpty();
     }
 
     @Test
@@ -177,7 +162,7 @@ class GitLabComponentEndToEndTest {
 
         assertThat(r.exitCode()).as(r.log()).isEqualTo(4);
         assertThat(r.log()).doesNotContain("command-ran");
-        assertThat(broker.leases(false, sub)).isEmpty();
+        assertThat(live.broker().leases(false, sub)).isEmpty();
     }
 
     @Test
@@ -244,7 +229,7 @@ class GitLabComponentEndToEndTest {
 
         assertThat(r.exitCode()).as(r.log()).isZero();
         assertThat(r.log()).contains("$ segura-cli policy check");
-        assertThat(broker.leases(false, sub)).isEmpty();
+        assertThat(live.broker().leases(false, sub)).isEmpty();
     }
 
     @Test

@@ -4,9 +4,8 @@ package io.segura.plugins.jenkins.library;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.sun.net.httpserver.HttpServer;
-import io.segura.testkit.broker.BrokerLauncher;
+import io.segura.testkit.broker.LiveBroker;
 import io.segura.testkit.cli.CliBuild;
-import io.segura.testkit.oidc.IssuerSimulator;
 import io.segura.testkit.platform.CiJobs;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -23,10 +22,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -45,22 +43,21 @@ class WithSeguraLibraryEndToEndTest {
     static final String CLIENT_SUBJECT = "client:" + CLIENT_ID;
     static final String JOB_URL = "https://jenkins.example.com/job/team/job/app/job/main/";
 
-    static IssuerSimulator issuer;
-    static BrokerLauncher broker;
-
     @TempDir
     Path work;
 
     final List<String> idTokens = new ArrayList<>();
 
-    @BeforeAll
-    static void startBroker() throws Exception {
-        issuer = IssuerSimulator.start();
-        broker = BrokerLauncher.builder().owner("WithSeguraLibraryEndToEndTest").config(String.join("\n",
+    @RegisterExtension
+    static final LiveBroker live = LiveBroker.configuredBy(WithSeguraLibraryEndToEndTest::brokerConfig)
+            .secret("db/prod/password", PASSWORD).secret("tls/prod/key", KEY).secret("db/other/password", OTHER);
+
+    static String brokerConfig(String issuerUrl) {
+        return String.join("\n",
                 "issuers:",
                 "  - name: jenkins",
                 "    preset: jenkins",
-                "    issuer: " + issuer.issuer(),
+                "    issuer: " + issuerUrl,
                 "    audiences: [\"" + AUDIENCE + "\"]",
                 "roles:",
                 "  - name: deploy",
@@ -80,27 +77,14 @@ class WithSeguraLibraryEndToEndTest {
                 "    secret-sha256: \"" + sha256(CLIENT_SECRET.getBytes(StandardCharsets.UTF_8)) + "\"",
                 "  - id: other-ci",
                 "    secret-sha256: \"" + sha256("another-client-secret".getBytes(StandardCharsets.UTF_8)) + "\"",
-                "")).start();
-        broker.putSecret("db/prod/password", PASSWORD);
-        broker.putSecret("tls/prod/key", KEY);
-        broker.putSecret("db/other/password", OTHER);
-    }
-
-    @AfterAll
-    static void stopBroker() throws Exception {
-        if (broker != null) {
-            broker.close();
-        }
-        if (issuer != null) {
-            issuer.close();
-        }
+                "");
     }
 
     /** Every build leaves no active lease of the client behind, whatever it did. */
     @AfterEach
     void noActiveLease() throws Exception {
-        assertThat(broker.leases(true, CLIENT_SUBJECT)).as("active leases of " + CLIENT_SUBJECT).isEmpty();
-        assertThat(broker.leases(true, JOB_URL)).as("active leases of " + JOB_URL).isEmpty();
+        assertThat(live.broker().leases(true, CLIENT_SUBJECT)).as("active leases of " + CLIENT_SUBJECT).isEmpty();
+        assertThat(live.broker().leases(true, JOB_URL)).as("active leases of " + JOB_URL).isEmpty();
     }
 
     // ---- the agent ----------------------------------------------------------------------------------------------
@@ -127,7 +111,7 @@ class WithSeguraLibraryEndToEndTest {
         env.put("PATH", System.getenv("PATH"));
         env.put("HOME", work.toString());
         env.put("JAVA_HOME", System.getProperty("java.home"));
-        env.put("SEGURA_URL", broker.url().toString());
+        env.put("SEGURA_URL", live.broker().url().toString());
         return env;
     }
 
@@ -136,7 +120,7 @@ class WithSeguraLibraryEndToEndTest {
     }
 
     PipelineSimulator simulator(Map<String, String> env, Path library) throws IOException {
-        String token = issuer.mint(Map.of("sub", JOB_URL, "aud", AUDIENCE, "build_number", 42));
+        String token = live.issuer().mint(Map.of("sub", JOB_URL, "aud", AUDIENCE, "build_number", 42));
         idTokens.add(token);
         return new PipelineSimulator(library, work.resolve("workspace"), env)
                 .usernamePassword("segura-client", CLIENT_ID, CLIENT_SECRET)
@@ -151,7 +135,7 @@ class WithSeguraLibraryEndToEndTest {
         List<String> secrets = new ArrayList<>(List.of(PASSWORD, OTHER, CLIENT_SECRET));
         KEY.lines().filter(l -> l.length() >= 4).forEach(secrets::add);
         secrets.addAll(idTokens);
-        List<String> texts = new ArrayList<>(List.of(r.log(), broker.log()));
+        List<String> texts = new ArrayList<>(List.of(r.log(), live.broker().log()));
         if (r.failure() != null) {
             texts.add(String.valueOf(r.failure().getMessage()));
         }
@@ -172,7 +156,7 @@ class WithSeguraLibraryEndToEndTest {
     }
 
     static int count(String type, String subject) throws Exception {
-        return broker.events(type, subject).size();
+        return live.broker().events(type, subject).size();
     }
 
     static String sha256(byte[] bytes) {
@@ -279,7 +263,7 @@ class WithSeguraLibraryEndToEndTest {
         assertThat(r.failure()).as(r.log()).isNull();
         assertThat(r.log()).contains("pw=***", sha256(PASSWORD.getBytes(StandardCharsets.UTF_8)));
         assertNothingSecretLeft(r);
-        assertThat(broker.events("session.revoked", JOB_URL)).isNotEmpty();
+        assertThat(live.broker().events("session.revoked", JOB_URL)).isNotEmpty();
     }
 
     @Test
