@@ -51,7 +51,8 @@ import org.junit.jupiter.api.io.TempDir;
  * read-only root with only the chart's emptyDir writable, every capability dropped, no privilege escalation, the
  * engine's default seccomp profile), its memory limit, its literal env, the trust ConfigMap and the master-key file
  * mounted where the chart mounts them, and the existingSecret's other keys as the secretKeyRef env. It must pass each
- * of the rendered probes. No Kubernetes runs here: the translation is this test's, field by field.
+ * of the rendered probes, and the writable emptyDir must be where Netty's native transport and the JVM's perf data
+ * went. No Kubernetes runs here: the translation is this test's, field by field.
  *
  * <p>One departure: host networking (PostgreSQL is on this host's loopback), so the container listens on a free port
  * instead of the chart's 8080.
@@ -169,6 +170,14 @@ class ChartPodInImageTest {
                         "/api/v2/admin/leases")).header("Authorization", "Bearer " + adminToken).build(),
                         HttpResponse.BodyHandlers.ofString());
                 assertThat(admin.statusCode()).as(admin.body()).isEqualTo(200);
+                // Why the chart mounts an emptyDir on the read-only root: Netty unpacks its epoll transport there
+                // (without it the broker still starts, on the slower NIO transport) and the JVM keeps its perf data.
+                String writable = container.getVolumeMounts().stream().filter(m -> !Boolean.TRUE.equals(
+                        m.getReadOnly())).findFirst().orElseThrow().getMountPath();
+                String maps = run(List.of(engine, "exec", name, "/bin/sh", "-c",
+                        "while read -r l; do case \"$l\" in *netty*|*hsperf*) echo \"$l\";; esac; done < /proc/1/maps"),
+                        60);
+                assertThat(maps).contains(writable + "/libnetty_transport_native_epoll", writable + "/hsperfdata_");
                 String log = run(List.of(engine, "logs", name), 60);
                 assertThat(log).doesNotContain("Read-only file system", adminToken, secret.get("master-key"))
                         .contains("Picked up JAVA_TOOL_OPTIONS: -Xmx256m");
