@@ -7,11 +7,21 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.marcnuri.helm.LintResult;
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.apps.Deployment;
+import java.nio.file.Files;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
+import org.yaml.snakeyaml.Yaml;
 
 /**
  * Bad values are refused by {@code helm template} and {@code helm lint} with a message naming the value: by
@@ -140,6 +150,34 @@ class ChartValuesTest {
         assertThat(lint.isFailed()).as(String.join("\n", lint.getMessages())).isFalse();
         assertThat(lint.getMessages()).noneMatch(m -> m.contains("[ERROR]") || m.contains("[WARNING]"));
         assertThat(StrictManifests.parse(renderText(MINIMAL, values))).isNotEmpty();
+    }
+
+    @Test
+    void readmeWhenInstallExampleFollowedThenItsValuesLintRenderAndNameTheSecretsKeys() throws Exception {
+        String readme = Files.readString(TestCharts.chartDir().resolve("README.md"));
+        Matcher values = Pattern.compile("cat > segura-values.yaml <<'EOF'\\n(.*?)\\nEOF\\n", Pattern.DOTALL)
+                .matcher(readme);
+        assertThat(values.find()).as("the README's values heredoc").isTrue();
+        LintResult lint = TestCharts.lint(values.group(1));
+        assertThat(lint.isFailed()).as(String.join("\n", lint.getMessages())).isFalse();
+        List<HasMetadata> rendered = TestCharts.render(values.group(1));
+        String secret = TestCharts.only(rendered, Deployment.class).getSpec().getTemplate().getSpec().getVolumes()
+                .stream().filter(v -> v.getSecret() != null).findFirst().orElseThrow().getSecret().getSecretName();
+        // The `kubectl create secret` of the README makes that Secret, with the keys the chart reads by default.
+        Matcher create = Pattern.compile("kubectl -n segura create secret generic (\\S+) \\\\\\n((?:.*\\\\\\n)*.*)")
+                .matcher(readme);
+        assertThat(create.find()).isTrue();
+        assertThat(create.group(1)).isEqualTo(secret);
+        Set<String> keys = new HashSet<>();
+        Matcher literal = Pattern.compile("--from-literal=([-._a-zA-Z0-9]+)=").matcher(create.group(2));
+        while (literal.find()) {
+            keys.add(literal.group(1));
+        }
+        Map<String, Object> defaults = new Yaml().load(Files.readString(TestCharts.chartDir().resolve("values.yaml")));
+        @SuppressWarnings("unchecked")
+        Map<String, String> secretKeys = (Map<String, String>) defaults.get("secretKeys");
+        assertThat(keys).containsExactlyInAnyOrder(secretKeys.get("databaseUrl"), secretKeys.get("masterKey"),
+                secretKeys.get("adminToken"));
     }
 
     @Test
