@@ -138,7 +138,8 @@ class TlsReloadTest {
                 + "-----END CERTIFICATE-----\n");
         await("the broken replacement is logged", () -> output.getAll().contains(
                 "TLS: the replacement is not used, certificate serial " + b.serial().toString(16)));
-        assertThat(output.getAll()).contains("SEGURA_TLS_CERT " + dir.resolve("tls.crt"));
+        assertThat(output.getAll()).contains("SEGURA_TLS_CERT " + dir.resolve("tls.crt")
+                + " is not a PEM certificate file");
         assertThat(servedSerial()).isEqualTo(b.serial());
         assertThat(discovery(open).statusCode()).isEqualTo(200);
 
