@@ -18,6 +18,7 @@ import io.segura.broker.exchange.ClientCredentialsService;
 import io.segura.broker.exchange.ExchangeMetrics;
 import io.segura.broker.exchange.RateLimiter;
 import io.segura.broker.exchange.TokenExchangeService;
+import io.segura.broker.tls.ClientCertificateCheck;
 import io.segura.broker.trust.TrustRoles;
 import io.segura.broker.federation.IssuerKeys;
 import io.segura.broker.federation.MutableBindingLint;
@@ -222,9 +223,10 @@ public class BrokerConfiguration {
 
     @Bean
     ClientCredentialsService clientCredentialsService(TrustConfig config, Admission admission,
-            SessionIssuer issuer, AuditLog audit, BrokerSettings settings, Clock clock, ExchangeMetrics metrics) {
+            SessionIssuer issuer, AuditLog audit, BrokerSettings settings, Clock clock, ExchangeMetrics metrics,
+            ClientCertificateCheck certificateCheck) {
         return new ClientCredentialsService(config.clients(), admission, issuer, audit, ipLimiter(settings, clock),
-                metrics);
+                metrics, certificateCheck);
     }
 
     private static RateLimiter ipLimiter(BrokerSettings settings, Clock clock) {

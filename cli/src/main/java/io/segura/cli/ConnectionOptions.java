@@ -7,7 +7,8 @@ import java.util.List;
 import picocli.CommandLine.Option;
 
 /**
- * {@code --url} and {@code --ca-cert}, mixed into every command. Each flag wins over its environment variable and
+ * {@code --url}, {@code --ca-cert} and the mTLS client identity ({@code --client-id}, {@code --client-cert},
+ * {@code --client-key}), mixed into every command. Each flag wins over its environment variable and
  * goes through the same validation ({@link CliContext#config()}), so the environment stays the one definition of a
  * setting and a flag is only another way to give it.
  */
@@ -21,6 +22,20 @@ final class ConnectionOptions {
             description = "PEM file of CA certificates to trust for the broker (default: SEGURA_CA_CERT)")
     String caCert;
 
+    @Option(names = "--client-id", paramLabel = "ID",
+            description = "OAuth client id to authenticate as, with --client-cert or SEGURA_CLIENT_SECRET"
+                    + " (default: SEGURA_CLIENT_ID)")
+    String clientId;
+
+    @Option(names = "--client-cert", paramLabel = "PEM",
+            description = "mTLS client certificate (chain, leaf first) for the client-credentials grant"
+                    + " (default: SEGURA_CLIENT_CERT)")
+    String clientCert;
+
+    @Option(names = "--client-key", paramLabel = "PEM",
+            description = "the client certificate's unencrypted PKCS#8 private key (default: SEGURA_CLIENT_KEY)")
+    String clientKey;
+
     /** {@code ctx} with these flags laid over its environment. */
     CliContext apply(CliContext ctx) throws ConfigException {
         List<CliContext.Setting> s = new ArrayList<>();
@@ -28,7 +43,14 @@ final class ConnectionOptions {
         // relative to the command's working directory, like every other file argument
         add(s, "--ca-cert", "SEGURA_CA_CERT", caCert == null ? null
                 : ctx.workDir().resolve(nonBlank("--ca-cert", caCert)).toString());
+        add(s, "--client-id", "SEGURA_CLIENT_ID", clientId);
+        add(s, "--client-cert", "SEGURA_CLIENT_CERT", file(ctx, "--client-cert", clientCert));
+        add(s, "--client-key", "SEGURA_CLIENT_KEY", file(ctx, "--client-key", clientKey));
         return ctx.with(s);
+    }
+
+    private static String file(CliContext ctx, String flag, String value) throws ConfigException {
+        return value == null ? null : ctx.workDir().resolve(nonBlank(flag, value)).toString();
     }
 
     static void add(List<CliContext.Setting> settings, String flag, String variable, String value)

@@ -12,6 +12,7 @@ import io.segura.broker.session.SessionToken;
 import io.segura.broker.trust.Admission;
 import io.segura.broker.trust.Applicant;
 import io.segura.broker.trust.TrustRole;
+import io.segura.broker.tls.ClientCertificateCheck;
 import java.security.MessageDigest;
 import java.util.HexFormat;
 import java.util.List;
@@ -40,15 +41,17 @@ public final class ClientCredentialsService {
     private final AuditLog audit;
     private final RateLimiter perIp;
     private final ExchangeMetrics metrics;
+    private final ClientCertificateCheck certificateCheck;
 
     public ClientCredentialsService(List<ClientSpec> clients, Admission admission, SessionIssuer sessions,
-            AuditLog audit, RateLimiter perIp, ExchangeMetrics metrics) {
+            AuditLog audit, RateLimiter perIp, ExchangeMetrics metrics, ClientCertificateCheck certificateCheck) {
         this.clients = clients.stream().collect(Collectors.toUnmodifiableMap(ClientSpec::id, Function.identity()));
         this.admission = Objects.requireNonNull(admission, "admission cannot be null");
         this.sessions = Objects.requireNonNull(sessions, "sessions cannot be null");
         this.audit = Objects.requireNonNull(audit, "audit cannot be null");
         this.perIp = Objects.requireNonNull(perIp, "perIp cannot be null");
         this.metrics = Objects.requireNonNull(metrics, "metrics cannot be null");
+        this.certificateCheck = Objects.requireNonNull(certificateCheck, "certificateCheck cannot be null");
     }
 
     public Mono<SessionIssuer.Issued> issue(ClientCredentialsRequest request) {
@@ -80,15 +83,21 @@ public final class ClientCredentialsService {
     }
 
     private ClientSpec authenticate(ClientCredentialsRequest request) {
-        if (request.certificateSubject() != null && request.clientSecret() == null) {
-            X500Principal presented = new X500Principal(request.certificateSubject());
+        if (!request.certificates().isEmpty() && request.clientSecret() == null) {
+            // dates, key usage and CA first: a subject only means something in a certificate the broker trusts
+            certificateCheck.verify(request.certificates());
+            X500Principal presented = request.certificates().get(0).getSubjectX500Principal();
             return clients.values().stream()
                     .filter(c -> c.mtlsSubject() != null)
                     .filter(c -> new X500Principal(c.mtlsSubject()).equals(presented))
                     .filter(c -> request.clientId() == null || c.id().equals(request.clientId()))
                     .findFirst()
-                    .orElseThrow(() -> Refusal.unauthenticated("invalid-client", "client certificate subject "
-                            + Quote.value(presented.getName()) + " is not a known client"));
+                    .orElseThrow(() -> Refusal.unauthenticated("client-certificate-unknown-subject",
+                            "client certificate subject " + Quote.value(presented.getName()) + " (serial "
+                                    + request.certificates().get(0).getSerialNumber().toString(16) + ")"
+                                    + (request.clientId() == null ? "" : " with client_id "
+                                    + Quote.value(request.clientId()))
+                                    + " is not a registered client (trust YAML clients[].mtls-subject)"));
         }
         if (request.clientId() == null || request.clientSecret() == null) {
             throw Refusal.unauthenticated("invalid-client", "client authentication is required (HTTP Basic "

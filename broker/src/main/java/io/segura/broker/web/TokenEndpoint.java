@@ -166,17 +166,21 @@ final class TokenEndpoint {
             clientId = basicId;
             secret = basicSecret;
         }
-        return new ClientCredentialsRequest(clientId, secret, certificateSubject(request), role(params),
+        return new ClientCredentialsRequest(clientId, secret, certificates(request), role(params),
                 Requests.clientIp(request), RequestIdFilter.requestId(request.exchange()));
     }
 
-    private static String certificateSubject(ServerRequest request) {
+    /**
+     * The chain the client presented on this TLS connection, as the broker's own TLS layer saw it. A certificate
+     * forwarded by a TLS-terminating proxy in a header is not read: nothing here could tell the proxy's header from
+     * one the client wrote (README "TLS and mTLS clients").
+     */
+    private static List<X509Certificate> certificates(ServerRequest request) {
         SslInfo ssl = request.exchange().getRequest().getSslInfo();
-        if (ssl == null || ssl.getPeerCertificates() == null || ssl.getPeerCertificates().length == 0) {
-            return null;
+        if (ssl == null || ssl.getPeerCertificates() == null) {
+            return List.of();
         }
-        X509Certificate leaf = ssl.getPeerCertificates()[0];
-        return leaf.getSubjectX500Principal().getName();
+        return List.of(ssl.getPeerCertificates());
     }
 
     /** scope (OPTIONAL): exactly one {@code role:NAME}. */

@@ -217,6 +217,8 @@ public final class BrokerLauncher implements AutoCloseable {
         private final Map<String, String> env = new LinkedHashMap<>();
         private String owner = "broker";
         private TestIdentity tlsServer;
+        /** What the launcher's own calls trust when the broker serves https. */
+        private javax.net.ssl.SSLContext tlsClient;
         private TestDatabase database;
 
         private Builder() {
@@ -237,6 +239,24 @@ public final class BrokerLauncher implements AutoCloseable {
             env.put("SERVER_SSL_TRUST_STORE", "file:" + trustStore);
             env.put("SERVER_SSL_TRUST_STORE_PASSWORD", trustStorePassword);
             env.put("SERVER_SSL_TRUST_STORE_TYPE", "PKCS12");
+            return this;
+        }
+
+        /**
+         * Serves https from PEM files, reloaded when they change ({@code SEGURA_TLS_CERT}/{@code SEGURA_TLS_KEY}),
+         * asking for client certificates issued by {@code clientCa} ({@code SEGURA_TLS_CLIENT_CA}) when it is not
+         * null: the production set-up of README "TLS and mTLS clients".
+         *
+         * @param serverCa the CA that issued {@code cert}; the launcher's admin calls trust it and present no
+         *                 certificate
+         */
+        public Builder tlsPem(Path cert, Path key, Path clientCa, io.segura.testkit.tls.TestCa serverCa) {
+            this.tlsClient = serverCa.trustingContext();
+            env.put("SEGURA_TLS_CERT", cert.toString());
+            env.put("SEGURA_TLS_KEY", key.toString());
+            if (clientCa != null) {
+                env.put("SEGURA_TLS_CLIENT_CA", clientCa.toString());
+            }
             return this;
         }
 
@@ -316,9 +336,12 @@ public final class BrokerLauncher implements AutoCloseable {
                 penv.put("SERVER_ADDRESS", "127.0.0.1");
                 penv.putAll(env);
                 process = pb.start();
-                URI url = URI.create((tlsServer == null ? "http" : "https") + "://127.0.0.1:" + port);
+                boolean https = tlsServer != null || tlsClient != null;
+                URI url = URI.create((https ? "https" : "http") + "://127.0.0.1:" + port);
                 HttpClient.Builder http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5));
-                if (tlsServer != null) {
+                if (tlsClient != null) {
+                    http.sslContext(tlsClient);
+                } else if (tlsServer != null) {
                     try {
                         http.sslContext(TestIdentity.anonymousContext(tlsServer));
                     } catch (java.security.GeneralSecurityException e) {
