@@ -94,6 +94,28 @@ final class SshEngineParser {
         return out;
     }
 
+    /**
+     * A CA's private key is a vault secret like any other, so a role whose {@code secrets} glob reaches its path could
+     * lease it and sign certificates for itself: refused at start-up, naming the role's glob.
+     */
+    static void checkCaKeysNotLeasable(List<SshEngineSpec> engines, List<RoleSpec> roles, Problems p) {
+        for (int i = 0; i < roles.size(); i++) {
+            RoleSpec role = roles.get(i);
+            for (int j = 0; j < role.secrets().size(); j++) {
+                String glob = role.secrets().get(j);
+                Pattern pattern = Pattern.compile(java.util.Arrays.stream(glob.split("\\*", -1))
+                        .map(Pattern::quote).collect(java.util.stream.Collectors.joining(".*")));
+                for (SshEngineSpec engine : engines) {
+                    if (pattern.matcher(engine.caKeySecret()).matches()) {
+                        p.add(role.at(), "roles[" + i + "].secrets[" + j + "]", "`" + abbreviate(glob) + "` would let "
+                                + "role `" + role.name() + "` lease the private CA key of " + engine.name() + " (vault "
+                                + "path " + engine.caKeySecret() + "); narrow the glob or keep the CA key elsewhere");
+                    }
+                }
+            }
+        }
+    }
+
     private static List<PrincipalTemplate> principals(YamlMap e) {
         Problems p = e.problems();
         e.required("principals");
