@@ -295,7 +295,8 @@ final class SshEngineParser {
             prefix = Integer.parseInt(length);
         }
         // sshd refuses a block whose host bits are set ("Inappropriate address/mask"), and the certificate with it.
-        BigInteger host = new BigInteger(1, bytes).and(BigInteger.ONE.shiftLeft(bits - prefix).subtract(BigInteger.ONE));
+        BigInteger hostMask = BigInteger.ONE.shiftLeft(bits - prefix).subtract(BigInteger.ONE);
+        BigInteger host = new BigInteger(1, bytes).and(hostMask);
         if (host.signum() != 0) {
             return "`" + abbreviate(cidr) + "` has host bits set below its /" + prefix + " (sshd refuses it): write "
                     + "the network address";

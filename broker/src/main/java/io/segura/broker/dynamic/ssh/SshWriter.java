@@ -5,7 +5,10 @@ import java.io.ByteArrayOutputStream;
 import java.math.BigInteger;
 import java.nio.charset.StandardCharsets;
 
-/** Writes the SSH wire data types of RFC 4251 §5 ({@code byte}, {@code uint32}, {@code uint64}, {@code string}, {@code mpint}). */
+/**
+ * Writes the SSH wire data types of RFC 4251 §5: {@code byte}, {@code uint32}, {@code uint64}, {@code string} and
+ * {@code mpint}.
+ */
 final class SshWriter {
 
     private final ByteArrayOutputStream out = new ByteArrayOutputStream(256);
