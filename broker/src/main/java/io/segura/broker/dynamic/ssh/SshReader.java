@@ -49,13 +49,6 @@ final class SshReader {
         return new BigInteger(1, v);
     }
 
-    byte[] raw(int length, String field) {
-        need(length, field);
-        byte[] v = Arrays.copyOfRange(data, pos, pos + length);
-        pos += length;
-        return v;
-    }
-
     int remaining() {
         return data.length - pos;
     }
