@@ -143,6 +143,24 @@ class SshEngineConfigTests {
     }
 
     @Test
+    void parseWhenDesignSection9SshExampleThenAccepted() {
+        // DESIGN §9, exactly.
+        SshEngineSpec e = TrustConfigLoader.parse("""
+                dynamic:
+                  ssh:
+                    - name: ssh/deploy
+                      ca-key-secret: ssh/ca/deploy   # generated into the vault when absent; never printed
+                      principals: ["deploy-${ctx.repository_id}"]
+                      extensions: [permit-pty]
+                      max-ttl: 15m
+                """, "design.yaml").dynamic().ssh().get(0);
+        assertThat(e.name()).isEqualTo("ssh/deploy");
+        assertThat(e.principals()).extracting(PrincipalTemplate::source).containsExactly("deploy-${ctx.repository_id}");
+        assertThat(e.extensions()).containsExactly("permit-pty");
+        assertThat(e.maxTtl()).isEqualTo(Duration.ofMinutes(15));
+    }
+
+    @Test
     void parseWhenOptionalFieldsAbsentThenDefaults() {
         SshEngineSpec e = TrustConfigLoader.parse(ssh("principals: [ops]"), "ok.yaml").dynamic().ssh().get(0);
         assertThat(e.caKeyType()).isEqualTo("ssh-ed25519");
