@@ -14,6 +14,8 @@ import io.segura.broker.database.DatabaseDeadline;
 import io.segura.broker.database.GroupCommit;
 import io.segura.broker.database.WriteStatements;
 import io.segura.broker.dev.DevIssuer;
+import io.segura.broker.dynamic.ssh.SshCertificateAuthority;
+import io.segura.broker.dynamic.ssh.SshCertificateStore;
 import io.segura.broker.exchange.ClientCredentialsService;
 import io.segura.broker.exchange.ExchangeMetrics;
 import io.segura.broker.exchange.RateLimiter;
@@ -254,6 +256,18 @@ public class BrokerConfiguration {
     @Bean
     SecretAdministration secretAdministration(SecretStore store, AuditLog audit, TransactionalOperator tx) {
         return new SecretAdministration(store, audit, tx);
+    }
+
+    @Bean
+    SshCertificateStore sshCertificateStore(DatabaseClient db) {
+        return new SshCertificateStore(db);
+    }
+
+    /** The {@code ssh} engines' certificate authority; CA keys are read from (or generated into) the vault on use. */
+    @Bean
+    SshCertificateAuthority sshCertificateAuthority(TrustConfig config, SecretStore secrets, AuditLog audit,
+            TransactionalOperator tx, SshCertificateStore store, Clock clock, SecureRandom random) {
+        return new SshCertificateAuthority(config.dynamic().ssh(), secrets, audit, tx, store, clock, random);
     }
 
     @Bean

@@ -8,7 +8,7 @@ import java.util.Set;
 /** Reads {@code dynamic}: engine connections for dynamic secrets, parsed and validated now, served later. */
 final class DynamicParser {
 
-    static final Set<String> KEYS = Set.of("postgresql");
+    static final Set<String> KEYS = Set.of("postgresql", "ssh");
     static final Set<String> POSTGRES_KEYS = Set.of("name", "connection-secret", "creation", "revocation");
 
     private DynamicParser() {
@@ -34,6 +34,6 @@ final class DynamicParser {
                 roles.add(new DynamicSpec.PostgresRole(name, connection, creation, revocation, r.at()));
             }
         }
-        return new DynamicSpec(roles);
+        return new DynamicSpec(roles).withSsh(SshEngineParser.parse(m));
     }
 }

@@ -109,6 +109,7 @@ public final class TrustConfigLoader {
         List<RoleSpec> roles = section(top, "roles", RoleParser.KEYS,
                 m -> RoleParser.parse(m, issuerNames.names(), clientNames.names(), policyNames.names()),
                 (m, spec) -> roleNames.register(m, "name", spec.name()));
+        SshEngineParser.checkCaKeysNotLeasable(dynamic.ssh(), roles, p);
 
         p.throwIfAny();
         return new TrustConfig(fileName, issuers, roles, policies, clients, dynamic);

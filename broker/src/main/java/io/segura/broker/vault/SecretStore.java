@@ -20,6 +20,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.UUID;
+import java.util.function.Supplier;
 import org.springframework.r2dbc.core.DatabaseClient;
 import org.springframework.transaction.reactive.TransactionalOperator;
 import reactor.core.publisher.Flux;
@@ -86,6 +87,35 @@ public final class SecretStore {
                     .bind("path", path).bind("created", now).bind("updated", now)
                     .fetch().rowsUpdated();
             return tx.transactional(createIfAbsent.then(addVersion(path, value, maxAgeSeconds, now)));
+        });
+    }
+
+    /**
+     * Writes version 1 of {@code path} with {@code value.get()} unless the secret already has a version; empty then.
+     * Writers of one path serialize on its row as in {@link #write}, so of several replicas racing to create the same
+     * generated secret (an SSH CA key) exactly one writes it and the others see its version.
+     */
+    public Mono<SecretVersion> writeIfAbsent(String path, Supplier<String> value) {
+        return Mono.defer(() -> {
+            SecretPath.requireValid(path);
+            OffsetDateTime now = now();
+            Mono<Long> createIfAbsent = db.sql("INSERT INTO secrets (path, current_version, max_age_seconds, "
+                            + "created_at, updated_at) VALUES (:path, 0, NULL, :created, :updated) "
+                            + "ON CONFLICT DO NOTHING")
+                    .bind("path", path).bind("created", now).bind("updated", now)
+                    .fetch().rowsUpdated();
+            Mono<SecretVersion> firstVersion = db.sql("SELECT current_version FROM secrets WHERE path = :path "
+                            + "FOR UPDATE")
+                    .bind("path", path)
+                    .map(row -> row.get("current_version", Integer.class))
+                    .one()
+                    .filter(current -> current == 0)
+                    .flatMap(current -> {
+                        String v = value.get();
+                        SecretValues.requireValid(v);
+                        return addVersion(path, v, null, now);
+                    });
+            return tx.transactional(createIfAbsent.then(firstVersion));
         });
     }
 

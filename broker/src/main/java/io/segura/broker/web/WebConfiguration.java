@@ -15,6 +15,7 @@ import io.segura.broker.audit.AuditLog;
 import io.segura.broker.audit.AuditQuery;
 import io.segura.broker.audit.AuditVerifier;
 import io.segura.broker.dev.DevIssuer;
+import io.segura.broker.dynamic.ssh.SshCertificateAuthority;
 import io.segura.broker.exchange.ClientCredentialsService;
 import io.segura.broker.exchange.RateLimiter;
 import io.segura.broker.exchange.TokenExchangeService;
@@ -120,6 +121,19 @@ public class WebConfiguration {
                     .POST("/dev/oidc/token", devHandler::token);
         }
         return builder.build();
+    }
+
+    /**
+     * The SSH CAs' public routes ({@link SshCaHandler}), a router of their own so the dynamic-secrets request route
+     * can be added to {@link #routes} without touching these.
+     */
+    @Bean
+    RouterFunction<ServerResponse> sshCaRoutes(SshCertificateAuthority authority) {
+        SshCaHandler ssh = new SshCaHandler(authority);
+        return RouterFunctions.route()
+                .GET("/api/v2/ssh/{ca}/public-key", ssh::publicKey)
+                .GET("/api/v2/ssh/{ca}/krl", ssh::krl)
+                .build();
     }
 
     private static Map<String, Object> wellKnown(BrokerSettings settings, boolean adminEnabled) {

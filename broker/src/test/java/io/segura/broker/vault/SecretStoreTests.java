@@ -51,6 +51,20 @@ class SecretStoreTests {
     }
 
     @Test
+    void writeIfAbsentWhenPathHasAVersionThenNothingIsWrittenAndTheSupplierIsNotCalled() {
+        SecretVersion v1 = store.writeIfAbsent("generated/ca", () -> "first-generated-value").block(TIMEOUT);
+        assertThat(v1.version()).isEqualTo(1);
+        assertThat(store.writeIfAbsent("generated/ca", () -> {
+            throw new AssertionError("must not generate again");
+        }).block(TIMEOUT)).isNull();
+        store.write("generated/imported", "imported-value", null).block(TIMEOUT);
+        assertThat(store.writeIfAbsent("generated/imported", () -> "other-value").block(TIMEOUT)).isNull();
+        assertThat(store.read("generated/ca", null).block(TIMEOUT).value()).isEqualTo("first-generated-value");
+        assertThat(store.read("generated/imported", null).block(TIMEOUT).value()).isEqualTo("imported-value");
+        assertThat(store.metadata("generated/ca").block(TIMEOUT).currentVersion()).isEqualTo(1);
+    }
+
+    @Test
     void writeWhenNewPathThenVersionOneAndMetadataWithoutValue() {
         SecretVersion v1 = store.write("meta/db/password", "hunter2-value-1", Duration.ofDays(90)).block(TIMEOUT);
         assertThat(v1.version()).isEqualTo(1);
