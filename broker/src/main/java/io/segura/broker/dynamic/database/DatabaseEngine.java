@@ -64,13 +64,15 @@ public final class DatabaseEngine implements DynamicEngine {
     /**
      * PostgreSQL's default revocation, idempotent: refuse new logins, end the user's sessions, hand what it owns to
      * the admin and drop its privileges (REASSIGN/DROP OWNED, the documented way to remove a role), drop the role.
+     * The terminations wait (up to 5 s each, PostgreSQL 14+) until the session is gone: a session still exiting
+     * may hold temporary tables that REASSIGN OWNED would trip over ("could not open relation").
      */
     static final String POSTGRES_DEFAULT_REVOCATION = """
             DO $$
             BEGIN
               IF EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '{{name}}') THEN
                 EXECUTE 'ALTER ROLE "{{name}}" NOLOGIN';
-                PERFORM pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = '{{name}}';
+                PERFORM pg_terminate_backend(pid, 5000) FROM pg_stat_activity WHERE usename = '{{name}}';
                 EXECUTE 'REASSIGN OWNED BY "{{name}}" TO CURRENT_USER';
                 EXECUTE 'DROP OWNED BY "{{name}}"';
                 EXECUTE 'DROP ROLE "{{name}}"';
