@@ -4,6 +4,7 @@ package io.segura.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.segura.testkit.broker.BrokerLauncher;
+import io.segura.testkit.mariadb.MariaDb;
 import io.segura.testkit.oidc.IssuerSimulator;
 import io.segura.testkit.postgres.TestDatabase;
 import java.nio.file.Path;
@@ -46,7 +47,7 @@ class CliDynamicSecretsTest {
     static void start() throws Exception {
         issuer = IssuerSimulator.start();
         db = TestDatabase.create("CliDynamicSecretsTest");
-        try (Connection c = DriverManager.getConnection("jdbc:mariadb://127.0.0.1:3306/", "root", "");
+        try (Connection c = MariaDb.root();
                 Statement s = c.createStatement()) {
             s.execute("CREATE DATABASE " + MARIA_DB);
             s.execute("CREATE USER '" + MARIA_ADMIN + "'@'%' IDENTIFIED BY '" + MARIA_ADMIN_PASSWORD + "'");
@@ -94,7 +95,7 @@ class CliDynamicSecretsTest {
         if (issuer != null) {
             issuer.close();
         }
-        try (Connection c = DriverManager.getConnection("jdbc:mariadb://127.0.0.1:3306/", "root", "");
+        try (Connection c = MariaDb.root();
                 Statement s = c.createStatement()) {
             s.execute("DROP DATABASE IF EXISTS " + MARIA_DB);
             s.execute("DROP USER IF EXISTS '" + MARIA_ADMIN + "'@'%'");
@@ -132,7 +133,7 @@ class CliDynamicSecretsTest {
         try (Connection c = db.connect()) {
             assertThat(rows(c, "SELECT rolname FROM pg_roles WHERE rolname = '" + pgUser + "'")).isEmpty();
         }
-        try (Connection c = DriverManager.getConnection("jdbc:mariadb://127.0.0.1:3306/", "root", "")) {
+        try (Connection c = MariaDb.root()) {
             assertThat(rows(c, "SELECT User FROM mysql.user WHERE User = '" + myUser + "'")).isEmpty();
         }
         assertThat(broker.events("dynamic.issued", sub)).hasSize(2);

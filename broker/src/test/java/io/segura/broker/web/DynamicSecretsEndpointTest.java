@@ -12,6 +12,7 @@ import io.segura.broker.dynamic.DynamicCredentialStore;
 import io.segura.broker.dynamic.DynamicEngines;
 import io.segura.broker.dynamic.DynamicRevoker;
 import io.segura.broker.lease.LeaseStore;
+import io.segura.testkit.mariadb.MariaDb;
 import io.segura.testkit.oidc.IssuerSimulator;
 import io.segura.testkit.postgres.PostgresExtension;
 import java.io.IOException;
@@ -131,7 +132,7 @@ class DynamicSecretsEndpointTest {
                       END IF;
                     END $$""");
         }
-        try (Connection c = DriverManager.getConnection(MARIADB, "root", ""); Statement s = c.createStatement()) {
+        try (Connection c = MariaDb.root(); Statement s = c.createStatement()) {
             s.execute("CREATE DATABASE " + MARIA_DB);
             s.execute("CREATE TABLE " + MARIA_DB + ".inventory (sku varchar(32) PRIMARY KEY)");
             s.execute("INSERT INTO " + MARIA_DB + ".inventory VALUES ('m-1')");
@@ -142,7 +143,7 @@ class DynamicSecretsEndpointTest {
 
     @AfterAll
     static void cleanUp() throws SQLException {
-        try (Connection c = DriverManager.getConnection(MARIADB, "root", ""); Statement s = c.createStatement()) {
+        try (Connection c = MariaDb.root(); Statement s = c.createStatement()) {
             s.execute("DROP DATABASE IF EXISTS " + MARIA_DB);
             s.execute("DROP USER IF EXISTS '" + MARIA_ADMIN + "'@'%'");
             for (String user : column(c, "SELECT User FROM mysql.user WHERE User LIKE 'v\\_dyn%'")) {
@@ -611,7 +612,7 @@ class DynamicSecretsEndpointTest {
     }
 
     static boolean mariaUserExists(String user) throws SQLException {
-        try (Connection c = DriverManager.getConnection(MARIADB, "root", "")) {
+        try (Connection c = MariaDb.root()) {
             return !column(c, "SELECT User FROM mysql.user WHERE User = '" + user + "'").isEmpty();
         }
     }
@@ -623,7 +624,7 @@ class DynamicSecretsEndpointTest {
     }
 
     static int mariaDynamicUsers() throws SQLException {
-        try (Connection c = DriverManager.getConnection(MARIADB, "root", "")) {
+        try (Connection c = MariaDb.root()) {
             return column(c, "SELECT User FROM mysql.user WHERE User LIKE 'v\\_dyn%'").size();
         }
     }

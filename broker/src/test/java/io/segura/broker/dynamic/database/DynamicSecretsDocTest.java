@@ -11,6 +11,7 @@ import io.segura.broker.config.TrustConfig;
 import io.segura.broker.config.TrustConfigLoader;
 import io.segura.broker.dynamic.DynamicRequest;
 import io.segura.broker.dynamic.IssuedCredential;
+import io.segura.testkit.mariadb.MariaDb;
 import io.segura.testkit.postgres.PostgresExtension;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -126,7 +127,7 @@ class DynamicSecretsDocTest {
         String database = "segura_doc_" + suffix;
         String admin = "segdoc_" + suffix;
         String adminPassword = "adm-" + UUID.randomUUID();
-        try (Connection c = DriverManager.getConnection(MARIADB, "root", ""); Statement s = c.createStatement()) {
+        try (Connection c = MariaDb.root(); Statement s = c.createStatement()) {
             s.execute("CREATE DATABASE " + database);
             s.execute("CREATE TABLE " + database + ".orders (id int)");
             s.execute("INSERT INTO " + database + ".orders VALUES (7)");
@@ -150,13 +151,13 @@ class DynamicSecretsDocTest {
 
             assertThatThrownBy(() -> DriverManager.getConnection(jdbc, user, (String) f.get("password")).close())
                     .isInstanceOf(SQLException.class);
-            try (Connection c = DriverManager.getConnection(MARIADB, "root", "")) {
+            try (Connection c = MariaDb.root()) {
                 assertThat(column(c, "SELECT User FROM mysql.user WHERE User = '" + user + "'")).isEmpty();
             }
             awaitBroken(held);
             engine.revoke(credential.handle()).block();
         } finally {
-            try (Connection c = DriverManager.getConnection(MARIADB, "root", "");
+            try (Connection c = MariaDb.root();
                     Statement s = c.createStatement()) {
                 s.execute("DROP DATABASE IF EXISTS " + database);
                 s.execute("DROP USER IF EXISTS '" + admin + "'@'%'");
