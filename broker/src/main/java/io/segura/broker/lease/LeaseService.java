@@ -173,6 +173,12 @@ public final class LeaseService {
                                 "lease " + leaseId + " has ended (" + (l.revokeReason() == null ? "expired"
                                         : l.revokeReason()) + ")"));
                     }
+                    // only a dynamic secret's lease holds no secret version (a lease request needs at least one)
+                    if (l.secrets().isEmpty()) {
+                        return Mono.error(Refusal.conflict("lease-not-renewable", "lease " + leaseId + " holds a "
+                                + "dynamic credential, whose lifetime was fixed when it was created; request a new "
+                                + "one"));
+                    }
                     Instant limit = renewalLimit(role, session, l.issuedAt());
                     Duration inc = increment == null ? role.maxLeaseTtl() : increment;
                     Instant wanted = now.plus(inc);

@@ -45,7 +45,9 @@ final class DynamicSecretHandler {
 
     Mono<ServerResponse> create(ServerRequest request) {
         return LeaseHandler.bearer(request)
-                .flatMap(token -> sessions.authenticateForLease(token, clock.instant()))
+                // read from the database, not the recent-session cache: a revoked session must not get as far as
+                // creating a user (the commit would refuse it, and the user be dropped again, but why create it)
+                .flatMap(token -> sessions.authenticate(token, clock.instant()))
                 .flatMap(session -> Bodies.json(request, json, Bodies.MAX_BODY)
                         .map(DynamicSecretHandler::parse)
                         .flatMap(r -> dynamic.issue(session, r, Requests.clientIp(request),

@@ -200,7 +200,7 @@ class DynamicSecretsEndpointTest {
                   - name: dyn
                     issuers: [ci]
                     bound-claims: {repository_id: "301"}
-                    dynamic: [db/pg-ro, db/maria-ro, db/pg-logged, db/pg-flaky, db/pg-down]
+                    dynamic: [db/pg-ro, db/maria-ro, db/pg-logged, db/pg-flaky, db/pg-down, db/maria-broken]
                     session-ttl: 2h
                     max-lease-ttl: 30m
                   - name: dyn-bulk
@@ -243,8 +243,15 @@ class DynamicSecretsEndpointTest {
                         - CREATE USER '{{name}}'@'%%' IDENTIFIED BY '{{password}}'
                         - GRANT SELECT ON %s.* TO '{{name}}'@'%%'
                       password: {length: 24, min-symbols: 2}
+                    - name: db/maria-broken
+                      connection:
+                        url: mysql://127.0.0.1:3306/%s
+                        username: %s
+                        password-secret: dyn/maria-admin
+                      creation:
+                        - CREATE USER '{{name}}'@'%%' IDENTIFIED BYY '{{password}}'
                 """.formatted(ISSUER.issuer(), AUDIENCE, pgConnection, pgCreate, pgConnection, pgCreate,
-                pgConnection, pgCreate, MARIA_DB, MARIA_ADMIN, MARIA_DB);
+                pgConnection, pgCreate, MARIA_DB, MARIA_ADMIN, MARIA_DB, MARIA_DB, MARIA_ADMIN);
     }
 
     // ---- the revocation paths ---------------------------------------------------------------------------------
@@ -261,6 +268,10 @@ class DynamicSecretsEndpointTest {
 
         Connection held = pgLogin(cred);
         assertThat(column(held, "SELECT sku FROM app.inventory")).containsExactly("a-1");
+        web.post().uri("/api/v2/a2a/leases/" + issued.get("lease_id") + "/renew").headers(h -> h.setBearerAuth(session))
+                .contentType(MediaType.APPLICATION_JSON).bodyValue(Map.of("increment", "10m")).exchange()
+                .expectStatus().isEqualTo(409)
+                .expectBody().jsonPath("$.type").isEqualTo("https://segura.dev/problems/lease-not-renewable");
 
         web.delete().uri("/api/v2/a2a/leases/" + issued.get("lease_id")).headers(h -> h.setBearerAuth(session))
                 .exchange().expectStatus().isNoContent();
@@ -480,6 +491,16 @@ class DynamicSecretsEndpointTest {
         }
         execPg("DELETE FROM app.blocked");
         passwords.add(MARIA_ADMIN_PASSWORD);
+        // a creation statement the server rejects before the password: its error quotes the rest of it
+        int mariaBefore = mariaDynamicUsers();
+        web.post().uri("/api/v2/a2a/dynamic-secrets").headers(h -> h.setBearerAuth(session))
+                .contentType(MediaType.APPLICATION_JSON).bodyValue(Map.of("name", "db/maria-broken")).exchange()
+                .expectStatus().isEqualTo(500)
+                .expectBody().jsonPath("$.type").isEqualTo("https://segura.dev/problems/dynamic-engine-failed");
+        assertThat(mariaDynamicUsers()).isEqualTo(mariaBefore);
+        assertThat(output.getAll()).contains("dynamic engine db/maria-broken: creating the user")
+                .contains("BYY '[password]'")
+                .doesNotContainPattern("BYY '(?!\\[password])");
         String audit;
         try (Connection c = PG.database().connect()) {
             audit = String.join("\n", column(c, "SELECT concat_ws('|', type, role, subject, lease_id, secrets, "
