@@ -199,9 +199,13 @@ public final class BrokerClient {
         if (specs.isEmpty()) {
             throw new IllegalArgumentException("a lease needs at least one secret");
         }
-        if (specs.stream().anyMatch(SecretSpec::dynamic)) {
-            throw new IllegalArgumentException("dynamic secrets are not leased with static ones: request each with "
-                    + "dynamicSecret(session, name, ttl)");
+        for (SecretSpec s : specs) {
+            if (s.dynamic()) {
+                // the lease API takes static secrets only; callers that support dynamic ones (segura-cli exec) call
+                // dynamicSecret for them, every other integration ends up here and says so
+                throw new IllegalArgumentException(s.ref() + ": dynamic secrets are not supported here yet; run the"
+                        + " step under `segura-cli exec`, which requests them and revokes them when it ends");
+            }
         }
         Map<String, Object> body = new LinkedHashMap<>();
         body.put("secrets", specs.stream().map(SecretSpec::ref).toList());
