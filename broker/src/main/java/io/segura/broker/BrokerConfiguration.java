@@ -40,7 +40,21 @@ import io.segura.broker.trust.IdentityTokens;
 import io.segura.broker.vault.KeyRing;
 import io.segura.broker.vault.RekeyJobs;
 import io.segura.broker.vault.SecretStore;
+import io.segura.broker.config.DynamicSpec;
+import io.segura.broker.dynamic.DynamicCredentialStore;
+import io.segura.broker.dynamic.DynamicEngine;
+import io.segura.broker.dynamic.DynamicEngines;
+import io.segura.broker.dynamic.DynamicRevoker;
+import io.segura.broker.dynamic.DynamicSecrets;
+import io.segura.broker.dynamic.database.DatabaseEngine;
+import io.segura.broker.vault.SecretNotFoundException;
+import io.segura.broker.vault.SecretValue;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Function;
+import reactor.core.publisher.Mono;
 import java.security.SecureRandom;
 import java.time.Clock;
 import org.slf4j.Logger;
@@ -238,8 +252,47 @@ public class BrokerConfiguration {
     @Bean
     LeaseService leaseService(TrustRoles roles, SecretStore secrets, LeaseStore leases, SessionStore sessions,
             AuditLog audit, TransactionalOperator tx, GroupCommit commits, Clock clock, LeaseMetrics metrics,
-            DeploymentGate gate) {
-        return new LeaseService(roles, secrets, leases, sessions, audit, tx, commits, clock, metrics, gate);
+            DeploymentGate gate, DynamicRevoker revoker) {
+        return new LeaseService(roles, secrets, leases, sessions, audit, tx, commits, clock, metrics, gate,
+                revoker::revokeEnded);
+    }
+
+    /**
+     * The dynamic-secret engines of the trust config (DESIGN §6a). Their admin passwords are read from the vault at
+     * each use; a missing one answers 503 (an operator has to write it) rather than stopping the start.
+     */
+    @Bean
+    DynamicEngines dynamicEngines(TrustConfig config, SecretStore secrets, SecureRandom random, Clock clock) {
+        Function<String, Mono<String>> vault = path -> secrets.read(path, null).map(SecretValue::value)
+                .onErrorMap(SecretNotFoundException.class, e -> Refusal.unavailable("dynamic-engine-misconfigured",
+                        "the engine's admin password is not in the vault at " + path + " yet",
+                        Duration.ofSeconds(30)));
+        List<DynamicEngine> engines = new ArrayList<>();
+        for (DynamicSpec.DatabaseSpec d : config.dynamic().databases()) {
+            engines.add(new DatabaseEngine(d, vault, random, clock));
+        }
+        // other engine kinds (the SSH CA, io.segura.broker.dynamic.ssh) add theirs here
+        if (!engines.isEmpty()) {
+            log.info("dynamic secrets: {}", engines.stream().map(e -> e.kind() + " " + e.name()).toList());
+        }
+        return new DynamicEngines(engines);
+    }
+
+    @Bean
+    DynamicCredentialStore dynamicCredentialStore(DatabaseClient db, JsonMapper json) {
+        return new DynamicCredentialStore(db, json);
+    }
+
+    @Bean
+    DynamicRevoker dynamicRevoker(DynamicEngines engines, DynamicCredentialStore store, LeaseStore leases,
+            AuditLog audit, TransactionalOperator tx, Clock clock) {
+        return new DynamicRevoker(engines, store, leases, audit, tx, clock);
+    }
+
+    @Bean
+    DynamicSecrets dynamicSecrets(TrustRoles roles, DynamicEngines engines, DynamicCredentialStore store,
+            LeaseStore leases, AuditLog audit, GroupCommit commits, Clock clock) {
+        return new DynamicSecrets(roles, engines, store, leases, audit, commits, clock);
     }
 
     @Bean
@@ -249,8 +302,9 @@ public class BrokerConfiguration {
     }
 
     @Bean(initMethod = "start", destroyMethod = "stop")
-    BackgroundJobs backgroundJobs(LeaseService leases, ReplayStore replay, BrokerSettings settings, Clock clock) {
-        return new BackgroundJobs(leases, replay, settings.sweepInterval(), clock);
+    BackgroundJobs backgroundJobs(LeaseService leases, DynamicRevoker dynamic, ReplayStore replay,
+            BrokerSettings settings, Clock clock) {
+        return new BackgroundJobs(leases, dynamic, replay, settings.sweepInterval(), clock);
     }
 
     @Bean

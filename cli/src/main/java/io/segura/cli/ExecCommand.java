@@ -44,7 +44,8 @@ import picocli.CommandLine.Model.CommandSpec;
             "  segura-cli exec --url https://segura.example.com --role deploy --ttl 15m --secret api/key -- make",
             "  SEGURA_SECRETS='api/key; db/prod/password@3 > DB_PASSWORD' segura-cli exec -- sh -c 'make release'",
             "  segura-cli exec --state-file .segura-session -- ./step.sh   # in the session fetch kept",
-            "  segura-cli exec --lease-id-file lease-id --secret api/key -- ./deploy.sh   # lease id to a file"})
+            "  segura-cli exec --lease-id-file lease-id --secret api/key -- ./deploy.sh   # lease id to a file",
+            "  segura-cli exec --secret 'dynamic:db/prod-readonly > DATABASE_URL' -- ./migrate.sh   # a fresh DB user"})
 final class ExecCommand implements Callable<Integer> {
 
     @ParentCommand
@@ -54,7 +55,8 @@ final class ExecCommand implements Callable<Integer> {
     CommandSpec spec;
 
     @Option(names = "--secret", paramLabel = "SPEC",
-            description = "path[@version] [> ENV]; repeatable, added to SEGURA_SECRETS")
+            description = "path[@version] [> ENV], or dynamic:NAME[.FIELD] [> ENV]; repeatable, added to"
+                    + " SEGURA_SECRETS")
     List<String> secrets = new ArrayList<>();
 
     @Mixin
@@ -83,7 +85,7 @@ final class ExecCommand implements Callable<Integer> {
         List<SecretSpec> specs = Specs.merge(c.config.secrets(), secrets);
         java.time.Duration leaseTtl = c.config.ttl();
         LeaseIdFile leaseIdTo = LeaseIdFile.of(ctx, leaseIdFile);
-        if (leaseIdTo != null && specs.isEmpty()) {
+        if (leaseIdTo != null && Specs.statics(specs).isEmpty()) {
             throw new ConfigException("--lease-id-file needs secrets to lease: set SEGURA_SECRETS or give --secret");
         }
         // A kept session belongs to whoever runs `revoke` (a Jenkins withSegura block runs one exec per step in it).
@@ -99,8 +101,9 @@ final class ExecCommand implements Callable<Integer> {
         try {
             Map<String, String> env = new HashMap<>(ctx.env());
             Masker.Builder masks = Masker.builder();
-            if (!specs.isEmpty()) {
-                Lease lease = c.client.lease(session, specs, leaseTtl);
+            List<SecretSpec> statics = Specs.statics(specs);
+            if (!statics.isEmpty()) {
+                Lease lease = c.client.lease(session, statics, leaseTtl);
                 revoker.lease(lease.leaseId());
                 lease.warnings().forEach(w -> err.println("segura-cli: warning: " + w));
                 if (leaseIdTo != null) {
@@ -112,6 +115,15 @@ final class ExecCommand implements Callable<Integer> {
                 });
                 renewer = LeaseRenewer.start(c.client, session, lease, leaseTtl, err);
             }
+            // Dynamic secrets: a credential each, under its own lease, revoked with the session (or, in a kept
+            // session, lease by lease) when CMD ends. Its URL and password are masked like any secret.
+            Specs.dynamic(c.client, session, specs, leaseTtl, credential -> {
+                revoker.lease(credential.leaseId());
+                credential.warnings().forEach(w -> err.println("segura-cli: warning: " + w));
+                err.println("segura-cli: dynamic secret " + credential.name() + ": lease " + credential.leaseId()
+                        + " until " + credential.expiresAt());
+                credential.secretValues().forEach(v -> masks.add("dynamic:" + credential.name(), v));
+            }, (name, credential, value) -> env.put(name, value));
             Masker masker = masks.build();
             masker.warnings().forEach(w -> err.println("segura-cli: warning: " + w));
             err.flush();
@@ -229,7 +241,7 @@ final class ExecCommand implements Callable<Integer> {
         private final boolean ownSession;
         private final PrintWriter err;
         private final AtomicBoolean done = new AtomicBoolean();
-        private volatile String leaseId;
+        private final List<String> leaseIds = new java.util.concurrent.CopyOnWriteArrayList<>();
 
         Revoker(BrokerClient client, Session session, boolean ownSession, PrintWriter err) {
             this.client = client;
@@ -239,7 +251,7 @@ final class ExecCommand implements Callable<Integer> {
         }
 
         void lease(String id) {
-            leaseId = id;
+            leaseIds.add(id);
         }
 
         void revoke() {
@@ -249,8 +261,10 @@ final class ExecCommand implements Callable<Integer> {
             try {
                 if (ownSession) {
                     client.revoke(session);
-                } else if (leaseId != null) {
-                    client.revokeLease(session, leaseId);
+                } else {
+                    for (String id : leaseIds) {
+                        client.revokeLease(session, id);
+                    }
                 }
             } catch (BrokerException e) {
                 err.println("segura-cli: warning: could not revoke the " + (ownSession ? "session" : "lease")

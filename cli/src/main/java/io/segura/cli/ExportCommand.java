@@ -67,7 +67,7 @@ final class ExportCommand implements Callable<Integer> {
         CliContext ctx = leasing.apply(root.ctx, connection);
         PrintWriter err = spec.commandLine().getErr();
         Connection c = Connection.open(ctx);
-        List<SecretSpec> specs = Specs.merge(c.config.secrets(), secrets);
+        List<SecretSpec> specs = Specs.staticOnly(Specs.merge(c.config.secrets(), secrets), "export");
         if (specs.isEmpty()) {
             throw new ConfigException("no secrets to export: set SEGURA_SECRETS or give --secret SPEC");
         }

@@ -78,7 +78,7 @@ final class FetchCommand implements Callable<Integer> {
         CliContext ctx = leasing.apply(root.ctx, connection);
         PrintWriter err = spec.commandLine().getErr();
         Connection c = Connection.open(ctx);
-        List<SecretSpec> specs = Specs.merge(c.config.secrets(), secrets);
+        List<SecretSpec> specs = Specs.staticOnly(Specs.merge(c.config.secrets(), secrets), "fetch");
         if (specs.isEmpty()) {
             throw new ConfigException("no secrets to fetch: set SEGURA_SECRETS or give --secret SPEC");
         }

@@ -66,6 +66,7 @@ final class GetCommand implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             throw new ConfigException("PATH: " + e.getMessage());
         }
+        Specs.staticOnly(List.of(secret), "get");
         Terminal.guard(ctx, reveal, "get");
         Connection c = Connection.open(ctx);
         Session session = c.session();

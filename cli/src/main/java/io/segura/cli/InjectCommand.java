@@ -60,7 +60,7 @@ final class InjectCommand implements Callable<Integer> {
         CliContext ctx = leasing.apply(root.ctx, connection);
         PrintWriter err = spec.commandLine().getErr();
         Connection c = Connection.open(ctx);
-        List<SecretSpec> specs = Specs.merge(c.config.secrets(), secrets);
+        List<SecretSpec> specs = Specs.staticOnly(Specs.merge(c.config.secrets(), secrets), "inject");
         Path in = ctx.workDir().resolve(template);
         if (!Files.isReadable(in)) {
             throw new io.segura.client.ConfigException("--template " + template + " is not a readable file");
@@ -68,7 +68,7 @@ final class InjectCommand implements Callable<Integer> {
         Template t = Template.parse(Files.readString(in, StandardCharsets.UTF_8), specs);
         Map<String, String> byRef = new HashMap<>();
         if (!t.refs().isEmpty()) {
-            List<SecretSpec> needed = t.refs().stream().map(SecretSpec::parse).toList();
+            List<SecretSpec> needed = Specs.staticOnly(t.refs().stream().map(SecretSpec::parse).toList(), "inject");
             Session session = c.session();
             try {
                 Lease lease = c.client.lease(session, needed, c.config.ttl());

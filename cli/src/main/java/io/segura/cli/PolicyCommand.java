@@ -74,7 +74,8 @@ final class PolicyCommand implements Runnable {
             Connection c = Connection.open(ctx);
             List<SecretSpec> specs = Specs.merge(c.config.secrets(), secrets);
             String r = c.config.role();
-            List<String> refs = specs.stream().map(SecretSpec::ref).toList();
+            // the deployment gate judges static secrets; a dynamic secret is the role's `dynamic` list's business
+            List<String> refs = Specs.statics(specs).stream().map(SecretSpec::ref).toList();
             Evaluation e;
             if (claims != null) {
                 Map<String, Object> claimSet;

@@ -1,7 +1,15 @@
 // SPDX-License-Identifier: Apache-2.0
 package io.segura.cli;
 
+import io.segura.client.BrokerClient;
+import io.segura.client.BrokerException;
 import io.segura.client.ConfigException;
+import io.segura.client.DynamicCredential;
+import io.segura.client.Session;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.function.Consumer;
 import io.segura.client.Lease;
 import io.segura.client.LeasedSecret;
 import io.segura.client.SecretSpec;
@@ -31,6 +39,59 @@ final class Specs {
         }
     }
 
+    /**
+     * Refuses dynamic secrets in a command that cannot hold them: its session ends with the command (or a platform
+     * would keep the credential in its environment), so the credential would be revoked before anything used it.
+     */
+    static List<SecretSpec> staticOnly(List<SecretSpec> specs, String command) throws ConfigException {
+        for (SecretSpec s : specs) {
+            if (s.dynamic()) {
+                throw new ConfigException(s.ref() + ": `segura-cli " + command + "` does not take dynamic secrets"
+                        + " (not yet); run the step under `segura-cli exec`, which revokes them when it ends");
+            }
+        }
+        return specs;
+    }
+
+    /** The static secrets among {@code specs}, for the lease API. */
+    static List<SecretSpec> statics(List<SecretSpec> specs) {
+        return specs.stream().filter(s -> !s.dynamic()).toList();
+    }
+
+    /** What to do with each dynamic secret's value. */
+    interface DynamicSink {
+        void accept(String envName, DynamicCredential credential, String value) throws IOException;
+    }
+
+    /**
+     * Requests each dynamic secret named in {@code specs} once (specs naming the same secret share its credential)
+     * and calls {@code sink} for every spec with its field of that credential.
+     *
+     * @param leases told each new credential's lease id, at once (so a failure later still revokes it)
+     */
+    static void dynamic(BrokerClient client, Session session, List<SecretSpec> specs, Duration ttl,
+            Consumer<DynamicCredential> leases, DynamicSink sink)
+            throws BrokerException, InterruptedException, IOException {
+        Map<String, DynamicCredential> byName = new LinkedHashMap<>();
+        for (SecretSpec s : specs) {
+            if (s.dynamic() && !byName.containsKey(s.path())) {
+                DynamicCredential credential = client.dynamicSecret(session, s.path(), ttl);
+                leases.accept(credential);
+                byName.put(s.path(), credential);
+            }
+        }
+        for (SecretSpec s : specs) {
+            if (s.dynamic()) {
+                DynamicCredential credential = byName.get(s.path());
+                try {
+                    sink.accept(s.envName(), credential, s.valueOf(credential));
+                } catch (IllegalArgumentException e) {
+                    throw new IOException(e.getMessage(), e);
+                }
+            }
+        }
+    }
+
     /** What to do with each leased secret. */
     interface Sink {
         void accept(String envName, LeasedSecret secret) throws IOException;
@@ -38,7 +99,7 @@ final class Specs {
 
     /** Calls {@code sink} for each spec with the secret the lease returned for it. */
     static void export(List<SecretSpec> specs, Lease lease, Sink sink) throws IOException {
-        for (SecretSpec s : specs) {
+        for (SecretSpec s : statics(specs)) {
             LeasedSecret match = lease.secrets().stream()
                     .filter(l -> l.path().equals(s.path()) && (s.version() == null || l.version() == s.version()))
                     .findFirst()

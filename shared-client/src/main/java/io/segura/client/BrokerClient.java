@@ -199,6 +199,14 @@ public final class BrokerClient {
         if (specs.isEmpty()) {
             throw new IllegalArgumentException("a lease needs at least one secret");
         }
+        for (SecretSpec s : specs) {
+            if (s.dynamic()) {
+                // the lease API takes static secrets only; callers that support dynamic ones (segura-cli exec) call
+                // dynamicSecret for them, every other integration ends up here and says so
+                throw new IllegalArgumentException(s.ref() + ": dynamic secrets are not supported here yet; run the"
+                        + " step under `segura-cli exec`, which requests them and revokes them when it ends");
+            }
+        }
         Map<String, Object> body = new LinkedHashMap<>();
         body.put("secrets", specs.stream().map(SecretSpec::ref).toList());
         if (ttl != null) {
@@ -208,6 +216,35 @@ public final class BrokerClient {
                 .header("Content-Type", "application/json")
                 .POST(HttpRequest.BodyPublishers.ofString(Json.write(body))).build());
         return lease(r, expect(r, 201));
+    }
+
+    /**
+     * {@code POST /api/v2/a2a/dynamic-secrets}: a fresh credential of the dynamic secret {@code name} under a lease of
+     * its own; {@code ttl} null means the engine's default. It is revoked when its lease or the session is.
+     */
+    public DynamicCredential dynamicSecret(Session session, String name, Duration ttl)
+            throws BrokerException, InterruptedException {
+        Objects.requireNonNull(name, "name cannot be null");
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("name", name);
+        if (ttl != null) {
+            body.put("ttl", DurationText.format(ttl));
+        }
+        HttpResponse<String> r = send(http, bearer(request("/api/v2/a2a/dynamic-secrets"), session.token())
+                .header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(Json.write(body))).build());
+        Map<String, Object> answer = expect(r, 201);
+        try {
+            Map<String, Object> credential = Json.object(answer.get("credential"), "credential");
+            Map<String, String> fields = new LinkedHashMap<>();
+            credential.forEach((k, v) -> fields.put(k, v instanceof Number n ? Long.toString(n.longValue())
+                    : v == null ? "" : v.toString()));
+            return new DynamicCredential(Json.string(answer, "lease_id"), Json.string(answer, "name"),
+                    Json.optionalString(answer, "engine"), Instant.parse(Json.string(answer, "expires_at")), fields,
+                    texts(Json.list(answer, "warnings")));
+        } catch (JsonException | DateTimeParseException e) {
+            throw malformed(r, e);
+        }
     }
 
     /** {@code GET /api/v2/a2a/secrets/{path}}: one secret ({@code path} or {@code path@version}) under a new lease. */

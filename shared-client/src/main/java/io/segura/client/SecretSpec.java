@@ -12,11 +12,24 @@ import java.util.regex.Pattern;
  * Without {@code > ENV} the variable name is derived from the path: upper case, every character outside
  * {@code [A-Z0-9]} becomes {@code _} ({@code db/prod/password} → {@code DB_PROD_PASSWORD}).
  *
- * @param path    the secret path, as the broker validates it (DESIGN §6)
- * @param version a pinned version, or {@code null} for the latest
+ * <p>A dynamic secret (DESIGN §6a) is written {@code dynamic:NAME[.FIELD] > ENV}: {@code dynamic:db/prod-readonly >
+ * DATABASE_URL} gives the credential's connection URL, {@code dynamic:db/prod-readonly.username > DB_USER} one of its
+ * fields ({@link #DYNAMIC_FIELDS}). Specs naming the same dynamic secret share one credential (one request). Without
+ * {@code > ENV} the name is derived from NAME (and FIELD): {@code DB_PROD_READONLY}, {@code DB_PROD_READONLY_USERNAME}.
+ *
+ * @param path    the secret path, as the broker validates it (DESIGN §6), or the dynamic secret's name
+ * @param version a pinned version, or {@code null} for the latest (always {@code null} for a dynamic secret)
  * @param envName the environment variable the value is given as
+ * @param dynamic whether this is a dynamic secret ({@code dynamic:} prefix)
+ * @param field   the dynamic credential's field, or {@code null} for its URL; always {@code null} for a static secret
  */
-public record SecretSpec(String path, Integer version, String envName) {
+public record SecretSpec(String path, Integer version, String envName, boolean dynamic, String field) {
+
+    /** The prefix of a dynamic secret's spec. */
+    public static final String DYNAMIC_PREFIX = "dynamic:";
+    /** Fields of a database credential a spec may pick; without one, the {@code url}. */
+    public static final List<String> DYNAMIC_FIELDS = List.of("url", "username", "password", "host", "port",
+            "database");
 
     /** DESIGN §6. */
     static final Pattern PATH = Pattern.compile("^[a-z0-9][a-z0-9._-]*(/[a-z0-9][a-z0-9._-]*)*$");
@@ -38,6 +51,18 @@ public record SecretSpec(String path, Integer version, String envName) {
             throw new IllegalArgumentException("environment variable name \"" + envName + "\" for " + path
                     + " is not valid: letters, digits and '_', not starting with a digit");
         }
+        if (dynamic && version != null) {
+            throw new IllegalArgumentException("dynamic secret " + path + " has no versions");
+        }
+        if (field != null && (!dynamic || !DYNAMIC_FIELDS.contains(field))) {
+            throw new IllegalArgumentException("field \"" + field + "\" of " + path + " is not one of "
+                    + DYNAMIC_FIELDS);
+        }
+    }
+
+    /** A static secret: {@code path[@version] > ENV}. */
+    public SecretSpec(String path, Integer version, String envName) {
+        this(path, version, envName, false, null);
     }
 
     /** The variable name derived from a path when the spec names none. */
@@ -46,9 +71,28 @@ public record SecretSpec(String path, Integer version, String envName) {
         return Character.isDigit(name.charAt(0)) ? "_" + name : name;
     }
 
-    /** {@code path} or {@code path@version}, as the lease API takes it. */
+    /**
+     * {@code path} or {@code path@version}, as the lease API takes it; for a dynamic secret the spec's left side
+     * ({@code dynamic:NAME[.FIELD]}), which the lease API does not take.
+     */
     public String ref() {
+        if (dynamic) {
+            return DYNAMIC_PREFIX + path + (field == null ? "" : "." + field);
+        }
         return version == null ? path : path + "@" + version;
+    }
+
+    /** The value this spec takes from a dynamic credential: its field, or its URL. */
+    public String valueOf(DynamicCredential credential) {
+        if (!dynamic) {
+            throw new IllegalStateException(ref() + " is not a dynamic secret");
+        }
+        String value = credential.fields().get(field == null ? "url" : field);
+        if (value == null) {
+            throw new IllegalArgumentException("the dynamic secret " + path + " has no field \""
+                    + (field == null ? "url" : field) + "\"; it has " + credential.fields().keySet());
+        }
+        return value;
     }
 
     /**
@@ -78,6 +122,9 @@ public record SecretSpec(String path, Integer version, String envName) {
         if (left.isEmpty()) {
             throw new IllegalArgumentException(error(text, "no secret path before '>'"));
         }
+        if (left.startsWith(DYNAMIC_PREFIX)) {
+            return parseDynamic(text, left.substring(DYNAMIC_PREFIX.length()).trim(), env);
+        }
         Integer version = null;
         int at = left.indexOf('@');
         String path = left;
@@ -103,6 +150,33 @@ public record SecretSpec(String path, Integer version, String envName) {
                     + " name"));
         }
         return new SecretSpec(path, version, name);
+    }
+
+    /** {@code NAME[.FIELD]} after {@code dynamic:}; a known field suffix is always the field. */
+    private static SecretSpec parseDynamic(String text, String left, String env) {
+        if (left.isEmpty()) {
+            throw new IllegalArgumentException(error(text, "no dynamic secret name after 'dynamic:'"));
+        }
+        if (left.indexOf('@') >= 0) {
+            throw new IllegalArgumentException(error(text, "a dynamic secret has no versions ('@')"));
+        }
+        String name = left;
+        String field = null;
+        int dot = left.lastIndexOf('.');
+        if (dot > 0 && DYNAMIC_FIELDS.contains(left.substring(dot + 1))) {
+            name = left.substring(0, dot);
+            field = left.substring(dot + 1);
+        }
+        if (name.length() > MAX_PATH || !PATH.matcher(name).matches()) {
+            throw new IllegalArgumentException(error(text, "dynamic secret name \"" + name + "\" is not valid:"
+                    + " lower-case segments of [a-z0-9._-] separated by '/'"));
+        }
+        String envName = env == null ? deriveEnvName(field == null ? name : name + "_" + field) : env;
+        if (!ENV.matcher(envName).matches()) {
+            throw new IllegalArgumentException(error(text, "\"" + envName + "\" is not a valid environment variable"
+                    + " name"));
+        }
+        return new SecretSpec(name, null, envName, true, field);
     }
 
     /**

@@ -70,4 +70,59 @@ class SecretSpecTest {
         assertThatThrownBy(() -> SecretSpec.parseList("a/b > X\nc/d > X"))
                 .hasMessageContaining("both a/b and c/d set X");
     }
+
+    static Stream<Arguments> dynamicValid() {
+        return Stream.of(
+                Arguments.of("dynamic:db/prod-readonly > DATABASE_URL", "db/prod-readonly", null, "DATABASE_URL"),
+                Arguments.of(" dynamic: db/prod-readonly.username>DB_USER", "db/prod-readonly", "username", "DB_USER"),
+                Arguments.of("dynamic:db/prod-readonly.password", "db/prod-readonly", "password",
+                        "DB_PROD_READONLY_PASSWORD"),
+                Arguments.of("dynamic:db/prod-readonly", "db/prod-readonly", null, "DB_PROD_READONLY"),
+                Arguments.of("dynamic:db/prod.v2 > X", "db/prod.v2", null, "X"),
+                Arguments.of("dynamic:db/app.readonly.port > PGPORT", "db/app.readonly", "port", "PGPORT"));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("dynamicValid")
+    void parseWhenDynamicThenNameFieldAndVariable(String text, String name, String field, String env) {
+        SecretSpec s = SecretSpec.parse(text);
+        assertThat(s).isEqualTo(new SecretSpec(name, null, env, true, field));
+        assertThat(s.ref()).isEqualTo("dynamic:" + name + (field == null ? "" : "." + field));
+    }
+
+    static Stream<Arguments> dynamicInvalid() {
+        return Stream.of(
+                Arguments.of("dynamic: > X", "no dynamic secret name after 'dynamic:'"),
+                Arguments.of("dynamic:db/x@2 > X", "a dynamic secret has no versions"),
+                Arguments.of("dynamic:DB/X", "dynamic secret name \"DB/X\" is not valid"),
+                Arguments.of("dynamic:db/x.password > 1X", "\"1X\" is not a valid environment variable"));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("dynamicInvalid")
+    void parseWhenDynamicInvalidThenPreciseError(String text, String message) {
+        assertThatThrownBy(() -> SecretSpec.parse(text)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining(message);
+    }
+
+    @Test
+    void valueOfWhenFieldOrNoneThenThatFieldOrTheUrl() {
+        DynamicCredential c = new DynamicCredential("l-1", "db/x", "postgresql", java.time.Instant.EPOCH,
+                java.util.Map.of("username", "v_u", "password", "pw-123", "url", "postgresql://v_u:pw-123@h:5432/d"),
+                java.util.List.of());
+        assertThat(SecretSpec.parse("dynamic:db/x").valueOf(c)).isEqualTo("postgresql://v_u:pw-123@h:5432/d");
+        assertThat(SecretSpec.parse("dynamic:db/x.username").valueOf(c)).isEqualTo("v_u");
+        assertThatThrownBy(() -> SecretSpec.parse("dynamic:db/x.host").valueOf(c))
+                .hasMessageContaining("has no field \"host\"");
+        assertThat(c.toString()).doesNotContain("pw-123").doesNotContain("v_u");
+        assertThat(c.secretValues()).containsExactlyInAnyOrder("pw-123", "postgresql://v_u:pw-123@h:5432/d");
+    }
+
+    @Test
+    void parseListWhenOneDynamicSecretGivesTwoVariablesThenBothKept() {
+        assertThat(SecretSpec.parseList("dynamic:db/x > DATABASE_URL; dynamic:db/x.username > DB_USER; api/key"))
+                .extracting(SecretSpec::envName).containsExactly("DATABASE_URL", "DB_USER", "API_KEY");
+        assertThatThrownBy(() -> SecretSpec.parseList("dynamic:db/x > A; dynamic:db/y > A"))
+                .hasMessageContaining("both dynamic:db/x and dynamic:db/y set A");
+    }
 }

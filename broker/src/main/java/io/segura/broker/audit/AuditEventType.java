@@ -22,7 +22,13 @@ public enum AuditEventType {
     /** A master-key rotation finished: every version is under the target key; with the counts and key ids. */
     VAULT_REKEYED("vault.rekeyed"),
     /** A master-key rotation stopped at a version it could not re-wrap (named); nothing was half-written. */
-    VAULT_REKEY_FAILED("vault.rekey_failed");
+    VAULT_REKEY_FAILED("vault.rekey_failed"),
+    /** A dynamic-secret engine created a credential under a lease: name, engine, user name (never the password). */
+    DYNAMIC_ISSUED("dynamic.issued"),
+    /** A dynamic credential's engine confirmed its revocation (the lease ended, was revoked or expired). */
+    DYNAMIC_REVOKED("dynamic.revoked"),
+    /** A revocation attempt failed; it stays pending and is retried with backoff (listed for admins). */
+    DYNAMIC_REVOKE_FAILED("dynamic.revoke_failed");
 
     private final String wireName;
 

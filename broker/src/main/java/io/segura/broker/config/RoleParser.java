@@ -25,7 +25,7 @@ import org.yaml.snakeyaml.nodes.Tag;
 final class RoleParser {
 
     static final Set<String> KEYS = Set.of("name", "issuers", "bound-claims", "condition", "clients", "secrets",
-            "session-ttl", "max-lease-ttl", "policies");
+            "session-ttl", "max-lease-ttl", "policies", "dynamic");
 
     /** The {@code ctx.*} vocabulary of DESIGN §3 (kept equal to {@code RunContext#asMap()} keys by a test). */
     static final Set<String> CTX_FIELDS = Set.of("platform", "repository", "repository_id", "owner", "owner_id",
@@ -44,7 +44,8 @@ final class RoleParser {
     private RoleParser() {
     }
 
-    static RoleSpec parse(YamlMap m, Set<String> issuerNames, Set<String> clientNames, Set<String> policyNames) {
+    static RoleSpec parse(YamlMap m, Set<String> issuerNames, Set<String> clientNames, Set<String> policyNames,
+            Set<String> dynamicNames) {
         Problems p = m.problems();
         String name = m.string("name", true);
         List<String> issuers = orEmpty(m.strings("issuers", true));
@@ -72,7 +73,9 @@ final class RoleParser {
         }
         SourceLocation conditionAt = condition == null ? null : p.at(m.value("condition"));
 
-        m.required("secrets");
+        if (!m.has("dynamic")) {
+            m.required("secrets");
+        }
         List<String> secrets = orEmpty(m.strings("secrets", true));
         if (secrets.size() > MAX_SECRET_GLOBS) {
             p.add(m.at("secrets"), m.path("secrets"), "at most " + MAX_SECRET_GLOBS + " entries");
@@ -90,11 +93,13 @@ final class RoleParser {
         Duration maxLeaseTtl = m.duration("max-lease-ttl", Duration.ZERO, true, MAX_TTL);
         List<String> policies = orEmpty(m.strings("policies", false));
         checkRefs(m, "policies", policies, policyNames, "policy");
+        List<String> dynamic = orEmpty(m.strings("dynamic", false));
+        checkRefs(m, "dynamic", dynamic, dynamicNames, "dynamic secret");
 
         return new RoleSpec(name, issuers, bound, condition, conditionAt, clients, secrets,
                 sessionTtl == null ? RoleSpec.DEFAULT_SESSION_TTL : sessionTtl,
                 maxLeaseTtl == null ? RoleSpec.DEFAULT_MAX_LEASE_TTL : maxLeaseTtl,
-                policies, m.at());
+                policies, dynamic, m.at());
     }
 
     /** Absent or an empty mapping; a malformed binding was already reported on its own. */

@@ -15,6 +15,7 @@ import java.util.Map;
  *                    boolean is kept in its written decimal / {@code true}/{@code false} form ({@code 74} → "74").
  * @param condition   CEL expression (compiled by {@code io.segura.broker.policy.DeploymentGate}), or {@code null}
  * @param secrets     path globs the role may lease
+ * @param dynamic     dynamic-secret names (DESIGN §6a) the role may request
  */
 public record RoleSpec(
         String name,
@@ -27,6 +28,7 @@ public record RoleSpec(
         Duration sessionTtl,
         Duration maxLeaseTtl,
         List<String> policies,
+        List<String> dynamic,
         SourceLocation at) {
 
     public static final Duration DEFAULT_SESSION_TTL = Duration.ofMinutes(10);
@@ -40,5 +42,6 @@ public record RoleSpec(
         clients = List.copyOf(clients);
         secrets = List.copyOf(secrets);
         policies = List.copyOf(policies);
+        dynamic = List.copyOf(dynamic);
     }
 }

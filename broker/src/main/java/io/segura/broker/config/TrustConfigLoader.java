@@ -104,10 +104,12 @@ public final class TrustConfigLoader {
         Node dynamicNode = top.value("dynamic");
         if (dynamicNode != null) {
             YamlMap d = YamlMap.open(dynamicNode, "dynamic", p, DynamicParser.KEYS);
-            dynamic = d == null ? DynamicSpec.EMPTY : DynamicParser.parse(d, new NameRegistry());
+            dynamic = d == null ? DynamicSpec.EMPTY : DynamicParser.parse(d);
         }
+        java.util.Set<String> dynamicNames = java.util.Set.copyOf(dynamic.names());
         List<RoleSpec> roles = section(top, "roles", RoleParser.KEYS,
-                m -> RoleParser.parse(m, issuerNames.names(), clientNames.names(), policyNames.names()),
+                m -> RoleParser.parse(m, issuerNames.names(), clientNames.names(), policyNames.names(),
+                        dynamicNames),
                 (m, spec) -> roleNames.register(m, "name", spec.name()));
         SshEngineParser.checkCaKeysNotLeasable(dynamic.ssh(), roles, p);
 

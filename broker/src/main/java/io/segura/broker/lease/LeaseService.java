@@ -51,10 +51,27 @@ public final class LeaseService {
     private final Clock clock;
     private final LeaseMetrics metrics;
     private final DeploymentGate gate;
+    private final LeaseEndings endings;
+
+    /**
+     * Told which leases ended after each revocation commits (the dynamic-secret revoker drops their credentials
+     * then, DESIGN §6a). It must not fail the revocation: what it cannot do now, it retries on its own.
+     */
+    @FunctionalInterface
+    public interface LeaseEndings {
+        Mono<Void> ended(List<String> leaseIds);
+    }
 
     public LeaseService(TrustRoles roles, SecretStore secrets, LeaseStore leases, SessionStore sessions,
             AuditLog audit, TransactionalOperator tx, GroupCommit commits, Clock clock, LeaseMetrics metrics,
             DeploymentGate gate) {
+        this(roles, secrets, leases, sessions, audit, tx, commits, clock, metrics, gate, ids -> Mono.empty());
+    }
+
+    public LeaseService(TrustRoles roles, SecretStore secrets, LeaseStore leases, SessionStore sessions,
+            AuditLog audit, TransactionalOperator tx, GroupCommit commits, Clock clock, LeaseMetrics metrics,
+            DeploymentGate gate, LeaseEndings endings) {
+        this.endings = Objects.requireNonNull(endings, "endings cannot be null");
         this.roles = Objects.requireNonNull(roles, "roles cannot be null");
         this.secrets = Objects.requireNonNull(secrets, "secrets cannot be null");
         this.leases = Objects.requireNonNull(leases, "leases cannot be null");
@@ -156,6 +173,12 @@ public final class LeaseService {
                                 "lease " + leaseId + " has ended (" + (l.revokeReason() == null ? "expired"
                                         : l.revokeReason()) + ")"));
                     }
+                    // only a dynamic secret's lease holds no secret version (a lease request needs at least one)
+                    if (l.secrets().isEmpty()) {
+                        return Mono.error(Refusal.conflict("lease-not-renewable", "lease " + leaseId + " holds a "
+                                + "dynamic credential, whose lifetime was fixed when it was created; request a new "
+                                + "one"));
+                    }
                     Instant limit = renewalLimit(role, session, l.issuedAt());
                     Duration inc = increment == null ? role.maxLeaseTtl() : increment;
                     Instant wanted = now.plus(inc);
@@ -184,7 +207,7 @@ public final class LeaseService {
                         .flatMap(x -> audit.append(base(AuditEventType.LEASE_REVOKED, session, clientIp).leaseId(leaseId)
                                 .secrets(l.secrets()).reason("revoked by holder"))))
                 .as(tx::transactional)
-                .then();
+                .then(Mono.defer(() -> endings.ended(List.of(leaseId))));
     }
 
     /**
@@ -227,7 +250,7 @@ public final class LeaseService {
             for (String id : ids) {
                 writes = writes.and(LeaseStore.end(id, "session revoked", now, Raced::new));
             }
-            return commits.commit(writes);
+            return commits.commit(writes).then(Mono.defer(() -> endings.ended(ids)));
         });
     }
 
@@ -246,9 +269,10 @@ public final class LeaseService {
                         .filter(Boolean::booleanValue)
                         .flatMap(x -> audit.append(AuditEvent.builder(AuditEventType.LEASE_REVOKED).role(l.role()).issuer(l.issuer())
                                 .subject(l.subject()).clientIp(clientIp).ctx(l.ctx()).leaseId(l.id())
-                                .secrets(l.secrets()).reason("revoked by admin")).thenReturn(1)))
-                .reduce(0, Integer::sum)
-                .as(tx::transactional);
+                                .secrets(l.secrets()).reason("revoked by admin")).thenReturn(l.id())))
+                .collectList()
+                .as(tx::transactional)
+                .flatMap(ids -> endings.ended(ids).thenReturn(ids.size()));
     }
 
     public Flux<Lease> list(boolean activeOnly, String role, String subject, int limit) {

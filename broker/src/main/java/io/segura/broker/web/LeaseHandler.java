@@ -116,7 +116,7 @@ final class LeaseHandler {
         return bearer(request).flatMap(token -> sessions.authenticateForLease(token, clock.instant()));
     }
 
-    private static Mono<String> bearer(ServerRequest request) {
+    static Mono<String> bearer(ServerRequest request) {
         String authorization = request.headers().firstHeader(HttpHeaders.AUTHORIZATION);
         if (authorization == null || !authorization.regionMatches(true, 0, "Bearer ", 0, 7)) {
             return Mono.error(Refusal.unauthenticated(

@@ -15,6 +15,8 @@ import io.segura.broker.audit.AuditLog;
 import io.segura.broker.audit.AuditQuery;
 import io.segura.broker.audit.AuditVerifier;
 import io.segura.broker.dev.DevIssuer;
+import io.segura.broker.dynamic.DynamicRevoker;
+import io.segura.broker.dynamic.DynamicSecrets;
 import io.segura.broker.dynamic.ssh.SshCertificateAuthority;
 import io.segura.broker.exchange.ClientCredentialsService;
 import io.segura.broker.exchange.RateLimiter;
@@ -73,11 +75,12 @@ public class WebConfiguration {
             ClientCredentialsService clientCredentials, LeaseService leases, SessionStore sessions,
             SecretAdministration secrets, AuditQuery auditQuery, AuditVerifier auditVerifier, JsonMapper json,
             Clock clock, ObjectProvider<DevIssuer> devIssuer, LeaseExplainer explainer, AuditLog audit,
-            MasterKeyRotation rekey) {
+            MasterKeyRotation rekey, DynamicSecrets dynamicSecrets, DynamicRevoker dynamicRevoker) {
         TokenEndpoint token = new TokenEndpoint(exchange, clientCredentials, leases, audit);
         LeaseHandler lease = new LeaseHandler(sessions, leases, json, clock);
         AdminHandler admin = new AdminHandler(secrets, leases, auditQuery, auditVerifier, json);
         RekeyHandler rekeyHandler = new RekeyHandler(rekey, json);
+        DynamicSecretHandler dynamic = new DynamicSecretHandler(sessions, dynamicSecrets, dynamicRevoker, json, clock);
         AdminAuthentication adminAuth = new AdminAuthentication(settings.adminToken());
         PolicyHandler policy = new PolicyHandler(explainer, sessions, adminAuth, json, clock);
         String webhookSecret = settings.exposureWebhookSecret();
@@ -95,6 +98,7 @@ public class WebConfiguration {
                 .GET("/api/v2/admin/leases", admin::leases)
                 .DELETE("/api/v2/admin/leases", admin::revokeLeases)
                 .GET("/api/v2/admin/audit/verify", admin::verify)
+                .GET("/api/v2/admin/dynamic-secrets/revocations", dynamic::revocations)
                 .POST("/api/v2/admin/rekey", rekeyHandler::start)
                 .GET("/api/v2/admin/rekey", rekeyHandler::status)
                 .GET("/api/v2/a2a/events", admin::events)
@@ -108,6 +112,7 @@ public class WebConfiguration {
                 .POST("/api/v2/a2a/leases/{id}/renew", lease::renew)
                 .DELETE("/api/v2/a2a/leases/{id}", lease::revoke)
                 .GET("/api/v2/a2a/secrets/{*path}", lease::secret)
+                .POST("/api/v2/a2a/dynamic-secrets", dynamic::create)
                 .POST("/api/v2/policy/evaluate", policy::evaluate)
                 .POST("/api/v2/webhooks/exposures", exposures::receive)
                 .GET("/.well-known/segura", request -> ServerResponse.ok().contentType(MediaType.APPLICATION_JSON)
@@ -157,7 +162,7 @@ public class WebConfiguration {
         features.put("policy_evaluate", true);
         features.put("exposure_webhook", settings.exposureWebhookSecret() != null
                 && !settings.exposureWebhookSecret().isEmpty());
-        features.put("dynamic_secrets", false);
+        features.put("dynamic_secrets", true);
         features.put("webhooks", false);
         body.put("features", features);
         return body;

@@ -34,7 +34,8 @@ class AuditEventTests {
         assertThat(Arrays.stream(AuditEventType.values()).map(AuditEventType::wireName)).containsExactly(
                 "token.exchanged", "token.rejected", "session.revoked", "lease.issued", "lease.denied",
                 "lease.renewed", "lease.revoked", "lease.expired", "secret.written", "secret.rotated",
-                "secret.exposed", "policy.warned", "vault.rekey_started", "vault.rekeyed", "vault.rekey_failed");
+                "secret.exposed", "policy.warned", "vault.rekey_started", "vault.rekeyed", "vault.rekey_failed",
+                "dynamic.issued", "dynamic.revoked", "dynamic.revoke_failed");
         for (AuditEventType t : AuditEventType.values()) {
             assertThat(AuditEventType.fromWireName(t.wireName())).isSameAs(t);
         }

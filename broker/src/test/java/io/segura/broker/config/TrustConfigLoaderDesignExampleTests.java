@@ -120,9 +120,12 @@ class TrustConfigLoaderDesignExampleTests {
         assertThat(client.mtlsSubject()).isNull();
 
         assertThat(config.dynamic().postgresql()).hasSize(1);
-        DynamicSpec.PostgresRole migrate = config.dynamic().postgresql().get(0);
-        assertThat(migrate.name()).isEqualTo("ci-migrate");
-        assertThat(migrate.connectionSecret()).isEqualTo("db/prod/admin-dsn");
+        DynamicSpec.DatabaseSpec migrate = config.dynamic().postgresql().get(0);
+        assertThat(migrate.name()).isEqualTo("db/ci-migrate");
+        assertThat(migrate.url()).isEqualTo("postgresql://db.internal:5432/app");
+        assertThat(migrate.username()).isEqualTo("segura_admin");
+        assertThat(migrate.passwordSecret()).isEqualTo("db/prod/admin-password");
+        assertThat(migrate.maxTtl()).isEqualTo(java.time.Duration.ofMinutes(30));
         assertThat(migrate.creation()).containsExactly(
                 "CREATE ROLE \"{{name}}\" LOGIN PASSWORD '{{password}}' VALID UNTIL '{{expiration}}'");
         assertThat(migrate.revocation()).containsExactly("DROP ROLE IF EXISTS \"{{name}}\"");

@@ -221,18 +221,60 @@ class TrustConfigLoaderTests {
                 row("id missing", "clients:\n  - mtls-subject: CN=a\n", 2, "clients[0].id", "is required"));
     }
 
+    static final String CONNECTION = "connection: {url: 'postgresql://h:5432/app', username: admin, "
+            + "password-secret: db/a}";
+    static final String CREATION = "creation: ['CREATE ROLE \"{{name}}\" LOGIN PASSWORD ''{{password}}''']";
+
     static Stream<Arguments> badDynamic() {
         return Stream.of(
-                row("connection secret is a glob", dynamic("connection-secret: db/*\ncreation: [a]\nrevocation: [b]"),
-                        4, "dynamic.postgresql[0].connection-secret", "is not a secret path"),
-                row("empty creation", dynamic("connection-secret: db/a\ncreation: []\nrevocation: [b]"),
+                row("password secret is a glob", dynamic(CONNECTION.replace("db/a", "db/*") + "\n" + CREATION),
+                        4, "dynamic.postgresql[0].connection.password-secret", "is not a secret path"),
+                row("credentials inline in the URL", dynamic(CONNECTION.replace("//h", "//admin:pw@h") + "\n"
+                        + CREATION), 4, "dynamic.postgresql[0].connection.url", "credentials do not belong in the URL"),
+                row("a MySQL URL for PostgreSQL", dynamic(CONNECTION.replace("postgresql:", "mysql:") + "\n"
+                        + CREATION), 4, "dynamic.postgresql[0].connection.url", "expected a URL like postgresql://"),
+                row("no database in a PostgreSQL URL", dynamic(CONNECTION.replace(":5432/app", "") + "\n"
+                        + CREATION), 4, "dynamic.postgresql[0].connection.url", "names no database"),
+                row("connection missing", dynamic(CREATION), 3, "dynamic.postgresql[0].connection", "is required"),
+                row("empty creation", dynamic(CONNECTION + "\ncreation: []"),
                         5, "dynamic.postgresql[0].creation", "must not be empty"),
-                row("revocation missing", dynamic("connection-secret: db/a\ncreation: [a]"),
-                        3, "dynamic.postgresql[0].revocation", "is required"),
-                row("unknown engine", "dynamic:\n  mysql: []\n", 2, "dynamic.mysql", "unknown key"),
-                row("duplicate dynamic name", dynamic("{connection-secret: db/a, creation: [a], revocation: [b]}")
-                        .replace("- name: d\n      {", "- {name: d, ") + "    - {name: d, connection-secret: db/a, "
-                        + "creation: [a], revocation: [b]}\n", 4, "dynamic.postgresql[1].name", "duplicate name"));
+                row("creation missing", dynamic(CONNECTION), 3, "dynamic.postgresql[0].creation", "is required"),
+                row("creation sets no password", dynamic(CONNECTION + "\ncreation: ['CREATE ROLE \"{{name}}\"']"),
+                        5, "dynamic.postgresql[0].creation", "no statement sets the generated {{password}}"),
+                row("misspelt placeholder", dynamic(CONNECTION + "\n" + CREATION.replace("{{password}}",
+                        "{{pasword}}")), 5, "dynamic.postgresql[0].creation[0]",
+                        "unknown placeholder {{pasword}} (did you mean `password`?)"),
+                row("revocation uses the password", dynamic(CONNECTION + "\n" + CREATION
+                        + "\nrevocation: ['ALTER ROLE x PASSWORD ''{{password}}''']"), 6,
+                        "dynamic.postgresql[0].revocation[0]", "cannot use {{password}}"),
+                row("name template without randomness", dynamic(CONNECTION + "\n" + CREATION
+                        + "\nname-template: 'v_{{role}}'"), 6, "dynamic.postgresql[0].name-template",
+                        "must contain {{random}} exactly once"),
+                row("name template over MySQL's 32", "dynamic:\n  mysql:\n    - name: d\n      connection: {url: "
+                        + "'mysql://h/app', username: a, password-secret: db/a}\n      " + CREATION + "\n"
+                        + "      name-template: 'abcdefghijklmnopq_{{random}}'\n", 6, "dynamic.mysql[0].name-template",
+                        "at least 34 characters without {{role}} and {{name}}, over the mysql limit of 32"),
+                row("name template with quotes", dynamic(CONNECTION + "\n" + CREATION
+                        + "\nname-template: 'v\"{{random}}'"), 6, "dynamic.postgresql[0].name-template",
+                        "only a-z, 0-9 and _ are allowed"),
+                row("password minimums over the length", dynamic(CONNECTION + "\n" + CREATION
+                        + "\npassword: {length: 16, min-digits: 10, min-upper: 10}"), 6,
+                        "dynamic.postgresql[0].password", "the minimums add up to 21, more than length 16"),
+                row("password too short", dynamic(CONNECTION + "\n" + CREATION + "\npassword: {length: 8}"), 6,
+                        "dynamic.postgresql[0].password.length", "expected a whole number from 16 to 128"),
+                row("default ttl over max ttl", dynamic(CONNECTION + "\n" + CREATION
+                        + "\ndefault-ttl: 2h\nmax-ttl: 1h"), 6, "dynamic.postgresql[0].default-ttl",
+                        "must be at most max-ttl (1h)"),
+                row("unknown engine", "dynamic:\n  oracle: []\n", 2, "dynamic.oracle", "unknown key"),
+                row("name is not a dynamic name", dynamic(CONNECTION + "\n" + CREATION).replace("name: d",
+                        "name: DB/Prod"), 3, "dynamic.postgresql[0].name", "is not a dynamic-secret name"),
+                row("duplicate dynamic name across engines", dynamic(CONNECTION + "\n" + CREATION)
+                        + "  mysql:\n    - name: d\n      connection: {url: 'mysql://h/app', username: a, "
+                        + "password-secret: db/a}\n      " + CREATION + "\n", 7, "dynamic.mysql[0].name",
+                        "duplicate name `d`"),
+                row("role lists an unknown dynamic secret", "clients:\n  - id: c\n    mtls-subject: CN=a\n"
+                        + "roles:\n  - name: r\n    clients: [c]\n    dynamic: [db/x]\n", 7, "roles[0].dynamic[0]",
+                        "no dynamic secret named `db/x` is defined"));
     }
 
     static Stream<Arguments> badDocuments() {

@@ -24,7 +24,7 @@ class MutableBindingLintTest {
 
     static RoleSpec role(String name, List<String> issuers, Map<String, List<String>> bound) {
         return new RoleSpec(name, issuers, bound, null, null, List.of(), List.of("db/*"), RoleSpec.DEFAULT_SESSION_TTL,
-                RoleSpec.DEFAULT_MAX_LEASE_TTL, List.of(), new SourceLocation("trust.yaml", 12, 5));
+                RoleSpec.DEFAULT_MAX_LEASE_TTL, List.of(), List.of(), new SourceLocation("trust.yaml", 12, 5));
     }
 
     static List<String> lint(String preset, Map<String, List<String>> bound) {

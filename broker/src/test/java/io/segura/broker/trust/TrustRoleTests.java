@@ -45,7 +45,7 @@ class TrustRoleTests {
 
     static RoleSpec spec(Map<String, List<String>> bound, List<String> secrets) {
         return new RoleSpec("deploy", List.of("gh"), bound, null, null, List.of("bamboo"), secrets,
-                Duration.ofMinutes(5), Duration.ofMinutes(20), List.of("gate"), SourceLocation.UNKNOWN);
+                Duration.ofMinutes(5), Duration.ofMinutes(20), List.of("gate"), List.of(), SourceLocation.UNKNOWN);
     }
 
     static Stream<Arguments> checks() {
