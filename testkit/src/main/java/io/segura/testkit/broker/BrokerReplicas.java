@@ -9,16 +9,13 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 import java.util.function.UnaryOperator;
 
 /**
  * Broker replicas as production runs them (DESIGN §15): {@code count} processes of the packaged jar sharing one
  * PostgreSQL database, trust config, master key and admin token, behind a real {@link HaProxy}. Replicas are named
  * {@code r1}, {@code r2}, …; {@link HaProxy#SERVED_BY} aims a request at one of them through the load balancer.
- * The first replica migrates the database alone; the others then start together.
+ * They start one after the other (the first migrates the database).
  */
 public final class BrokerReplicas implements AutoCloseable {
 
@@ -41,27 +38,12 @@ public final class BrokerReplicas implements AutoCloseable {
         }
         List<BrokerLauncher> started = new ArrayList<>();
         try {
-            BrokerLauncher first = configure.apply(BrokerLauncher.builder()).start();
+            BrokerLauncher first = startOnce(() -> configure.apply(BrokerLauncher.builder()).start());
             started.add(first);
-            ExecutorService pool = Executors.newFixedThreadPool(Math.max(1, count - 1));
-            try {
-                List<Future<BrokerLauncher>> others = new ArrayList<>();
-                for (int i = 1; i < count; i++) {
-                    others.add(pool.submit(() -> configure.apply(BrokerLauncher.builder()).replicaOf(first).start()));
-                }
-                Exception failure = null;
-                for (Future<BrokerLauncher> f : others) {
-                    try {
-                        started.add(f.get());
-                    } catch (java.util.concurrent.ExecutionException e) {
-                        failure = e.getCause() instanceof Exception x ? x : e;
-                    }
-                }
-                if (failure != null) {
-                    throw failure;
-                }
-            } finally {
-                pool.shutdown();
+            // one after the other: started together on 2 loaded cores, a replica's first database connection could
+            // take longer than the pool's 3 s acquire timeout and fail its start
+            for (int i = 1; i < count; i++) {
+                started.add(startOnce(() -> configure.apply(BrokerLauncher.builder()).replicaOf(first).start()));
             }
             Map<String, URI> backends = new LinkedHashMap<>();
             for (int i = 0; i < started.size(); i++) {
@@ -71,6 +53,33 @@ public final class BrokerReplicas implements AutoCloseable {
         } catch (Exception e) {
             closeAll(started, e);
             throw e;
+        }
+    }
+
+    private interface Start {
+        BrokerLauncher start() throws Exception;
+    }
+
+    /**
+     * A start, tried a second time when the process exits before it is healthy — what a Deployment does with a
+     * crashed pod. On a machine loaded by other builds the broker's start-up reads can exceed the pool's 3 s acquire
+     * timeout; a start that fails twice is a failure.
+     */
+    private static BrokerLauncher startOnce(Start start) throws Exception {
+        try {
+            return start.start();
+        } catch (IllegalStateException e) {
+            if (e.getMessage() == null || !e.getMessage().startsWith("the broker exited")) {
+                throw e;
+            }
+            System.err.println("a replica exited during its start; starting it again: " + e.getMessage()
+                    .lines().findFirst().orElse(""));
+            try {
+                return start.start();
+            } catch (Exception again) {
+                again.addSuppressed(e);
+                throw again;
+            }
         }
     }
 

@@ -84,8 +84,12 @@ public final class HaProxy implements AutoCloseable {
         List<String> lines = new ArrayList<>(List.of(
                 "global",
                 "    maxconn 1024",
+                // one line per request (method, path, status, timings, termination state) into haproxy.log
+                "    log stdout format raw local0 info",
                 "defaults",
                 "    mode http",
+                "    log global",
+                "    option httplog",
                 "    timeout connect 2s",
                 "    timeout client 60s",
                 "    timeout server 60s",
@@ -93,6 +97,9 @@ public final class HaProxy implements AutoCloseable {
                 // a connection refused by a dead replica is tried on another one; a request it received is not
                 "    retries 2",
                 "    option redispatch",
+                // a new server connection per request: a request is never sent on a pooled connection to a replica
+                // that has just died (HAProxy cannot tell whether that one was processed, so it could not resend it)
+                "    option http-server-close",
                 "frontend brokers",
                 "    bind 127.0.0.1:" + port,
                 "    default_backend replicas",
