@@ -1,24 +1,18 @@
 // SPDX-License-Identifier: Apache-2.0
 package io.segura.broker.replicas;
 
+import static io.segura.broker.replicas.ReplicaClient.await;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.nimbusds.jose.util.JSONObjectUtils;
 import io.segura.testkit.broker.BrokerReplicas;
 import io.segura.testkit.net.HaProxy;
 import io.segura.testkit.oidc.IssuerSimulator;
 import io.segura.testkit.postgres.PrivateCluster;
 import io.segura.testkit.postgres.TestDatabase;
-import java.net.URI;
-import java.net.URLEncoder;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
@@ -45,7 +39,7 @@ class DatabaseRestartIT {
     static TestDatabase database;
     static IssuerSimulator issuer;
     static BrokerReplicas replicas;
-    static HttpClient http;
+    static ReplicaClient client;
 
     @BeforeAll
     static void start() throws Exception {
@@ -65,11 +59,8 @@ class DatabaseRestartIT {
                 "    secrets: [\"api/*\"]",
                 "");
         replicas = BrokerReplicas.start(2, b -> b.owner("DatabaseRestartIT").config(config).database(database));
-        http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(5))
-                .build();
-        HttpResponse<String> put = send(HttpRequest.newBuilder(replicas.url().resolve("/api/v2/admin/secrets/api/key"))
-                .header("Authorization", "Bearer " + replicas.adminToken()).header("Content-Type", "application/json")
-                .PUT(HttpRequest.BodyPublishers.ofString(JSONObjectUtils.toJSONString(Map.of("value", SECRET)))));
+        client = new ReplicaClient(replicas.url(), issuer, AUDIENCE, replicas.adminToken());
+        HttpResponse<String> put = client.putSecret("api/key", SECRET);
         assertThat(put.statusCode()).as(put.body()).isEqualTo(201);
     }
 
@@ -95,7 +86,7 @@ class DatabaseRestartIT {
     @Test
     void restartWhenTheDatabaseGoesAwayUnderTrafficThen503WithRetryAfterAndRecoveryWithoutARestart()
             throws Exception {
-        String session = session();
+        String session = client.session(null);
         long[] pids = {replicas.replica(0).pid(), replicas.replica(1).pid()};
         List<Answer> answers = new CopyOnWriteArrayList<>();
         AtomicBoolean stop = new AtomicBoolean();
@@ -105,7 +96,7 @@ class DatabaseRestartIT {
             traffic.add(pool.submit(() -> {
                 while (!stop.get()) {
                     long started = System.nanoTime();
-                    HttpResponse<String> r = lease(session, null);
+                    HttpResponse<String> r = client.lease(session, null, null);
                     answers.add(new Answer(started, Duration.ofNanos(System.nanoTime() - started).toMillis(),
                             r.statusCode(), r.headers().firstValue("Retry-After").orElse(null),
                             r.headers().firstValue(HaProxy.SERVED_BY).orElse(null), r.body()));
@@ -115,23 +106,22 @@ class DatabaseRestartIT {
             }));
         }
         try {
-            ReplicasIT.await("leases before the outage", Duration.ofSeconds(60), () -> ok(answers) >= 10);
+            await("leases before the outage", Duration.ofSeconds(60), () -> ok(answers) >= 10);
             cluster.stop();
             long down = System.nanoTime();
-            ReplicasIT.await("503s from both replicas while the database is down", Duration.ofSeconds(60),
+            await("503s from both replicas while the database is down", Duration.ofSeconds(60),
                     () -> answers.stream().filter(a -> a.started() > down && a.status() == 503).map(Answer::servedBy)
                             .distinct().count() >= 2);
-            HttpResponse<String> exchange = exchange(issuer.mint(Map.of("aud", AUDIENCE, "sub", "repo:acme/app-"
-                    + UUID.randomUUID(), "repository_id", "74")));
+            HttpResponse<String> exchange = client.exchange(client.idToken(), null);
             assertThat(exchange.statusCode()).as(exchange.body()).isEqualTo(503);
             assertThat(exchange.headers().firstValue("Retry-After")).isPresent();
             assertThat(exchange.body()).contains("temporarily_unavailable");
             cluster.restart();
             long up = System.nanoTime();
-            ReplicasIT.await("both replicas to serve leases again", Duration.ofSeconds(90), () -> answers.stream()
+            await("both replicas to serve leases again", Duration.ofSeconds(90), () -> answers.stream()
                     .filter(a -> a.started() > up && a.status() == 201).map(Answer::servedBy).distinct().count() >= 2);
             long recovered = System.nanoTime();
-            ReplicasIT.await("more leases after the recovery", Duration.ofSeconds(60), () -> answers.stream()
+            await("more leases after the recovery", Duration.ofSeconds(60), () -> answers.stream()
                     .filter(a -> a.started() > recovered).count() >= 20);
             stop.set(true);
             for (Future<?> f : traffic) {
@@ -168,45 +158,5 @@ class DatabaseRestartIT {
 
     static long ok(List<Answer> answers) {
         return answers.stream().filter(a -> a.status() == 201).count();
-    }
-
-    static String session() throws Exception {
-        HttpResponse<String> r = exchange(issuer.mint(Map.of("aud", AUDIENCE, "sub", "repo:acme/app-"
-                + UUID.randomUUID(), "repository_id", "74")));
-        assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
-        return (String) JSONObjectUtils.parse(r.body()).get("access_token");
-    }
-
-    static HttpResponse<String> exchange(String subjectToken) {
-        return send(HttpRequest.newBuilder(URI.create(replicas.url() + "/oauth2/token"))
-                .header("Content-Type", "application/x-www-form-urlencoded")
-                .POST(HttpRequest.BodyPublishers.ofString("grant_type=" + enc(ReplicasIT.TOKEN_EXCHANGE)
-                        + "&subject_token_type=" + enc(ReplicasIT.JWT_TYPE) + "&subject_token=" + enc(subjectToken)
-                        + "&scope=role:deploy")));
-    }
-
-    static HttpResponse<String> lease(String session, String via) {
-        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(replicas.url() + "/api/v2/a2a/leases"))
-                .header("Authorization", "Bearer " + session).header("Content-Type", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofString("{\"secrets\": [\"api/key\"]}"));
-        if (via != null) {
-            b.header(HaProxy.SERVED_BY, via);
-        }
-        return send(b);
-    }
-
-    static HttpResponse<String> send(HttpRequest.Builder request) {
-        try {
-            return http.send(request.timeout(Duration.ofSeconds(60)).build(), HttpResponse.BodyHandlers.ofString());
-        } catch (java.io.IOException e) {
-            throw new java.io.UncheckedIOException(e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException(e);
-        }
-    }
-
-    static String enc(String s) {
-        return URLEncoder.encode(s, StandardCharsets.UTF_8);
     }
 }

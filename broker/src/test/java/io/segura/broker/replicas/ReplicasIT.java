@@ -1,19 +1,18 @@
 // SPDX-License-Identifier: Apache-2.0
 package io.segura.broker.replicas;
 
+import static io.segura.broker.replicas.ReplicaClient.await;
+import static io.segura.broker.replicas.ReplicaClient.count;
+import static io.segura.broker.replicas.ReplicaClient.leaseId;
+import static io.segura.broker.replicas.ReplicaClient.retried;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.nimbusds.jose.util.JSONObjectUtils;
 import io.segura.broker.session.SessionToken;
 import io.segura.testkit.broker.BrokerReplicas;
 import io.segura.testkit.net.HaProxy;
 import io.segura.testkit.oidc.IssuerSimulator;
-import java.net.URI;
-import java.net.URLEncoder;
-import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -33,7 +32,6 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
@@ -51,8 +49,6 @@ class ReplicasIT {
 
     static final String AUDIENCE = "https://segura.test";
     static final String SECRET = "replica-secret-" + UUID.randomUUID();
-    static final String TOKEN_EXCHANGE = "urn:ietf:params:oauth:grant-type:token-exchange";
-    static final String JWT_TYPE = "urn:ietf:params:oauth:token-type:jwt";
     /**
      * The revocation is meant to win within 1 s (0.45–0.5 s measured here with the machine's load average near 3). It
      * is two lock waits at most (one lost shared round, then the round that marks the session first and cannot lose),
@@ -65,9 +61,7 @@ class ReplicasIT {
 
     static IssuerSimulator issuer;
     static BrokerReplicas replicas;
-    static HttpClient http;
-    /** Every session token handed out, to check no log carries one. */
-    static final List<String> sessionTokens = new CopyOnWriteArrayList<>();
+    static ReplicaClient client;
 
     @BeforeAll
     static void start() throws Exception {
@@ -90,11 +84,8 @@ class ReplicasIT {
         // every replica sweeps often, so the sweepers really compete for the same due leases
         replicas = BrokerReplicas.start(3, b -> b.owner("ReplicasIT").config(config)
                 .env("SEGURA_SWEEP_INTERVAL", "200ms"));
-        http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(5))
-                .executor(Executors.newCachedThreadPool()).build();
-        HttpResponse<String> put = send(HttpRequest.newBuilder(replicas.url().resolve("/api/v2/admin/secrets/api/key"))
-                .header("Authorization", "Bearer " + replicas.adminToken()).header("Content-Type", "application/json")
-                .PUT(HttpRequest.BodyPublishers.ofString(JSONObjectUtils.toJSONString(Map.of("value", SECRET)))));
+        client = new ReplicaClient(replicas.url(), issuer, AUDIENCE, replicas.adminToken());
+        HttpResponse<String> put = client.putSecret("api/key", SECRET);
         assertThat(put.statusCode()).as(put.body()).isEqualTo(201);
     }
 
@@ -119,7 +110,7 @@ class ReplicasIT {
     @Test
     @Order(1)
     void revokeWhenAnotherReplicaServesAStormOfLeasesThenItWinsAtOnceAndNoLeaseOutlivesIt() throws Exception {
-        String session = session("r1");
+        String session = client.session("r1");
         List<StormRequest> storm = new CopyOnWriteArrayList<>();
         AtomicInteger granted = new AtomicInteger();
         ExecutorService threads = Executors.newFixedThreadPool(STORM_THREADS);
@@ -130,7 +121,7 @@ class ReplicasIT {
                 // each worker leases until the session is refused: its last request is always a 401
                 while (System.nanoTime() < stormDeadline) {
                     long started = System.nanoTime();
-                    HttpResponse<String> r = lease(session, "r2", null);
+                    HttpResponse<String> r = client.lease(session, "r2", null);
                     storm.add(new StormRequest(started, System.nanoTime(), r.statusCode(), leaseId(r)));
                     if (r.statusCode() == 201) {
                         granted.incrementAndGet();
@@ -149,7 +140,7 @@ class ReplicasIT {
         long firstAnswer = 0;
         HttpResponse<String> revoked;
         do {
-            revoked = revoke(session, "r1");
+            revoked = client.revoke(session, "r1");
             answers.add(revoked.statusCode());
             if (firstAnswer == 0) {
                 firstAnswer = System.nanoTime();
@@ -165,7 +156,7 @@ class ReplicasIT {
         }
         threads.shutdown();
         // how r1's revocation won (LeaseMetrics): after a lost shared round, by marking the session first
-        HttpResponse<String> metrics = send(HttpRequest.newBuilder(replicas.replica(0).url()
+        HttpResponse<String> metrics = client.send(HttpRequest.newBuilder(replicas.replica(0).url()
                 .resolve("/actuator/prometheus")).GET());
         System.out.println("r1 " + metrics.body().lines().filter(l -> l.startsWith("segura_session_revocations"))
                 .toList());
@@ -182,7 +173,8 @@ class ReplicasIT {
             SessionRow s = sessionRow(c, session);
             assertThat(s.revokedAt()).as("session revoked").isNotNull();
             Map<String, String> leases = new LinkedHashMap<>();
-            try (PreparedStatement q = c.prepareStatement("SELECT id, revoke_reason FROM leases WHERE session_id = ?")) {
+            try (PreparedStatement q = c.prepareStatement(
+                    "SELECT id, revoke_reason FROM leases WHERE session_id = ?")) {
                 q.setString(1, s.id());
                 try (ResultSet rs = q.executeQuery()) {
                     while (rs.next()) {
@@ -224,29 +216,30 @@ class ReplicasIT {
         }
     }
 
-    /** DESIGN §15: revoked through r1, the session and its leases are dead on r2 and r3 at once (and in their caches). */
+    /** DESIGN §15: revoked through r1, the session and its leases are dead on r2 and r3 at once (caches included). */
     @Test
     @Order(2)
     void revokeThroughOneReplicaThenEveryOtherRefusesTheSessionAtOnceEvenFromItsCache() throws Exception {
-        String session = session("r1");
+        String session = client.session("r1");
         Map<String, String> leaseOf = new LinkedHashMap<>();
         for (String via : List.of("r1", "r2", "r3")) {
             // each replica now holds the session in its memory for the next lease
-            HttpResponse<String> r = lease(session, via, null);
+            HttpResponse<String> r = client.lease(session, via, null);
             assertThat(r.statusCode()).as(r.body()).isEqualTo(201);
             assertThat(r.headers().firstValue(HaProxy.SERVED_BY)).hasValue(via);
             leaseOf.put(via, leaseId(r));
         }
-        assertThat(revoke(session, "r1").statusCode()).isEqualTo(200);
+        assertThat(client.revoke(session, "r1").statusCode()).isEqualTo(200);
         for (String via : List.of("r2", "r3")) {
-            HttpResponse<String> again = lease(session, via, null);
+            HttpResponse<String> again = client.lease(session, via, null);
             assertThat(again.statusCode()).as(via + ": " + again.body()).isEqualTo(401);
             assertThat(again.headers().firstValue(HaProxy.SERVED_BY)).hasValue(via);
             assertThat(again.body()).contains("session was revoked").doesNotContain(SECRET);
-            HttpResponse<String> read = send(request("/api/v2/a2a/secrets/api/key", via)
+            HttpResponse<String> read = client.send(client.request("/api/v2/a2a/secrets/api/key", via)
                     .header("Authorization", "Bearer " + session).GET());
             assertThat(read.statusCode()).as(via + ": " + read.body()).isEqualTo(401);
-            HttpResponse<String> renew = send(request("/api/v2/a2a/leases/" + leaseOf.get(via) + "/renew", via)
+            HttpResponse<String> renew = client.send(client.request("/api/v2/a2a/leases/" + leaseOf.get(via)
+                    + "/renew", via)
                     .header("Authorization", "Bearer " + session).POST(HttpRequest.BodyPublishers.noBody()));
             assertThat(renew.statusCode()).as(via + ": " + renew.body()).isEqualTo(401);
         }
@@ -269,14 +262,14 @@ class ReplicasIT {
         ExecutorService pool = Executors.newFixedThreadPool(2);
         try {
             for (int round = 0; round < 5; round++) {
-                String subject = "repo:acme/app-" + UUID.randomUUID() + ":ref:refs/heads/main";
-                String token = issuer.mint(Map.of("aud", AUDIENCE, "sub", subject, "repository_id", "74"));
+                String token = client.idToken();
+                String subject = (String) com.nimbusds.jwt.SignedJWT.parse(token).getJWTClaimsSet().getSubject();
                 CountDownLatch go = new CountDownLatch(1);
                 List<Future<HttpResponse<String>>> answers = new ArrayList<>();
                 for (String via : List.of("r1", "r2")) {
                     answers.add(pool.submit(() -> {
                         go.await();
-                        return exchange(token, via);
+                        return client.exchange(token, via);
                     }));
                 }
                 go.countDown();
@@ -285,7 +278,7 @@ class ReplicasIT {
                     HttpResponse<String> r = f.get(60, TimeUnit.SECONDS);
                     statuses.add(r.statusCode());
                     if (r.statusCode() == 200) {
-                        sessionTokens.add((String) JSONObjectUtils.parse(r.body()).get("access_token"));
+                        client.sessionOf(r);
                     } else {
                         assertThat(r.body()).as("the loser's answer").contains("invalid_grant");
                     }
@@ -311,9 +304,9 @@ class ReplicasIT {
     void expiryWhenThreeReplicasSweepThenEachLeaseExpiresExactlyOnce() throws Exception {
         List<String> ids = new ArrayList<>();
         for (String via : List.of("r1", "r2", "r3")) {
-            String session = session(via);
+            String session = client.session(via);
             for (int i = 0; i < 10; i++) {
-                HttpResponse<String> r = lease(session, via, "1s");
+                HttpResponse<String> r = client.lease(session, via, "1s");
                 assertThat(r.statusCode()).as(r.body()).isEqualTo(201);
                 ids.add(leaseId(r));
             }
@@ -340,22 +333,22 @@ class ReplicasIT {
                 int n = job;
                 jobs.add(pool.submit(() -> {
                     // round-robin: no replica is named
-                    String session = session(null);
+                    String session = client.session(null);
                     for (int i = 0; i < 3; i++) {
-                        HttpResponse<String> r = lease(session, null, null);
+                        HttpResponse<String> r = client.lease(session, null, null);
                         assertThat(r.statusCode()).as(r.body()).isEqualTo(201);
                         r.headers().firstValue(HaProxy.SERVED_BY).ifPresent(servedBy::add);
                         if (i == 1) {
-                            assertThat(send(request("/api/v2/a2a/leases/" + leaseId(r), null)
+                            assertThat(client.send(client.request("/api/v2/a2a/leases/" + leaseId(r), null)
                                     .header("Authorization", "Bearer " + session).DELETE()).statusCode())
                                     .isEqualTo(204);
                         }
                     }
-                    assertThat(lease(session, null, null).statusCode()).isEqualTo(201);
+                    assertThat(client.lease(session, null, null).statusCode()).isEqualTo(201);
                     if (n % 2 == 0) {
-                        assertThat(revoke(session, null).statusCode()).isEqualTo(200);
+                        assertThat(client.revoke(session, null).statusCode()).isEqualTo(200);
                     }
-                    assertThat(send(request("/api/v2/a2a/secrets/db/nope", null)
+                    assertThat(client.send(client.request("/api/v2/a2a/secrets/db/nope", null)
                             .header("Authorization", "Bearer " + session).GET()).statusCode()).isIn(401, 403);
                     return null;
                 }));
@@ -372,7 +365,7 @@ class ReplicasIT {
             long events = count(c, "SELECT count(*) FROM audit_events", null);
             Map<String, Object>[] report = new Map[1];
             await("the chainer to link every event", Duration.ofSeconds(60), () -> {
-                report[0] = verify();
+                report[0] = client.verify();
                 return ((Number) report[0].get("pending_unchained")).longValue() == 0
                         && ((Number) report[0].get("chained_through")).longValue() >= events;
             });
@@ -398,7 +391,7 @@ class ReplicasIT {
     void killWhenAReplicaDiesUnderTrafficThenClientsRetryAtMostOnceAndEveryLeaseIsAudited() throws Exception {
         AtomicInteger flows = new AtomicInteger();
         long[] killedAt = {0};
-        List<Attempted> requests = new CopyOnWriteArrayList<>();
+        List<ReplicaClient.Attempted> requests = new CopyOnWriteArrayList<>();
         List<String> granted = new CopyOnWriteArrayList<>();
         java.util.concurrent.atomic.AtomicBoolean stop = new java.util.concurrent.atomic.AtomicBoolean();
         ExecutorService pool = Executors.newFixedThreadPool(6);
@@ -408,18 +401,15 @@ class ReplicasIT {
                 jobs.add(pool.submit(() -> {
                     while (!stop.get()) {
                         // a CI job: exchange (a fresh id token per attempt, as a job would fetch), two leases, revoke
-                        HttpResponse<String> ex = retried(requests, "exchange", () -> exchange(issuer.mint(Map.of(
-                                "aud", AUDIENCE, "sub", "repo:acme/app-" + UUID.randomUUID() + ":ref:refs/heads/main",
-                                "repository_id", "74")), null));
-                        assertThat(ex.statusCode()).as(ex.body()).isEqualTo(200);
-                        String session = (String) JSONObjectUtils.parse(ex.body()).get("access_token");
-                        sessionTokens.add(session);
+                        String session = client.sessionOf(retried(requests, "exchange",
+                                () -> client.exchange(client.idToken(), null)));
                         for (int i = 0; i < 2; i++) {
-                            HttpResponse<String> l = retried(requests, "lease", () -> lease(session, null, null));
+                            HttpResponse<String> l = retried(requests, "lease",
+                                    () -> client.lease(session, null, null));
                             assertThat(l.statusCode()).as(l.body()).isEqualTo(201);
                             granted.add(leaseId(l));
                         }
-                        assertThat(retried(requests, "revoke", () -> revoke(session, null)).statusCode())
+                        assertThat(retried(requests, "revoke", () -> client.revoke(session, null)).statusCode())
                                 .isEqualTo(200);
                         flows.incrementAndGet();
                     }
@@ -441,16 +431,20 @@ class ReplicasIT {
             pool.shutdownNow();
         }
         long retried = requests.stream().filter(r -> r.attempts() > 1).count();
-        Attempted slowest = requests.stream().max(java.util.Comparator.comparingLong(Attempted::millis)).orElseThrow();
+        ReplicaClient.Attempted slowest = requests.stream()
+                .max(java.util.Comparator.comparingLong(ReplicaClient.Attempted::millis)).orElseThrow();
         System.out.printf("kill -9 of r3 under traffic: %d requests, %d retried by the client (%s), slowest %s"
                 + " started %d ms after the kill%n", requests.size(), retried, requests.stream()
-                .filter(r -> r.attempts() > 1).map(Attempted::failure).toList(), slowest,
+                .filter(r -> r.attempts() > 1).map(r -> r.failure() + " (its last attempt started "
+                        + Duration.ofNanos(r.started() - killedAt[0]).toMillis() + " ms after the kill)").toList(),
+                slowest,
                 Duration.ofNanos(slowest.started() - killedAt[0]).toMillis());
         System.out.println("HAProxy's answers other than 2xx:\n" + replicas.proxy().log().lines()
                 .filter(l -> !l.matches(".* 20[014] .*")).collect(java.util.stream.Collectors.joining("\n")));
         assertThat(requests).as("requests that needed more than one retry (HAProxy's log:\n%s)", haproxyTail())
                 .allSatisfy(r -> assertThat(r.attempts()).isLessThanOrEqualTo(2));
-        assertThat(retried).as("requests in flight on the killed replica, at most one per client").isLessThanOrEqualTo(6);
+        assertThat(retried).as("requests in flight on the killed replica, at most one per client")
+                .isLessThanOrEqualTo(6);
         assertThat(requests).as("timed out (hung) requests").noneMatch(r -> r.failure() != null
                 && r.failure().contains("HttpTimeoutException"));
         try (Connection c = replicas.database().connect()) {
@@ -462,7 +456,7 @@ class ReplicasIT {
         }
         Map<String, Object>[] report = new Map[1];
         await("the surviving replicas' chainer to link every event", Duration.ofSeconds(60), () -> {
-            report[0] = verify();
+            report[0] = client.verify();
             return ((Number) report[0].get("pending_unchained")).longValue() == 0;
         });
         assertThat(report[0]).containsEntry("ok", true);
@@ -475,7 +469,7 @@ class ReplicasIT {
         for (int i = 0; i < replicas.size(); i++) {
             String log = replicas.replica(i).log();
             assertThat(log).as("r" + (i + 1) + " log").doesNotContain(SECRET);
-            for (String token : sessionTokens) {
+            for (String token : client.sessionTokens()) {
                 assertThat(log).as("r" + (i + 1) + " log").doesNotContain(token);
             }
         }
@@ -493,41 +487,6 @@ class ReplicasIT {
         }
     }
 
-    /** A client request: how many attempts it took, the first failure (if any), and how long the last one took. */
-    record Attempted(String what, int attempts, String failure, long millis, long started) {
-    }
-
-    interface Call {
-        HttpResponse<String> send() throws Exception;
-    }
-
-    /**
-     * Sends {@code call}, and once more when the load balancer answers 502/503 or the connection fails: what the
-     * shared client does for a request that may not have reached the broker.
-     */
-    static HttpResponse<String> retried(List<Attempted> log, String what, Call call) throws Exception {
-        String failure = null;
-        for (int attempt = 1; ; attempt++) {
-            long started = System.nanoTime();
-            try {
-                HttpResponse<String> r = call.send();
-                long millis = Duration.ofNanos(System.nanoTime() - started).toMillis();
-                if ((r.statusCode() == 502 || r.statusCode() == 503) && attempt < 3) {
-                    failure = (failure == null ? "" : failure + "; ") + r.statusCode() + " " + r.body();
-                    continue;
-                }
-                log.add(new Attempted(what, attempt, failure, millis, started));
-                return r;
-            } catch (java.io.UncheckedIOException | java.io.IOException e) {
-                failure = (failure == null ? "" : failure + "; ") + e;
-                if (attempt >= 3) {
-                    log.add(new Attempted(what, attempt, failure, 0, started));
-                    throw e;
-                }
-            }
-        }
-    }
-
     record StormRequest(long started, long answered, int status, String leaseId) {
     }
 
@@ -542,114 +501,6 @@ class ReplicasIT {
                 assertThat(rs.next()).as("the session's row").isTrue();
                 return new SessionRow(rs.getString(1), rs.getTimestamp(2), rs.getInt(3));
             }
-        }
-    }
-
-    static long count(Connection c, String sql, List<String> ids) {
-        try (PreparedStatement q = c.prepareStatement(sql)) {
-            if (ids != null) {
-                q.setArray(1, c.createArrayOf("varchar", ids.toArray()));
-            }
-            try (ResultSet rs = q.executeQuery()) {
-                rs.next();
-                return rs.getLong(1);
-            }
-        } catch (java.sql.SQLException e) {
-            throw new IllegalStateException(e);
-        }
-    }
-
-    static Map<String, Object> verify() {
-        HttpResponse<String> r = send(request("/api/v2/admin/audit/verify", null)
-                .header("Authorization", "Bearer " + replicas.adminToken()).GET());
-        assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
-        try {
-            return JSONObjectUtils.parse(r.body());
-        } catch (java.text.ParseException e) {
-            throw new AssertionError(r.body(), e);
-        }
-    }
-
-    /** A new session through replica {@code via} (null: whichever HAProxy picks). */
-    static String session(String via) {
-        String token = issuer.mint(Map.of("aud", AUDIENCE, "sub", "repo:acme/app-" + UUID.randomUUID()
-                + ":ref:refs/heads/main", "repository_id", "74"));
-        HttpResponse<String> r = exchange(token, via);
-        assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
-        try {
-            String session = (String) JSONObjectUtils.parse(r.body()).get("access_token");
-            sessionTokens.add(session);
-            return session;
-        } catch (java.text.ParseException e) {
-            throw new AssertionError(r.body(), e);
-        }
-    }
-
-    static HttpResponse<String> exchange(String subjectToken, String via) {
-        return send(request("/oauth2/token", via).header("Content-Type", "application/x-www-form-urlencoded")
-                .POST(HttpRequest.BodyPublishers.ofString("grant_type=" + enc(TOKEN_EXCHANGE) + "&subject_token_type="
-                        + enc(JWT_TYPE) + "&subject_token=" + enc(subjectToken) + "&scope=role:deploy")));
-    }
-
-    static HttpResponse<String> lease(String session, String via, String ttl) {
-        Map<String, Object> body = new LinkedHashMap<>();
-        body.put("secrets", List.of("api/key"));
-        if (ttl != null) {
-            body.put("ttl", ttl);
-        }
-        return send(request("/api/v2/a2a/leases", via).header("Authorization", "Bearer " + session)
-                .header("Content-Type", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofString(JSONObjectUtils.toJSONString(body))));
-    }
-
-    static HttpResponse<String> revoke(String session, String via) {
-        return send(request("/oauth2/revoke", via).header("Content-Type", "application/x-www-form-urlencoded")
-                .POST(HttpRequest.BodyPublishers.ofString("token=" + enc(session))));
-    }
-
-    static String leaseId(HttpResponse<String> r) {
-        if (r.statusCode() != 201) {
-            return null;
-        }
-        try {
-            return (String) JSONObjectUtils.parse(r.body()).get("lease_id");
-        } catch (java.text.ParseException e) {
-            throw new AssertionError(r.body(), e);
-        }
-    }
-
-    static HttpRequest.Builder request(String path, String via) {
-        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(replicas.url() + path))
-                .timeout(Duration.ofSeconds(60));
-        if (via != null) {
-            b.header(HaProxy.SERVED_BY, via);
-        }
-        return b;
-    }
-
-    static HttpResponse<String> send(HttpRequest.Builder request) {
-        try {
-            return http.send(request.build(), HttpResponse.BodyHandlers.ofString());
-        } catch (java.io.IOException e) {
-            throw new java.io.UncheckedIOException(e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException(e);
-        }
-    }
-
-    static String enc(String s) {
-        return URLEncoder.encode(s, StandardCharsets.UTF_8);
-    }
-
-    /** Polls {@code condition} until it holds, failing after {@code timeout}: no sleep stands in for an ordering. */
-    static void await(String what, Duration timeout, BooleanSupplier condition) throws InterruptedException {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("timed out after " + timeout.toSeconds() + " s waiting for " + what);
-            }
-            Thread.sleep(50);
         }
     }
 }

@@ -46,8 +46,8 @@ public final class TestDatabase implements AutoCloseable {
     }
 
     /**
-     * Creates a new empty database on the server {@code uri} names ({@code postgresql://USER[:PASSWORD]@HOST:PORT/ADMIN_DB}),
-     * e.g. a {@link PrivateCluster} a test may restart.
+     * Creates a new empty database on the server {@code uri} names
+     * ({@code postgresql://USER[:PASSWORD]@HOST:PORT/ADMIN_DB}), e.g. a {@link PrivateCluster} a test may restart.
      *
      * @throws SQLException when the server cannot be reached or refuses
      */
