@@ -36,6 +36,7 @@ public final class BrokerReplicas implements AutoCloseable {
         if (count < 1) {
             throw new IllegalArgumentException("count must be at least 1");
         }
+        HaProxy.requireInstalled();
         List<BrokerLauncher> started = new ArrayList<>();
         try {
             BrokerLauncher first = startOnce(() -> configure.apply(BrokerLauncher.builder()).start());

@@ -38,7 +38,8 @@ public final class PrivateCluster implements AutoCloseable {
     /**
      * Creates and starts a cluster.
      *
-     * @throws IllegalStateException when PostgreSQL's server binaries are not installed, or the cluster does not start
+     * @throws IllegalStateException when the cluster does not start, or PostgreSQL's server binaries are missing while
+     *                               {@code SEGURA_REQUIRE_POSTGRES=true} (elsewhere the calling test is skipped)
      */
     public static PrivateCluster start() throws IOException, InterruptedException {
         Path bin = binaries();
@@ -149,8 +150,12 @@ public final class PrivateCluster implements AutoCloseable {
                 return c;
             }
         }
-        throw new IllegalStateException("PostgreSQL's initdb and pg_ctl were not found in " + candidates
-                + " (Debian package postgresql)");
+        String missing = "PostgreSQL's initdb and pg_ctl were not found in " + candidates
+                + " (Debian package postgresql)";
+        if (!Boolean.parseBoolean(System.getenv(TestDatabase.REQUIRE_ENV))) {
+            org.junit.jupiter.api.Assumptions.abort(missing);
+        }
+        throw new IllegalStateException(missing);
     }
 
     private static int freePort() throws IOException {
