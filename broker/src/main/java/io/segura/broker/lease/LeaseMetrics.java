@@ -4,7 +4,11 @@ package io.segura.broker.lease;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.util.Objects;
 
-/** Prometheus figures of leases: issued (and secrets released) by role, denials by reason, expiries. */
+/**
+ * Prometheus figures of leases: issued (and secrets released) by role, denials by reason, expiries, and session
+ * revocations by how they won ({@code shared}: the group-committed round; {@code marked-first}: a lease committed
+ * meanwhile, so the session was marked revoked before its leases were read).
+ */
 public final class LeaseMetrics {
 
     private final MeterRegistry registry;
@@ -25,6 +29,10 @@ public final class LeaseMetrics {
 
     void failed(String role) {
         registry.counter("segura.lease.errors", "role", role).increment();
+    }
+
+    void sessionRevoked(String how) {
+        registry.counter("segura.session.revocations", "how", how).increment();
     }
 
     void expired(int count) {

@@ -31,7 +31,6 @@ import java.util.stream.Collectors;
 import org.springframework.transaction.reactive.TransactionalOperator;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
-import reactor.util.retry.Retry;
 
 /**
  * Grants, renews and ends leases for a session within its role's limits, after the role's deployment policies
@@ -214,24 +213,46 @@ public final class LeaseService {
      * RFC 7009 revocation of a session token and all its leases. Unknown, expired or already revoked tokens are
      * not an error (RFC 7009 §2.2): the answer is the same, so it tells an attacker nothing.
      *
-     * <p>Reads the session, its lease count and its open leases, then commits (in a {@link GroupCommit}) the session's
-     * revocation, the end of exactly those leases (by id) and the {@code session.revoked} event listing them. A lease
-     * committed, expired or revoked in between makes the count or a row count differ: then nothing is written and it
-     * starts over, after a short pause. Every round lost means another lease committed meanwhile, so leases issued in
-     * a burst (a job leasing in parallel as it is revoked) cannot outlast the rounds; a session still gaining leases
-     * after them gets RFC 7009's 503 with {@code Retry-After}: the token is then still valid.
+     * <p>First optimistically, in a {@link GroupCommit} shared with the other writes in flight (the common case, a job
+     * ending, costs no transaction of its own): reads the session, its lease count and its open leases, then commits
+     * the session's revocation, the end of exactly those leases (by id) and the {@code session.revoked} event listing
+     * them, provided none of that changed in between. When a lease committed meanwhile (a job still leasing, on this
+     * replica or another, as it is revoked), it does not try again the same way — under a storm of leases it would
+     * lose round after round (seconds, then a 503) — but {@linkplain #revokeSessionFirst marks the session revoked
+     * first}, which no lease can commit after, and then ends the leases it finds: one more round, which always wins.
      */
     public Mono<Void> revokeSession(String sessionTokenHash, String clientIp) {
         return Mono.defer(() -> revokeSessionOnce(sessionTokenHash, clientIp))
-                .retryWhen(Retry.backoff(REVOCATION_ROUNDS, Duration.ofMillis(1)).maxBackoff(Duration.ofMillis(50))
-                        .filter(Raced.class::isInstance)
-                        .onRetryExhaustedThrow((spec, signal) -> Refusal.unavailable(
-                                "revocation-raced", "the session kept gaining leases while it was being revoked; it "
-                                + "is not revoked yet: retry", Duration.ofSeconds(1))));
+                .doOnSuccess(done -> metrics.sessionRevoked("shared"))
+                .onErrorResume(Raced.class::isInstance, raced -> revokeSessionFirst(sessionTokenHash, clientIp)
+                        .doOnSuccess(done -> metrics.sessionRevoked("marked-first")));
     }
 
-    /** Rounds a revocation may lose to leases committed meanwhile (about 0.3 s of pauses in all). */
-    static final int REVOCATION_ROUNDS = 10;
+    /**
+     * The revocation that cannot lose a race, in a transaction of its own: it marks the session revoked before it
+     * reads the leases. The mark's {@code UPDATE} locks the session row until the commit; every lease's commit
+     * updates that row too ({@link SessionStore#recordLease}), guarded by {@code revoked_at IS NULL}. So a lease that
+     * committed before the mark is seen by the read that follows it (READ COMMITTED: each statement sees what was
+     * committed before it started), and a lease still in flight waits for the lock, then finds the mark and rolls
+     * back (401 {@code session was revoked}). The open leases are locked as they are read, so an expiry or a holder's
+     * revoke in flight on them is either done before (and they are not listed) or waits.
+     */
+    private Mono<Void> revokeSessionFirst(String sessionTokenHash, String clientIp) {
+        Instant now = clock.instant();
+        return sessions.markRevoked(sessionTokenHash, "revoked", now)
+                .flatMap(first -> sessions.forRevocationMark(sessionTokenHash)
+                        .flatMap(s -> leases.lockOpen(s.id()).flatMap(ids -> {
+                            if (!first && ids.isEmpty()) {
+                                return Mono.empty();
+                            }
+                            return leases.endAll(ids, "session revoked", now)
+                                    .then(audit.append(base(AuditEventType.SESSION_REVOKED, s, clientIp)
+                                            .reason("revoked by holder")
+                                            .details(Map.of("session_id", s.id(), "leases", ids))));
+                        })))
+                .as(tx::transactional)
+                .then();
+    }
 
     private Mono<Void> revokeSessionOnce(String sessionTokenHash, String clientIp) {
         Instant now = clock.instant();

@@ -89,6 +89,32 @@ public final class LeaseStore {
     }
 
     /**
+     * Locks a session's open leases in the caller's transaction (for its revocation) and emits their ids, oldest
+     * first. A lease another transaction is ending (expiry, a holder's revoke) is waited for, and then left out.
+     */
+    public Mono<List<String>> lockOpen(String sessionId) {
+        return db.sql("SELECT id FROM leases WHERE session_id = :session AND revoked_at IS NULL"
+                        + " ORDER BY issued_at, id FOR UPDATE")
+                .bind("session", sessionId)
+                .map(row -> row.get("id", String.class))
+                .all()
+                .collectList();
+    }
+
+    /** Ends the given open leases (locked by the caller, see {@link #lockOpen}); emits how many it ended. */
+    public Mono<Long> endAll(List<String> ids, String reason, Instant now) {
+        if (ids.isEmpty()) {
+            return Mono.just(0L);
+        }
+        return db.sql("UPDATE leases SET revoked_at = :now, revoke_reason = :reason WHERE id IN (:ids)"
+                        + " AND revoked_at IS NULL")
+                .bind("now", utc(now))
+                .bind("reason", reason)
+                .bind("ids", ids)
+                .fetch().rowsUpdated();
+    }
+
+    /**
      * Admin listing, newest first.
      *
      * @param activeAt when non-null, only leases open at that instant

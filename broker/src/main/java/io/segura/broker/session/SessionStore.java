@@ -189,6 +189,34 @@ public final class SessionStore {
     }
 
     /**
+     * Marks the session revoked in the caller's transaction, unless it already is (or is unknown); emits whether this
+     * call marked it. The row stays locked until that transaction ends, and every lease's commit updates the same row
+     * ({@link #recordLease}): a lease in flight waits, then finds the mark. So once this has run, no lease of the
+     * session can commit any more.
+     */
+    public Mono<Boolean> markRevoked(String tokenHash, String reason, Instant now) {
+        return db.sql("UPDATE sessions SET revoked_at = :now, revoke_reason = :reason WHERE token_hash = :hash"
+                        + " AND revoked_at IS NULL")
+                .bind("now", utc(now))
+                .bind("reason", reason)
+                .bind("hash", tokenHash)
+                .fetch().rowsUpdated()
+                .map(n -> n > 0);
+    }
+
+    /**
+     * The session a revocation has just marked ({@link #markRevoked}), read in the same transaction, without its
+     * claims (the revocation's audit event does not carry them); empty for an unknown token.
+     */
+    public Mono<Session> forRevocationMark(String tokenHash) {
+        return db.sql("SELECT id, role, issuer, client_id, subject, ctx, created_at, expires_at, revoked_at"
+                        + " FROM sessions WHERE token_hash = :hash")
+                .bind("hash", tokenHash)
+                .map(row -> session(row, Map.of()))
+                .one();
+    }
+
+    /**
      * Counts a new lease on the session, in the lease's transaction (DESIGN §6). It is also the lease's last check of
      * its session: the count only moves while the session is not revoked, so a lease never commits after its
      * session's revocation did.

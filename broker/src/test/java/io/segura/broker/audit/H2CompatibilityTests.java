@@ -34,7 +34,8 @@ import reactor.core.publisher.Mono;
 
 /**
  * The vault store and the audit chain on H2 in PostgreSQL mode, the embedded dev mode's database (DESIGN §9): the same
- * migrations and the same SQL must work there (master-key rotation jobs included).
+ * migrations and the same SQL must work there (master-key rotation jobs and the session revocation that marks first
+ * included).
  */
 class H2CompatibilityTests {
 
@@ -72,6 +73,45 @@ class H2CompatibilityTests {
         assertThatThrownBy(() -> store.rotate("dev/none", "x-value").block(TIMEOUT))
                 .isInstanceOf(SecretNotFoundException.class);
 
+    }
+
+    @Test
+    void revocationWhenMarkedFirstOnH2ThenTheMarkLockAndEndOfOpenLeasesWork() {
+        var db = database.db();
+        var sessions = new io.segura.broker.session.SessionStore(db, tools.jackson.databind.json.JsonMapper.builder()
+                .build(), io.segura.broker.database.DatabaseDeadline.after(Duration.ofSeconds(10)));
+        var leases = new io.segura.broker.lease.LeaseStore(db, tools.jackson.databind.json.JsonMapper.builder().build());
+        String hash = "h2-" + UUID.randomUUID();
+        String id = UUID.randomUUID().toString();
+        db.sql("INSERT INTO sessions (token_hash, id, role, subject, ctx, claims, created_at, expires_at)"
+                        + " VALUES (:hash, :id, 'dev', 'dev-subject', '{}', '{}', CURRENT_TIMESTAMP,"
+                        + " CURRENT_TIMESTAMP + INTERVAL '1' HOUR)")
+                .bind("hash", hash).bind("id", id).fetch().rowsUpdated().block(TIMEOUT);
+        for (String lease : List.of("h2-lease-1", "h2-lease-2", "h2-lease-ended")) {
+            db.sql("INSERT INTO leases (id, session_id, role, subject, ctx, secrets, renewable, issued_at, expires_at,"
+                            + " revoked_at) VALUES (:lease, :id, 'dev', 'dev-subject', '{}', '[]', false,"
+                            + " CURRENT_TIMESTAMP, CURRENT_TIMESTAMP + INTERVAL '1' HOUR, "
+                            + (lease.endsWith("ended") ? "CURRENT_TIMESTAMP" : "NULL") + ")")
+                    .bind("lease", lease).bind("id", id).fetch().rowsUpdated().block(TIMEOUT);
+        }
+        Instant now = Instant.now();
+        List<String> ended = sessions.markRevoked(hash, "revoked", now)
+                .flatMap(first -> {
+                    assertThat(first).as("marked by this call").isTrue();
+                    return sessions.forRevocationMark(hash);
+                })
+                .flatMap(s -> {
+                    assertThat(s.revokedAt()).isNotNull();
+                    return leases.lockOpen(s.id());
+                })
+                .flatMap(ids -> leases.endAll(ids, "session revoked", now).thenReturn(ids))
+                .as(database.tx()::transactional)
+                .block(TIMEOUT);
+        assertThat(ended).containsExactlyInAnyOrder("h2-lease-1", "h2-lease-2");
+        assertThat(sessions.markRevoked(hash, "revoked", now).block(TIMEOUT)).as("marked once only").isFalse();
+        assertThat(db.sql("SELECT count(*) AS n FROM leases WHERE session_id = :id AND revoked_at IS NULL")
+                .bind("id", id).map(r -> r.get("n", Long.class)).one().block(TIMEOUT)).isZero();
+        assertThat(sessions.forRevocationMark("h2-unknown").blockOptional(TIMEOUT)).isEmpty();
     }
 
     @Test

@@ -272,6 +272,61 @@ class LeaseEndpointTest extends BrokerHttpTest {
     }
 
     @Test
+    void oauthRevokeWhenALeaseOfAnotherReplicaCommitsDuringItThenMarksTheSessionFirstAndEndsThatLeaseToo()
+            throws Exception {
+        String session = session("74", "deploy");
+        String mine = (String) lease(session, Map.of("secrets", List.of("api/key"))).expectStatus().isCreated()
+                .expectBody(Map.class).returnResult().getResponseBody().get("lease_id");
+        String hash = io.segura.broker.session.SessionToken.sha256Hex(session);
+        String theirs = "lease-of-another-replica-" + java.util.UUID.randomUUID().toString().substring(0, 8);
+        try (Connection other = PG.database().connect()) {
+            // another replica's lease commit, caught half-way: its lease row is written and it holds the session row
+            other.setAutoCommit(false);
+            try (Statement s = other.createStatement()) {
+                s.executeUpdate("INSERT INTO leases (id, session_id, role, issuer, client_id, subject, ctx, secrets,"
+                        + " renewable, issued_at, expires_at) SELECT '" + theirs + "', id, role, issuer, client_id,"
+                        + " subject, ctx, '[\"api/key@1\"]', false, now(), now() + interval '10 minutes'"
+                        + " FROM sessions WHERE token_hash = '" + hash + "'");
+                assertThat(s.executeUpdate("UPDATE sessions SET lease_count = lease_count + 1 WHERE token_hash = '"
+                        + hash + "' AND revoked_at IS NULL")).isEqualTo(1);
+            }
+            var revoked = java.util.concurrent.CompletableFuture.supplyAsync(() -> web.post().uri("/oauth2/revoke")
+                    .contentType(MediaType.APPLICATION_FORM_URLENCODED).bodyValue("token=" + session).exchange()
+                    .returnResult(Void.class).getStatus().value());
+            // the revocation read the session (one lease) and now waits for the row the other replica holds
+            long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+            while (count("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
+                    + " AND wait_event_type = 'Lock'") == 0) {
+                assertThat(System.nanoTime()).as("the revocation waits for the session row").isLessThan(deadline);
+                assertThat(revoked).as("the revocation must wait for the session row").isNotDone();
+                Thread.sleep(20);
+            }
+            other.commit();
+            assertThat(revoked.get(30, java.util.concurrent.TimeUnit.SECONDS)).isEqualTo(200);
+        }
+        try (Connection c = PG.database().connect(); Statement s = c.createStatement()) {
+            try (ResultSet rs = s.executeQuery("SELECT id, revoke_reason FROM leases WHERE id IN ('" + mine + "', '"
+                    + theirs + "')")) {
+                int n = 0;
+                while (rs.next()) {
+                    n++;
+                    assertThat(rs.getString(2)).as(rs.getString(1)).isEqualTo("session revoked");
+                }
+                assertThat(n).isEqualTo(2);
+            }
+            try (ResultSet rs = s.executeQuery("SELECT details FROM audit_events WHERE type = 'session.revoked'"
+                    + " AND details LIKE '%" + theirs + "%'")) {
+                assertThat(rs.next()).as("the event lists the lease committed during the revocation").isTrue();
+                assertThat(rs.getString(1)).contains(mine);
+            }
+        }
+        web.get().uri("/actuator/prometheus").exchange().expectStatus().isOk().expectBody(String.class)
+                .value(metrics -> assertThat(metrics).containsPattern(
+                        "segura_session_revocations_total\\{how=\"marked-first\"[^}]*} [1-9]"));
+        lease(session, Map.of("secrets", List.of("api/key"))).expectStatus().isUnauthorized();
+    }
+
+    @Test
     void leaseWhenSessionWasRevokedByAnotherReplicaThenRefusedAtCommitAndNothingIsReleased() throws Exception {
         String session = session("74", "deploy");
         // this replica has read the session now, and answers its next lease from memory

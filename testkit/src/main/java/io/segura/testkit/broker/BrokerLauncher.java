@@ -48,12 +48,16 @@ public final class BrokerLauncher implements AutoCloseable {
     private final Path dir;
     private final URI url;
     private final String adminToken;
+    private final String masterKey;
+    private final String config;
     private final boolean ownsDatabase;
     private final HttpClient http;
 
     private BrokerLauncher(Process process, TestDatabase database, Path dir, URI url, String adminToken,
-            boolean ownsDatabase, HttpClient http) {
+            String masterKey, String config, boolean ownsDatabase, HttpClient http) {
         this.process = process;
+        this.masterKey = masterKey;
+        this.config = config;
         this.ownsDatabase = ownsDatabase;
         this.database = database;
         this.dir = dir;
@@ -220,8 +224,23 @@ public final class BrokerLauncher implements AutoCloseable {
         /** What the launcher's own calls trust when the broker serves https. */
         private javax.net.ssl.SSLContext tlsClient;
         private TestDatabase database;
+        private String masterKey;
+        private String adminToken;
 
         private Builder() {
+        }
+
+        /**
+         * Another replica of {@code first} (DESIGN §15): the same database (which {@code first} drops), trust config,
+         * master key and admin token, on its own port and with its own work directory.
+         */
+        public Builder replicaOf(BrokerLauncher first) {
+            Objects.requireNonNull(first, "first cannot be null");
+            this.database = first.database;
+            this.config = first.config;
+            this.masterKey = first.masterKey;
+            this.adminToken = first.adminToken;
+            return this;
         }
 
         /**
@@ -319,7 +338,9 @@ public final class BrokerLauncher implements AutoCloseable {
                 random.nextBytes(key);
                 byte[] admin = new byte[32];
                 random.nextBytes(admin);
-                String adminToken = "sga_" + Base64.getUrlEncoder().withoutPadding().encodeToString(admin);
+                String masterKey = this.masterKey != null ? this.masterKey : Base64.getEncoder().encodeToString(key);
+                String adminToken = this.adminToken != null ? this.adminToken
+                        : "sga_" + Base64.getUrlEncoder().withoutPadding().encodeToString(admin);
                 int port = freePort();
                 String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
                 List<String> cmd = new ArrayList<>(List.of(java, "-XX:TieredStopAtLevel=1", "-Xshare:auto",
@@ -330,7 +351,7 @@ public final class BrokerLauncher implements AutoCloseable {
                 penv.keySet().removeIf(k -> k.startsWith("SEGURA_"));
                 penv.put("SEGURA_CONFIG", configFile.toString());
                 penv.put("SEGURA_DATABASE_URL", db.r2dbcUrl());
-                penv.put("SEGURA_MASTER_KEY", Base64.getEncoder().encodeToString(key));
+                penv.put("SEGURA_MASTER_KEY", masterKey);
                 penv.put("SEGURA_ADMIN_TOKEN", adminToken);
                 penv.put("SERVER_PORT", Integer.toString(port));
                 penv.put("SERVER_ADDRESS", "127.0.0.1");
@@ -348,8 +369,8 @@ public final class BrokerLauncher implements AutoCloseable {
                         throw new IOException("cannot trust the broker's test certificate", e);
                     }
                 }
-                BrokerLauncher launcher = new BrokerLauncher(process, db, dir, url, adminToken, database == null,
-                        http.build());
+                BrokerLauncher launcher = new BrokerLauncher(process, db, dir, url, adminToken, masterKey, config,
+                        database == null, http.build());
                 launcher.awaitHealthy();
                 return launcher;
             } catch (IOException | InterruptedException | RuntimeException e) {

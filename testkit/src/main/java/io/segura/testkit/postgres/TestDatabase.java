@@ -42,7 +42,16 @@ public final class TestDatabase implements AutoCloseable {
      * @throws SQLException when the server cannot be reached or refuses
      */
     public static TestDatabase create(String owner) throws SQLException {
-        URI uri = URI.create(System.getenv().getOrDefault(URL_ENV, DEFAULT_URL));
+        return create(owner, URI.create(System.getenv().getOrDefault(URL_ENV, DEFAULT_URL)));
+    }
+
+    /**
+     * Creates a new empty database on the server {@code uri} names
+     * ({@code postgresql://USER[:PASSWORD]@HOST:PORT/ADMIN_DB}), e.g. a {@link PrivateCluster} a test may restart.
+     *
+     * @throws SQLException when the server cannot be reached or refuses
+     */
+    public static TestDatabase create(String owner, URI uri) throws SQLException {
         String userInfo = uri.getUserInfo() == null ? "postgres" : uri.getUserInfo();
         String user = userInfo.contains(":") ? userInfo.substring(0, userInfo.indexOf(':')) : userInfo;
         String password = userInfo.contains(":") ? userInfo.substring(userInfo.indexOf(':') + 1) : "";
