@@ -55,6 +55,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Function;
 import reactor.core.publisher.Mono;
+import reactor.util.retry.Retry;
 import java.security.SecureRandom;
 import java.time.Clock;
 import org.slf4j.Logger;
@@ -132,13 +133,33 @@ public class BrokerConfiguration {
         return new SecretStore(db, tx, keys, clock, random, deadline);
     }
 
-    /** Refuses to start when a version is sealed under a key this broker does not hold (a wrong or missing key). */
+    /**
+     * Refuses to start when a version is sealed under a key this broker does not hold (a wrong or missing key). This
+     * is the start-up's first read through the pool: beside a busy or just restarted PostgreSQL, opening the first
+     * connections can take longer than a request's 3 s acquire budget, so a transient failure (an acquire or connect
+     * timeout) is tried again until the start-up's own deadline instead of ending the process.
+     */
     @Bean
     RekeyJobs rekeyJobs(DatabaseClient db, TransactionalOperator tx, KeyRing keys, SecureRandom random,
             BrokerSettings settings) {
         RekeyJobs jobs = new RekeyJobs(db, tx, keys, random);
-        jobs.requireEveryKeyHeld().block(settings.databaseTimeout().multipliedBy(3));
+        jobs.requireEveryKeyHeld()
+                .retryWhen(Retry.backoff(Long.MAX_VALUE, Duration.ofMillis(200)).maxBackoff(Duration.ofSeconds(2))
+                        .filter(BrokerConfiguration::transientDatabaseFailure)
+                        .doBeforeRetry(r -> log.info("database not reachable yet at start-up ({}); trying again",
+                                r.failure().toString())))
+                .block(settings.databaseTimeout().multipliedBy(3));
         return jobs;
+    }
+
+    /** A failure R2DBC calls transient (such as the pool's acquire timeout) anywhere in the cause chain. */
+    static boolean transientDatabaseFailure(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof io.r2dbc.spi.R2dbcTransientException) {
+                return true;
+            }
+        }
+        return false;
     }
 
     @Bean(initMethod = "startWorker", destroyMethod = "stopWorker")

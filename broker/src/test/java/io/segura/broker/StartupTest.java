@@ -189,4 +189,17 @@ class StartupTest {
         }
         return all.toString();
     }
+
+    /** Start-up's first read is tried again on a pool timeout (a slow first connection), never on a real refusal. */
+    @Test
+    void transientDatabaseFailureWhenTheAcquireTimedOutThenTrueElseFalse() {
+        assertThat(BrokerConfiguration.transientDatabaseFailure(new org.springframework.dao
+                .DataAccessResourceFailureException("failed to obtain a connection",
+                        new io.r2dbc.spi.R2dbcTimeoutException("Connection acquisition timed out after 3000ms"))))
+                .isTrue();
+        assertThat(BrokerConfiguration.transientDatabaseFailure(new IllegalStateException("the vault holds 2 secret"
+                + " versions sealed under master key k1, which this broker does not hold"))).isFalse();
+        assertThat(BrokerConfiguration.transientDatabaseFailure(new io.r2dbc.spi.R2dbcBadGrammarException("no table")))
+                .isFalse();
+    }
 }

@@ -39,12 +39,11 @@ public final class BrokerReplicas implements AutoCloseable {
         HaProxy.requireInstalled();
         List<BrokerLauncher> started = new ArrayList<>();
         try {
-            BrokerLauncher first = startOnce(() -> configure.apply(BrokerLauncher.builder()).start());
+            BrokerLauncher first = configure.apply(BrokerLauncher.builder()).start();
             started.add(first);
-            // one after the other: started together on 2 loaded cores, a replica's first database connection could
-            // take longer than the pool's 3 s acquire timeout and fail its start
+            // one after the other: on 2 shared cores, starts side by side only slow each other down
             for (int i = 1; i < count; i++) {
-                started.add(startOnce(() -> configure.apply(BrokerLauncher.builder()).replicaOf(first).start()));
+                started.add(configure.apply(BrokerLauncher.builder()).replicaOf(first).start());
             }
             Map<String, URI> backends = new LinkedHashMap<>();
             for (int i = 0; i < started.size(); i++) {
@@ -54,33 +53,6 @@ public final class BrokerReplicas implements AutoCloseable {
         } catch (Exception e) {
             closeAll(started, e);
             throw e;
-        }
-    }
-
-    private interface Start {
-        BrokerLauncher start() throws Exception;
-    }
-
-    /**
-     * A start, tried a second time when the process exits before it is healthy — what a Deployment does with a
-     * crashed pod. On a machine loaded by other builds the broker's start-up reads can exceed the pool's 3 s acquire
-     * timeout; a start that fails twice is a failure.
-     */
-    private static BrokerLauncher startOnce(Start start) throws Exception {
-        try {
-            return start.start();
-        } catch (IllegalStateException e) {
-            if (e.getMessage() == null || !e.getMessage().startsWith("the broker exited")) {
-                throw e;
-            }
-            System.err.println("a replica exited during its start; starting it again: " + e.getMessage()
-                    .lines().findFirst().orElse(""));
-            try {
-                return start.start();
-            } catch (Exception again) {
-                again.addSuppressed(e);
-                throw again;
-            }
         }
     }
 
