@@ -37,6 +37,8 @@ import io.segura.broker.trust.IdentityTokens;
 import io.segura.broker.vault.KeyRing;
 import io.segura.broker.vault.RekeyJobs;
 import io.segura.broker.vault.SecretStore;
+import io.segura.broker.sync.SyncService;
+import io.segura.broker.sync.SyncSettings;
 import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.time.Clock;
@@ -53,7 +55,7 @@ import tools.jackson.databind.json.JsonMapper;
 
 /** Wires the capabilities together: trust config → federation → exchange → sessions → leases ← vault, audit. */
 @Configuration(proxyBeanMethods = false)
-@EnableConfigurationProperties(BrokerSettings.class)
+@EnableConfigurationProperties({BrokerSettings.class, SyncSettings.class})
 public class BrokerConfiguration {
 
     private static final Logger log = LoggerFactory.getLogger(BrokerConfiguration.class);
@@ -250,8 +252,16 @@ public class BrokerConfiguration {
     }
 
     @Bean
-    SecretAdministration secretAdministration(SecretStore store, AuditLog audit, TransactionalOperator tx) {
-        return new SecretAdministration(store, audit, tx);
+    SecretAdministration secretAdministration(SecretStore store, AuditLog audit, TransactionalOperator tx,
+            SyncService sync) {
+        return new SecretAdministration(store, audit, tx, sync);
+    }
+
+    /** The secret sync (docs/SYNC.md): its worker runs on every replica; no targets in the config, no loop. */
+    @Bean(initMethod = "start", destroyMethod = "stop")
+    SyncService syncService(TrustConfig config, DatabaseClient db, TransactionalOperator tx, SecretStore store,
+            AuditLog audit, JsonMapper json, SyncSettings syncSettings, Clock clock, SecureRandom random) {
+        return new SyncService(config, db, tx, store, audit, json, syncSettings, clock, random);
     }
 
     @Bean

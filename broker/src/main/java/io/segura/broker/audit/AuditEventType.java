@@ -22,7 +22,15 @@ public enum AuditEventType {
     /** A master-key rotation finished: every version is under the target key; with the counts and key ids. */
     VAULT_REKEYED("vault.rekeyed"),
     /** A master-key rotation stopped at a version it could not re-wrap (named); nothing was half-written. */
-    VAULT_REKEY_FAILED("vault.rekey_failed");
+    VAULT_REKEY_FAILED("vault.rekey_failed"),
+    /** A sync target's variable was created or updated from {@code path@version} (docs/SYNC.md); never the value. */
+    SYNC_WRITTEN("sync.written"),
+    /** A variable the broker had written and no longer maps was deleted ({@code prune: true}). */
+    SYNC_DELETED("sync.deleted"),
+    /** A sync write failed or was refused (masking rules, remote 4xx/5xx, timeout, rate limit); retried with backoff. */
+    SYNC_FAILED("sync.failed"),
+    /** The drift check found a target's variables changed, missing or re-flagged outside the broker. */
+    SYNC_DRIFTED("sync.drifted");
 
     private final String wireName;
 
