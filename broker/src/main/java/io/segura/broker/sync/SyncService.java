@@ -63,7 +63,8 @@ public final class SyncService implements SyncTrigger {
 
     @Override
     public Mono<Void> secretChanged(String path) {
-        return Flux.fromIterable(targets.values()).filter(t -> t.maps(path))
+        // A new platform token also re-runs its targets: a sync that failed for want of one goes at once.
+        return Flux.fromIterable(targets.values()).filter(t -> t.maps(path) || t.tokenSecret().equals(path))
                 .concatMap(t -> queue.enqueue(t.name(), SyncJob.Reason.ROTATION, path))
                 .then();
     }
