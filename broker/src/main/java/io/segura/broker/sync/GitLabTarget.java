@@ -87,8 +87,15 @@ final class GitLabTarget implements TargetClient {
     private RemoteFailure failure(GitLabApiException e, String action, String value) {
         String message;
         if (e.getHttpStatus() == 0) {
-            Throwable cause = e.getCause() != null ? e.getCause() : e;
-            message = "GitLab " + spec.url() + " unreachable (" + cause.getClass().getSimpleName() + ")";
+            Throwable cause = e;
+            boolean timedOut = false;
+            for (Throwable t = e; t != null; t = t.getCause()) {
+                cause = t;
+                timedOut |= t instanceof java.net.SocketTimeoutException;
+            }
+            message = timedOut ? "GitLab " + spec.url() + " did not answer " + action + " in time"
+                    : "GitLab " + spec.url() + " unreachable (" + cause.getClass().getSimpleName() + ", " + action
+                            + ")";
         } else {
             String remote = e.hasValidationErrors() ? validation(e.getValidationErrors()) : e.getMessage();
             message = "GitLab answered " + e.getHttpStatus() + " to " + action + ": " + redact(remote, value);

@@ -210,6 +210,27 @@ class GitLabSyncTests {
     }
 
     @Test
+    void syncWhenGitLabDoesNotAnswerThenTimesOutAndRetries(CapturedOutput output) {
+        SyncTestSupport s = new SyncTestSupport(database, yaml("gl-timeout", "", """
+                      - secret: timeout/password > DB_PASSWORD
+                """), true, Duration.ofSeconds(1));
+        s.write("sync/gitlab/token", TOKEN);
+        s.write("timeout/password", DB_PASSWORD);
+        java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+        gitlab.stallNext(1, release);
+        s.round();
+        release.countDown();
+        Map<String, Object> target = s.target("gl-timeout");
+        assertThat(target).containsEntry("status", "failed");
+        assertThat((String) target.get("detail")).contains("did not answer list variables in time");
+        assertThat(s.auditRows()).anyMatch(r -> r.startsWith("sync.failed") && r.contains("unavailable"));
+        s.clock.advance(Duration.ofSeconds(3));
+        s.round();
+        assertThat(value("DB_PASSWORD")).isEqualTo(DB_PASSWORD);
+        assertNoValue(s, output, DB_PASSWORD, TOKEN);
+    }
+
+    @Test
     void driftWhenChangedOutsideThenReportedAndAuditedOnce(CapturedOutput output) {
         SyncTestSupport s = support("gl-drift", "", """
                       - secret: db/prod/password > DB_PASSWORD

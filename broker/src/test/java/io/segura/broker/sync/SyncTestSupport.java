@@ -36,12 +36,17 @@ final class SyncTestSupport {
 
     /** @param clear start with empty sync tables; false continues where the previous config left them */
     SyncTestSupport(MigratedDatabase database, String yaml, boolean clear) {
+        this(database, yaml, clear, Duration.ofSeconds(5));
+    }
+
+    /** @param timeout the remote call timeout */
+    SyncTestSupport(MigratedDatabase database, String yaml, boolean clear, Duration timeout) {
         this.database = database;
         this.store = new SecretStore(database.db(), database.tx(), KeyRing.of(KEK));
         this.audit = new AuditLog(database.db(), new SimpleMeterRegistry());
         TrustConfig config = TrustConfigLoader.parse(yaml, "sync.yaml");
         // Short backoff: the tests move the clock, they never sleep.
-        SyncSettings settings = new SyncSettings(Duration.ofSeconds(1), Duration.ofSeconds(5), Duration.ofSeconds(2),
+        SyncSettings settings = new SyncSettings(Duration.ofSeconds(1), timeout, Duration.ofSeconds(2),
                 Duration.ofSeconds(60), 5, Duration.ofMinutes(2), 2);
         this.sync = new SyncService(config, database.db(), database.tx(), store, audit, JsonMapper.builder().build(),
                 settings, clock, new SecureRandom());

@@ -50,6 +50,8 @@ public final class GitLabSimulator implements AutoCloseable {
     private final String token;
     private final Map<String, List<Variable>> owners = new ConcurrentHashMap<>();
     private final Faults faults = new Faults();
+    private final java.util.concurrent.atomic.AtomicInteger stalls = new java.util.concurrent.atomic.AtomicInteger();
+    private volatile java.util.concurrent.CountDownLatch release;
     private final LoopbackServer server;
 
     private GitLabSimulator(String token) {
@@ -115,6 +117,15 @@ public final class GitLabSimulator implements AutoCloseable {
         faults.always(down ? Faults.of(503, Map.of(), "{\"message\":\"503 Service Unavailable\"}") : null);
     }
 
+    /**
+     * The next {@code times} variable requests get no answer until {@code release} counts down (or 60 s pass): for
+     * client timeouts. {@link #close()} releases them too.
+     */
+    public void stallNext(int times, java.util.concurrent.CountDownLatch release) {
+        stalls.set(times);
+        this.release = release;
+    }
+
     public List<RecordedRequest> requests() {
         return server.requests();
     }
@@ -132,6 +143,13 @@ public final class GitLabSimulator implements AutoCloseable {
         String bearer = request.header("Authorization");
         if (!(token.equals(auth) || ("Bearer " + token).equals(bearer))) {
             return json(401, Map.of("message", "401 Unauthorized"));
+        }
+        if (stalls.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
+            try {
+                release.await(60, java.util.concurrent.TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
         }
         LoopbackServer.Response fault = faults.poll();
         if (fault != null) {
@@ -313,6 +331,9 @@ public final class GitLabSimulator implements AutoCloseable {
 
     @Override
     public void close() {
+        if (release != null) {
+            release.countDown();
+        }
         server.close();
     }
 }
