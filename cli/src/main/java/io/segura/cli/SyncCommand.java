@@ -39,7 +39,8 @@ final class SyncCommand implements Runnable {
     @Command(name = "status", mixinStandardHelpOptions = true,
             description = {"Show every sync target (or one) and each mapped variable: in_sync, drifted, failed,"
                 + " pending (not synced yet) or unmapped, with the last error or drift.",
-                "Exit 0 when everything is in sync, 1 when a target or variable is failed or drifted."})
+                "Exit 0 when everything is in sync, 1 when a target or variable is failed or drifted."},
+            footer = {"", "Examples:", "  segura-cli sync status", "  segura-cli sync status shop-gitlab --json"})
     static final class Status implements Callable<Integer> {
 
         @ParentCommand
@@ -105,7 +106,8 @@ final class SyncCommand implements Runnable {
     /** Queues a forced sync that rewrites every mapping (and prunes where the target says so). */
     @Command(name = "run", mixinStandardHelpOptions = true,
             description = {"Force a sync now: every mapping of the target (or of every target) is written again,"
-                + " which also repairs drift. The broker does it in the background; see `sync status`."})
+                + " which also repairs drift. The broker does it in the background; see `sync status`."},
+            footer = {"", "Examples:", "  segura-cli sync run shop-gitlab", "  segura-cli sync run"})
     static final class Run implements Callable<Integer> {
 
         @ParentCommand
