@@ -124,6 +124,12 @@ class SyncConfigTests {
                 Arguments.of("bad version", gitlab + "    variables:\n      - secret: db/x@0 > X\n",
                         "sync[0].variables[0].secret: a version is a number from 1"),
                 Arguments.of("no variables", gitlab, "sync[0].variables: is required"),
+                Arguments.of("empty target", "sync:\n  - {}\n", "2:5: sync[0].name: is required"),
+                Arguments.of("sync not a list", "sync: gitlab\n", "1:7: sync: expected a list, got the string `gitlab`"),
+                Arguments.of("mapping not a map", gitlab + "    variables:\n      - db/x > X\n",
+                        "8:9: sync[0].variables[0]: expected a mapping"),
+                Arguments.of("secret not a string", gitlab + "    variables:\n      - secret: {a: b}\n",
+                        "8:17: sync[0].variables[0].secret: expected a string, got a mapping"),
                 Arguments.of("duplicate target", gitlab + oneVar + gitlab.replace("sync:\n", "") + oneVar,
                         "sync[1].name: duplicate name `t`"));
     }
