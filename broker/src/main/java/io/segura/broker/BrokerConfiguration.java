@@ -49,6 +49,8 @@ import io.segura.broker.dynamic.DynamicSecrets;
 import io.segura.broker.dynamic.database.DatabaseEngine;
 import io.segura.broker.vault.SecretNotFoundException;
 import io.segura.broker.vault.SecretValue;
+import io.segura.broker.sync.SyncService;
+import io.segura.broker.sync.SyncSettings;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -71,7 +73,7 @@ import tools.jackson.databind.json.JsonMapper;
 
 /** Wires the capabilities together: trust config → federation → exchange → sessions → leases ← vault, audit. */
 @Configuration(proxyBeanMethods = false)
-@EnableConfigurationProperties(BrokerSettings.class)
+@EnableConfigurationProperties({BrokerSettings.class, SyncSettings.class})
 public class BrokerConfiguration {
 
     private static final Logger log = LoggerFactory.getLogger(BrokerConfiguration.class);
@@ -329,8 +331,16 @@ public class BrokerConfiguration {
     }
 
     @Bean
-    SecretAdministration secretAdministration(SecretStore store, AuditLog audit, TransactionalOperator tx) {
-        return new SecretAdministration(store, audit, tx);
+    SecretAdministration secretAdministration(SecretStore store, AuditLog audit, TransactionalOperator tx,
+            SyncService sync) {
+        return new SecretAdministration(store, audit, tx, sync);
+    }
+
+    /** The secret sync (docs/SYNC.md): its worker runs on every replica; no targets in the config, no loop. */
+    @Bean(initMethod = "start", destroyMethod = "stop")
+    SyncService syncService(TrustConfig config, DatabaseClient db, TransactionalOperator tx, SecretStore store,
+            AuditLog audit, JsonMapper json, SyncSettings syncSettings, Clock clock, SecureRandom random) {
+        return new SyncService(config, db, tx, store, audit, json, syncSettings, clock, random);
     }
 
     @Bean

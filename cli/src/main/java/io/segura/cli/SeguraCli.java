@@ -85,6 +85,7 @@ public final class SeguraCli implements Runnable {
         m.put("rotate", RotateCommand::new);
         m.put("audit", AuditCommand::new);
         m.put("admin", AdminCommand::new);
+        m.put("sync", SyncCommand::new);
         m.put("whoami", WhoamiCommand::new);
         m.put("completion", CompletionCommand::new);
         return java.util.Collections.unmodifiableMap(m);

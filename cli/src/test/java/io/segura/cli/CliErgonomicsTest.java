@@ -434,7 +434,7 @@ class CliErgonomicsTest {
         List<String> names = commandNames(SeguraCli.commandLine(new CliContext(Map.of(), System.out, System.err,
                 System.in, work, false)), "", new ArrayList<>());
         assertThat(names).contains("exec", "fetch", "get", "export", "inject", "policy check", "revoke", "rotate",
-                "audit", "whoami", "completion");
+                "audit", "whoami", "completion", "sync status", "sync run");
         List<String> leasing = List.of("exec", "fetch", "get", "export", "inject", "policy check");
         for (String name : names) {
             List<String> args = new ArrayList<>(List.of(name.split(" ")));
@@ -444,8 +444,9 @@ class CliErgonomicsTest {
             String example = r.out().substring(Math.max(0, r.out().indexOf("Example")));
             assertThat(r.out()).as(name).contains("Usage: segura-cli " + name, "Example");
             assertThat(example).as("the example of " + name).contains("segura-cli " + name);
-            // command groups (policy, admin) take no connection of their own; their subcommands do
-            if (!name.equals("policy") && !name.equals("admin") && !name.equals("completion")) {
+            // command groups (policy, admin, sync) take no connection of their own; their subcommands do
+            if (!name.equals("policy") && !name.equals("admin") && !name.equals("sync")
+                    && !name.equals("completion")) {
                 assertThat(r.out()).as(name).contains("--url=URL", "--ca-cert=PEM");
             }
             if (leasing.contains(name)) {

@@ -409,6 +409,28 @@ public final class BrokerClient {
         return expect(r, 200);
     }
 
+    /**
+     * {@code GET /api/v2/admin/sync[?target=]}: every secret-sync target (or one) with its outcome, pending jobs and
+     * per variable {@code in_sync | drifted | failed | pending | unmapped} with the last error or drift (docs/SYNC.md).
+     */
+    public Map<String, Object> syncStatus(String adminToken, String target)
+            throws BrokerException, InterruptedException {
+        Map<String, String> q = new LinkedHashMap<>();
+        q.put("target", target);
+        HttpResponse<String> r = send(http, bearer(request("/api/v2/admin/sync" + query(q)), adminToken).GET()
+                .build());
+        return expect(r, 200);
+    }
+
+    /** {@code POST /api/v2/admin/sync/run[?target=]}: queues a forced sync; answers {@code {"queued": [..]}}. */
+    public Map<String, Object> syncRun(String adminToken, String target) throws BrokerException, InterruptedException {
+        Map<String, String> q = new LinkedHashMap<>();
+        q.put("target", target);
+        HttpResponse<String> r = send(http, bearer(request("/api/v2/admin/sync/run" + query(q)), adminToken)
+                .POST(HttpRequest.BodyPublishers.noBody()).build());
+        return expect(r, 202);
+    }
+
     /** {@code GET /api/v2/admin/leases}: leases (active only when {@code active}) by role and/or subject. */
     public List<Map<String, Object>> leases(String adminToken, boolean active, String role, String subject)
             throws BrokerException, InterruptedException {

@@ -5,6 +5,7 @@ import io.segura.broker.Refusal;
 import io.segura.broker.audit.AuditEvent;
 import io.segura.broker.audit.AuditEventType;
 import io.segura.broker.audit.AuditLog;
+import io.segura.broker.sync.SyncTrigger;
 import io.segura.broker.vault.Exposure;
 import io.segura.broker.vault.SecretMetadata;
 import io.segura.broker.vault.SecretStore;
@@ -30,18 +31,29 @@ public final class SecretAdministration {
     private final SecretStore store;
     private final AuditLog audit;
     private final TransactionalOperator tx;
+    private final SyncTrigger sync;
 
     public SecretAdministration(SecretStore store, AuditLog audit, TransactionalOperator tx) {
+        this(store, audit, tx, SyncTrigger.NONE);
+    }
+
+    /**
+     * @param sync told of every new version in its transaction (the secret sync's outbox, docs/SYNC.md), so the
+     *             write or rotation answers without waiting on any CI platform
+     */
+    public SecretAdministration(SecretStore store, AuditLog audit, TransactionalOperator tx, SyncTrigger sync) {
         this.store = Objects.requireNonNull(store, "store cannot be null");
         this.audit = Objects.requireNonNull(audit, "audit cannot be null");
         this.tx = Objects.requireNonNull(tx, "tx cannot be null");
+        this.sync = Objects.requireNonNull(sync, "sync cannot be null");
     }
 
     public Mono<Map<String, Object>> write(String path, String value, Duration maxAge, String clientIp) {
         return store.write(path, value, maxAge)
                 .flatMap(v -> audit.append(AuditEvent.builder(AuditEventType.SECRET_WRITTEN).subject(ADMIN).clientIp(clientIp)
-                        .secrets(List.of(v.ref()))).thenReturn(view(v)))
-                .as(tx::transactional);
+                        .secrets(List.of(v.ref()))).then(sync.secretChanged(path)).thenReturn(view(v)))
+                .as(tx::transactional)
+                .doOnSuccess(v -> sync.committed());
     }
 
     /**
@@ -52,8 +64,10 @@ public final class SecretAdministration {
         return rotated
                 .flatMap(v -> audit.append(AuditEvent.builder(AuditEventType.SECRET_ROTATED).subject(ADMIN).clientIp(clientIp)
                         .secrets(List.of(v.ref())).details(Map.of("generated", value == null)))
+                        .then(sync.secretChanged(path))
                         .thenReturn(view(v)))
-                .as(tx::transactional);
+                .as(tx::transactional)
+                .doOnSuccess(v -> sync.committed());
     }
 
     public Mono<Map<String, Object>> metadata(String path) {

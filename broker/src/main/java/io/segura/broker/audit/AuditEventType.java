@@ -28,7 +28,15 @@ public enum AuditEventType {
     /** A dynamic credential's engine confirmed its revocation (the lease ended, was revoked or expired). */
     DYNAMIC_REVOKED("dynamic.revoked"),
     /** A revocation attempt failed; it stays pending and is retried with backoff (listed for admins). */
-    DYNAMIC_REVOKE_FAILED("dynamic.revoke_failed");
+    DYNAMIC_REVOKE_FAILED("dynamic.revoke_failed"),
+    /** A sync target's variable was created or updated from {@code path@version} (docs/SYNC.md); never the value. */
+    SYNC_WRITTEN("sync.written"),
+    /** A variable the broker had written and no longer maps was deleted ({@code prune: true}). */
+    SYNC_DELETED("sync.deleted"),
+    /** A sync write failed or was refused (masking rules, remote 4xx/5xx, timeout, rate limit); retried with backoff. */
+    SYNC_FAILED("sync.failed"),
+    /** The drift check found a target's variables changed, missing or re-flagged outside the broker. */
+    SYNC_DRIFTED("sync.drifted");
 
     private final String wireName;
 

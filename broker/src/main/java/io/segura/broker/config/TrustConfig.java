@@ -13,7 +13,8 @@ public record TrustConfig(
         List<RoleSpec> roles,
         List<PolicySpec> policies,
         List<ClientSpec> clients,
-        DynamicSpec dynamic) {
+        DynamicSpec dynamic,
+        List<SyncSpec> sync) {
 
     public TrustConfig {
         issuers = List.copyOf(issuers);
@@ -21,5 +22,12 @@ public record TrustConfig(
         policies = List.copyOf(policies);
         clients = List.copyOf(clients);
         dynamic = dynamic == null ? DynamicSpec.EMPTY : dynamic;
+        sync = sync == null ? List.of() : List.copyOf(sync);
+    }
+
+    /** A config without sync targets. */
+    public TrustConfig(String file, List<IssuerSpec> issuers, List<RoleSpec> roles, List<PolicySpec> policies,
+            List<ClientSpec> clients, DynamicSpec dynamic) {
+        this(file, issuers, roles, policies, clients, dynamic, List.of());
     }
 }

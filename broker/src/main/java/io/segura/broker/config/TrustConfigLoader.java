@@ -41,7 +41,7 @@ public final class TrustConfigLoader {
     public static final int MAX_CHARS = 1 << 20;
     static final int MAX_ENTRIES_PER_SECTION = 1024;
 
-    static final Set<String> TOP_KEYS = Set.of("issuers", "roles", "policies", "clients", "dynamic");
+    static final Set<String> TOP_KEYS = Set.of("issuers", "roles", "policies", "clients", "dynamic", "sync");
     private static final Set<Tag> SCALAR_TAGS = Set.of(Tag.STR, Tag.INT, Tag.FLOAT, Tag.BOOL, Tag.NULL,
             Tag.TIMESTAMP);
 
@@ -113,8 +113,13 @@ public final class TrustConfigLoader {
                 (m, spec) -> roleNames.register(m, "name", spec.name()));
         SshEngineParser.checkCaKeysNotLeasable(dynamic.ssh(), roles, p);
 
+        NameRegistry syncNames = new NameRegistry();
+        List<SyncSpec> sync = section(top, "sync", SyncParser.KEYS, SyncParser::parse,
+                (m, spec) -> syncNames.register(m, "name", spec == null ? null : spec.name()));
+
         p.throwIfAny();
-        return new TrustConfig(fileName, issuers, roles, policies, clients, dynamic);
+        return new TrustConfig(fileName, issuers, roles, policies, clients, dynamic,
+                sync.stream().filter(java.util.Objects::nonNull).toList());
     }
 
     private static ConfigException tooLarge(String fileName) {

@@ -219,6 +219,16 @@ public final class SecretStore {
         });
     }
 
+    /**
+     * A keyed fingerprint (hex HMAC-SHA256 under the current master key's fingerprint key) of {@code value} in the
+     * given context, for callers that must later recognise a value they handed out without keeping it — e.g. the
+     * sync's last-written value per target variable. The context keeps equal values apart across uses.
+     */
+    public String fingerprint(String context, String value) {
+        return java.util.HexFormat.of().formatHex(Envelope.fingerprint(envelope.keys().current(),
+                context + "\u0000" + value));
+    }
+
     /** Decrypts one version; {@code version} {@code null} reads the current one. */
     public Mono<SecretValue> read(String path, Integer version) {
         return Mono.defer(() -> readAll(List.of(new SecretRef(path, version)))).map(l -> l.get(0));

@@ -24,6 +24,7 @@ import io.segura.broker.exchange.TokenExchangeService;
 import io.segura.broker.lease.LeaseExplainer;
 import io.segura.broker.lease.LeaseService;
 import io.segura.broker.session.SessionStore;
+import io.segura.broker.sync.SyncService;
 import java.time.Clock;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -75,12 +76,14 @@ public class WebConfiguration {
             ClientCredentialsService clientCredentials, LeaseService leases, SessionStore sessions,
             SecretAdministration secrets, AuditQuery auditQuery, AuditVerifier auditVerifier, JsonMapper json,
             Clock clock, ObjectProvider<DevIssuer> devIssuer, LeaseExplainer explainer, AuditLog audit,
-            MasterKeyRotation rekey, DynamicSecrets dynamicSecrets, DynamicRevoker dynamicRevoker) {
+            MasterKeyRotation rekey, DynamicSecrets dynamicSecrets, DynamicRevoker dynamicRevoker,
+            SyncService sync) {
         TokenEndpoint token = new TokenEndpoint(exchange, clientCredentials, leases, audit);
         LeaseHandler lease = new LeaseHandler(sessions, leases, json, clock);
         AdminHandler admin = new AdminHandler(secrets, leases, auditQuery, auditVerifier, json);
         RekeyHandler rekeyHandler = new RekeyHandler(rekey, json);
         DynamicSecretHandler dynamic = new DynamicSecretHandler(sessions, dynamicSecrets, dynamicRevoker, json, clock);
+        SyncHandler syncHandler = new SyncHandler(sync);
         AdminAuthentication adminAuth = new AdminAuthentication(settings.adminToken());
         PolicyHandler policy = new PolicyHandler(explainer, sessions, adminAuth, json, clock);
         String webhookSecret = settings.exposureWebhookSecret();
@@ -101,6 +104,8 @@ public class WebConfiguration {
                 .GET("/api/v2/admin/dynamic-secrets/revocations", dynamic::revocations)
                 .POST("/api/v2/admin/rekey", rekeyHandler::start)
                 .GET("/api/v2/admin/rekey", rekeyHandler::status)
+                .GET("/api/v2/admin/sync", syncHandler::status)
+                .POST("/api/v2/admin/sync/run", syncHandler::run)
                 .GET("/api/v2/a2a/events", admin::events)
                 .filter(adminAuth)
                 .build();

@@ -30,12 +30,12 @@ class AuditEventTests {
     }
 
     @Test
-    void wireNamesWhenListedThenExactlyDesignSection8AndMasterKeyRotation() {
+    void wireNamesWhenListedThenExactlyDesignSection8MasterKeyRotationAndSync() {
         assertThat(Arrays.stream(AuditEventType.values()).map(AuditEventType::wireName)).containsExactly(
                 "token.exchanged", "token.rejected", "session.revoked", "lease.issued", "lease.denied",
                 "lease.renewed", "lease.revoked", "lease.expired", "secret.written", "secret.rotated",
                 "secret.exposed", "policy.warned", "vault.rekey_started", "vault.rekeyed", "vault.rekey_failed",
-                "dynamic.issued", "dynamic.revoked", "dynamic.revoke_failed");
+                "dynamic.issued", "dynamic.revoked", "dynamic.revoke_failed", "sync.written", "sync.deleted", "sync.failed", "sync.drifted");
         for (AuditEventType t : AuditEventType.values()) {
             assertThat(AuditEventType.fromWireName(t.wireName())).isSameAs(t);
         }
