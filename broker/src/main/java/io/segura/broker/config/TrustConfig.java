@@ -13,7 +13,8 @@ public record TrustConfig(
         List<RoleSpec> roles,
         List<PolicySpec> policies,
         List<ClientSpec> clients,
-        DynamicSpec dynamic) {
+        DynamicSpec dynamic,
+        ExportsSpec exports) {
 
     public TrustConfig {
         issuers = List.copyOf(issuers);
@@ -21,5 +22,12 @@ public record TrustConfig(
         policies = List.copyOf(policies);
         clients = List.copyOf(clients);
         dynamic = dynamic == null ? DynamicSpec.EMPTY : dynamic;
+        exports = exports == null ? ExportsSpec.DEFAULT : exports;
+    }
+
+    /** A config without an {@code exports} section. */
+    public TrustConfig(String file, List<IssuerSpec> issuers, List<RoleSpec> roles, List<PolicySpec> policies,
+            List<ClientSpec> clients, DynamicSpec dynamic) {
+        this(file, issuers, roles, policies, clients, dynamic, ExportsSpec.DEFAULT);
     }
 }

@@ -41,7 +41,7 @@ public final class TrustConfigLoader {
     public static final int MAX_CHARS = 1 << 20;
     static final int MAX_ENTRIES_PER_SECTION = 1024;
 
-    static final Set<String> TOP_KEYS = Set.of("issuers", "roles", "policies", "clients", "dynamic");
+    static final Set<String> TOP_KEYS = Set.of("issuers", "roles", "policies", "clients", "dynamic", "exports");
     private static final Set<Tag> SCALAR_TAGS = Set.of(Tag.STR, Tag.INT, Tag.FLOAT, Tag.BOOL, Tag.NULL,
             Tag.TIMESTAMP);
 
@@ -110,8 +110,15 @@ public final class TrustConfigLoader {
                 m -> RoleParser.parse(m, issuerNames.names(), clientNames.names(), policyNames.names()),
                 (m, spec) -> roleNames.register(m, "name", spec.name()));
 
+        ExportsSpec exports = ExportsSpec.DEFAULT;
+        Node exportsNode = top.value("exports");
+        if (exportsNode != null) {
+            YamlMap e = YamlMap.open(exportsNode, "exports", p, ExportsParser.KEYS);
+            exports = e == null ? ExportsSpec.DEFAULT : ExportsParser.parse(e);
+        }
+
         p.throwIfAny();
-        return new TrustConfig(fileName, issuers, roles, policies, clients, dynamic);
+        return new TrustConfig(fileName, issuers, roles, policies, clients, dynamic, exports);
     }
 
     private static ConfigException tooLarge(String fileName) {
