@@ -43,7 +43,7 @@ final class ExportsParser {
         if (m.has("webhooks")) {
             YamlMap w = YamlMap.open(m.value("webhooks"), m.path("webhooks"), m.problems(), WEBHOOK_KEYS);
             if (w != null) {
-                Duration t = w.duration("timeout", Duration.ofMillis(100), false, Duration.ofSeconds(60));
+                Duration t = w.duration("timeout", Duration.ofSeconds(1), false, Duration.ofSeconds(60));
                 webhooks = new ExportsSpec.Webhooks(t == null ? webhooks.timeout() : t);
             }
         }
@@ -65,8 +65,8 @@ final class ExportsParser {
     private static ExportsSpec.Delivery delivery(YamlMap d) {
         ExportsSpec.Delivery dflt = ExportsSpec.Delivery.DEFAULT;
         Integer attempts = integer(d, "max-attempts", 1, 100);
-        Duration backoff = d.duration("backoff", Duration.ofMillis(10), false, Duration.ofHours(1));
-        Duration max = d.duration("max-backoff", Duration.ofMillis(10), false, Duration.ofDays(1));
+        Duration backoff = d.duration("backoff", Duration.ofSeconds(1), false, Duration.ofHours(1));
+        Duration max = d.duration("max-backoff", Duration.ofSeconds(1), false, Duration.ofDays(1));
         Integer batch = integer(d, "batch", 1, 1000);
         Duration claim = d.duration("claim-ttl", Duration.ofSeconds(2), false, Duration.ofHours(1));
         Duration b = backoff == null ? dflt.backoff() : backoff;
@@ -140,7 +140,7 @@ final class ExportsParser {
             p.add(s.value("app-name"), s.path("app-name"), "must be 1..48 printable ASCII characters (RFC 5424 §6.2.5)");
         }
         Integer facility = integer(s, "facility", 0, 23);
-        Duration timeout = s.duration("timeout", Duration.ofMillis(100), false, Duration.ofSeconds(60));
+        Duration timeout = s.duration("timeout", Duration.ofSeconds(1), false, Duration.ofSeconds(60));
         ExportsSpec.Start start = ExportsSpec.Start.LATEST;
         String st = s.string("start");
         if (st != null) {
