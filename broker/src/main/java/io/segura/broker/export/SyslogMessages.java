@@ -118,8 +118,7 @@ final class SyslogMessages {
 
     /** CEF extension values: {@code \}, {@code =} escaped, line breaks as {@code \n} / {@code \r}. */
     static String cefValue(String s) {
-        return s.replace("\\", "\\\\").replace("=", "\\=").replace("\r\n", "\\n").replace("\n", "\\n")
-                .replace("\r", "\\r");
+        return s.replace("\\", "\\\\").replace("=", "\\=").replace("\n", "\\n").replace("\r", "\\r");
     }
 
     // ---- LEEF 2.0 ----------------------------------------------------------------------------------------------
@@ -156,8 +155,7 @@ final class SyslogMessages {
 
     /** LEEF attribute values: {@code \}, the delimiter {@code ^} escaped, line breaks as {@code \n} / {@code \r}. */
     static String leefValue(String s) {
-        return s.replace("\\", "\\\\").replace("^", "\\^").replace("\r\n", "\\n").replace("\n", "\\n")
-                .replace("\r", "\\r");
+        return s.replace("\\", "\\\\").replace("^", "\\^").replace("\n", "\\n").replace("\r", "\\r");
     }
 
     // ---- mapping -----------------------------------------------------------------------------------------------
