@@ -32,6 +32,8 @@ final class WebhookReceiver implements AutoCloseable {
     private final HttpServer server;
     private final Map<String, String> secrets = new ConcurrentHashMap<>();
     private final Map<String, Integer> status = new ConcurrentHashMap<>();
+    /** How long each answer takes, to let a test act while deliveries are in flight. */
+    volatile long delayMillis;
     final List<Delivery> deliveries = new CopyOnWriteArrayList<>();
 
     WebhookReceiver() throws IOException {
@@ -48,6 +50,13 @@ final class WebhookReceiver implements AutoCloseable {
             boolean valid = verify(secrets.get(path), id, exchange.getRequestHeaders().getFirst("webhook-timestamp"),
                     exchange.getRequestHeaders().getFirst("webhook-signature"), text);
             int answer = status.getOrDefault(path, 200);
+            if (delayMillis > 0) {
+                try {
+                    Thread.sleep(delayMillis); // a slow receiver, not synchronisation
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
             if (answer == 200) {
                 deliveries.add(new Delivery(path, id, text, valid));
             }
