@@ -94,10 +94,11 @@ public final class LoadDriver {
         out.printf("segura load driver — %s, scenario %s, %d clients, warm-up up to %d s, %d s measured%n",
                 Instant.now(), options.scenario, options.clients, options.warmupSeconds, options.seconds);
         Path work = Files.createDirectories(Path.of(options.workDir));
-        try (IssuerSimulator issuer = IssuerSimulator.builder().tokenLifetime(Duration.ofMinutes(30)).start();
-                TestDatabase db = TestDatabase.create("loadtest")) {
+        try (IssuerSimulator issuer = IssuerSimulator.builder().tokenLifetime(Duration.ofMinutes(30)).start()) {
+            // each variant on a fresh database, so both start from the same state (and the same master key's rows)
             for (String exports : options.exportVariants()) {
-                try (ExportReceivers receivers = exports.equals("on") ? new ExportReceivers() : null) {
+                try (TestDatabase db = TestDatabase.create("loadtest");
+                        ExportReceivers receivers = exports.equals("on") ? new ExportReceivers() : null) {
                     runVariant(issuer, db, work, receivers);
                 }
             }

@@ -45,6 +45,16 @@ final class ExportCursors {
                         .then());
     }
 
+    /**
+     * Whether anything is linked after the sink's cursor: a plain read, so an idle sink costs no claim (no write) per
+     * round.
+     */
+    Mono<Boolean> pending(String sink) {
+        return db.sql("SELECT c.chain_pos AS c, h.chain_pos AS h FROM export_cursors c, audit_chain_head h "
+                        + "WHERE c.sink = :sink AND h.id = 1").bind("sink", sink)
+                .map(r -> r.get("h", Long.class) > r.get("c", Long.class)).one().defaultIfEmpty(false);
+    }
+
     /** Removes a sink's cursor and dead letters (a deleted webhook subscription). */
     Mono<Void> remove(String sink) {
         return db.sql("DELETE FROM export_dead_letters WHERE sink = :sink").bind("sink", sink).fetch().rowsUpdated()

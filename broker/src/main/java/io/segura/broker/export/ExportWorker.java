@@ -75,7 +75,8 @@ public final class ExportWorker {
             Instant until = now.plus(claimTtl);
             // stop handing events over well before the claim runs out, so no other worker takes over mid-batch
             Instant deadline = now.plus(claimTtl.dividedBy(2));
-            return cursors.claim(sink.id(), worker, now, until).flatMap(claim -> events
+            return cursors.pending(sink.id()).filter(Boolean::booleanValue)
+                    .flatMap(p -> cursors.claim(sink.id(), worker, now, until)).flatMap(claim -> events
                     .linkedAfter(claim.chainPos(), delivery.batch()).collectList()
                     .flatMap(batch -> batch.isEmpty() ? cursors.release(claim).thenReturn(0)
                             : Mono.fromCallable(() -> attempt(sink, batch, deadline))
