@@ -128,7 +128,14 @@ final class ExportsParser {
         Path ca = null;
         String caFile = s.string("ca-file", false);
         if (caFile != null) {
-            ca = Path.of(caFile);
+            try {
+                ca = Path.of(caFile);
+            } catch (java.nio.file.InvalidPathException e) {
+                p.add(s.value("ca-file"), s.path("ca-file"), "not a file path: " + e.getReason());
+                caFile = null;
+            }
+        }
+        if (caFile != null) {
             if (transport != null && transport != ExportsSpec.Transport.TLS) {
                 p.add(s.value("ca-file"), s.path("ca-file"), "only a tls:// sink has a CA file");
             } else if (!Files.isReadable(ca)) {

@@ -54,6 +54,8 @@ class ExportsConfigTests {
                 Arguments.of("CA file off TLS", "  syslog:\n    - name: s\n      url: tcp://siem:601\n"
                         + "      ca-file: /etc/hostname\n", "t.yaml:9:16: exports.syslog[0].ca-file",
                         "only a tls:// sink"),
+                Arguments.of("CA file not a path", "  syslog:\n    - name: s\n      url: tls://siem:6514\n"
+                        + "      ca-file: \"a\\0b\"\n", "t.yaml:9:16: exports.syslog[0].ca-file", "not a file path"),
                 Arguments.of("unknown key", "  syslog:\n    - name: s\n      url: tcp://siem:601\n"
                         + "      fromat: cef\n", "t.yaml:9:7: exports.syslog[0]", "fromat"),
                 Arguments.of("duplicate name", "  syslog:\n    - name: s\n      url: tcp://siem:601\n"
