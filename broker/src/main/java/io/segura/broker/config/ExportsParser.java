@@ -59,6 +59,18 @@ final class ExportsParser {
                 syslog.add(sink);
             }
         }
+        // a round stops handing events over at half the claim; one delivery may still take a whole timeout after
+        // that, and must end before the claim does, or another replica could take the sink over mid-delivery
+        Duration longest = webhooks.timeout();
+        for (ExportsSpec.Syslog s : syslog) {
+            longest = s.timeout().compareTo(longest) > 0 ? s.timeout() : longest;
+        }
+        if (delivery.claimTtl().compareTo(longest.multipliedBy(2)) < 0) {
+            Node at = m.has("delivery") ? m.value("delivery") : m.value("syslog");
+            m.problems().add(at == null ? m.value("webhooks") : at, m.path("delivery.claim-ttl"), "must be at least "
+                    + "twice the longest timeout (" + Durations.format(longest) + "), got "
+                    + Durations.format(delivery.claimTtl()));
+        }
         return new ExportsSpec(delivery, webhooks, syslog);
     }
 

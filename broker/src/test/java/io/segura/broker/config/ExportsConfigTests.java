@@ -56,6 +56,9 @@ class ExportsConfigTests {
                         "only a tls:// sink"),
                 Arguments.of("CA file not a path", "  syslog:\n    - name: s\n      url: tls://siem:6514\n"
                         + "      ca-file: \"a\\0b\"\n", "t.yaml:9:16: exports.syslog[0].ca-file", "not a file path"),
+                Arguments.of("claim shorter than two timeouts", "  delivery:\n    claim-ttl: 10s\n"
+                        + "  webhooks:\n    timeout: 6s\n", "t.yaml:7:5: exports.delivery.claim-ttl",
+                        "at least twice the longest timeout (6s), got 10s"),
                 Arguments.of("unknown key", "  syslog:\n    - name: s\n      url: tcp://siem:601\n"
                         + "      fromat: cef\n", "t.yaml:9:7: exports.syslog[0]", "fromat"),
                 Arguments.of("duplicate name", "  syslog:\n    - name: s\n      url: tcp://siem:601\n"

@@ -60,6 +60,8 @@ class ExportCrashIT {
                     max-attempts: 100
                     batch: 20
                     claim-ttl: 4s
+                  webhooks:
+                    timeout: 2s
                 """.formatted(issuer.issuer(), AUDIENCE);
         HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
         try (WebhookReceiver receiver = new WebhookReceiver();
