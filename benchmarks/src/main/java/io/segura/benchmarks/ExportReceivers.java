@@ -21,6 +21,7 @@ final class ExportReceivers implements AutoCloseable {
 
     private final ServerSocket syslog;
     private final HttpServer webhook;
+    private final java.util.concurrent.ExecutorService executor;
     final LongAdder frames = new LongAdder();
     final LongAdder posts = new LongAdder();
 
@@ -30,7 +31,12 @@ final class ExportReceivers implements AutoCloseable {
         acceptor.setDaemon(true);
         acceptor.start();
         webhook = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
-        webhook.setExecutor(Executors.newFixedThreadPool(2));
+        executor = Executors.newFixedThreadPool(2, r -> {
+            Thread t = new Thread(r, "bench-webhook");
+            t.setDaemon(true);
+            return t;
+        });
+        webhook.setExecutor(executor);
         webhook.createContext("/", exchange -> {
             try (InputStream in = exchange.getRequestBody()) {
                 in.readAllBytes();
@@ -87,5 +93,6 @@ final class ExportReceivers implements AutoCloseable {
     public void close() throws IOException {
         syslog.close();
         webhook.stop(0);
+        executor.shutdownNow();
     }
 }
