@@ -94,48 +94,83 @@ public final class LoadDriver {
         out.printf("segura load driver — %s, scenario %s, %d clients, warm-up up to %d s, %d s measured%n",
                 Instant.now(), options.scenario, options.clients, options.warmupSeconds, options.seconds);
         Path work = Files.createDirectories(Path.of(options.workDir));
-        try (IssuerSimulator issuer = IssuerSimulator.builder().tokenLifetime(Duration.ofMinutes(30)).start();
-                TestDatabase db = TestDatabase.create("loadtest")) {
-            Path config = work.resolve("trust.yaml");
-            Files.writeString(config, trustConfig(issuer.issuer()));
-            long mintStart = System.nanoTime();
-            Map<String, List<String>> warmTokens = new LinkedHashMap<>();
-            for (String scenario : List.of("exchange", "flow")) {
-                if (options.runs(scenario)) {
-                    warmTokens.put(scenario, mint(issuer, options.warmupTokens));
+        try (IssuerSimulator issuer = IssuerSimulator.builder().tokenLifetime(Duration.ofMinutes(30)).start()) {
+            // each variant on a fresh database, so both start from the same state (and the same master key's rows)
+            for (String exports : options.exportVariants()) {
+                try (TestDatabase db = TestDatabase.create("loadtest");
+                        ExportReceivers receivers = exports.equals("on") ? new ExportReceivers() : null) {
+                    runVariant(issuer, db, work, receivers);
                 }
-            }
-            out.printf("pre-minted %d warm-up RS256 tokens (unique jti) in %.1f s%n",
-                    warmTokens.values().stream().mapToInt(List::size).sum(), (System.nanoTime() - mintStart) / 1e9);
-
-            if (options.launch.equals("aot")) {
-                BrokerProcess.train(options, config, db.r2dbcUrl(), work);
-            }
-            if (options.scenario.equals("startup")) {
-                startups(config, db);
-                return;
-            }
-            int port = freePort();
-            String adminToken = randomBase64Url(32);
-            BrokerProcess broker = BrokerProcess.start(options, config, db.r2dbcUrl(), adminToken, port,
-                    work.resolve("broker.log"));
-            try {
-                out.printf("broker pid %d: health UP %.2f s after process start, %.2f CPU s (%s)%n", broker.pid(),
-                        broker.startupNanos() / 1e9, broker.startupCpuSeconds(), broker.startedLine());
-                seed(port, adminToken);
-                try (Connection pg = db.connect()) {
-                    for (var e : warmTokens.entrySet()) {
-                        runScenario(e.getKey(), e.getValue(), issuer, broker, port, pg);
-                    }
-                }
-                long[] rss = ProcStats.rssKib(broker.pid());
-                out.printf("broker RSS at the end: VmHWM (peak) %d MiB, VmRSS %d MiB%n", rss[0] / 1024, rss[1] / 1024);
-            } finally {
-                broker.stop();
-                out.printf("broker stopped (log: %s)%n", work.resolve("broker.log"));
             }
         }
         out.println("database dropped");
+    }
+
+    /**
+     * One broker start and its scenarios; with {@code receivers}, a syslog sink and a webhook subscription pointing at
+     * them are enabled (issue 18's benchmark: exchange throughput with healthy sinks against none, in one run).
+     */
+    private void runVariant(IssuerSimulator issuer, TestDatabase db, Path work, ExportReceivers receivers)
+            throws Exception {
+        if (options.exports.equals("both")) {
+            out.printf("%n==== exports %s ====%n", receivers == null ? "off (no sinks)"
+                    : "on (a syslog TCP sink in CEF and a webhook, both healthy)");
+        }
+        Path config = work.resolve("trust.yaml");
+        Files.writeString(config, trustConfig(issuer.issuer()) + (receivers == null ? "" : "exports:\n"
+                + "  syslog:\n"
+                + "    - name: bench\n"
+                + "      url: tcp://127.0.0.1:" + receivers.syslogPort() + "\n"
+                + "      format: cef\n"));
+        long mintStart = System.nanoTime();
+        Map<String, List<String>> warmTokens = new LinkedHashMap<>();
+        for (String scenario : List.of("exchange", "flow")) {
+            if (options.runs(scenario)) {
+                warmTokens.put(scenario, mint(issuer, options.warmupTokens));
+            }
+        }
+        out.printf("pre-minted %d warm-up RS256 tokens (unique jti) in %.1f s%n",
+                warmTokens.values().stream().mapToInt(List::size).sum(), (System.nanoTime() - mintStart) / 1e9);
+
+        if (options.launch.equals("aot")) {
+            BrokerProcess.train(options, config, db.r2dbcUrl(), work);
+        }
+        if (options.scenario.equals("startup")) {
+            startups(config, db);
+            return;
+        }
+        int port = freePort();
+        String adminToken = randomBase64Url(32);
+        BrokerProcess broker = BrokerProcess.start(options, config, db.r2dbcUrl(), adminToken, port,
+                work.resolve("broker.log"));
+        try {
+            out.printf("broker pid %d: health UP %.2f s after process start, %.2f CPU s (%s)%n", broker.pid(),
+                    broker.startupNanos() / 1e9, broker.startupCpuSeconds(), broker.startedLine());
+            seed(port, adminToken);
+            if (receivers != null) {
+                try (MiniHttp http = new MiniHttp("127.0.0.1", port)) {
+                    MiniHttp.Response r = http.post("/api/v2/a2a/webhooks", "application/json",
+                            "{\"url\": \"" + receivers.webhookUrl() + "\"}", adminToken);
+                    if (r.status() != 201) {
+                        throw new IllegalStateException("registering the webhook answered " + r.status());
+                    }
+                }
+            }
+            try (Connection pg = db.connect()) {
+                for (var e : warmTokens.entrySet()) {
+                    runScenario(e.getKey(), e.getValue(), issuer, broker, port, pg);
+                    if (receivers != null) {
+                        out.printf("exports so far: %d syslog frames, %d webhook deliveries received%n",
+                                receivers.frames.sum(), receivers.posts.sum());
+                    }
+                }
+            }
+            long[] rss = ProcStats.rssKib(broker.pid());
+            out.printf("broker RSS at the end: VmHWM (peak) %d MiB, VmRSS %d MiB%n", rss[0] / 1024, rss[1] / 1024);
+        } finally {
+            broker.stop();
+            out.printf("broker stopped (log: %s)%n", work.resolve("broker.log"));
+        }
     }
 
     /** Start-up only: {@code --repeat} broker starts on one database (the first one also migrates it). */
@@ -610,6 +645,11 @@ public final class LoadDriver {
         String workDir = "benchmarks/target/loadtest";
         String jfrDir;
         int repeat = 5;
+        String exports = "off";
+
+        List<String> exportVariants() {
+            return exports.equals("both") ? List.of("off", "on") : List.of(exports);
+        }
 
         boolean runs(String s) {
             return scenario.equals("both") || scenario.equals(s);
@@ -645,11 +685,14 @@ public final class LoadDriver {
                     case "--work-dir" -> o.workDir = args[++i];
                     case "--jfr" -> o.jfrDir = args[++i];
                     case "--repeat" -> o.repeat = Integer.parseInt(args[++i]);
+                    case "--exports" -> o.exports = args[++i];
                     case "--help", "-h" -> {
                         System.out.println("""
                                 LoadDriver [options]
                                   --scenario exchange|flow|both|startup   (both); startup: --repeat broker starts
                                   --repeat N           start-ups measured by --scenario startup (5)
+                                  --exports off|on|both   on: a syslog TCP sink (CEF) and a webhook, both healthy
+                                                       receivers in this JVM; both: a run without, then with (off)
                                   --seconds N          measured seconds per scenario (30)
                                   --warmup N           warm-up seconds per scenario, at most (180); ends earlier once the JIT has settled
                                   --clients N          concurrent closed-loop clients (32)
@@ -682,6 +725,9 @@ public final class LoadDriver {
             }
             if (!List.of("exchange", "flow", "both", "startup").contains(o.scenario)) {
                 throw new IllegalArgumentException("--scenario must be exchange, flow, both or startup");
+            }
+            if (!List.of("off", "on", "both").contains(o.exports)) {
+                throw new IllegalArgumentException("--exports must be off, on or both");
             }
             if (!List.of("jar", "cds", "aot").contains(o.launch)) {
                 throw new IllegalArgumentException("--launch must be jar, cds or aot");
@@ -732,7 +778,7 @@ public final class LoadDriver {
             System.out.println("broker (launch " + options.launch + "): " + String.join(" ", cmd));
             long t0 = System.nanoTime();
             Process p = pb.start();
-            long deadline = t0 + TimeUnit.SECONDS.toNanos(60);
+            long deadline = t0 + TimeUnit.SECONDS.toNanos(180);
             while (true) {
                 if (!p.isAlive()) {
                     throw new IllegalStateException("broker exited with " + p.exitValue() + "; see " + log);
@@ -747,7 +793,7 @@ public final class LoadDriver {
                 }
                 if (System.nanoTime() > deadline) {
                     p.destroyForcibly();
-                    throw new IllegalStateException("broker not healthy after 60 s; see " + log);
+                    throw new IllegalStateException("broker not healthy after 180 s; see " + log);
                 }
                 Thread.sleep(10);
             }

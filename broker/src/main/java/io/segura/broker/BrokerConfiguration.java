@@ -17,6 +17,7 @@ import io.segura.broker.dev.DevIssuer;
 import io.segura.broker.dynamic.ssh.SshCertificateAuthority;
 import io.segura.broker.dynamic.ssh.SshCertificateStore;
 import io.segura.broker.exchange.ClientCredentialsService;
+import io.segura.broker.export.Exports;
 import io.segura.broker.exchange.ExchangeMetrics;
 import io.segura.broker.exchange.RateLimiter;
 import io.segura.broker.exchange.TokenExchangeService;
@@ -181,6 +182,18 @@ public class BrokerConfiguration {
         AuditChainer chainer = new AuditChainer(db, tx);
         chainer.start(settings.sweepInterval());
         return chainer;
+    }
+
+    /** The outbox's delivery (DESIGN §8a): cursors for the configured sinks, then a worker every sweep interval. */
+    @Bean(destroyMethod = "stop")
+    Exports exports(TrustConfig config, DatabaseClient db, TransactionalOperator tx, AuditQuery query,
+            SecretStore secrets, MeterRegistry registry, JsonMapper json, Clock clock, SecureRandom random,
+            BrokerSettings settings) {
+        String version = Exports.class.getPackage().getImplementationVersion();
+        Exports exports = new Exports(config.exports(), db, tx, query, secrets, registry, json, clock, random,
+                version == null ? "dev" : version);
+        exports.start(settings.sweepInterval());
+        return exports;
     }
 
     @Bean

@@ -10,6 +10,7 @@ import java.util.Map;
 import java.util.Objects;
 import org.springframework.r2dbc.core.DatabaseClient;
 import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
 
 /** Reads audit events for {@code GET /api/v2/a2a/events} (DESIGN §5), newest first, with optional filters. */
 public final class AuditQuery {
@@ -21,6 +22,76 @@ public final class AuditQuery {
 
     public AuditQuery(DatabaseClient db) {
         this.db = Objects.requireNonNull(db, "db cannot be null");
+    }
+
+    /**
+     * The SIEM pull cursor ({@code ?after=<seq>}, docs/EXPORTS.md): events in chain order after the event {@code after}
+     * ({@code 0}: from the first), matching every given filter, at most {@code limit}. Only linked events are served:
+     * chain positions are given to committed events only, under the chain head's lock, so they become visible as a
+     * dense prefix and a poller neither skips an event whose transaction committed late (with a lower seq than one
+     * it already has) nor sees a rolled-back seq. Empty when {@code after} is not (yet) linked: see
+     * {@link #chainPosOf}.
+     */
+    public Flux<AuditEvent> after(long afterChainPos, AuditEventType type, String subject, String path,
+            Instant since, int limit) {
+        return Flux.defer(() -> {
+            StringBuilder sql = new StringBuilder("SELECT " + StoredAuditRow.COLUMNS
+                    + " FROM audit_links l JOIN audit_events e ON e.seq = l.seq WHERE l.chain_pos > :after");
+            Map<String, Object> binds = new LinkedHashMap<>();
+            binds.put("after", afterChainPos);
+            filters(sql, binds, type, subject, path, since);
+            sql.append(" ORDER BY l.chain_pos LIMIT ").append(Math.max(1, Math.min(limit, MAX_LIMIT)));
+            return db.sql(sql.toString()).bindValues(binds).map(StoredAuditRow::from).all()
+                    .map(StoredAuditRow::toEvent);
+        });
+    }
+
+    /** The chain position of event {@code seq}, empty while it is not linked (or does not exist); 0 for seq 0. */
+    public Mono<Long> chainPosOf(long seq) {
+        if (seq == 0) {
+            return Mono.just(0L);
+        }
+        return db.sql("SELECT chain_pos FROM audit_links WHERE seq = :seq").bind("seq", seq)
+                .map(row -> row.get("chain_pos", Long.class)).one();
+    }
+
+    /** Linked events after chain position {@code chainPos}, in chain order: what an export sink has not had yet. */
+    public Flux<AuditEvent> linkedAfter(long chainPos, int limit) {
+        return after(chainPos, null, null, null, null, limit);
+    }
+
+    /** The last chain position linked (0 before the first event). */
+    public Mono<Long> chainHead() {
+        return db.sql("SELECT chain_pos FROM audit_chain_head WHERE id = 1").map(row -> row.get("chain_pos",
+                Long.class)).one().defaultIfEmpty(0L);
+    }
+
+    /** One event by its id with its link, empty when unknown. */
+    public Mono<AuditEvent> byId(String id) {
+        return db.sql("SELECT " + StoredAuditRow.COLUMNS + " FROM " + StoredAuditRow.EVENTS_WITH_LINKS
+                + " WHERE e.id = :id").bind("id", id).map(StoredAuditRow::from).one().map(StoredAuditRow::toEvent);
+    }
+
+    private static void filters(StringBuilder sql, Map<String, Object> binds, AuditEventType type, String subject,
+            String path, Instant since) {
+        if (type != null) {
+            sql.append(" AND e.type = :type");
+            binds.put("type", type.wireName());
+        }
+        if (subject != null) {
+            sql.append(" AND e.subject = :subject");
+            binds.put("subject", subject);
+        }
+        if (path != null) {
+            String p = SecretPath.likeEscape(SecretPath.requireValid(path));
+            sql.append(" AND (e.secrets LIKE :pathAt ESCAPE '\\' OR e.secrets LIKE :pathOnly ESCAPE '\\')");
+            binds.put("pathAt", "%\"" + p + "@%");
+            binds.put("pathOnly", "%\"" + p + "\"%");
+        }
+        if (since != null) {
+            sql.append(" AND e.occurred_at >= :since");
+            binds.put("since", OffsetDateTime.ofInstant(since, ZoneOffset.UTC));
+        }
     }
 
     /**

@@ -14,7 +14,8 @@ public record TrustConfig(
         List<PolicySpec> policies,
         List<ClientSpec> clients,
         DynamicSpec dynamic,
-        List<SyncSpec> sync) {
+        List<SyncSpec> sync,
+        ExportsSpec exports) {
 
     public TrustConfig {
         issuers = List.copyOf(issuers);
@@ -23,11 +24,12 @@ public record TrustConfig(
         clients = List.copyOf(clients);
         dynamic = dynamic == null ? DynamicSpec.EMPTY : dynamic;
         sync = sync == null ? List.of() : List.copyOf(sync);
+        exports = exports == null ? ExportsSpec.DEFAULT : exports;
     }
 
-    /** A config without sync targets. */
+    /** A config without sync targets or an {@code exports} section. */
     public TrustConfig(String file, List<IssuerSpec> issuers, List<RoleSpec> roles, List<PolicySpec> policies,
             List<ClientSpec> clients, DynamicSpec dynamic) {
-        this(file, issuers, roles, policies, clients, dynamic, List.of());
+        this(file, issuers, roles, policies, clients, dynamic, List.of(), ExportsSpec.DEFAULT);
     }
 }

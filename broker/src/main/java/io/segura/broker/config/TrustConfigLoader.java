@@ -41,7 +41,8 @@ public final class TrustConfigLoader {
     public static final int MAX_CHARS = 1 << 20;
     static final int MAX_ENTRIES_PER_SECTION = 1024;
 
-    static final Set<String> TOP_KEYS = Set.of("issuers", "roles", "policies", "clients", "dynamic", "sync");
+    static final Set<String> TOP_KEYS = Set.of("issuers", "roles", "policies", "clients", "dynamic", "sync",
+            "exports");
     private static final Set<Tag> SCALAR_TAGS = Set.of(Tag.STR, Tag.INT, Tag.FLOAT, Tag.BOOL, Tag.NULL,
             Tag.TIMESTAMP);
 
@@ -117,9 +118,16 @@ public final class TrustConfigLoader {
         List<SyncSpec> sync = section(top, "sync", SyncParser.KEYS, SyncParser::parse,
                 (m, spec) -> syncNames.register(m, "name", spec == null ? null : spec.name()));
 
+        ExportsSpec exports = ExportsSpec.DEFAULT;
+        Node exportsNode = top.value("exports");
+        if (exportsNode != null) {
+            YamlMap e = YamlMap.open(exportsNode, "exports", p, ExportsParser.KEYS);
+            exports = e == null ? ExportsSpec.DEFAULT : ExportsParser.parse(e);
+        }
+
         p.throwIfAny();
         return new TrustConfig(fileName, issuers, roles, policies, clients, dynamic,
-                sync.stream().filter(java.util.Objects::nonNull).toList());
+                sync.stream().filter(java.util.Objects::nonNull).toList(), exports);
     }
 
     private static ConfigException tooLarge(String fileName) {

@@ -163,9 +163,55 @@ final class AdminHandler {
         String path = request.queryParam("path").orElse(null);
         Instant since = request.queryParam("since").map(AdminHandler::instant).orElse(null);
         int limit = intParam(request, "limit", 100, 1000);
+        if (request.queryParam("after").isPresent()) {
+            return cursor(request, type, subject, path, since, limit);
+        }
         return auditQuery.find(type, subject, path, since, limit).map(AdminHandler::eventView).collectList()
                 .flatMap(items -> ServerResponse.ok().contentType(MediaType.APPLICATION_JSON)
                         .bodyValue(Map.of("events", items)));
+    }
+
+    /**
+     * The SIEM pull cursor: {@code ?after=<seq>} (0 to start) serves the events after that one in export (chain)
+     * order, with the next page's URL in {@code Link: <…>; rel="next"} — also when the page is empty, so a poller
+     * always knows where to ask next.
+     */
+    private Mono<ServerResponse> cursor(ServerRequest request, AuditEventType type, String subject, String path,
+            Instant since, int limit) {
+        long after = afterParam(request.queryParam("after").orElse(""));
+        return auditQuery.chainPosOf(after)
+                .switchIfEmpty(Mono.error(Refusal.invalid("invalid-after", "after=" + after + " is not an event this "
+                        + "cursor has served (it may not be linked into the audit chain yet); start from after=0")))
+                .flatMapMany(pos -> auditQuery.after(pos, type, subject, path, since, limit))
+                .map(AdminHandler::eventView).collectList()
+                .flatMap(items -> {
+                    long next = items.isEmpty() ? after : (Long) items.get(items.size() - 1).get("seq");
+                    StringBuilder link = new StringBuilder("/api/v2/a2a/events?after=").append(next)
+                            .append("&limit=").append(limit);
+                    request.queryParams().forEach((k, values) -> {
+                        if (!k.equals("after") && !k.equals("limit")) {
+                            values.forEach(v -> link.append('&').append(k).append('=')
+                                    .append(java.net.URLEncoder.encode(v, java.nio.charset.StandardCharsets.UTF_8)));
+                        }
+                    });
+                    Map<String, Object> body = new LinkedHashMap<>();
+                    body.put("events", items);
+                    body.put("next_after", next);
+                    return ServerResponse.ok().contentType(MediaType.APPLICATION_JSON)
+                            .header("Link", "<" + link + ">; rel=\"next\"").bodyValue(body);
+                });
+    }
+
+    private static long afterParam(String v) {
+        try {
+            long n = Long.parseLong(v);
+            if (n >= 0) {
+                return n;
+            }
+        } catch (NumberFormatException e) {
+            // refused below
+        }
+        throw Refusal.invalid("invalid-after", "after must be an event seq (an integer, 0 to start)");
     }
 
     Mono<ServerResponse> verify(ServerRequest request) {

@@ -21,6 +21,7 @@ import io.segura.broker.dynamic.ssh.SshCertificateAuthority;
 import io.segura.broker.exchange.ClientCredentialsService;
 import io.segura.broker.exchange.RateLimiter;
 import io.segura.broker.exchange.TokenExchangeService;
+import io.segura.broker.export.Exports;
 import io.segura.broker.lease.LeaseExplainer;
 import io.segura.broker.lease.LeaseService;
 import io.segura.broker.session.SessionStore;
@@ -77,13 +78,14 @@ public class WebConfiguration {
             SecretAdministration secrets, AuditQuery auditQuery, AuditVerifier auditVerifier, JsonMapper json,
             Clock clock, ObjectProvider<DevIssuer> devIssuer, LeaseExplainer explainer, AuditLog audit,
             MasterKeyRotation rekey, DynamicSecrets dynamicSecrets, DynamicRevoker dynamicRevoker,
-            SyncService sync) {
+            SyncService sync, Exports exports) {
         TokenEndpoint token = new TokenEndpoint(exchange, clientCredentials, leases, audit);
         LeaseHandler lease = new LeaseHandler(sessions, leases, json, clock);
         AdminHandler admin = new AdminHandler(secrets, leases, auditQuery, auditVerifier, json);
         RekeyHandler rekeyHandler = new RekeyHandler(rekey, json);
         DynamicSecretHandler dynamic = new DynamicSecretHandler(sessions, dynamicSecrets, dynamicRevoker, json, clock);
         SyncHandler syncHandler = new SyncHandler(sync);
+        ExportHandler exportHandler = new ExportHandler(exports, json);
         AdminAuthentication adminAuth = new AdminAuthentication(settings.adminToken());
         PolicyHandler policy = new PolicyHandler(explainer, sessions, adminAuth, json, clock);
         String webhookSecret = settings.exposureWebhookSecret();
@@ -107,6 +109,12 @@ public class WebConfiguration {
                 .GET("/api/v2/admin/sync", syncHandler::status)
                 .POST("/api/v2/admin/sync/run", syncHandler::run)
                 .GET("/api/v2/a2a/events", admin::events)
+                .POST("/api/v2/a2a/webhooks", exportHandler::register)
+                .GET("/api/v2/a2a/webhooks", exportHandler::list)
+                .DELETE("/api/v2/a2a/webhooks/{id}", exportHandler::delete)
+                .GET("/api/v2/admin/exports/dead-letters", exportHandler::deadLetters)
+                .POST("/api/v2/admin/exports/dead-letters/{id}/replay", exportHandler::replay)
+                .DELETE("/api/v2/admin/exports/dead-letters/{id}", exportHandler::drop)
                 .filter(adminAuth)
                 .build();
 
@@ -168,7 +176,8 @@ public class WebConfiguration {
         features.put("exposure_webhook", settings.exposureWebhookSecret() != null
                 && !settings.exposureWebhookSecret().isEmpty());
         features.put("dynamic_secrets", true);
-        features.put("webhooks", false);
+        features.put("webhooks", true);
+        features.put("exports", true);
         body.put("features", features);
         return body;
     }

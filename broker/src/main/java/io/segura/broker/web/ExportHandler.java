@@ -1,0 +1,120 @@
+// SPDX-License-Identifier: Apache-2.0
+package io.segura.broker.web;
+
+import io.segura.broker.Refusal;
+import io.segura.broker.export.DeadLetters;
+import io.segura.broker.export.Exports;
+import io.segura.broker.export.WebhookSubscription;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import org.springframework.http.HttpStatus;
+import org.springframework.http.MediaType;
+import org.springframework.web.reactive.function.server.ServerRequest;
+import org.springframework.web.reactive.function.server.ServerResponse;
+import reactor.core.publisher.Mono;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
+
+/**
+ * Webhook subscriptions ({@code /api/v2/a2a/webhooks}) and the outbox's dead letters
+ * ({@code /api/v2/admin/exports/dead-letters}), both behind the admin token.
+ */
+final class ExportHandler {
+
+    private static final Set<String> WEBHOOK_FIELDS = Set.of("url", "events");
+
+    private final Exports exports;
+    private final JsonMapper json;
+
+    ExportHandler(Exports exports, JsonMapper json) {
+        this.exports = Objects.requireNonNull(exports, "exports cannot be null");
+        this.json = Objects.requireNonNull(json, "json cannot be null");
+    }
+
+    Mono<ServerResponse> register(ServerRequest request) {
+        return Bodies.json(request, json, Bodies.MAX_BODY).flatMap(body -> {
+            LeaseHandler.unknownFields(body, WEBHOOK_FIELDS);
+            String url = LeaseHandler.text(body.get("url"), "url");
+            List<String> events = new ArrayList<>();
+            JsonNode given = body.get("events");
+            if (given != null && !given.isNull()) {
+                if (!given.isArray()) {
+                    throw Refusal.invalid("invalid-events", "events must be a list of event types");
+                }
+                given.forEach(n -> events.add(LeaseHandler.text(n, "events[]")));
+            }
+            return exports.webhooks().register(url, events);
+        }).flatMap(r -> {
+            Map<String, Object> view = view(r.subscription());
+            // shown once: the broker never answers it again
+            view.put("secret", r.secret());
+            return ServerResponse.status(HttpStatus.CREATED).contentType(MediaType.APPLICATION_JSON)
+                    .header("Cache-Control", "no-store").bodyValue(view);
+        });
+    }
+
+    Mono<ServerResponse> list(ServerRequest request) {
+        return exports.webhooks().list().map(ExportHandler::view).collectList()
+                .flatMap(items -> ServerResponse.ok().contentType(MediaType.APPLICATION_JSON)
+                        .bodyValue(Map.of("webhooks", items)));
+    }
+
+    Mono<ServerResponse> delete(ServerRequest request) {
+        return exports.webhooks().delete(request.pathVariable("id")).then(ServerResponse.noContent().build());
+    }
+
+    Mono<ServerResponse> deadLetters(ServerRequest request) {
+        String sink = request.queryParam("sink").orElse(null);
+        int limit = request.queryParam("limit").map(ExportHandler::limit).orElse(100);
+        return exports.deadLetters().list(sink, limit).map(ExportHandler::view).collectList()
+                .flatMap(items -> ServerResponse.ok().contentType(MediaType.APPLICATION_JSON)
+                        .bodyValue(Map.of("dead_letters", items)));
+    }
+
+    Mono<ServerResponse> replay(ServerRequest request) {
+        return exports.deadLetters().replay(request.pathVariable("id"))
+                .flatMap(d -> ServerResponse.ok().contentType(MediaType.APPLICATION_JSON)
+                        .bodyValue(Map.of("replayed", view(d))));
+    }
+
+    Mono<ServerResponse> drop(ServerRequest request) {
+        return exports.deadLetters().drop(request.pathVariable("id")).then(ServerResponse.noContent().build());
+    }
+
+    private static int limit(String v) {
+        try {
+            int n = Integer.parseInt(v);
+            if (n >= 1 && n <= 1000) {
+                return n;
+            }
+        } catch (NumberFormatException e) {
+            // refused below
+        }
+        throw Refusal.invalid("invalid-limit", "limit must be an integer from 1 to 1000");
+    }
+
+    private static Map<String, Object> view(WebhookSubscription s) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("id", s.id());
+        m.put("url", s.url());
+        m.put("events", List.copyOf(s.events()));
+        m.put("created_at", s.createdAt().toString());
+        return m;
+    }
+
+    private static Map<String, Object> view(DeadLetters.DeadLetter d) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("id", d.id());
+        m.put("sink", d.sink());
+        m.put("seq", d.seq());
+        m.put("event_id", d.eventId());
+        m.put("attempts", d.attempts());
+        m.put("last_error", d.lastError());
+        m.put("failed_at", d.failedAt().toString());
+        return m;
+    }
+}
