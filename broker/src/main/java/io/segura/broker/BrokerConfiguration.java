@@ -32,6 +32,8 @@ import io.segura.broker.policy.PolicyLint;
 import io.segura.broker.session.ReplayStore;
 import io.segura.broker.session.SessionIssuer;
 import io.segura.broker.session.SessionStore;
+import io.segura.broker.usage.UsageQuery;
+import io.segura.broker.lease.SessionRevocations;
 import io.segura.broker.trust.Admission;
 import io.segura.broker.trust.IdentityTokens;
 import io.segura.broker.vault.KeyRing;
@@ -151,6 +153,17 @@ public class BrokerConfiguration {
     @Bean
     AuditQuery auditQuery(DatabaseClient db) {
         return new AuditQuery(db);
+    }
+
+    @Bean
+    UsageQuery usageQuery(DatabaseClient db) {
+        return new UsageQuery(db);
+    }
+
+    @Bean
+    SessionRevocations sessionRevocations(DatabaseClient db, TransactionalOperator tx, SessionStore sessions,
+            JsonMapper json, Clock clock) {
+        return new SessionRevocations(db, tx, sessions, json, clock);
     }
 
     @Bean
