@@ -33,6 +33,7 @@ import io.segura.broker.session.ReplayStore;
 import io.segura.broker.session.SessionIssuer;
 import io.segura.broker.session.SessionStore;
 import io.segura.broker.usage.UsageQuery;
+import io.segura.broker.database.DatabaseUrl;
 import io.segura.broker.lease.SessionRevocations;
 import io.segura.broker.trust.Admission;
 import io.segura.broker.trust.IdentityTokens;
@@ -156,8 +157,8 @@ public class BrokerConfiguration {
     }
 
     @Bean
-    UsageQuery usageQuery(DatabaseClient db) {
-        return new UsageQuery(db);
+    UsageQuery usageQuery(DatabaseClient db, TransactionalOperator tx, DatabaseUrl url) {
+        return url.isH2() ? new UsageQuery(db) : new UsageQuery(db, tx);
     }
 
     @Bean
