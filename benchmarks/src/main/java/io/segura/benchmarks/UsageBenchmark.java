@@ -72,6 +72,8 @@ public final class UsageBenchmark {
         options.put("samples", "200");
         options.put("broker-jar", "broker/target/segura-broker.jar");
         options.put("keep", "false");
+        options.put("database", "");
+        options.put("master-key", "");
         for (int i = 0; i < args.length; i++) {
             String name = args[i].replaceFirst("^--", "");
             if (!options.containsKey(name)) {
@@ -92,10 +94,14 @@ public final class UsageBenchmark {
     private void run() throws Exception {
         Path work = Files.createTempDirectory("segura-usage-bench");
         String admin = Base64.getUrlEncoder().withoutPadding().encodeToString(new SecureRandom().generateSeed(32));
+        if (!options.get("database").isEmpty()) {
+            remeasure(work, admin);
+            return;
+        }
         String masterKey = Base64.getEncoder().encodeToString(new SecureRandom().generateSeed(32));
         TestDatabase db = TestDatabase.create("usagebench");
         System.out.println("database " + db.name() + "; machine " + Runtime.getRuntime().availableProcessors()
-                + " cores; load average at start " + loadAverage());
+                + " cores; load average at start " + loadAverage() + "; master key (for --database) " + masterKey);
         try (IssuerSimulator issuer = IssuerSimulator.start()) {
             Path config = work.resolve("trust.yaml");
             Files.writeString(config, "issuers:\n  - name: bench\n    issuer: " + issuer.issuer() + "\n    audiences: [\""
@@ -128,6 +134,30 @@ public final class UsageBenchmark {
             } else {
                 db.drop();
                 System.out.println("dropped database " + db.name());
+            }
+        }
+    }
+
+    /**
+     * {@code --database NAME --master-key KEY}: times the views again on a database a {@code --keep} run seeded (after
+     * a change to the broker), with the master key that run printed. Not dropped.
+     */
+    private void remeasure(Path work, String admin) throws Exception {
+        String name = options.get("database");
+        System.out.println("database " + name + " (seeded before, kept); load average at start " + loadAverage());
+        try (IssuerSimulator issuer = IssuerSimulator.start();
+                Connection c = java.sql.DriverManager.getConnection("jdbc:postgresql://127.0.0.1:5432/" + name,
+                        "postgres", "")) {
+            Path config = work.resolve("trust.yaml");
+            Files.writeString(config, "issuers:\n  - name: bench\n    issuer: " + issuer.issuer() + "\n    audiences: [\""
+                    + AUDIENCE + "\"]\nroles:\n  - name: ci\n    issuers: [bench]\n    bound-claims:\n"
+                    + "      repository_id: \"74\"\n    secrets: [\"svc/*\"]\n");
+            Broker broker = Broker.start(options.get("broker-jar"), config, "r2dbc:postgresql://postgres@127.0.0.1:5432/"
+                    + name, admin, options.get("master-key"), work);
+            try {
+                measure(broker.port, admin, c);
+            } finally {
+                broker.stop();
             }
         }
     }
