@@ -36,6 +36,9 @@ import io.segura.broker.policy.PolicyLint;
 import io.segura.broker.session.ReplayStore;
 import io.segura.broker.session.SessionIssuer;
 import io.segura.broker.session.SessionStore;
+import io.segura.broker.usage.UsageQuery;
+import io.segura.broker.database.DatabaseUrl;
+import io.segura.broker.lease.SessionRevocations;
 import io.segura.broker.trust.Admission;
 import io.segura.broker.trust.IdentityTokens;
 import io.segura.broker.vault.KeyRing;
@@ -204,6 +207,17 @@ public class BrokerConfiguration {
     @Bean
     AuditQuery auditQuery(DatabaseClient db) {
         return new AuditQuery(db);
+    }
+
+    @Bean
+    UsageQuery usageQuery(DatabaseClient db, TransactionalOperator tx, DatabaseUrl url) {
+        return url.isH2() ? new UsageQuery(db) : new UsageQuery(db, tx);
+    }
+
+    @Bean
+    SessionRevocations sessionRevocations(DatabaseClient db, TransactionalOperator tx, SessionStore sessions,
+            JsonMapper json, Clock clock, DynamicRevoker revoker) {
+        return new SessionRevocations(db, tx, sessions, json, clock, revoker::revokeEnded);
     }
 
     @Bean

@@ -16,11 +16,12 @@ import picocli.CommandLine.ParentCommand;
 import picocli.CommandLine.Spec;
 
 /** {@code segura-cli audit [--verify]}: lists audit events, or checks the hash chain (operator). */
-@Command(name = "audit", mixinStandardHelpOptions = true,
+@Command(name = "audit", mixinStandardHelpOptions = true, subcommands = AuditUsageCommand.class,
         description = {"List audit events, or verify the hash chain with --verify (operator; needs"
-            + " SEGURA_ADMIN_TOKEN).", "--verify exits 1 when the chain is broken."},
+            + " SEGURA_ADMIN_TOKEN).", "--verify exits 1 when the chain is broken.",
+            "audit usage: who leased which secret version, stale secrets, pinned old versions."},
         footer = {"", "Examples:", "  segura-cli audit --type lease.issued --limit 20",
-            "  segura-cli audit --verify"})
+            "  segura-cli audit --verify", "  segura-cli audit usage db/prod/password --window 30d"})
 final class AuditCommand implements Callable<Integer> {
 
     @ParentCommand

@@ -200,6 +200,36 @@ class CliEndToEndTest {
     }
 
     @Test
+    void auditUsageWhenAJobLeasedThenTheCliShowsWhoLeasedWhichVersion() throws Exception {
+        String sub = "repo:acme/audit-usage";
+        broker.putSecret("ci/usage-tracked", "usage-tracked-value-1");
+        broker.putSecret("ci/usage-tracked", "usage-tracked-value-2");
+        var job = CliHarness.run(env(sub), "", work, "exec", "--secret", "ci/usage-tracked > NOW", "--secret",
+                "ci/usage-tracked@1 > PINNED", "--", "true");
+        assertThat(job.exitCode()).as(job.err()).isZero();
+        Map<String, String> admin = CliHarness.env(Map.of("SEGURA_URL", broker.url().toString(), "SEGURA_ADMIN_TOKEN",
+                broker.adminToken()));
+
+        var usage = CliHarness.run(admin, "", work, "audit", "usage", "ci/usage-tracked", "--window", "1h");
+        assertThat(usage.exitCode()).as(usage.err()).isZero();
+        assertThat(usage.out()).contains("ci/usage-tracked (current version 2)", sub, "VERSION", "USES")
+                .doesNotContain("usage-tracked-value");
+        var pinned = CliHarness.run(admin, "", work, "audit", "usage", "--old-versions", "--window", "1h");
+        assertThat(pinned.exitCode()).as(pinned.err()).isZero();
+        assertThat(pinned.out()).contains("ci/usage-tracked", sub);
+        var stale = CliHarness.run(admin, "", work, "audit", "usage", "--stale", "30d", "--json");
+        assertThat(stale.exitCode()).as(stale.err()).isZero();
+        assertThat(stale.out()).contains("\"unused_since\"");
+
+        var neither = CliHarness.run(admin, "", work, "audit", "usage");
+        assertThat(neither.exitCode()).isEqualTo(ExitCodes.USAGE);
+        assertThat(neither.err()).contains("exactly one of PATH, --stale DURATION or --old-versions");
+        var badWindow = CliHarness.run(admin, "", work, "audit", "usage", "ci/usage-tracked", "--window", "soon");
+        assertThat(badWindow.exitCode()).isEqualTo(ExitCodes.USAGE);
+        assertThat(badWindow.err()).contains("window");
+    }
+
+    @Test
     void execWhenClientCredentialsThenWorks() throws Exception {
         var r = CliHarness.run(env(null, "SEGURA_ROLE", "bamboo", "SEGURA_CLIENT_ID", "bamboo-ci",
                 "SEGURA_CLIENT_SECRET", CLIENT_SECRET), "", work, "exec", "--secret", "ci/db/password > PW", "--",

@@ -382,6 +382,34 @@ public final class BrokerClient {
         return listField(r, expect(r, 200), "events");
     }
 
+    /**
+     * {@code GET /api/v2/admin/secrets/{path}/usage}: who leased which version in a window ({@code window},
+     * {@code since}, {@code limit}, {@code cursor}): {@code {path, current_version, since, until, versions, contexts,
+     * next}}.
+     */
+    public Map<String, Object> secretUsage(String adminToken, String path, Map<String, String> params)
+            throws BrokerException, InterruptedException {
+        HttpResponse<String> r = send(http, bearer(request("/api/v2/admin/secrets/" + path + "/usage"
+                + query(params)), adminToken).GET().build());
+        return expect(r, 200);
+    }
+
+    /** {@code GET /api/v2/admin/usage/stale} ({@code unused-for}, {@code prefix}, {@code limit}, {@code cursor}). */
+    public Map<String, Object> staleSecrets(String adminToken, Map<String, String> params)
+            throws BrokerException, InterruptedException {
+        HttpResponse<String> r = send(http, bearer(request("/api/v2/admin/usage/stale" + query(params)), adminToken)
+                .GET().build());
+        return expect(r, 200);
+    }
+
+    /** {@code GET /api/v2/admin/usage/old-versions} ({@code window}, {@code since}, {@code limit}, {@code cursor}). */
+    public Map<String, Object> oldVersions(String adminToken, Map<String, String> params)
+            throws BrokerException, InterruptedException {
+        HttpResponse<String> r = send(http, bearer(request("/api/v2/admin/usage/old-versions" + query(params)),
+                adminToken).GET().build());
+        return expect(r, 200);
+    }
+
     /** {@code GET /api/v2/admin/audit/verify}: {@code {ok, chained_through, pending_unchained, broken_at, problem}}. */
     public Map<String, Object> verifyAudit(String adminToken) throws BrokerException, InterruptedException {
         HttpResponse<String> r = send(http, bearer(request("/api/v2/admin/audit/verify"), adminToken).GET().build());

@@ -10,8 +10,13 @@ import java.util.Objects;
 /**
  * A table that rows are inserted into by {@link WriteStatements} (alone, in the caller's transaction) or by {@link GroupCommit}
  * (many requests' rows in one multi-row INSERT). The column types bind a {@code null}.
+ *
+ * @param keepExisting rows whose first column (the primary key) already exists are left as they are
+ *                     ({@code ON CONFLICT DO NOTHING}, the form H2 takes too), and rows with the same key in one
+ *                     statement are written once: for facts that many requests share and none changes, such as a
+ *                     run context's description
  */
-public record Table(String name, List<Column> columns) {
+public record Table(String name, List<Column> columns, boolean keepExisting) {
 
     public record Column(String name, Class<?> type) {
         public Column {
@@ -37,7 +42,13 @@ public record Table(String name, List<Column> columns) {
         for (int i = 0; i < nameTypePairs.length; i += 2) {
             columns.add(new Column((String) nameTypePairs[i], (Class<?>) nameTypePairs[i + 1]));
         }
-        return new Table(name, columns);
+        return new Table(name, columns, false);
+    }
+
+    /** As {@link #of}, for a table of shared facts keyed by its first column ({@link #keepExisting}). */
+    public static Table keepingExisting(String name, Object... nameTypePairs) {
+        Table t = of(name, nameTypePairs);
+        return new Table(t.name(), t.columns(), true);
     }
 
     /** One row, its values in column order; a value is null or of its column's type. */

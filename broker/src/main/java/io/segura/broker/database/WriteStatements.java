@@ -55,7 +55,8 @@ public final class WriteStatements {
         return execute(List.of(writes));
     }
 
-    private Mono<Void> insert(Table table, List<Table.Row> rows) {
+    private Mono<Void> insert(Table table, List<Table.Row> all) {
+        List<Table.Row> rows = table.keepExisting() ? firstOfEachKey(all) : all;
         int width = table.columns().size();
         StringBuilder sql = new StringBuilder(64 + rows.size() * width * 5).append("INSERT INTO ")
                 .append(table.name()).append(" (");
@@ -71,6 +72,9 @@ public final class WriteStatements {
             }
             sql.append(')');
         }
+        if (table.keepExisting()) {
+            sql.append(" ON CONFLICT DO NOTHING");
+        }
         // bindValues, not bind: each bind(…) copies the spec's map, which is quadratic in the 768 values of a batch
         List<Object> values = new ArrayList<>(rows.size() * width);
         for (Table.Row row : rows) {
@@ -80,9 +84,19 @@ public final class WriteStatements {
             }
         }
         int expected = rows.size();
-        return db.sql(sql.toString()).bindValues(values).fetch().rowsUpdated().flatMap(n -> n == expected ? Mono.<Void>empty()
+        return db.sql(sql.toString()).bindValues(values).fetch().rowsUpdated().flatMap(n -> n == expected
+                || table.keepExisting() && n <= expected ? Mono.<Void>empty()
                 : Mono.error(new IllegalStateException("inserted " + n + " of " + expected + " rows into "
                         + table.name())));
+    }
+
+    /** Rows with distinct keys (first column), in order: one statement may not insert a key twice. */
+    private static List<Table.Row> firstOfEachKey(List<Table.Row> rows) {
+        Map<Object, Table.Row> byKey = new LinkedHashMap<>();
+        for (Table.Row row : rows) {
+            byKey.putIfAbsent(row.values().get(0), row);
+        }
+        return byKey.size() == rows.size() ? rows : new ArrayList<>(byKey.values());
     }
 
     /** One update per key: additive updates of the same key are summed; any other key twice is a conflict. */

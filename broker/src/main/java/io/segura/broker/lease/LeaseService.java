@@ -6,8 +6,10 @@ import io.segura.broker.audit.AuditEvent;
 import io.segura.broker.audit.AuditEventType;
 import io.segura.broker.audit.AuditLog;
 import io.segura.broker.database.GroupCommit;
+import io.segura.broker.database.Table;
 import io.segura.broker.database.Writes;
 import io.segura.broker.trust.TrustRole;
+import io.segura.broker.usage.SecretUses;
 import io.segura.broker.trust.TrustRoles;
 import io.segura.broker.policy.Decision;
 import io.segura.broker.policy.DeploymentGate;
@@ -127,7 +129,11 @@ public final class LeaseService {
                             .secrets(refs).details(Map.of("ttl_seconds", Duration.between(now, expires).toSeconds()));
                     List<String> allWarnings = new ArrayList<>(warnings);
                     decision.warnings().forEach(v -> allWarnings.add(v.render()));
-                    Writes writes = Writes.of(leases.row(lease), AuditLog.row(event.build()));
+                    AuditEvent issued = event.build();
+                    Writes writes = Writes.of(leases.row(lease), AuditLog.row(issued));
+                    for (Table.Row use : SecretUses.rows(issued, read.facts())) {
+                        writes = writes.and(use);
+                    }
                     if (!decision.warnings().isEmpty()) {
                         writes = writes.and(AuditLog.row(base(AuditEventType.POLICY_WARNED, session, clientIp)
                                 .leaseId(lease.id()).secrets(refs).reason("released with "

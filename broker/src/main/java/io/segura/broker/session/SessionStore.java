@@ -70,7 +70,7 @@ public final class SessionStore {
         String hash = SessionToken.sha256Hex(bearer);
         return findByHash(hash)
                 .switchIfEmpty(Mono.error(() -> Refusal.unauthenticated("session token is unknown")))
-                .flatMap(s -> active(s, now))
+                .flatMap(found -> active(found.session(), found.revokeReason(), now))
                 .doOnNext(s -> remember(hash, s));
     }
 
@@ -95,9 +95,12 @@ public final class SessionStore {
         recent.remove(tokenHash);
     }
 
-    private static Mono<Session> active(Session s, Instant now) {
+    /** The {@code revoke_reason} of sessions an operator revoked ({@code DELETE /api/v2/admin/sessions}). */
+    public static final String REVOKED_BY_ADMIN = "revoked by admin";
+
+    private static Mono<Session> active(Session s, String revokeReason, Instant now) {
         if (s.revokedAt() != null) {
-            return Mono.error(Refusal.unauthenticated("session was revoked"));
+            return Mono.error(revoked(revokeReason));
         }
         if (!now.isBefore(s.expiresAt())) {
             return Mono.error(Refusal.unauthenticated("session expired at " + s.expiresAt()));
@@ -168,12 +171,28 @@ public final class SessionStore {
     private record RevocableRow(String tokenHash, Session session, int leaseCount, String leaseId) {
     }
 
-    private Mono<Session> findByHash(String tokenHash) {
-        return db.sql("SELECT id, role, issuer, client_id, subject, ctx, claims, created_at, expires_at, revoked_at"
-                        + " FROM sessions WHERE token_hash = :hash")
+    /**
+     * The refusal of a revoked session's request, saying who revoked it when that is known: a job whose next lease is
+     * refused learns that an operator ended it, not that its token went bad.
+     */
+    public static Refusal revoked(String revokeReason) {
+        return Refusal.unauthenticated(SESSION_REVOKED, REVOKED_BY_ADMIN.equals(revokeReason)
+                ? "session was revoked by an administrator" : "session was revoked");
+    }
+
+    /** The reason (problem type) of every refusal of a revoked session. */
+    public static final String SESSION_REVOKED = "session-revoked";
+
+    private Mono<Found> findByHash(String tokenHash) {
+        return db.sql("SELECT id, role, issuer, client_id, subject, ctx, claims, created_at, expires_at, revoked_at,"
+                        + " revoke_reason FROM sessions WHERE token_hash = :hash")
                 .bind("hash", tokenHash)
-                .map(row -> session(row, json.readValue(row.get("claims", String.class), MAP)))
+                .map(row -> new Found(session(row, json.readValue(row.get("claims", String.class), MAP)),
+                        row.get("revoke_reason", String.class)))
                 .one();
+    }
+
+    private record Found(Session session, String revokeReason) {
     }
 
     /**
@@ -223,7 +242,7 @@ public final class SessionStore {
      */
     public static Update recordLease(String sessionId) {
         return Update.increment("sessions", "lease_count", "id", sessionId, "revoked_at IS NULL",
-                () -> Refusal.unauthenticated("session was revoked"));
+                () -> revoked(null));
     }
 
     private Session session(Readable row, Map<String, Object> claims) {

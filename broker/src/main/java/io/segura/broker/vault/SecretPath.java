@@ -34,7 +34,7 @@ public final class SecretPath {
     }
 
     /** A list prefix: any leading part of a path ({@code ""} or {@code null} lists everything). */
-    static String requireValidPrefix(String prefix) {
+    public static String requireValidPrefix(String prefix) {
         String p = prefix == null ? "" : prefix;
         if (p.length() > MAX_LENGTH || !PREFIX.matcher(p).matches()) {
             throw new InvalidSecretException("prefix", "may only contain a-z 0-9 . _ - / and be at most "

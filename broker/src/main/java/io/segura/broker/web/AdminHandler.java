@@ -9,6 +9,7 @@ import io.segura.broker.audit.AuditQuery;
 import io.segura.broker.audit.AuditVerifier;
 import io.segura.broker.lease.Lease;
 import io.segura.broker.lease.LeaseService;
+import io.segura.broker.lease.SessionRevocations;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
@@ -37,14 +38,16 @@ final class AdminHandler {
 
     private final SecretAdministration secrets;
     private final LeaseService leases;
+    private final SessionRevocations sessions;
     private final AuditQuery auditQuery;
     private final AuditVerifier auditVerifier;
     private final JsonMapper json;
 
-    AdminHandler(SecretAdministration secrets, LeaseService leases, AuditQuery auditQuery,
-            AuditVerifier auditVerifier, JsonMapper json) {
+    AdminHandler(SecretAdministration secrets, LeaseService leases, SessionRevocations sessions,
+            AuditQuery auditQuery, AuditVerifier auditVerifier, JsonMapper json) {
         this.secrets = Objects.requireNonNull(secrets, "secrets cannot be null");
         this.leases = Objects.requireNonNull(leases, "leases cannot be null");
+        this.sessions = Objects.requireNonNull(sessions, "sessions cannot be null");
         this.auditQuery = Objects.requireNonNull(auditQuery, "auditQuery cannot be null");
         this.auditVerifier = Objects.requireNonNull(auditVerifier, "auditVerifier cannot be null");
         this.json = Objects.requireNonNull(json, "json cannot be null");
@@ -157,6 +160,22 @@ final class AdminHandler {
                         .bodyValue(Map.of("revoked", n)));
     }
 
+    /**
+     * {@code DELETE /api/v2/admin/sessions?role=|subject=}: revokes the matching open sessions and their leases, so
+     * that the jobs' next leases are refused (401), unlike {@code DELETE …/leases}.
+     */
+    Mono<ServerResponse> revokeSessions(ServerRequest request) {
+        String role = request.queryParam("role").orElse(null);
+        String subject = request.queryParam("subject").orElse(null);
+        if (role == null && subject == null || "".equals(role) || "".equals(subject)) {
+            return Mono.error(Refusal.invalid("invalid-filter",
+                    "revoking sessions needs a non-empty role= or subject= (refusing to revoke every session)"));
+        }
+        return sessions.revokeWhere(role, subject, Requests.clientIp(request))
+                .flatMap(n -> ServerResponse.ok().contentType(MediaType.APPLICATION_JSON)
+                        .bodyValue(Map.of("revoked_sessions", n.sessions(), "revoked_leases", n.leases())));
+    }
+
     Mono<ServerResponse> events(ServerRequest request) {
         AuditEventType type = request.queryParam("type").map(AdminHandler::eventType).orElse(null);
         String subject = request.queryParam("subject").orElse(null);
@@ -258,7 +277,7 @@ final class AdminHandler {
         return m;
     }
 
-    private static String path(ServerRequest request) {
+    static String path(ServerRequest request) {
         String raw = request.pathVariable("path");
         return raw.startsWith("/") ? raw.substring(1) : raw;
     }

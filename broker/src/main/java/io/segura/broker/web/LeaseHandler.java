@@ -10,6 +10,7 @@ import io.segura.broker.lease.LeaseService;
 import io.segura.broker.policy.Decision;
 import io.segura.broker.session.Session;
 import io.segura.broker.session.SessionStore;
+import io.segura.broker.session.SessionToken;
 import io.segura.broker.vault.SecretRef;
 import io.segura.broker.vault.SecretValue;
 import java.time.Clock;
@@ -21,6 +22,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
+import java.util.function.Function;
 import org.springframework.http.CacheControl;
 import org.springframework.http.HttpHeaders;
 import org.springframework.http.HttpStatus;
@@ -53,11 +55,11 @@ final class LeaseHandler {
     }
 
     Mono<ServerResponse> create(ServerRequest request) {
-        return sessionForLease(request).flatMap(session -> Bodies.json(request, json, Bodies.MAX_BODY)
+        return withSessionForLease(request, session -> Bodies.json(request, json, Bodies.MAX_BODY)
                 .map(LeaseHandler::leaseRequest)
                 .flatMap(lr -> leases.lease(session, lr, Requests.clientIp(request),
-                        RequestIdFilter.requestId(request.exchange())))
-                .flatMap(issued -> leased(issued, HttpStatus.CREATED)));
+                        RequestIdFilter.requestId(request.exchange()))))
+                .flatMap(issued -> leased(issued, HttpStatus.CREATED));
     }
 
     Mono<ServerResponse> secret(ServerRequest request) {
@@ -69,8 +71,7 @@ final class LeaseHandler {
         }
         SecretRef ref = ref(spec);
         Duration ttl = request.queryParam("ttl").map(LeaseHandler::duration).orElse(null);
-        return sessionForLease(request)
-                .flatMap(session -> leases.lease(session, new LeaseRequest(List.of(ref), ttl),
+        return withSessionForLease(request, session -> leases.lease(session, new LeaseRequest(List.of(ref), ttl),
                         Requests.clientIp(request), RequestIdFilter.requestId(request.exchange())))
                 // a GET reads: 200 with the new lease in the body, not 201 (nothing is created at this URL)
                 .flatMap(issued -> leased(issued, HttpStatus.OK));
@@ -111,9 +112,17 @@ final class LeaseHandler {
         return bearer(request).flatMap(token -> sessions.authenticate(token, clock.instant()));
     }
 
-    /** A new lease re-checks its session's revocation when it commits, so its session may come from memory. */
-    private Mono<Session> sessionForLease(ServerRequest request) {
-        return bearer(request).flatMap(token -> sessions.authenticateForLease(token, clock.instant()));
+    /**
+     * A new lease re-checks its session's revocation when it commits, so its session may come from memory. When that
+     * check finds the session revoked (here or by another replica), the session is read again, so that the refusal
+     * says who revoked it (the job's holder or an administrator).
+     */
+    private <T> Mono<T> withSessionForLease(ServerRequest request, Function<Session, Mono<T>> lease) {
+        return bearer(request).flatMap(token -> sessions.authenticateForLease(token, clock.instant()).flatMap(lease)
+                .onErrorResume(e -> e instanceof Refusal r && SessionStore.SESSION_REVOKED.equals(r.reason()), e -> {
+                    sessions.forget(SessionToken.sha256Hex(token));
+                    return sessions.authenticate(token, clock.instant()).then(Mono.error(e));
+                }));
     }
 
     static Mono<String> bearer(ServerRequest request) {

@@ -24,6 +24,8 @@ import io.segura.broker.exchange.TokenExchangeService;
 import io.segura.broker.export.Exports;
 import io.segura.broker.lease.LeaseExplainer;
 import io.segura.broker.lease.LeaseService;
+import io.segura.broker.lease.SessionRevocations;
+import io.segura.broker.usage.UsageQuery;
 import io.segura.broker.session.SessionStore;
 import io.segura.broker.sync.SyncService;
 import java.time.Clock;
@@ -44,6 +46,13 @@ import tools.jackson.databind.json.JsonMapper;
 /** The HTTP surface of DESIGN §5 as functional routes over the capability services. */
 @Configuration(proxyBeanMethods = false)
 public class WebConfiguration {
+
+    /**
+     * {@code GET /api/v2/admin/secrets/{path}/usage} (DESIGN §5). A path pattern cannot continue after a catch-all, so
+     * the suffix is recognised here: the metadata of a secret whose last segment is {@code usage} is therefore not
+     * reachable by {@code GET …/secrets/{path}} (it is listed by {@code GET …/secrets?prefix=}).
+     */
+    private static final String USAGE = "/usage";
 
     /** Static: a post-processor must exist before the beans it processes. */
     @Bean
@@ -78,10 +87,11 @@ public class WebConfiguration {
             SecretAdministration secrets, AuditQuery auditQuery, AuditVerifier auditVerifier, JsonMapper json,
             Clock clock, ObjectProvider<DevIssuer> devIssuer, LeaseExplainer explainer, AuditLog audit,
             MasterKeyRotation rekey, DynamicSecrets dynamicSecrets, DynamicRevoker dynamicRevoker,
-            SyncService sync, Exports exports) {
+            SyncService sync, Exports exports, UsageQuery usageQuery, SessionRevocations sessionRevocations) {
         TokenEndpoint token = new TokenEndpoint(exchange, clientCredentials, leases, audit);
         LeaseHandler lease = new LeaseHandler(sessions, leases, json, clock);
-        AdminHandler admin = new AdminHandler(secrets, leases, auditQuery, auditVerifier, json);
+        AdminHandler admin = new AdminHandler(secrets, leases, sessionRevocations, auditQuery, auditVerifier, json);
+        UsageHandler usage = new UsageHandler(usageQuery, clock);
         RekeyHandler rekeyHandler = new RekeyHandler(rekey, json);
         DynamicSecretHandler dynamic = new DynamicSecretHandler(sessions, dynamicSecrets, dynamicRevoker, json, clock);
         SyncHandler syncHandler = new SyncHandler(sync);
@@ -98,7 +108,13 @@ public class WebConfiguration {
                 .PUT("/api/v2/admin/secrets/{*path}", admin::write)
                 .POST("/api/v2/admin/secrets/{*path}", admin::action)
                 .GET("/api/v2/admin/secrets/{*path}", request -> request.pathVariable("path").length() <= 1
-                        ? admin.list(request) : admin.metadata(request))
+                        ? admin.list(request) : request.pathVariable("path").endsWith(USAGE)
+                        ? usage.secretUsage(request, AdminHandler.path(request).substring(0,
+                                AdminHandler.path(request).length() - USAGE.length()))
+                        : admin.metadata(request))
+                .GET("/api/v2/admin/usage/stale", usage::stale)
+                .GET("/api/v2/admin/usage/old-versions", usage::oldVersions)
+                .DELETE("/api/v2/admin/sessions", admin::revokeSessions)
                 .GET("/api/v2/admin/secrets", admin::list)
                 .GET("/api/v2/admin/leases", admin::leases)
                 .DELETE("/api/v2/admin/leases", admin::revokeLeases)

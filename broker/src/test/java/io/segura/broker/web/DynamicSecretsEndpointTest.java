@@ -336,6 +336,24 @@ class DynamicSecretsEndpointTest {
     }
 
     @Test
+    void adminSessionRevocationBySubjectDropsTheUsers() throws SQLException {
+        String subject = "repo:acme/app-" + UUID.randomUUID() + ":ref:refs/heads/main";
+        String session = session(subject, "301", "dyn");
+        Map<String, Object> pg = credential(issue(session, "db/pg-ro", null));
+        Map<String, Object> maria = credential(issue(session, "db/maria-ro", null));
+        pgLogin(pg).close();
+
+        web.delete().uri(b -> b.path("/api/v2/admin/sessions").queryParam("subject", "{s}").build(subject))
+                .headers(h -> h.setBearerAuth(ADMIN_TOKEN)).exchange().expectStatus().isOk().expectBody()
+                .jsonPath("$.revoked_sessions").isEqualTo(1)
+                .jsonPath("$.revoked_leases").isEqualTo(2);
+
+        // dropped when the revocation answers, not at the leases' expiry
+        assertThat(pgRoleExists((String) pg.get("username"))).isFalse();
+        assertThat(mariaUserExists((String) maria.get("username"))).isFalse();
+    }
+
+    @Test
     void theSweeperDropsExpiredUsersOnTheControlledClock() throws SQLException {
         String session = session("301", "dyn");
         Map<String, Object> issued = issue(session, "db/pg-ro", "1m");
@@ -555,9 +573,13 @@ class DynamicSecretsEndpointTest {
     }
 
     String session(String repositoryId, String role) {
+        return session("repo:acme/app-" + UUID.randomUUID() + ":ref:refs/heads/main", repositoryId, role);
+    }
+
+    String session(String subject, String repositoryId, String role) {
         Map<String, Object> claims = new HashMap<>();
         claims.put("aud", AUDIENCE);
-        claims.put("sub", "repo:acme/app-" + UUID.randomUUID() + ":ref:refs/heads/main");
+        claims.put("sub", subject);
         claims.put("repository_id", repositoryId);
         claims.put("ref", "refs/heads/main");
         var form = BodyInserters.fromFormData("grant_type", "urn:ietf:params:oauth:grant-type:token-exchange")
