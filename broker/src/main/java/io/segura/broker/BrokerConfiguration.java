@@ -77,7 +77,7 @@ import tools.jackson.databind.json.JsonMapper;
 
 /** Wires the capabilities together: trust config → federation → exchange → sessions → leases ← vault, audit. */
 @Configuration(proxyBeanMethods = false)
-@EnableConfigurationProperties({BrokerSettings.class, SyncSettings.class})
+@EnableConfigurationProperties(BrokerSettings.class)
 public class BrokerConfiguration {
 
     private static final Logger log = LoggerFactory.getLogger(BrokerConfiguration.class);
@@ -212,6 +212,11 @@ public class BrokerConfiguration {
     @Bean
     UsageQuery usageQuery(DatabaseClient db, TransactionalOperator tx, DatabaseUrl url) {
         return url.isH2() ? new UsageQuery(db) : new UsageQuery(db, tx);
+    }
+
+    @Bean
+    SyncSettings syncSettings(org.springframework.core.env.Environment env) {
+        return SyncSettings.from(env);
     }
 
     @Bean

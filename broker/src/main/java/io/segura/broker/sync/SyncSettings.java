@@ -2,7 +2,7 @@
 package io.segura.broker.sync;
 
 import java.time.Duration;
-import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.core.env.PropertyResolver;
 
 /**
  * Settings of the secret sync ({@code SEGURA_SYNC_*}, docs/SYNC.md). The targets themselves are in the trust YAML.
@@ -17,7 +17,6 @@ import org.springframework.boot.context.properties.ConfigurationProperties;
  * @param claimLease   {@code SEGURA_SYNC_CLAIM_LEASE} (2 min): how long a claimed job is hidden from other replicas
  * @param concurrency  {@code SEGURA_SYNC_CONCURRENCY} (2): targets synced at once per replica
  */
-@ConfigurationProperties("segura.sync")
 public record SyncSettings(Duration pollInterval, Duration timeout, Duration retryBase, Duration retryMax,
         Integer maxAttempts, Duration claimLease, Integer concurrency) {
 
@@ -29,6 +28,17 @@ public record SyncSettings(Duration pollInterval, Duration timeout, Duration ret
         maxAttempts = maxAttempts == null ? 10 : maxAttempts;
         claimLease = claimLease == null ? Duration.ofMinutes(2) : claimLease;
         concurrency = concurrency == null ? 2 : concurrency;
+    }
+
+    /** The settings from the environment ({@code segura.sync.*}), read directly like {@code TlsSettings#from}. */
+    public static SyncSettings from(PropertyResolver env) {
+        return new SyncSettings(env.getProperty("segura.sync.poll-interval", Duration.class),
+                env.getProperty("segura.sync.timeout", Duration.class),
+                env.getProperty("segura.sync.retry-base", Duration.class),
+                env.getProperty("segura.sync.retry-max", Duration.class),
+                env.getProperty("segura.sync.max-attempts", Integer.class),
+                env.getProperty("segura.sync.claim-lease", Duration.class),
+                env.getProperty("segura.sync.concurrency", Integer.class));
     }
 
     public static SyncSettings defaults() {

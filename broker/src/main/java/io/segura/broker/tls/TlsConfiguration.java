@@ -6,7 +6,6 @@ import java.util.List;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.boot.autoconfigure.ssl.SslBundleRegistrar;
-import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.boot.ssl.SslBundles;
 import org.springframework.boot.web.server.Ssl;
 import org.springframework.boot.web.server.WebServerFactoryCustomizer;
@@ -22,8 +21,12 @@ import org.springframework.core.env.Environment;
  * (plain http by default), and client certificates are whatever its trust store let through the handshake.
  */
 @Configuration(proxyBeanMethods = false)
-@EnableConfigurationProperties(TlsSettings.class)
 public class TlsConfiguration {
+
+    @Bean
+    TlsSettings tlsSettings(Environment env) {
+        return TlsSettings.from(env);
+    }
 
     @Bean
     @ConditionalOnProperty(prefix = "segura.tls", name = "cert")

@@ -3,7 +3,7 @@ package io.segura.broker.tls;
 
 import java.nio.file.Path;
 import java.time.Duration;
-import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.core.env.PropertyResolver;
 
 /**
  * Server TLS from PEM files, reloaded when they change ({@code SEGURA_TLS_*}; README "TLS and mTLS clients").
@@ -15,7 +15,6 @@ import org.springframework.boot.context.properties.ConfigurationProperties;
  * @param reloadInterval {@code SEGURA_TLS_RELOAD_INTERVAL} (10 s): how often the three files are compared with what
  *                       is served
  */
-@ConfigurationProperties("segura.tls")
 public record TlsSettings(Path cert, Path key, Path clientCa, Duration reloadInterval) {
 
     public TlsSettings {
@@ -31,6 +30,22 @@ public record TlsSettings(Path cert, Path key, Path clientCa, Duration reloadInt
             throw new IllegalArgumentException("SEGURA_TLS_CLIENT_CA needs server TLS: set SEGURA_TLS_CERT and"
                     + " SEGURA_TLS_KEY too");
         }
+    }
+
+    /**
+     * The settings from the environment ({@code SEGURA_TLS_*} or {@code segura.tls.*}). Read directly rather than
+     * through {@code @ConfigurationProperties}: with none of them set, Boot's binder creates the record through its
+     * constructor's parameter names, and a test JVM once failed every context on that (the names were reported
+     * missing at run time though the class file carries them); a plain read cannot fail that way.
+     */
+    public static TlsSettings from(PropertyResolver env) {
+        return new TlsSettings(path(env, "segura.tls.cert"), path(env, "segura.tls.key"),
+                path(env, "segura.tls.client-ca"), env.getProperty("segura.tls.reload-interval", Duration.class));
+    }
+
+    private static Path path(PropertyResolver env, String key) {
+        String value = env.getProperty(key);
+        return value == null || value.isBlank() ? null : Path.of(value);
     }
 
     public boolean enabled() {

@@ -193,12 +193,54 @@ public final class DatabaseEngine implements DynamicEngine {
         }
     }
 
+    /**
+     * Runs the revocation; on PostgreSQL as one transaction, so that an attempt that fails leaves nothing half done and
+     * can run again whole. Two replicas dropping users at the same moment can collide on PostgreSQL's catalog ("tuple
+     * concurrently updated", a serialization failure or a deadlock): such an attempt is rolled back and run again at
+     * once, a few times, instead of waiting for the revoker's backoff.
+     */
     private void drop(String admin, String user, String expiration) {
-        try (Connection c = connect(admin)) {
-            c.setAutoCommit(true);
-            revokeIn(c, user, expiration);
-        } catch (SQLException e) {
-            throw new RevocationFailedException(describe("revoking user " + user, e, null));
+        boolean transactional = spec.dialect() == Dialect.POSTGRESQL;
+        for (int attempt = 1; ; attempt++) {
+            try (Connection c = connect(admin)) {
+                c.setAutoCommit(!transactional);
+                try {
+                    revokeIn(c, user, expiration);
+                    if (transactional) {
+                        c.commit();
+                    }
+                    return;
+                } catch (SQLException e) {
+                    if (transactional) {
+                        c.rollback();
+                    }
+                    throw e;
+                }
+            } catch (SQLException e) {
+                if (attempt < CATALOG_ATTEMPTS && concurrentCatalogUpdate(e)) {
+                    pause(attempt);
+                    continue;
+                }
+                throw new RevocationFailedException(describe("revoking user " + user, e, null));
+            }
+        }
+    }
+
+    /** How often a revocation that collided with another on PostgreSQL's catalog is run before it counts as failed. */
+    static final int CATALOG_ATTEMPTS = 5;
+
+    /** A failure that only says another transaction touched the same catalog rows: worth running again at once. */
+    static boolean concurrentCatalogUpdate(SQLException e) {
+        String state = e.getSQLState() == null ? "" : e.getSQLState();
+        return state.equals("40001") || state.equals("40P01") || (state.equals("XX000") && e.getMessage() != null
+                && e.getMessage().contains("tuple concurrently updated"));
+    }
+
+    private static void pause(int attempt) {
+        try {
+            Thread.sleep(java.util.concurrent.ThreadLocalRandom.current().nextLong(20, 50L * attempt + 21));
+        } catch (InterruptedException interrupted) {
+            Thread.currentThread().interrupt();
         }
     }
 
