@@ -101,9 +101,15 @@ public final class TrustRole {
         return !checks.isEmpty() && checks.stream().allMatch(RoleCheck::ok);
     }
 
+    /**
+     * Vault paths the broker keeps for itself (the signing secrets of export webhooks): no role may lease them,
+     * whatever its globs say, so a broad glob such as {@code *} cannot hand a job the key that signs the audit feed.
+     */
+    public static final List<String> RESERVED_PREFIXES = List.of("segura-exports/");
+
     /** Whether the role may lease {@code path} (a secret path without {@code @version}). */
     public boolean allowsSecret(String path) {
-        if (path == null) {
+        if (path == null || RESERVED_PREFIXES.stream().anyMatch(path::startsWith)) {
             return false;
         }
         for (ClaimPattern glob : secretGlobs) {

@@ -197,6 +197,16 @@ class TrustRoleTests {
     }
 
     @Test
+    void allowsSecretWhenBrokerReservedPathThenFalseWhateverTheGlob() {
+        TrustRole everything = TrustRole.compile(spec(Map.of(), List.of("*")));
+        assertThat(everything.allowsSecret("db/prod/password")).isTrue();
+        assertThat(everything.allowsSecret(io.segura.broker.export.WebhookSubscriptions.SECRET_PREFIX + "wh-1"))
+                .isFalse();
+        assertThat(TrustRole.compile(spec(Map.of(), List.of("segura-exports/*"))).allowsSecret(
+                "segura-exports/webhooks/wh-1")).isFalse();
+    }
+
+    @Test
     void accessorsWhenCompiledThenFromSpec() {
         RoleSpec spec = spec(Map.of("ref", List.of("x")), List.of("db/*"));
         TrustRole role = TrustRole.compile(spec);
