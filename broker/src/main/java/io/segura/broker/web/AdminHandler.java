@@ -257,24 +257,9 @@ final class AdminHandler {
         return m;
     }
 
+    /** The one JSON view of an event, shared with the exports ({@link io.segura.broker.export.EventJson}). */
     static Map<String, Object> eventView(AuditEvent e) {
-        Map<String, Object> m = new LinkedHashMap<>();
-        m.put("seq", e.seq());
-        m.put("id", e.id());
-        m.put("time", e.occurredAt().toString());
-        m.put("type", e.type().wireName());
-        m.put("role", e.role());
-        m.put("issuer", e.issuer());
-        m.put("subject", e.subject());
-        m.put("client_ip", e.clientIp());
-        m.put("ctx", e.ctx());
-        m.put("lease_id", e.leaseId());
-        m.put("secrets", e.secrets() == null ? List.of() : e.secrets());
-        m.put("reason", e.reason());
-        m.put("details", e.details());
-        m.put("chain_pos", e.chainPos());
-        m.put("hash", e.hash());
-        return m;
+        return io.segura.broker.export.EventJson.view(e);
     }
 
     static String path(ServerRequest request) {
