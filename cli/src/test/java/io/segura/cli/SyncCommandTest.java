@@ -15,8 +15,9 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * {@code segura-cli sync status|run} against a broker process whose trust config syncs one GitLab project (the
- * simulator, through the broker's real gitlab4j client): status follows the mapping to in_sync, a variable changed in
- * GitLab shows as drifted after a forced run repairs it, an unknown target is a clear error, and no value is printed.
+ * simulator, through the broker's real gitlab4j client): status follows the mapping to in_sync, a variable deleted in
+ * GitLab is written back by a forced run and shows in_sync again, an unknown target is a clear error, and no value is
+ * printed.
  */
 class SyncCommandTest {
 
@@ -66,7 +67,9 @@ class SyncCommandTest {
         awaitCondition(() -> gitlab.projectVariables("acme/cli").size() == 1);
         assertThat(gitlab.projectVariables("acme/cli").get(0).isProtected()).isTrue();
 
-        var json = cli("sync", "status", "cli-gitlab", "--json");
+        // The run records its state after the remote write, in its own transaction: GitLab holding the variable
+        // again does not yet mean the status says so. Meanwhile a scheduled check may report the deletion (drifted).
+        var json = awaitStatus("\"status\":\"in_sync\"", "cli-gitlab", "--json");
         assertThat(json.out()).contains("\"status\":\"in_sync\"").doesNotContain(VALUE, TOKEN);
 
         var unknown = cli("sync", "run", "nope");
@@ -74,10 +77,14 @@ class SyncCommandTest {
         assertThat(unknown.err()).contains("no sync target nope");
     }
 
-    private CliHarness.Result awaitStatus(String expected) throws Exception {
+    private CliHarness.Result awaitStatus(String expected, String... more) throws Exception {
         Instant deadline = Instant.now().plus(Duration.ofSeconds(90));
+        String[] args = new String[2 + more.length];
+        args[0] = "sync";
+        args[1] = "status";
+        System.arraycopy(more, 0, args, 2, more.length);
         while (true) {
-            CliHarness.Result r = cli("sync", "status");
+            CliHarness.Result r = cli(args);
             if (r.out().contains(expected) || Instant.now().isAfter(deadline)) {
                 return r;
             }

@@ -129,11 +129,12 @@ class SyncEndpointTest {
         Map<String, Object> down = target("down-gitlab");
         assertThat((String) down.get("detail")).contains("503");
         assertThat((List<?>) down.get("pending_jobs")).isNotEmpty();
+        // The run records its state after the remote write, in its own transaction: await it, then check it.
+        await("app-gitlab recorded at v2",
+                () -> Integer.valueOf(2).equals(variable("app-gitlab").get("synced_version")));
         Map<String, Object> up = target("app-gitlab");
         assertThat(up.get("status")).isEqualTo("ok");
-        @SuppressWarnings("unchecked")
-        Map<String, Object> variable = ((List<Map<String, Object>>) up.get("variables")).get(0);
-        assertThat(variable).containsEntry("status", "in_sync").containsEntry("synced_version", 2);
+        assertThat(variable("app-gitlab")).containsEntry("status", "in_sync").containsEntry("synced_version", 2);
 
         web.get().uri("/api/v2/a2a/events?type=sync.failed").headers(h -> h.setBearerAuth(ADMIN_TOKEN))
                 .exchange().expectStatus().isOk().expectBody().jsonPath("$.events[0].type").isEqualTo("sync.failed");
@@ -167,6 +168,11 @@ class SyncEndpointTest {
                 .headers(h -> h.setBearerAuth(ADMIN_TOKEN)).exchange().expectStatus().isOk()
                 .expectBody(Map.class).returnResult().getResponseBody();
         return ((List<Map<String, Object>>) body.get("targets")).get(0);
+    }
+
+    @SuppressWarnings("unchecked")
+    private Map<String, Object> variable(String target) {
+        return ((List<Map<String, Object>>) target(target).get("variables")).get(0);
     }
 
     /** Polls {@code condition} until a generous deadline (the machine may be loaded); never a fixed sleep. */
