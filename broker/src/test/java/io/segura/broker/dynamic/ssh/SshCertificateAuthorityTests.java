@@ -6,6 +6,7 @@ import static io.segura.broker.dynamic.ssh.TestAuthorities.TIMEOUT;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.segura.testkit.ssh.OpenSsh;
 import io.segura.broker.Refusal;
 import io.segura.broker.config.SshEngineSpec;
 import io.segura.broker.federation.RunContext;

@@ -5,6 +5,8 @@ import static io.segura.broker.dynamic.ssh.TestAuthorities.CTX;
 import static io.segura.broker.dynamic.ssh.TestAuthorities.TIMEOUT;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.segura.testkit.ssh.Sshd;
+import io.segura.testkit.ssh.OpenSsh;
 import io.segura.broker.config.SshEngineSpec;
 import io.segura.broker.federation.RunContext;
 import io.segura.broker.vault.MigratedDatabase;
