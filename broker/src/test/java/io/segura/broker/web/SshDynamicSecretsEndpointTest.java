@@ -226,13 +226,13 @@ class SshDynamicSecretsEndpointTest {
     static Stream<Arguments> badRequests() {
         return Stream.of(
                 Arguments.of("not a key", body("ssh/deploy", "hello world", null), "deployer", 422,
-                        "invalid-request", "public_key"),
+                        "invalid-public-key", "public_key"),
                 Arguments.of("a private key", body("ssh/deploy", "-----BEGIN OPENSSH PRIVATE KEY-----", null),
-                        "deployer", 422, "invalid-request", "only the public key"),
+                        "deployer", 422, "invalid-public-key", "only the public key"),
                 Arguments.of("a DSA key", body("ssh/deploy", keyLine("ssh-dss"), null), "deployer", 422,
-                        "invalid-request", "has type `ssh-dss`, which this CA does not sign"),
+                        "invalid-public-key", "has type `ssh-dss`, which this CA does not sign"),
                 Arguments.of("a security-key (sk) key", body("ssh/deploy", keyLine("sk-ssh-ed25519@openssh.com"),
-                        null), "deployer", 422, "invalid-request", "has type `sk-ssh-ed25519@openssh.com`"),
+                        null), "deployer", 422, "invalid-public-key", "has type `sk-ssh-ed25519@openssh.com`"),
                 Arguments.of("no public_key", body("ssh/deploy", null, null), "deployer", 422,
                         "invalid-dynamic-request", "public_key is required"),
                 Arguments.of("a field the engine does not take", withField(body("ssh/deploy", keyLine(

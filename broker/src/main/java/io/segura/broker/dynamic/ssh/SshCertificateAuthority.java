@@ -168,7 +168,7 @@ public final class SshCertificateAuthority {
         try {
             return UserPublicKey.parse(line);
         } catch (MalformedKeyException e) {
-            throw Refusal.invalidParameter("public_key", "public_key " + e.getMessage());
+            throw Refusal.invalid("invalid-public-key", "public_key " + e.getMessage());
         }
     }
 
