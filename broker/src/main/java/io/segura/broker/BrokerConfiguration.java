@@ -315,8 +315,9 @@ public class BrokerConfiguration {
     }
 
     /**
-     * The dynamic-secret engines of the trust config (DESIGN §6a). Their admin passwords are read from the vault at
-     * each use; a missing one answers 503 (an operator has to write it) rather than stopping the start.
+     * The dynamic-secret engines of the trust config (DESIGN §6a): the database engines and the SSH certificate
+     * authorities, behind one endpoint and one revocation path. The databases' admin passwords are read from the vault
+     * at each use; a missing one answers 503 (an operator has to write it) rather than stopping the start.
      */
     @Bean
     DynamicEngines dynamicEngines(TrustConfig config, SecretStore secrets, SecureRandom random, Clock clock,

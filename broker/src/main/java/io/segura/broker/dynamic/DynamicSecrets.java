@@ -33,7 +33,12 @@ import reactor.util.retry.Retry;
  * the credential, then records it — the lease, the credential's row, its {@code dynamic.issued} event and the
  * session's lease count in one transaction.
  *
- * <p>Every check that can refuse runs before the engine is called, so a refused request creates nothing. Should the
+ * <p>The lease's id is chosen before the engine runs, so a credential can name it (an SSH certificate's key id does),
+ * and its expiry is whole seconds, so the lease ends exactly when the credential does ({@code VALID UNTIL}, an SSH
+ * certificate's {@code valid-before}).
+ *
+ * <p>Every check that can refuse runs before the engine is called, so a refused request creates nothing; the
+ * engine's own refusals (a public key it cannot certify) are audited as denials like the role's. Should the
  * record not commit (the broker's database is down, the session was revoked meanwhile), the credential is revoked
  * at once before the error is answered: no user exists without its lease. If even that revocation fails the user's
  * name is logged at ERROR for an operator (PostgreSQL users still expire by their {@code VALID UNTIL}).
@@ -111,9 +116,6 @@ public final class DynamicSecrets {
                 warnings.add("ttl " + ttl.toSeconds() + "s capped to " + remaining.toSeconds()
                         + "s by the session's remaining lifetime");
                 ttl = remaining;
-            }
-            if (ttl.isZero() || ttl.isNegative()) {
-                return Mono.error(Refusal.unauthenticated("session has expired"));
             }
             // Whole seconds: what a credential can carry (VALID UNTIL, an SSH certificate's valid-before), so the
             // lease ends exactly when its credential does.
