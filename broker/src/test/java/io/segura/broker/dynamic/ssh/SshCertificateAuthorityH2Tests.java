@@ -5,8 +5,8 @@ import static io.segura.broker.dynamic.ssh.TestAuthorities.CTX;
 import static io.segura.broker.dynamic.ssh.TestAuthorities.TIMEOUT;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.segura.testkit.ssh.OpenSsh;
 import io.segura.broker.vault.MigratedDatabase;
+import io.segura.testkit.ssh.OpenSsh;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;

@@ -6,7 +6,6 @@ import static io.segura.broker.dynamic.ssh.TestAuthorities.TIMEOUT;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.segura.testkit.ssh.OpenSsh;
 import io.segura.broker.Refusal;
 import io.segura.broker.config.SshEngineSpec;
 import io.segura.broker.federation.RunContext;
@@ -14,6 +13,7 @@ import io.segura.broker.vault.MigratedDatabase;
 import io.segura.broker.vault.SecretStore;
 import io.segura.broker.vault.SecretValue;
 import io.segura.testkit.postgres.PostgresExtension;
+import io.segura.testkit.ssh.OpenSsh;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
