@@ -8,6 +8,7 @@ import io.segura.broker.audit.AuditChainer;
 import io.segura.broker.audit.AuditLog;
 import io.segura.broker.audit.AuditQuery;
 import io.segura.broker.audit.AuditVerifier;
+import io.segura.broker.config.SshEngineSpec;
 import io.segura.broker.config.TrustConfig;
 import io.segura.broker.config.TrustConfigLoader;
 import io.segura.broker.database.DatabaseDeadline;
@@ -15,6 +16,7 @@ import io.segura.broker.database.GroupCommit;
 import io.segura.broker.database.WriteStatements;
 import io.segura.broker.dev.DevIssuer;
 import io.segura.broker.dynamic.ssh.SshCertificateAuthority;
+import io.segura.broker.dynamic.ssh.SshEngine;
 import io.segura.broker.dynamic.ssh.SshCertificateStore;
 import io.segura.broker.exchange.ClientCredentialsService;
 import io.segura.broker.export.Exports;
@@ -313,11 +315,13 @@ public class BrokerConfiguration {
     }
 
     /**
-     * The dynamic-secret engines of the trust config (DESIGN §6a). Their admin passwords are read from the vault at
-     * each use; a missing one answers 503 (an operator has to write it) rather than stopping the start.
+     * The dynamic-secret engines of the trust config (DESIGN §6a): the database engines and the SSH certificate
+     * authorities, behind one endpoint and one revocation path. The databases' admin passwords are read from the vault
+     * at each use; a missing one answers 503 (an operator has to write it) rather than stopping the start.
      */
     @Bean
-    DynamicEngines dynamicEngines(TrustConfig config, SecretStore secrets, SecureRandom random, Clock clock) {
+    DynamicEngines dynamicEngines(TrustConfig config, SecretStore secrets, SecureRandom random, Clock clock,
+            SshCertificateAuthority sshCa) {
         Function<String, Mono<String>> vault = path -> secrets.read(path, null).map(SecretValue::value)
                 .onErrorMap(SecretNotFoundException.class, e -> Refusal.unavailable("dynamic-engine-misconfigured",
                         "the engine's admin password is not in the vault at " + path + " yet",
@@ -326,7 +330,9 @@ public class BrokerConfiguration {
         for (DynamicSpec.DatabaseSpec d : config.dynamic().databases()) {
             engines.add(new DatabaseEngine(d, vault, random, clock));
         }
-        // other engine kinds (the SSH CA, io.segura.broker.dynamic.ssh) add theirs here
+        for (SshEngineSpec e : config.dynamic().ssh()) {
+            engines.add(new SshEngine(e, sshCa));
+        }
         if (!engines.isEmpty()) {
             log.info("dynamic secrets: {}", engines.stream().map(e -> e.kind() + " " + e.name()).toList());
         }

@@ -45,7 +45,9 @@ import picocli.CommandLine.Model.CommandSpec;
             "  SEGURA_SECRETS='api/key; db/prod/password@3 > DB_PASSWORD' segura-cli exec -- sh -c 'make release'",
             "  segura-cli exec --state-file .segura-session -- ./step.sh   # in the session fetch kept",
             "  segura-cli exec --lease-id-file lease-id --secret api/key -- ./deploy.sh   # lease id to a file",
-            "  segura-cli exec --secret 'dynamic:db/prod-readonly > DATABASE_URL' -- ./migrate.sh   # a fresh DB user"})
+            "  segura-cli exec --secret 'dynamic:db/prod-readonly > DATABASE_URL' -- ./migrate.sh   # a fresh DB user",
+            "  segura-cli exec --secret 'dynamic:ssh/deploy > SSH_KEY' -- sh -c 'ssh -i \"$SSH_KEY\" deploy@host'"
+                + "   # an SSH certificate"})
 final class ExecCommand implements Callable<Integer> {
 
     @ParentCommand
@@ -70,6 +72,11 @@ final class ExecCommand implements Callable<Integer> {
                     + " revoked when CMD ends, the session is left to `segura-cli revoke`")
     java.nio.file.Path stateFile;
 
+    @Option(names = "--ssh-public-key", paramLabel = "FILE",
+            description = "have dynamic:ssh/… certificates signed for this public key (e.g. ~/.ssh/id_ed25519.pub)"
+                    + " instead of a fresh key pair made for this command")
+    Path sshPublicKey;
+
     @Option(names = "--lease-id-file", paramLabel = "FILE",
             description = "write the lease id (no secret) to FILE before CMD starts, e.g. a Tekton step result's path")
     Path leaseIdFile;
@@ -92,7 +99,11 @@ final class ExecCommand implements Callable<Integer> {
         boolean ownSession = stateFile == null;
         Session session = ownSession ? c.session() : kept(ctx);
         Revoker revoker = new Revoker(c.client, session, ownSession, err);
-        Thread hook = new Thread(revoker::revoke, "segura-revoke");
+        SshCertificates ssh = new SshCertificates(sshPublicKey, new java.security.SecureRandom());
+        Thread hook = new Thread(() -> {
+            revoker.revoke();
+            ssh.close();
+        }, "segura-revoke");
         if (ctx.process()) {
             // A JVM ending any other way (System.exit elsewhere, an uncaught error) still revokes.
             Runtime.getRuntime().addShutdownHook(hook);
@@ -117,13 +128,16 @@ final class ExecCommand implements Callable<Integer> {
             }
             // Dynamic secrets: a credential each, under its own lease, revoked with the session (or, in a kept
             // session, lease by lease) when CMD ends. Its URL and password are masked like any secret.
-            Specs.dynamic(c.client, session, specs, leaseTtl, credential -> {
+            // An SSH certificate's key and certificate are files in a private directory, deleted when CMD ends.
+            Specs.dynamic(c.client, session, specs, leaseTtl, ssh, credential -> {
                 revoker.lease(credential.leaseId());
                 credential.warnings().forEach(w -> err.println("segura-cli: warning: " + w));
                 err.println("segura-cli: dynamic secret " + credential.name() + ": lease " + credential.leaseId()
-                        + " until " + credential.expiresAt());
+                        + " until " + credential.expiresAt()
+                        + (credential.ssh() ? " (certificate serial " + credential.fields().get("serial") + ")" : ""));
                 credential.secretValues().forEach(v -> masks.add("dynamic:" + credential.name(), v));
             }, (name, credential, value) -> env.put(name, value));
+            ssh.privateKeyLines().forEach(line -> masks.add("ssh private key", line));
             Masker masker = masks.build();
             masker.warnings().forEach(w -> err.println("segura-cli: warning: " + w));
             err.flush();
@@ -133,6 +147,7 @@ final class ExecCommand implements Callable<Integer> {
                 renewer.stop();
             }
             revoker.revoke();
+            ssh.close();
             if (ctx.process()) {
                 try {
                     Runtime.getRuntime().removeShutdownHook(hook);

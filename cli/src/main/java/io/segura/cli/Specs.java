@@ -65,19 +65,22 @@ final class Specs {
 
     /**
      * Requests each dynamic secret named in {@code specs} once (specs naming the same secret share its credential)
-     * and calls {@code sink} for every spec with its field of that credential.
+     * and calls {@code sink} for every spec with its field of that credential. An SSH certificate ({@code ssh/…}) is
+     * requested for a key from {@code ssh}, which then writes the key and certificate files its fields name.
      *
      * @param leases told each new credential's lease id, at once (so a failure later still revokes it)
      */
     static void dynamic(BrokerClient client, Session session, List<SecretSpec> specs, Duration ttl,
-            Consumer<DynamicCredential> leases, DynamicSink sink)
+            SshCertificates ssh, Consumer<DynamicCredential> leases, DynamicSink sink)
             throws BrokerException, InterruptedException, IOException {
         Map<String, DynamicCredential> byName = new LinkedHashMap<>();
         for (SecretSpec s : specs) {
             if (s.dynamic() && !byName.containsKey(s.path())) {
-                DynamicCredential credential = client.dynamicSecret(session, s.path(), ttl);
+                boolean certificate = SecretSpec.isSsh(s.path());
+                DynamicCredential credential = client.dynamicSecret(session, s.path(), ttl,
+                        certificate ? ssh.keyToCertify(s.path()) : Map.of());
                 leases.accept(credential);
-                byName.put(s.path(), credential);
+                byName.put(s.path(), certificate ? ssh.written(credential) : credential);
             }
         }
         for (SecretSpec s : specs) {

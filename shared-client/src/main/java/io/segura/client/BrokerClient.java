@@ -224,12 +224,23 @@ public final class BrokerClient {
      */
     public DynamicCredential dynamicSecret(Session session, String name, Duration ttl)
             throws BrokerException, InterruptedException {
+        return dynamicSecret(session, name, ttl, Map.of());
+    }
+
+    /**
+     * As {@link #dynamicSecret(Session, String, Duration)}, with the engine's own request fields, e.g. an SSH
+     * engine's {@code public_key} (the key to certify). A list in the answer (an SSH certificate's principals) becomes
+     * one comma-separated field.
+     */
+    public DynamicCredential dynamicSecret(Session session, String name, Duration ttl, Map<String, String> parameters)
+            throws BrokerException, InterruptedException {
         Objects.requireNonNull(name, "name cannot be null");
         Map<String, Object> body = new LinkedHashMap<>();
         body.put("name", name);
         if (ttl != null) {
             body.put("ttl", DurationText.format(ttl));
         }
+        parameters.forEach(body::putIfAbsent);
         HttpResponse<String> r = send(http, bearer(request("/api/v2/a2a/dynamic-secrets"), session.token())
                 .header("Content-Type", "application/json")
                 .POST(HttpRequest.BodyPublishers.ofString(Json.write(body))).build());
@@ -238,6 +249,7 @@ public final class BrokerClient {
             Map<String, Object> credential = Json.object(answer.get("credential"), "credential");
             Map<String, String> fields = new LinkedHashMap<>();
             credential.forEach((k, v) -> fields.put(k, v instanceof Number n ? Long.toString(n.longValue())
+                    : v instanceof List<?> l ? String.join(",", l.stream().map(String::valueOf).toList())
                     : v == null ? "" : v.toString()));
             return new DynamicCredential(Json.string(answer, "lease_id"), Json.string(answer, "name"),
                     Json.optionalString(answer, "engine"), Instant.parse(Json.string(answer, "expires_at")), fields,

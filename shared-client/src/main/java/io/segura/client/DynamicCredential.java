@@ -11,7 +11,8 @@ import java.util.Objects;
 /**
  * A dynamic secret from {@code POST /api/v2/a2a/dynamic-secrets} (DESIGN §6a): a credential the broker just
  * created, valid until its lease ends. Its fields (a database's {@code username}, {@code password}, {@code host},
- * {@code port}, {@code database}, {@code url}) are redacted in {@code toString()}.
+ * {@code port}, {@code database}, {@code url}; an SSH certificate's {@code certificate}, {@code serial},
+ * {@code principals}, {@code valid_before}, …) are redacted in {@code toString()}.
  *
  * @param fields the credential's fields as strings, in the broker's order
  */
@@ -26,8 +27,26 @@ public record DynamicCredential(String leaseId, String name, String engine, Inst
         warnings = List.copyOf(warnings);
     }
 
-    /** The values a log must never show: every field but the plainly public ones. */
+    /** This credential with {@code more} fields added (or replaced), e.g. the paths of files a client wrote. */
+    public DynamicCredential withFields(Map<String, String> more) {
+        Map<String, String> all = new LinkedHashMap<>(fields);
+        all.putAll(more);
+        return new DynamicCredential(leaseId, name, engine, expiresAt, all, warnings);
+    }
+
+    /** Whether this is an SSH certificate ({@code ssh} engine), which a job pairs with its own private key. */
+    public boolean ssh() {
+        return "ssh".equals(engine);
+    }
+
+    /**
+     * The values a log must never show: every field but the plainly public ones. None of an SSH certificate's: a
+     * certificate proves nothing without its private key, which never leaves the job.
+     */
     public List<String> secretValues() {
+        if (ssh()) {
+            return List.of();
+        }
         return fields.entrySet().stream()
                 .filter(e -> !List.of("username", "host", "port", "database").contains(e.getKey()))
                 .map(Map.Entry::getValue)

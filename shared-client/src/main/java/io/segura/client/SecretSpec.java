@@ -17,6 +17,10 @@ import java.util.regex.Pattern;
  * fields ({@link #DYNAMIC_FIELDS}). Specs naming the same dynamic secret share one credential (one request). Without
  * {@code > ENV} the name is derived from NAME (and FIELD): {@code DB_PROD_READONLY}, {@code DB_PROD_READONLY_USERNAME}.
  *
+ * <p>An SSH certificate ({@code dynamic:ssh/NAME}: names under {@code ssh/} are the broker's SSH certificate
+ * authorities) is signed for a key the client holds, and its FIELDs ({@link #SSH_FIELDS}) are files the client wrote:
+ * without one, the private key's path ({@code ssh -i "$VAR"} also loads the certificate written beside it).
+ *
  * @param path    the secret path, as the broker validates it (DESIGN §6), or the dynamic secret's name
  * @param version a pinned version, or {@code null} for the latest (always {@code null} for a dynamic secret)
  * @param envName the environment variable the value is given as
@@ -30,6 +34,14 @@ public record SecretSpec(String path, Integer version, String envName, boolean d
     /** Fields of a database credential a spec may pick; without one, the {@code url}. */
     public static final List<String> DYNAMIC_FIELDS = List.of("url", "username", "password", "host", "port",
             "database");
+    /** The prefix of the SSH certificate authorities' names. */
+    public static final String SSH_PREFIX = "ssh/";
+    /**
+     * Fields of an SSH certificate a spec may pick; without one, the {@code key}: the private key's path. {@code
+     * certificate} is the path of the certificate file ({@code KEY-cert.pub}); {@code principals} comma-separated.
+     */
+    public static final List<String> SSH_FIELDS = List.of("key", "certificate", "serial", "principals",
+            "valid_before");
 
     /** DESIGN §6. */
     static final Pattern PATH = Pattern.compile("^[a-z0-9][a-z0-9._-]*(/[a-z0-9][a-z0-9._-]*)*$");
@@ -54,15 +66,25 @@ public record SecretSpec(String path, Integer version, String envName, boolean d
         if (dynamic && version != null) {
             throw new IllegalArgumentException("dynamic secret " + path + " has no versions");
         }
-        if (field != null && (!dynamic || !DYNAMIC_FIELDS.contains(field))) {
+        if (field != null && (!dynamic || !fieldsOf(path).contains(field))) {
             throw new IllegalArgumentException("field \"" + field + "\" of " + path + " is not one of "
-                    + DYNAMIC_FIELDS);
+                    + fieldsOf(path));
         }
     }
 
     /** A static secret: {@code path[@version] > ENV}. */
     public SecretSpec(String path, Integer version, String envName) {
         this(path, version, envName, false, null);
+    }
+
+    /** Whether a dynamic secret's name is an SSH certificate authority's ({@code ssh/…}). */
+    public static boolean isSsh(String name) {
+        return name.startsWith(SSH_PREFIX);
+    }
+
+    /** The fields a spec of the dynamic secret {@code name} may pick. */
+    static List<String> fieldsOf(String name) {
+        return isSsh(name) ? SSH_FIELDS : DYNAMIC_FIELDS;
     }
 
     /** The variable name derived from a path when the spec names none. */
@@ -82,15 +104,16 @@ public record SecretSpec(String path, Integer version, String envName, boolean d
         return version == null ? path : path + "@" + version;
     }
 
-    /** The value this spec takes from a dynamic credential: its field, or its URL. */
+    /** The value this spec takes from a dynamic credential: its field, or its URL (an SSH certificate: its key). */
     public String valueOf(DynamicCredential credential) {
         if (!dynamic) {
             throw new IllegalStateException(ref() + " is not a dynamic secret");
         }
-        String value = credential.fields().get(field == null ? "url" : field);
+        String name = field != null ? field : credential.ssh() ? "key" : "url";
+        String value = credential.fields().get(name);
         if (value == null) {
-            throw new IllegalArgumentException("the dynamic secret " + path + " has no field \""
-                    + (field == null ? "url" : field) + "\"; it has " + credential.fields().keySet());
+            throw new IllegalArgumentException("the dynamic secret " + path + " has no field \"" + name
+                    + "\"; it has " + credential.fields().keySet());
         }
         return value;
     }
@@ -163,7 +186,7 @@ public record SecretSpec(String path, Integer version, String envName, boolean d
         String name = left;
         String field = null;
         int dot = left.lastIndexOf('.');
-        if (dot > 0 && DYNAMIC_FIELDS.contains(left.substring(dot + 1))) {
+        if (dot > 0 && fieldsOf(left.substring(0, dot)).contains(left.substring(dot + 1))) {
             name = left.substring(0, dot);
             field = left.substring(dot + 1);
         }

@@ -79,7 +79,15 @@ class SecretSpecTest {
                         "DB_PROD_READONLY_PASSWORD"),
                 Arguments.of("dynamic:db/prod-readonly", "db/prod-readonly", null, "DB_PROD_READONLY"),
                 Arguments.of("dynamic:db/prod.v2 > X", "db/prod.v2", null, "X"),
-                Arguments.of("dynamic:db/app.readonly.port > PGPORT", "db/app.readonly", "port", "PGPORT"));
+                Arguments.of("dynamic:db/app.readonly.port > PGPORT", "db/app.readonly", "port", "PGPORT"),
+                Arguments.of("dynamic:ssh/deploy > SSH_KEY", "ssh/deploy", null, "SSH_KEY"),
+                Arguments.of("dynamic:ssh/deploy.certificate > SSH_CERT", "ssh/deploy", "certificate", "SSH_CERT"),
+                Arguments.of("dynamic:ssh/deploy.key", "ssh/deploy", "key", "SSH_DEPLOY_KEY"),
+                Arguments.of("dynamic:ssh/deploy.serial", "ssh/deploy", "serial", "SSH_DEPLOY_SERIAL"),
+                Arguments.of("dynamic:ssh/deploy.principals > P", "ssh/deploy", "principals", "P"),
+                // a database field is no SSH field: part of the name (which the broker then does not know)
+                Arguments.of("dynamic:ssh/deploy.password > X", "ssh/deploy.password", null, "X"),
+                Arguments.of("dynamic:db/x.key > X", "db/x.key", null, "X"));
     }
 
     @ParameterizedTest(name = "{0}")
@@ -116,6 +124,23 @@ class SecretSpecTest {
                 .hasMessageContaining("has no field \"host\"");
         assertThat(c.toString()).doesNotContain("pw-123").doesNotContain("v_u");
         assertThat(c.secretValues()).containsExactlyInAnyOrder("pw-123", "postgresql://v_u:pw-123@h:5432/d");
+    }
+
+    @Test
+    void valueOfWhenSshCertificateThenTheKeyByDefaultAndNothingIsMasked() {
+        DynamicCredential c = new DynamicCredential("l-2", "ssh/deploy", "ssh", java.time.Instant.EPOCH,
+                java.util.Map.of("key", "/tmp/s/id_ed25519", "certificate", "/tmp/s/id_ed25519-cert.pub",
+                        "serial", "42", "principals", "deploy-74,ci"), java.util.List.of());
+        assertThat(SecretSpec.parse("dynamic:ssh/deploy > K").valueOf(c)).isEqualTo("/tmp/s/id_ed25519");
+        assertThat(SecretSpec.parse("dynamic:ssh/deploy.certificate").valueOf(c))
+                .isEqualTo("/tmp/s/id_ed25519-cert.pub");
+        assertThat(SecretSpec.parse("dynamic:ssh/deploy.principals").valueOf(c)).isEqualTo("deploy-74,ci");
+        assertThatThrownBy(() -> SecretSpec.parse("dynamic:ssh/deploy.valid_before").valueOf(c))
+                .hasMessageContaining("has no field \"valid_before\"");
+        assertThat(c.ssh()).isTrue();
+        assertThat(c.secretValues()).isEmpty();
+        assertThatThrownBy(() -> new SecretSpec("ssh/deploy", null, "X", true, "password"))
+                .hasMessageContaining("is not one of [key, certificate, serial, principals, valid_before]");
     }
 
     @Test

@@ -24,8 +24,9 @@ import org.yaml.snakeyaml.nodes.Tag;
  * only known placeholders and that the creation statements set the generated {@code {{password}}}, that the name
  * template yields unique names within the database's limit, the password policy and the TTLs.
  *
- * <p>Extension point: another engine kind (the SSH CA) adds its key to {@link #KEYS} and its parser beside
- * {@link #database}; names are shared across kinds (one {@code names} map), so a role's {@code dynamic} list is
+ * <p>Extension point: another engine kind adds its key to {@link #KEYS} and its parser beside {@link #database}
+ * (as the SSH CA's {@link SshEngineParser} is); names are unique across kinds (the database engines share one
+ * {@code names} map, and {@code ssh/…} belongs to the SSH engines alone), so a role's {@code dynamic} list is
  * unambiguous.
  */
 final class DynamicParser {
@@ -84,6 +85,12 @@ final class DynamicParser {
             if (name.length() > MAX_NAME || !DYNAMIC_NAME.matcher(name).matches()) {
                 p.add(r.value("name"), r.path("name"), "`" + name + "` is not a dynamic-secret name (segments of "
                         + "a-z 0-9 . _ - separated by /, at most " + MAX_NAME + " characters, e.g. db/prod-readonly)");
+                name = null;
+            } else if (name.startsWith(SshEngineSpec.NAME_PREFIX)) {
+                // a client tells an SSH engine by its name (it has to send a public key): ssh/ is theirs alone
+                p.add(r.value("name"), r.path("name"), "`" + name + "`: names under ssh/ belong to the SSH "
+                        + "certificate authorities (dynamic.ssh); name this database engine otherwise, e.g. db/"
+                        + name.substring(SshEngineSpec.NAME_PREFIX.length()));
                 name = null;
             } else if (names.containsKey(name)) {
                 p.add(r.value("name"), r.path("name"), "duplicate name `" + name + "`, first defined at "

@@ -6,10 +6,9 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Dynamic-secret engines (DESIGN §6a, §9 {@code dynamic}): one entry per name a job may request. Database engines
- * ({@code postgresql}, {@code mysql}) are served by {@code POST /api/v2/a2a/dynamic-secrets}; the SSH certificate
- * authorities ({@code ssh}, {@link SshEngineParser}) are parsed and serve their public key and KRL, and are not yet
- * requestable through that endpoint, so they are not among {@link #names()}.
+ * Dynamic-secret engines (DESIGN §6a, §9 {@code dynamic}): one entry per name a job may request through
+ * {@code POST /api/v2/a2a/dynamic-secrets}: database engines ({@code postgresql}, {@code mysql}) and SSH certificate
+ * authorities ({@code ssh}, {@link SshEngineParser}, whose names, and only theirs, start with {@code ssh/}).
  */
 public record DynamicSpec(List<DatabaseSpec> postgresql, List<DatabaseSpec> mysql, List<SshEngineSpec> ssh) {
 
@@ -40,9 +39,11 @@ public record DynamicSpec(List<DatabaseSpec> postgresql, List<DatabaseSpec> mysq
         return List.copyOf(all);
     }
 
-    /** The names a role may list under {@code dynamic}. */
+    /** The names a role may list under {@code dynamic}: every engine's, databases first. */
     public List<String> names() {
-        return databases().stream().map(DatabaseSpec::name).toList();
+        List<String> names = new ArrayList<>(databases().stream().map(DatabaseSpec::name).toList());
+        ssh.forEach(e -> names.add(e.name()));
+        return List.copyOf(names);
     }
 
     /** Which SQL server an engine talks to; decides defaults and limits. */

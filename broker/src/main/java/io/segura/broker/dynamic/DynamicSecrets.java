@@ -16,6 +16,7 @@ import io.segura.broker.trust.TrustRoles;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -32,7 +33,12 @@ import reactor.util.retry.Retry;
  * the credential, then records it — the lease, the credential's row, its {@code dynamic.issued} event and the
  * session's lease count in one transaction.
  *
- * <p>Every check that can refuse runs before the engine is called, so a refused request creates nothing. Should the
+ * <p>The lease's id is chosen before the engine runs, so a credential can name it (an SSH certificate's key id does),
+ * and its expiry is whole seconds, so the lease ends exactly when the credential does ({@code VALID UNTIL}, an SSH
+ * certificate's {@code valid-before}).
+ *
+ * <p>Every check that can refuse runs before the engine is called, so a refused request creates nothing; the
+ * engine's own refusals (a public key it cannot certify) are audited as denials like the role's. Should the
  * record not commit (the broker's database is down, the session was revoked meanwhile), the credential is revoked
  * at once before the error is answered: no user exists without its lease. If even that revocation fails the user's
  * name is logged at ERROR for an operator (PostgreSQL users still expire by their {@code VALID UNTIL}).
@@ -111,22 +117,35 @@ public final class DynamicSecrets {
                         + "s by the session's remaining lifetime");
                 ttl = remaining;
             }
-            if (ttl.isZero() || ttl.isNegative()) {
+            // Whole seconds: what a credential can carry (VALID UNTIL, an SSH certificate's valid-before), so the
+            // lease ends exactly when its credential does.
+            Instant expires = now.plus(ttl).truncatedTo(ChronoUnit.SECONDS);
+            if (!expires.isAfter(now)) {
                 return Mono.error(Refusal.unauthenticated("session has expired"));
             }
-            Instant expires = now.plus(ttl);
-            DynamicRequest engineRequest = new DynamicRequest(request.name(), role.name(), session.ctx(), expires,
-                    request.parameters());
+            String leaseId = UUID.randomUUID().toString();
+            DynamicRequest engineRequest = new DynamicRequest(request.name(), leaseId, role.name(), session.ctx(),
+                    expires, request.parameters());
             return engine.issue(engineRequest)
-                    .flatMap(credential -> record(session, engine, request, credential, now, expires, clientIp)
+                    // the engine's own refusals (a bad public key, a parameter it does not take) are denials too
+                    .onErrorResume(Refusal.class, r -> audited(r)
+                            ? denied(session, request, clientIp, requestId, r) : Mono.error(r))
+                    .flatMap(credential -> record(session, engine, request, credential, leaseId, now, expires,
+                                    clientIp)
                             .map(lease -> new Issued(lease, request.name(), engine.kind(), credential, warnings))
                             .onErrorResume(e -> compensate(engine, request.name(), credential, e)));
         });
     }
 
+    /** A refusal of the request itself (4xx), not of a dependency that is down or failed. */
+    private static boolean audited(Refusal r) {
+        return r instanceof Refusal.Invalid || r instanceof Refusal.Malformed || r instanceof Refusal.Forbidden
+                || r instanceof Refusal.NotFound;
+    }
+
     private Mono<Lease> record(Session session, DynamicEngine engine, Request request, IssuedCredential credential,
-            Instant now, Instant expires, String clientIp) {
-        Lease lease = new Lease(UUID.randomUUID().toString(), session.id(), session.role(), session.issuer(),
+            String leaseId, Instant now, Instant expires, String clientIp) {
+        Lease lease = new Lease(leaseId, session.id(), session.role(), session.issuer(),
                 session.clientId(), session.subject(), session.ctx(), List.of(), false, now, expires, null, null);
         DynamicCredential row = new DynamicCredential(lease.id(), request.name(), engine.kind(), session.role(),
                 credential.principal(), credential.handle(), now, expires, null, 0, expires, null);
@@ -135,6 +154,7 @@ public final class DynamicSecrets {
         details.put("engine", engine.kind());
         details.put("username", credential.principal());
         details.put("ttl_seconds", Duration.between(now, expires).toSeconds());
+        credential.audit().forEach(details::putIfAbsent);
         AuditEvent.Builder event = AuditEvent.builder(AuditEventType.DYNAMIC_ISSUED).role(session.role())
                 .issuer(session.issuer()).subject(session.subject()).clientIp(clientIp).ctx(session.ctx())
                 .leaseId(lease.id()).details(details);
@@ -148,15 +168,15 @@ public final class DynamicSecrets {
         return engine.revoke(credential.handle())
                 .retryWhen(Retry.backoff(2, Duration.ofMillis(200)))
                 .onErrorResume(e -> {
-                    log.error("dynamic secret {}: user {} was created but its lease could not be recorded, and "
-                            + "revoking it failed too ({}); drop it by hand", name, credential.principal(),
+                    log.error("dynamic secret {}: {} was created but its lease could not be recorded, and "
+                            + "revoking it failed too ({}); revoke it by hand", name, credential.principal(),
                             e.toString());
                     return Mono.empty();
                 })
                 .then(Mono.error(cause));
     }
 
-    private Mono<Issued> denied(Session session, Request request, String clientIp, String requestId, Refusal r) {
+    private <T> Mono<T> denied(Session session, Request request, String clientIp, String requestId, Refusal r) {
         return audit.appendRefusal(AuditEvent.builder(AuditEventType.LEASE_DENIED).role(session.role())
                         .issuer(session.issuer()).subject(session.subject()).clientIp(clientIp).ctx(session.ctx())
                         .reason(r.reason() + ": " + r.getMessage())

@@ -31,6 +31,26 @@ public record RunContext(
         return new RunContext(platform, null, null, null, null, null, null, null, null, null, null, null, null, null);
     }
 
+    /**
+     * The inverse of {@link #asMap()}: a context as a session stored it (e.g. for the SSH CA's principal templates).
+     * Missing fields are {@code null}; a field of another type than its own is read as text (or as {@code null}).
+     */
+    public static RunContext fromMap(Map<String, Object> m) {
+        return new RunContext(text(m, "platform"), text(m, "repository"), text(m, "repository_id"), text(m, "owner"),
+                text(m, "owner_id"), text(m, "ref"), flag(m, "ref_protected"), text(m, "environment"),
+                text(m, "pipeline"), text(m, "run_id"), text(m, "event"), flag(m, "from_fork"), text(m, "actor"),
+                text(m, "actor_id"));
+    }
+
+    private static String text(Map<String, Object> m, String key) {
+        Object v = m.get(key);
+        return v == null ? null : v.toString();
+    }
+
+    private static Boolean flag(Map<String, Object> m, String key) {
+        return m.get(key) instanceof Boolean b ? b : null;
+    }
+
     /** The fields under their {@code ctx.*} names (snake_case), nulls included, in a stable order. */
     public Map<String, Object> asMap() {
         Map<String, Object> m = new LinkedHashMap<>();

@@ -91,7 +91,38 @@ class SshEngineConfigTests {
                             issuers: [gh]
                             bound-claims: {repository_id: "74"}
                             secrets: ["app/*", "ssh/*"]
-                        """, 11, "roles[0].secrets[1]", "would let role `r` lease the private CA key of ssh/d"));
+                        """, 11, "roles[0].secrets[1]", "would let role `r` lease the private CA key of ssh/d"),
+                row("role lists an ssh engine that is not defined", ssh("principals: [x]") + """
+                        issuers:
+                          - name: gh
+                            preset: github-actions
+                            audiences: [https://b.example]
+                        roles:
+                          - name: r
+                            issuers: [gh]
+                            bound-claims: {repository_id: "74"}
+                            dynamic: [ssh/e]
+                        """, 14, "roles[0].dynamic[0]", "no dynamic secret named `ssh/e` is defined (did you mean "
+                        + "`ssh/d`?)"),
+                row("database engine named under ssh/", "dynamic:\n  postgresql:\n    - name: ssh/db\n", 3,
+                        "dynamic.postgresql[0].name", "names under ssh/ belong to the SSH certificate authorities"));
+    }
+
+    @Test
+    void parseWhenRoleListsAnSshEngineThenItMayRequestIt() {
+        TrustConfig config = TrustConfigLoader.parse(ssh("principals: [x]") + """
+                issuers:
+                  - name: gh
+                    preset: github-actions
+                    audiences: [https://b.example]
+                roles:
+                  - name: r
+                    issuers: [gh]
+                    bound-claims: {repository_id: "74"}
+                    dynamic: [ssh/d]
+                """, "ok.yaml");
+        assertThat(config.dynamic().names()).containsExactly("ssh/d");
+        assertThat(config.roles().get(0).dynamic()).containsExactly("ssh/d");
     }
 
     @ParameterizedTest(name = "{0}")

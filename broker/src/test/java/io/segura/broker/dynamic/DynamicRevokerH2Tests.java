@@ -72,7 +72,7 @@ class DynamicRevokerH2Tests {
     static DynamicCredential issued(Duration ttl) {
         Instant now = CLOCK.instant();
         Instant expires = now.plus(ttl);
-        IssuedCredential c = engine.issue(new DynamicRequest("db/dev", "dev", Map.of(), expires, Map.of()))
+        IssuedCredential c = engine.issue(new DynamicRequest("db/dev", "lease-1", "dev", Map.of(), expires, Map.of()))
                 .block(TIMEOUT);
         Lease lease = new Lease(UUID.randomUUID().toString(), UUID.randomUUID().toString(), "dev", "ci", null,
                 "repo:acme/app", Map.of("repository", "acme/app"), List.of(), false, now, expires, null, null);

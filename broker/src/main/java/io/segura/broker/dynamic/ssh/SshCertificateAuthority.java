@@ -36,7 +36,8 @@ import reactor.core.publisher.Mono;
  * are the engine's; publishes each CA's public key and its KRL (PROTOCOL.krl) of revoked serials.
  *
  * <p>A certificate cannot be revoked early on a host that does not load the KRL: its validity is the guarantee,
- * which is why {@code max-ttl} caps it. {@link #revokeLease} marks a lease's certificates for the KRL.
+ * which is why {@code max-ttl} caps it. {@link #revoke} marks a certificate for the KRL ({@link SshEngine} calls it
+ * when the certificate's lease ends).
  */
 public final class SshCertificateAuthority {
 
@@ -144,7 +145,7 @@ public final class SshCertificateAuthority {
         });
     }
 
-    /** Marks the certificates of {@code leaseId} revoked (for the KRL); the lease framework calls it on revoke. */
+    /** Marks every certificate of {@code leaseId} revoked (for the KRL), e.g. by hand after a lost revocation. */
     public Mono<Long> revokeLease(String leaseId) {
         return store.revokeLease(leaseId, clock.instant());
     }
@@ -167,7 +168,7 @@ public final class SshCertificateAuthority {
         try {
             return UserPublicKey.parse(line);
         } catch (MalformedKeyException e) {
-            throw Refusal.invalidParameter("public_key", "public_key " + e.getMessage());
+            throw Refusal.invalid("invalid-public-key", "public_key " + e.getMessage());
         }
     }
 

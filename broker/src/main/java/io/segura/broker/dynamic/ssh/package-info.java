@@ -2,15 +2,16 @@
 /**
  * The {@code ssh} dynamic-secret engine (DESIGN §6a): an OpenSSH user-certificate authority.
  *
- * <p>{@link io.segura.broker.dynamic.ssh.SshCertificateAuthority} is the whole API the dynamic-secrets framework
- * needs: {@code engine(name)} (its {@code max-ttl}, to cap a lease), {@code sign(SshSignRequest)} →
+ * <p>Each engine is a {@link io.segura.broker.dynamic.ssh.SshEngine}, a
+ * {@link io.segura.broker.dynamic.DynamicEngine} like the database engines, so requests, leases, audit and revocation
+ * take the one shared path ({@code DynamicSecrets}, {@code DynamicRevoker}). It delegates to the
+ * {@link io.segura.broker.dynamic.ssh.SshCertificateAuthority}: {@code sign(SshSignRequest)} →
  * {@link io.segura.broker.dynamic.ssh.SignedCertificate} (serial, key id, principals, validity, the
- * {@code …-cert-v01@openssh.com} line), and {@code revokeLease(leaseId)} on lease revoke, which only marks the
+ * {@code …-cert-v01@openssh.com} line), and {@code revoke(engine, serial)} when the lease ends, which only marks the
  * certificate for the KRL: a certificate cannot be revoked early on a host that does not load the KRL, so its
- * validity (the lease's expiry) is the guarantee. {@code sign} refuses with {@link io.segura.broker.Refusal}s (unknown
- * engine 404; bad or disallowed public key, TTL over {@code max-ttl}, principal the run context cannot fill 422) and
- * writes its {@code ssh_certificates} row on the caller's transaction, so the row can commit with the lease and its
- * audit event.
+ * validity (the lease's expiry) is the guarantee. {@code sign} refuses with {@link io.segura.broker.Refusal}s (bad or
+ * disallowed public key, TTL over {@code max-ttl}, principal the run context cannot fill: 422) and writes its
+ * {@code ssh_certificates} row on the caller's transaction if there is one.
  *
  * <p>Formats follow OpenSSH's own specifications: certificates PROTOCOL.certkeys
  * ({@link io.segura.broker.dynamic.ssh.UserCertificate}), revocation lists PROTOCOL.krl

@@ -166,8 +166,8 @@ class DynamicSecretsDocTest {
     }
 
     static DynamicRequest request(DatabaseSpec spec) {
-        return new DynamicRequest(spec.name(), "deploy-prod", Map.of(), Instant.now().plus(Duration.ofMinutes(15)),
-                Map.of());
+        return new DynamicRequest(spec.name(), java.util.UUID.randomUUID().toString(), "deploy-prod", Map.of(),
+                Instant.now().plus(Duration.ofMinutes(15)), Map.of());
     }
 
     /** The documented engine, pointed at this machine's server and admin user; every statement stays as written. */

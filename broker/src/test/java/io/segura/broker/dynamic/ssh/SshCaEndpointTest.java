@@ -6,6 +6,8 @@ import static io.segura.broker.dynamic.ssh.TestAuthorities.TIMEOUT;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.segura.testkit.postgres.PostgresExtension;
+import io.segura.testkit.ssh.OpenSsh;
+import io.segura.testkit.ssh.Sshd;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;

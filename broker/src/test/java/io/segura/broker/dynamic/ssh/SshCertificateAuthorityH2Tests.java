@@ -6,6 +6,7 @@ import static io.segura.broker.dynamic.ssh.TestAuthorities.TIMEOUT;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.segura.broker.vault.MigratedDatabase;
+import io.segura.testkit.ssh.OpenSsh;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;

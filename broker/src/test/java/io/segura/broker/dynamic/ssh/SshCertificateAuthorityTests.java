@@ -13,6 +13,7 @@ import io.segura.broker.vault.MigratedDatabase;
 import io.segura.broker.vault.SecretStore;
 import io.segura.broker.vault.SecretValue;
 import io.segura.testkit.postgres.PostgresExtension;
+import io.segura.testkit.ssh.OpenSsh;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;

@@ -9,6 +9,8 @@ import io.segura.broker.config.SshEngineSpec;
 import io.segura.broker.federation.RunContext;
 import io.segura.broker.vault.MigratedDatabase;
 import io.segura.testkit.postgres.PostgresExtension;
+import io.segura.testkit.ssh.OpenSsh;
+import io.segura.testkit.ssh.Sshd;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;

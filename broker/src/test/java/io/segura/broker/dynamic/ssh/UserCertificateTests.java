@@ -4,6 +4,7 @@ package io.segura.broker.dynamic.ssh;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.segura.testkit.ssh.OpenSsh;
 import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.time.Instant;

@@ -1,7 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-package io.segura.broker.dynamic.ssh;
-
-import static org.assertj.core.api.Assertions.assertThat;
+package io.segura.testkit.ssh;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -15,25 +13,35 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /** The real OpenSSH tools (ssh-keygen, ssh) run as child processes, bounded by a generous deadline. */
-final class OpenSsh {
+public final class OpenSsh {
 
-    static final Duration DEADLINE = Duration.ofSeconds(90);
+    public static final Duration DEADLINE = Duration.ofSeconds(90);
 
-    record Result(int exit, String output) {
+    public record Result(int exit, String output) {
+
+        /** Fails (an {@link AssertionError} naming {@code what} and the output) unless the tool exited with 0. */
+        public Result requireSuccess(String what) {
+            if (exit != 0) {
+                throw new AssertionError(what + " exited with " + exit + ": " + output);
+            }
+            return this;
+        }
     }
 
     private OpenSsh() {
     }
 
-    static void requireInstalled() {
+    public static void requireInstalled() {
         for (String tool : List.of("/usr/bin/ssh-keygen", "/usr/bin/ssh", "/usr/sbin/sshd")) {
-            assertThat(Path.of(tool)).as(tool + " is missing: install openssh-client and openssh-server (.ci/run "
-                    + "does)").exists();
+            if (!Files.exists(Path.of(tool))) {
+                throw new AssertionError(tool + " is missing: install openssh-client and openssh-server (.ci/run "
+                        + "does)");
+            }
         }
     }
 
     /** Runs {@code command} in {@code dir} with TZ=UTC (ssh-keygen -L prints local time); stdout and stderr merged. */
-    static Result run(Path dir, String... command) {
+    public static Result run(Path dir, String... command) {
         ProcessBuilder pb = new ProcessBuilder(command).directory(dir.toFile()).redirectErrorStream(true);
         pb.environment().put("TZ", "UTC");
         pb.environment().remove("SSH_AUTH_SOCK");
@@ -55,7 +63,7 @@ final class OpenSsh {
     }
 
     /** A new key pair {@code dir/name} (private, 0600) and {@code dir/name.pub}, made by ssh-keygen. */
-    static Path keyPair(Path dir, String name, String type, Integer bits) {
+    public static Path keyPair(Path dir, String name, String type, Integer bits) {
         List<String> cmd = new ArrayList<>(List.of("ssh-keygen", "-q", "-t", type, "-N", "", "-C", name, "-f",
                 dir.resolve(name).toString()));
         if (bits != null) {
@@ -63,15 +71,15 @@ final class OpenSsh {
             cmd.add(2, bits.toString());
         }
         Result r = run(dir, cmd.toArray(String[]::new));
-        assertThat(r.exit()).as(r.output()).isZero();
+        r.requireSuccess(cmd.get(0));
         return dir.resolve(name);
     }
 
-    static String publicLine(Path privateKey) {
+    public static String publicLine(Path privateKey) {
         return read(Path.of(privateKey + ".pub")).strip();
     }
 
-    static String read(Path file) {
+    public static String read(Path file) {
         try {
             return Files.readString(file);
         } catch (IOException e) {
@@ -79,7 +87,7 @@ final class OpenSsh {
         }
     }
 
-    static Path write(Path file, String text) {
+    public static Path write(Path file, String text) {
         try {
             Files.writeString(file, text);
             Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-------"));
@@ -89,7 +97,7 @@ final class OpenSsh {
         }
     }
 
-    static Path write(Path file, byte[] bytes) {
+    public static Path write(Path file, byte[] bytes) {
         try {
             return Files.write(file, bytes);
         } catch (IOException e) {
@@ -98,9 +106,9 @@ final class OpenSsh {
     }
 
     /** {@code ssh-keygen -L -f cert}: the certificate as OpenSSH reads it (signature checked); fails if it cannot. */
-    static String describe(Path dir, Path certificate) {
+    public static String describe(Path dir, Path certificate) {
         Result r = run(dir, "ssh-keygen", "-L", "-f", certificate.toString());
-        assertThat(r.exit()).as("ssh-keygen -L: " + r.output()).isZero();
+        r.requireSuccess("ssh-keygen -L");
         return r.output();
     }
 }

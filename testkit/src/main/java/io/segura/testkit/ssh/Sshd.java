@@ -1,7 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-package io.segura.broker.dynamic.ssh;
-
-import static org.assertj.core.api.Assertions.assertThat;
+package io.segura.testkit.ssh;
 
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -26,9 +24,9 @@ import java.util.concurrent.TimeUnit;
  * <p>sshd cannot listen on port 0 and tell which port it got, so the port is one the kernel just handed out to a
  * probe socket; if another process takes it first, sshd fails to bind and the next port is tried.
  */
-final class Sshd implements AutoCloseable {
+public final class Sshd implements AutoCloseable {
 
-    static final Duration DEADLINE = Duration.ofSeconds(60);
+    public static final Duration DEADLINE = Duration.ofSeconds(60);
 
     private final Path dir;
     private final Process process;
@@ -46,7 +44,7 @@ final class Sshd implements AutoCloseable {
      * @param principals the principals the login user accepts (its AuthorizedPrincipalsFile)
      * @param krl        a KRL file for {@code RevokedKeys}, or {@code null}
      */
-    static Sshd start(Path dir, String trustedCaLine, List<String> principals, Path krl) {
+    public static Sshd start(Path dir, String trustedCaLine, List<String> principals, Path krl) {
         OpenSsh.requireInstalled();
         try {
             // Privilege separation needs its empty directory (created by the service's start script normally).
@@ -55,7 +53,7 @@ final class Sshd implements AutoCloseable {
             if (!Files.exists(hostKey)) {
                 OpenSsh.Result r = OpenSsh.run(dir, "ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f",
                         hostKey.toString());
-                assertThat(r.exit()).as(r.output()).isZero();
+                r.requireSuccess("ssh-keygen (host key)");
             }
             Files.writeString(dir.resolve("trusted_user_ca_keys"), trustedCaLine + "\n");
             Files.writeString(dir.resolve("principals_root"), String.join("\n", principals) + "\n");
@@ -130,7 +128,7 @@ final class Sshd implements AutoCloseable {
     }
 
     /** {@code ssh -i KEY -o CertificateFile=CERT … root@127.0.0.1 true}, public-key authentication only. */
-    OpenSsh.Result login(Path key, Path certificate) {
+    public OpenSsh.Result login(Path key, Path certificate) {
         return OpenSsh.run(dir, "ssh", "-F", "/dev/null", "-i", key.toString(),
                 "-o", "CertificateFile=" + (certificate == null ? "none" : certificate.toString()),
                 "-o", "IdentitiesOnly=yes", "-o", "IdentityAgent=none", "-o", "BatchMode=yes",
@@ -139,13 +137,18 @@ final class Sshd implements AutoCloseable {
                 "-p", Integer.toString(port), "root@127.0.0.1", "true");
     }
 
+    /** The loopback port sshd listens on (127.0.0.1). */
+    public int port() {
+        return port;
+    }
+
     /** What sshd logged so far. */
-    String log() {
+    public String log() {
         return log.toString();
     }
 
     /** Waits (bounded) until sshd has logged {@code text}; its log as it then is. */
-    String awaitLog(String text) {
+    public String awaitLog(String text) {
         long deadline = System.nanoTime() + DEADLINE.toNanos();
         while (!log.toString().contains(text) && System.nanoTime() < deadline) {
             try {
@@ -155,7 +158,9 @@ final class Sshd implements AutoCloseable {
                 break;
             }
         }
-        assertThat(log.toString()).contains(text);
+        if (!log.toString().contains(text)) {
+            throw new AssertionError("sshd did not log \"" + text + "\" within " + DEADLINE + ": " + log);
+        }
         return log.toString();
     }
 
