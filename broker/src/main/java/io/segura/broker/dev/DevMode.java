@@ -106,6 +106,7 @@ public final class DevMode {
         out.println("    Trust config: " + config);
         out.println("    Dev issuer:   " + issuer + "  (POST " + issuer + "/token mints a token)");
         out.println("    Try:          curl -s -X POST " + base + "/dev/oidc/token -d sub=dev:me");
+        out.println("    Console:      " + base + "/console  (sign in with the admin token)");
         out.println();
         return props;
     }

@@ -83,13 +83,24 @@ public final class SessionRevocations {
         if (role == null && subject == null) {
             throw new IllegalArgumentException("role or subject is required");
         }
-        return chunk(role, subject, clientIp)
-                .expand(done -> done.sessions() < CHUNK ? Mono.empty() : chunk(role, subject, clientIp))
+        return chunk(role, subject, null, clientIp)
+                .expand(done -> done.sessions() < CHUNK ? Mono.empty() : chunk(role, subject, null, clientIp))
                 .reduce(new Revoked(0, 0), Revoked::plus);
     }
 
-    private Mono<Revoked> chunk(String role, String subject, String clientIp) {
-        return openChunk(role, subject, clientIp)
+    /**
+     * Revokes the session that holds lease {@code leaseId}, with all its open leases: the console's "revoke this
+     * lease", after which the job's next lease is refused (401) rather than quietly granted again. Empty when no such
+     * lease exists; {@code Revoked(0, 0)} when its session was no longer open.
+     */
+    public Mono<Revoked> revokeSessionOfLease(String leaseId, String clientIp) {
+        return db.sql("SELECT session_id FROM leases WHERE id = :id").bind("id", leaseId)
+                .map(row -> row.get("session_id", String.class)).one()
+                .flatMap(sessionId -> chunk(null, null, sessionId, clientIp));
+    }
+
+    private Mono<Revoked> chunk(String role, String subject, String sessionId, String clientIp) {
+        return openChunk(role, subject, sessionId, clientIp)
                 .flatMap(done -> endings.ended(done.leaseIds()).thenReturn(done.revoked()));
     }
 
@@ -97,7 +108,7 @@ public final class SessionRevocations {
     private record Chunk(Revoked revoked, List<String> leaseIds) {
     }
 
-    private Mono<Chunk> openChunk(String role, String subject, String clientIp) {
+    private Mono<Chunk> openChunk(String role, String subject, String sessionId, String clientIp) {
         Instant now = clock.instant();
         StringBuilder sql = new StringBuilder("SELECT id, token_hash, role, issuer, subject, ctx FROM sessions"
                 + " WHERE expires_at > :now AND revoked_at IS NULL");
@@ -110,6 +121,10 @@ public final class SessionRevocations {
         if (subject != null) {
             sql.append(" AND subject = :subject");
             binds.put("subject", subject);
+        }
+        if (sessionId != null) {
+            sql.append(" AND id = :sessionId");
+            binds.put("sessionId", sessionId);
         }
         sql.append(" ORDER BY expires_at, id LIMIT ").append(CHUNK).append(" FOR UPDATE");
         return db.sql(sql.toString()).bindValues(binds)

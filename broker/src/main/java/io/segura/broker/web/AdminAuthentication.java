@@ -2,6 +2,7 @@
 package io.segura.broker.web;
 
 import io.segura.broker.Refusal;
+import io.segura.broker.console.ConsoleSessions;
 import io.segura.broker.session.SessionToken;
 import java.security.MessageDigest;
 import org.springframework.http.HttpHeaders;
@@ -15,7 +16,7 @@ import reactor.core.publisher.Mono;
  * Guards the operator API with {@code SEGURA_ADMIN_TOKEN}: compared in constant time over SHA-256 digests, so
  * neither content nor length leaks through timing. Without a configured token the operator API is closed.
  */
-final class AdminAuthentication implements HandlerFilterFunction<ServerResponse, ServerResponse> {
+public final class AdminAuthentication implements HandlerFilterFunction<ServerResponse, ServerResponse> {
 
     /** DESIGN §5: an admin token has at least 32 characters. */
     static final int MIN_LENGTH = 32;
@@ -26,7 +27,7 @@ final class AdminAuthentication implements HandlerFilterFunction<ServerResponse,
      * @param adminToken the configured token, or {@code null} to close the operator API
      * @throws IllegalArgumentException if the token is shorter than {@value #MIN_LENGTH} characters
      */
-    AdminAuthentication(String adminToken) {
+    public AdminAuthentication(String adminToken) {
         if (adminToken != null && adminToken.length() < MIN_LENGTH) {
             throw new IllegalArgumentException("SEGURA_ADMIN_TOKEN must have at least " + MIN_LENGTH
                     + " characters (e.g. openssl rand -base64 32)");
@@ -49,6 +50,9 @@ final class AdminAuthentication implements HandlerFilterFunction<ServerResponse,
             return Mono.error(Refusal.forbidden("admin-disabled",
                     "the operator API is disabled: SEGURA_ADMIN_TOKEN is not set"));
         }
+        if (consoleSession(request)) {
+            return next.handle(request);
+        }
         String authorization = request.headers().firstHeader(HttpHeaders.AUTHORIZATION);
         if (authorization == null || !authorization.regionMatches(true, 0, "Bearer ", 0, 7)) {
             return Mono.error(Refusal.unauthenticated("the admin token is required: Authorization: Bearer"
@@ -58,6 +62,14 @@ final class AdminAuthentication implements HandlerFilterFunction<ServerResponse,
             return Mono.error(Refusal.unauthenticated("admin token is not valid"));
         }
         return next.handle(request);
+    }
+
+    /**
+     * Whether the console's filter authenticated this request by its session cookie (and CSRF token): it sets the
+     * attribute only for requests without an Authorization header, on the admin API's paths.
+     */
+    static boolean consoleSession(ServerRequest request) {
+        return Boolean.TRUE.equals(request.attribute(ConsoleSessions.AUTHENTICATED_ATTRIBUTE).orElse(null));
     }
 
     private static byte[] sha256(String s) {

@@ -176,6 +176,18 @@ final class AdminHandler {
                         .bodyValue(Map.of("revoked_sessions", n.sessions(), "revoked_leases", n.leases())));
     }
 
+    /**
+     * {@code DELETE /api/v2/admin/leases/{id}}: revokes the lease together with the session that holds it (and that
+     * session's other leases), so the job cannot simply lease again: its next lease is refused with 401.
+     */
+    Mono<ServerResponse> revokeLease(ServerRequest request) {
+        String id = request.pathVariable("id");
+        return sessions.revokeSessionOfLease(id, Requests.clientIp(request))
+                .switchIfEmpty(Mono.error(() -> Refusal.notFound("lease-not-found", "no lease with this id")))
+                .flatMap(n -> ServerResponse.ok().contentType(MediaType.APPLICATION_JSON)
+                        .bodyValue(Map.of("revoked_sessions", n.sessions(), "revoked_leases", n.leases())));
+    }
+
     Mono<ServerResponse> events(ServerRequest request) {
         AuditEventType type = request.queryParam("type").map(AdminHandler::eventType).orElse(null);
         String subject = request.queryParam("subject").orElse(null);
@@ -254,6 +266,8 @@ final class AdminHandler {
         m.put("secrets", l.secrets());
         m.put("revoked_at", l.revokedAt() == null ? null : l.revokedAt().toString());
         m.put("revoke_reason", l.revokeReason());
+        // the run context (repository, ref, workflow, run id…) the console shows with each lease
+        m.put("ctx", l.ctx());
         return m;
     }
 

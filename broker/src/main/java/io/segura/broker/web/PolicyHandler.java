@@ -54,12 +54,13 @@ final class PolicyHandler {
 
     Mono<ServerResponse> evaluate(ServerRequest request) {
         String authorization = request.headers().firstHeader(HttpHeaders.AUTHORIZATION);
-        if (authorization == null || !authorization.regionMatches(true, 0, "Bearer ", 0, 7)) {
+        boolean console = AdminAuthentication.consoleSession(request);
+        if (!console && (authorization == null || !authorization.regionMatches(true, 0, "Bearer ", 0, 7))) {
             return Mono.error(Refusal.unauthenticated("the admin token or a session token is required: "
                     + "Authorization: Bearer …"));
         }
-        String bearer = authorization.substring(7).trim();
-        Mono<Explanation> explanation = admin.accepts(bearer)
+        String bearer = console ? null : authorization.substring(7).trim();
+        Mono<Explanation> explanation = console || admin.accepts(bearer)
                 ? Bodies.json(request, json, Bodies.MAX_BODY).flatMap(this::forAdmin)
                 : sessions.authenticate(bearer, clock.instant()).flatMap(session -> Bodies.json(request, json,
                         Bodies.MAX_BODY).flatMap(body -> {

@@ -118,6 +118,7 @@ public class WebConfiguration {
                 .GET("/api/v2/admin/secrets", admin::list)
                 .GET("/api/v2/admin/leases", admin::leases)
                 .DELETE("/api/v2/admin/leases", admin::revokeLeases)
+                .DELETE("/api/v2/admin/leases/{id}", admin::revokeLease)
                 .GET("/api/v2/admin/audit/verify", admin::verify)
                 .GET("/api/v2/admin/dynamic-secrets/revocations", dynamic::revocations)
                 .POST("/api/v2/admin/rekey", rekeyHandler::start)
