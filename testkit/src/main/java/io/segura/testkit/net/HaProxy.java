@@ -130,6 +130,11 @@ public final class HaProxy implements AutoCloseable {
         return String.join("\n", lines) + "\n";
     }
 
+    /** HAProxy's process id, e.g. to count its CPU in a benchmark. */
+    public long pid() {
+        return process.pid();
+    }
+
     /** The load balancer's base URL, {@code http://127.0.0.1:PORT}. */
     public URI url() {
         return url;
