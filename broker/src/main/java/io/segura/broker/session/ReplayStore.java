@@ -27,7 +27,7 @@ public final class ReplayStore {
     private static final String UNIQUE_VIOLATION = "23505";
     /** How far replica clocks may run ahead of each other before a purge could reopen a replay: the largest
      * {@code clock-skew} an issuer may configure (5 min). */
-    static final Duration CLOCK_MARGIN = Duration.ofMinutes(5);
+    public static final Duration CLOCK_MARGIN = Duration.ofMinutes(5);
 
     private final DatabaseClient db;
 

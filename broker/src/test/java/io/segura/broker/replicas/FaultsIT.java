@@ -229,10 +229,11 @@ class FaultsIT {
                 "jti", jti, "exp", exp));
         assertThat(client.exchange(single, "r1").statusCode()).isEqualTo(200);
         Instant keepUntil = Instant.ofEpochSecond(exp).plus(CLOCK_SKEW);
-        // a canary only a purge by a clock at least 29 s ahead can have deleted before keepUntil: once it is gone, r3
-        // purged with its clock past the token row's expiry (an unmargined purge deleted the row there)
+        // a canary that a purge deletes only once its replica's clock is past the token row's expiry (by the purge's
+        // own rule, whatever its margin): before keepUntil, only r3's clock is there, so once the canary is gone r3 has
+        // purged with its clock past the token's row (a purge without a margin deleted the row there)
         String canary = "canary-" + jti;
-        Instant canaryExpiry = keepUntil.minus(Duration.ofMinutes(5)).plusSeconds(1);
+        Instant canaryExpiry = keepUntil.plusSeconds(1).minus(io.segura.broker.session.ReplayStore.CLOCK_MARGIN);
         try (Connection c = database.connect(); PreparedStatement insert = c.prepareStatement(
                 "INSERT INTO jti_replay (issuer, jti, expires_at) VALUES ('ci', ?, ?)")) {
             insert.setString(1, canary);
