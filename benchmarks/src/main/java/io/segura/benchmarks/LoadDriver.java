@@ -139,13 +139,36 @@ public final class LoadDriver {
             startups(config, db);
             return;
         }
-        int port = freePort();
         String adminToken = randomBase64Url(32);
-        BrokerProcess broker = BrokerProcess.start(options, config, db.r2dbcUrl(), adminToken, port,
-                work.resolve("broker.log"));
+        List<BrokerProcess> brokers = new ArrayList<>();
+        io.segura.testkit.net.HaProxy proxy = null;
         try {
-            out.printf("broker pid %d: health UP %.2f s after process start, %.2f CPU s (%s)%n", broker.pid(),
-                    broker.startupNanos() / 1e9, broker.startupCpuSeconds(), broker.startedLine());
+            int replicas = Math.max(1, options.replicas);
+            Map<String, java.net.URI> backends = new LinkedHashMap<>();
+            // one after the other: the first migrates the database
+            for (int i = 0; i < replicas; i++) {
+                int brokerPort = freePort();
+                Path log = work.resolve(replicas == 1 ? "broker.log" : "broker-r" + (i + 1) + ".log");
+                BrokerProcess broker = BrokerProcess.start(options, config, db.r2dbcUrl(), adminToken, brokerPort,
+                        log);
+                brokers.add(broker);
+                backends.put("r" + (i + 1), java.net.URI.create("http://127.0.0.1:" + brokerPort));
+                out.printf("broker pid %d: health UP %.2f s after process start, %.2f CPU s (%s)%n", broker.pid(),
+                        broker.startupNanos() / 1e9, broker.startupCpuSeconds(), broker.startedLine());
+            }
+            int port;
+            if (options.replicas > 0) {
+                proxy = io.segura.testkit.net.HaProxy.start(backends);
+                port = proxy.url().getPort();
+                out.printf("%d replica(s) behind HAProxy pid %d on port %d (the README's configuration: a new"
+                        + " connection to a replica per request); they share the machine's %d cores%n", replicas,
+                        proxy.pid(), port, Runtime.getRuntime().availableProcessors());
+            } else {
+                port = backends.get("r1").getPort();
+            }
+            Targets targets = new Targets(brokers.stream().mapToLong(BrokerProcess::pid).toArray(),
+                    backends.values().stream().mapToInt(java.net.URI::getPort).toArray(), port,
+                    proxy == null ? -1 : proxy.pid());
             seed(port, adminToken);
             if (receivers != null) {
                 try (MiniHttp http = new MiniHttp("127.0.0.1", port)) {
@@ -158,19 +181,34 @@ public final class LoadDriver {
             }
             try (Connection pg = db.connect()) {
                 for (var e : warmTokens.entrySet()) {
-                    runScenario(e.getKey(), e.getValue(), issuer, broker, port, pg);
+                    runScenario(e.getKey(), e.getValue(), issuer, targets, pg);
                     if (receivers != null) {
                         out.printf("exports so far: %d syslog frames, %d webhook deliveries received%n",
                                 receivers.frames.sum(), receivers.posts.sum());
                     }
                 }
             }
-            long[] rss = ProcStats.rssKib(broker.pid());
-            out.printf("broker RSS at the end: VmHWM (peak) %d MiB, VmRSS %d MiB%n", rss[0] / 1024, rss[1] / 1024);
+            for (BrokerProcess broker : brokers) {
+                long[] rss = ProcStats.rssKib(broker.pid());
+                out.printf("broker pid %d RSS at the end: VmHWM (peak) %d MiB, VmRSS %d MiB%n", broker.pid(),
+                        rss[0] / 1024, rss[1] / 1024);
+            }
         } finally {
-            broker.stop();
-            out.printf("broker stopped (log: %s)%n", work.resolve("broker.log"));
+            if (proxy != null) {
+                proxy.close();
+            }
+            for (BrokerProcess broker : brokers) {
+                broker.stop();
+            }
+            out.printf("broker(s) stopped (logs in %s)%n", work);
         }
+    }
+
+    /**
+     * What the clients load: the broker processes (their pids for CPU, their own ports for their metrics), the port
+     * the clients use (a broker's, or HAProxy's), and HAProxy's pid (-1 without).
+     */
+    record Targets(long[] pids, int[] brokerPorts, int port, long proxyPid) {
     }
 
     /** Start-up only: {@code --repeat} broker starts on one database (the first one also migrates it). */
@@ -270,8 +308,9 @@ public final class LoadDriver {
      * cores (at least three slices), the time limit or the tokens run out; says which. Returns the last slice's rate,
      * which sizes the measured run's token supply.
      */
-    private double warmUp(String scenario, List<String> warmTokens, BrokerProcess broker, int port)
+    private double warmUp(String scenario, List<String> warmTokens, Targets targets)
             throws InterruptedException {
+        int port = targets.port();
         AtomicInteger next = new AtomicInteger();
         long iterations = 0;
         double seconds = 0;
@@ -280,11 +319,11 @@ public final class LoadDriver {
         Map<String, Long> errors = new TreeMap<>();
         String stop = "time limit of " + options.warmupSeconds + " s";
         for (int slice = 1; seconds < options.warmupSeconds; slice++) {
-            ProcStats.Snapshot before = ProcStats.Snapshot.take(broker.pid());
+            ProcStats.Snapshot before = ProcStats.Snapshot.take(targets.pids());
             Phase phase = new Phase(scenario, warmTokens, next, port, options.clients,
                     (int) Math.min(WARM_SLICE_SECONDS, Math.ceil(options.warmupSeconds - seconds)));
             phase.run();
-            ProcStats.Snapshot after = ProcStats.Snapshot.take(broker.pid());
+            ProcStats.Snapshot after = ProcStats.Snapshot.take(targets.pids());
             iterations += phase.iterations();
             seconds += phase.elapsedSeconds();
             lastRate = phase.iterations() / phase.elapsedSeconds();
@@ -306,10 +345,12 @@ public final class LoadDriver {
         return lastRate;
     }
 
-    private void runScenario(String scenario, List<String> warmTokens, IssuerSimulator issuer, BrokerProcess broker,
-            int port, Connection pg) throws Exception {
+    private void runScenario(String scenario, List<String> warmTokens, IssuerSimulator issuer, Targets targets,
+            Connection pg) throws Exception {
         out.printf("%n== scenario %s ==%n", scenario);
-        double warmRate = warmUp(scenario, warmTokens, broker, port);
+        int port = targets.port();
+        long firstPid = targets.pids()[0];
+        double warmRate = warmUp(scenario, warmTokens, targets);
 
         // Signing RS256 costs the driver ~1-3 ms a token on this machine, so the measured run's supply is sized from
         // the warm-up rate (with head-room) instead of minting for a rate the broker may be far from.
@@ -323,12 +364,13 @@ public final class LoadDriver {
         AtomicInteger next = new AtomicInteger();
 
         if (options.jfrDir != null) {
-            jcmd(broker.pid(), "JFR.start", "name=" + scenario, "settings=profile",
+            jcmd(firstPid, "JFR.start", "name=" + scenario, "settings=profile",
                     "filename=" + Path.of(options.jfrDir, scenario + ".jfr").toAbsolutePath());
         }
-        double allocBefore = allocatedBytes(port);
+        double allocBefore = allocatedBytes(targets.brokerPorts());
         long[] pgBefore = pgCounters(pg);
-        ProcStats.Snapshot before = ProcStats.Snapshot.take(broker.pid());
+        long proxyBefore = targets.proxyPid() < 0 ? 0 : ProcStats.cpuTicks(targets.proxyPid());
+        ProcStats.Snapshot before = ProcStats.Snapshot.take(targets.pids());
         WaitSampler sampler = new WaitSampler(pg);
         Thread samplerThread = new Thread(sampler, "pg-wait-sampler");
         samplerThread.setDaemon(true);
@@ -337,12 +379,13 @@ public final class LoadDriver {
         measured.run();
         sampler.stop();
         samplerThread.join();
-        ProcStats.Snapshot after = ProcStats.Snapshot.take(broker.pid());
+        ProcStats.Snapshot after = ProcStats.Snapshot.take(targets.pids());
+        long proxyAfter = targets.proxyPid() < 0 ? 0 : ProcStats.cpuTicks(targets.proxyPid());
         long[] pgAfter = pgCounters(pg);
-        long[] rss = ProcStats.rssKib(broker.pid());
-        double allocAfter = allocatedBytes(port);
+        long[] rss = ProcStats.rssKib(firstPid);
+        double allocAfter = allocatedBytes(targets.brokerPorts());
         if (options.jfrDir != null) {
-            jcmd(broker.pid(), "JFR.stop", "name=" + scenario);
+            jcmd(firstPid, "JFR.stop", "name=" + scenario);
             out.printf("JFR recording of the measured run: %s%n", Path.of(options.jfrDir, scenario + ".jfr"));
         }
 
@@ -364,6 +407,10 @@ public final class LoadDriver {
                 (after.broker() - before.broker()) * 1000.0 / ProcStats.TICKS_PER_SECOND / n,
                 (after.postgres() - before.postgres()) * 1000.0 / ProcStats.TICKS_PER_SECOND / n,
                 (after.driver() - before.driver()) * 1000.0 / ProcStats.TICKS_PER_SECOND / n);
+        if (targets.proxyPid() >= 0) {
+            out.printf("cpu per %s of HAProxy: %.2f ms; brokers: %d replica(s) together%n", scenario,
+                    (proxyAfter - proxyBefore) * 1000.0 / ProcStats.TICKS_PER_SECOND / n, targets.pids().length);
+        }
         out.printf("cpu per %s of broker threads other than the JIT compilers: %.2f ms; postgres commits per %s: %.1f%n",
                 scenario, (after.workTicks() - before.workTicks()) * 1000.0 / ProcStats.TICKS_PER_SECOND / n, scenario,
                 (pgAfter[0] - pgBefore[0]) / (double) n);
@@ -380,15 +427,20 @@ public final class LoadDriver {
     }
 
     /** The broker's own count of bytes allocated on the heap (Micrometer, from GC events); a contention-proof cost. */
-    private static double allocatedBytes(int port) throws IOException {
-        try (MiniHttp http = new MiniHttp("127.0.0.1", port)) {
-            for (String line : http.get("/actuator/prometheus", null).body().split("\n")) {
-                if (line.startsWith("jvm_gc_memory_allocated_bytes_total")) {
-                    return Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
+    private static double allocatedBytes(int... ports) throws IOException {
+        double sum = 0;
+        for (int port : ports) {
+            double one = Double.NaN;
+            try (MiniHttp http = new MiniHttp("127.0.0.1", port)) {
+                for (String line : http.get("/actuator/prometheus", null).body().split("\n")) {
+                    if (line.startsWith("jvm_gc_memory_allocated_bytes_total")) {
+                        one = Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
+                    }
                 }
             }
+            sum += one;
         }
-        return Double.NaN;
+        return sum;
     }
 
     private void jcmd(long pid, String... args) throws IOException, InterruptedException {
@@ -646,6 +698,10 @@ public final class LoadDriver {
         String jfrDir;
         int repeat = 5;
         String exports = "off";
+        /** 0: clients talk to the one broker directly; N ≥ 1: N replicas behind a real HAProxy (testkit). */
+        int replicas;
+        /** One master key per run: replicas must share it. */
+        final String masterKey = Base64.getEncoder().encodeToString(new SecureRandom().generateSeed(32));
 
         List<String> exportVariants() {
             return exports.equals("both") ? List.of("off", "on") : List.of(exports);
@@ -686,6 +742,7 @@ public final class LoadDriver {
                     case "--jfr" -> o.jfrDir = args[++i];
                     case "--repeat" -> o.repeat = Integer.parseInt(args[++i]);
                     case "--exports" -> o.exports = args[++i];
+                    case "--replicas" -> o.replicas = Integer.parseInt(args[++i]);
                     case "--help", "-h" -> {
                         System.out.println("""
                                 LoadDriver [options]
@@ -715,6 +772,8 @@ public final class LoadDriver {
                                   --jvm FLAG           broker JVM flag, repeatable; replaces the defaults
                                                        (-XX:+UseSerialGC)
                                   --env NAME=VALUE     extra broker environment, repeatable
+                                  --replicas N         N brokers on one database behind a real HAProxy
+                                                       (the README's configuration); 0: one broker, direct (0)
                                   --work-dir DIR       trust config and broker log (benchmarks/target/loadtest)
                                   --jfr DIR            record each measured run with JFR (jcmd JFR.start/stop,
                                                        settings=profile) into DIR/SCENARIO.jfr""");
@@ -847,7 +906,7 @@ public final class LoadDriver {
                 String databaseUrl, String adminToken, int port) {
             env.put("SEGURA_CONFIG", config.toAbsolutePath().toString());
             env.put("SEGURA_DATABASE_URL", databaseUrl);
-            env.put("SEGURA_MASTER_KEY", Base64.getEncoder().encodeToString(new SecureRandom().generateSeed(32)));
+            env.put("SEGURA_MASTER_KEY", options.masterKey);
             env.put("SEGURA_ADMIN_TOKEN", adminToken);
             env.put("SERVER_PORT", Integer.toString(port));
             // Every client is 127.0.0.1: the per-IP limit (200/s by default, per replica) would measure the limiter.

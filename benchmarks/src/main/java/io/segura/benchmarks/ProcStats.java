@@ -127,10 +127,17 @@ final class ProcStats {
     record Snapshot(long nanos, long broker, long driver, long postgres, long machineBusy, long machineTotal,
             Map<String, Long> brokerThreads) {
 
-        static Snapshot take(long brokerPid) {
+        /** Every broker process of {@code brokerPids} counts as "broker" (replicas together, threads merged). */
+        static Snapshot take(long... brokerPids) {
             long[] m = machineTicks();
-            return new Snapshot(System.nanoTime(), cpuTicks(brokerPid), cpuTicks(ProcessHandle.current().pid()),
-                    postgresTicks(), m[0], m[1], threadTicks(brokerPid));
+            long broker = 0;
+            Map<String, Long> threads = new TreeMap<>();
+            for (long pid : brokerPids) {
+                broker += Math.max(0, cpuTicks(pid));
+                threadTicks(pid).forEach((k, v) -> threads.merge(k, v, Long::sum));
+            }
+            return new Snapshot(System.nanoTime(), broker, cpuTicks(ProcessHandle.current().pid()),
+                    postgresTicks(), m[0], m[1], threads);
         }
 
         /** Broker CPU ticks of every thread except the JIT compilers (which are still busy after a short warm-up). */

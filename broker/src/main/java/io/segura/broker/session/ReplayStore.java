@@ -4,6 +4,7 @@ package io.segura.broker.session;
 import io.r2dbc.spi.R2dbcException;
 import io.segura.broker.Refusal;
 import io.segura.broker.federation.Quote;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
@@ -24,6 +25,9 @@ public final class ReplayStore {
     private static final Table TABLE = Table.of("jti_replay", "issuer", String.class, "jti", String.class,
             "expires_at", OffsetDateTime.class);
     private static final String UNIQUE_VIOLATION = "23505";
+    /** How far replica clocks may run ahead of each other before a purge could reopen a replay: the largest
+     * {@code clock-skew} an issuer may configure (5 min). */
+    public static final Duration CLOCK_MARGIN = Duration.ofMinutes(5);
 
     private final DatabaseClient db;
 
@@ -52,11 +56,16 @@ public final class ReplayStore {
                 "token jti " + Quote.value(jti) + " was already used; tokens of this issuer are single use");
     }
 
-    /** Deletes rows whose tokens can no longer be accepted anyway; returns how many. */
+    /**
+     * Deletes rows whose tokens no replica can accept anyway; returns how many. A row is kept {@link #CLOCK_MARGIN}
+     * past its {@code expires_at}: every replica purges by its own clock, and a replica running ahead (30 s of skew
+     * on one replica, issue 16) would otherwise delete a row while a replica on time still accepts its token — a replay
+     * window of exactly the skew.
+     */
     public Mono<Long> purgeExpired(Instant now) {
         Objects.requireNonNull(now, "now cannot be null");
         return db.sql("DELETE FROM jti_replay WHERE expires_at < :now")
-                .bind("now", OffsetDateTime.ofInstant(now, ZoneOffset.UTC))
+                .bind("now", OffsetDateTime.ofInstant(now.minus(CLOCK_MARGIN), ZoneOffset.UTC))
                 .fetch()
                 .rowsUpdated();
     }

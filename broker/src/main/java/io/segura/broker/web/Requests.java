@@ -12,8 +12,15 @@ final class Requests {
     private Requests() {
     }
 
-    /** The TCP peer; forwarded headers are not trusted (run the broker behind a proxy that terminates at L4). */
+    /**
+     * The client's address: the TCP peer, or whom a trusted proxy names in {@code X-Forwarded-For}
+     * ({@link ClientAddressFilter}, {@code SEGURA_TRUSTED_PROXIES}; by default no proxy is trusted).
+     */
     static String clientIp(ServerRequest request) {
+        Object resolved = request.exchange().getAttribute(ClientAddressFilter.ATTRIBUTE);
+        if (resolved != null) {
+            return resolved.toString();
+        }
         return request.remoteAddress()
                 .map(InetSocketAddress::getAddress)
                 .map(a -> a.getHostAddress())

@@ -72,6 +72,11 @@ public class WebConfiguration {
     }
 
     @Bean
+    ClientAddressFilter clientAddressFilter(org.springframework.core.env.Environment env) {
+        return new ClientAddressFilter(TrustedProxies.parse(env.getProperty("segura.trusted-proxies")));
+    }
+
+    @Bean
     RequestDeadlineFilter requestDeadlineFilter(BrokerSettings settings) {
         return new RequestDeadlineFilter(settings.requestTimeout());
     }

@@ -224,6 +224,8 @@ public final class BrokerLauncher implements AutoCloseable {
         /** What the launcher's own calls trust when the broker serves https. */
         private javax.net.ssl.SSLContext tlsClient;
         private TestDatabase database;
+        private io.segura.testkit.net.NetworkNamespace namespace;
+        private String bindAddress = "127.0.0.1";
         private String masterKey;
         private String adminToken;
 
@@ -277,6 +279,54 @@ public final class BrokerLauncher implements AutoCloseable {
                 env.put("SEGURA_TLS_CLIENT_CA", clientCa.toString());
             }
             return this;
+        }
+
+        /**
+         * Runs the broker in {@code namespace} (another host, as far as the network goes), listening on
+         * {@code link}'s namespace address and reaching the database over {@code database}'s link (the database's
+         * server must listen on its host address, {@link io.segura.testkit.postgres.PrivateCluster#start(List)}).
+         * The broker reaches nothing else of this host: no issuer on loopback, so it serves leases and the like,
+         * not token exchanges of loopback issuers.
+         */
+        public Builder inNamespace(io.segura.testkit.net.NetworkNamespace namespace,
+                io.segura.testkit.net.NetworkNamespace.Link link, io.segura.testkit.net.NetworkNamespace.Link database) {
+            this.namespace = Objects.requireNonNull(namespace, "namespace cannot be null");
+            this.bindAddress = link.address();
+            env.put("SERVER_ADDRESS", link.address());
+            // set when started: the database is known only then (replicaOf may come after)
+            this.databaseHost = database.hostAddress();
+            return this;
+        }
+
+        private String databaseHost;
+
+        /**
+         * Runs the broker's clock {@code ahead} of this host's (a replica whose NTP is off), with Debian's libfaketime
+         * preloaded into its JVM ({@code FAKETIME="+30s"}): every wall-clock read — {@code System.currentTimeMillis},
+         * {@code Instant.now} — is shifted. So is the monotonic clock, by a constant (so {@code System.nanoTime}
+         * differences are unchanged): with {@code FAKETIME_DONT_FAKE_MONOTONIC=1} the broker took 122 s to start here
+         * instead of 5 s. Skipped (or in CI failed) without the {@code faketime} package.
+         */
+        public Builder clockAhead(Duration ahead) {
+            Path lib = fakeTimeLibrary();
+            env.put("LD_PRELOAD", lib.toString());
+            env.put("FAKETIME", "+" + ahead.toSeconds() + "s");
+            return this;
+        }
+
+        private static Path fakeTimeLibrary() {
+            for (String arch : List.of("x86_64-linux-gnu", "aarch64-linux-gnu")) {
+                Path p = Path.of("/usr/lib", arch, "faketime", "libfaketimeMT.so.1");
+                if (Files.isReadable(p)) {
+                    return p;
+                }
+            }
+            String missing = "libfaketime is not installed: apt-get install faketime (.ci/run installs it when"
+                    + " missing)";
+            if (!Boolean.parseBoolean(System.getenv(TestDatabase.REQUIRE_ENV))) {
+                Assumptions.abort(missing);
+            }
+            throw new IllegalStateException(missing);
         }
 
         /** The trust config YAML (DESIGN §9), written to a file the broker reads as {@code SEGURA_CONFIG}. */
@@ -345,12 +395,16 @@ public final class BrokerLauncher implements AutoCloseable {
                 String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
                 List<String> cmd = new ArrayList<>(List.of(java, "-XX:TieredStopAtLevel=1", "-Xshare:auto",
                         "-jar", jar.toString()));
+                if (namespace != null) {
+                    cmd = namespace.exec(cmd);
+                }
                 ProcessBuilder pb = new ProcessBuilder(cmd).directory(dir.toFile())
                         .redirectErrorStream(true).redirectOutput(dir.resolve("broker.log").toFile());
                 Map<String, String> penv = pb.environment();
                 penv.keySet().removeIf(k -> k.startsWith("SEGURA_"));
                 penv.put("SEGURA_CONFIG", configFile.toString());
-                penv.put("SEGURA_DATABASE_URL", db.r2dbcUrl());
+                penv.put("SEGURA_DATABASE_URL", databaseHost == null ? db.r2dbcUrl()
+                        : db.r2dbcUrl().replace("@" + db.host() + ":", "@" + databaseHost + ":"));
                 penv.put("SEGURA_MASTER_KEY", masterKey);
                 penv.put("SEGURA_ADMIN_TOKEN", adminToken);
                 penv.put("SERVER_PORT", Integer.toString(port));
@@ -358,7 +412,7 @@ public final class BrokerLauncher implements AutoCloseable {
                 penv.putAll(env);
                 process = pb.start();
                 boolean https = tlsServer != null || tlsClient != null;
-                URI url = URI.create((https ? "https" : "http") + "://127.0.0.1:" + port);
+                URI url = URI.create((https ? "https" : "http") + "://" + bindAddress + ":" + port);
                 HttpClient.Builder http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5));
                 if (tlsClient != null) {
                     http.sslContext(tlsClient);

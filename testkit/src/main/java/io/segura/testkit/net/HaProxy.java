@@ -36,6 +36,12 @@ public final class HaProxy implements AutoCloseable {
     /** Request header naming the server to use; response header naming the server that answered. */
     public static final String SERVED_BY = "X-Segura-Replica";
 
+    /**
+     * Suffix of each replica's unchecked backup entry, used only while no replica passes its check: {@code r1-any}
+     * answers as {@value #SERVED_BY} when r1 served a request that way.
+     */
+    public static final String FALLBACK = "-any";
+
     private static final Duration START_TIMEOUT = Duration.ofSeconds(60);
 
     private final Process process;
@@ -108,12 +114,25 @@ public final class HaProxy implements AutoCloseable {
                 "    option httpchk GET /actuator/health/readiness",
                 "    http-check expect status 200",
                 "    default-server inter 500ms fall 2 rise 1",
+                // the client's address for the brokers' audit and per-IP limits (SEGURA_TRUSTED_PROXIES): HAProxy
+                // appends the peer it received the request from to whatever X-Forwarded-For the client sent
+                "    option forwardfor",
+                // fail open: when no replica is ready (PostgreSQL down for all of them) send to all of them anyway,
+                // so clients get the brokers' own 503 + Retry-After instead of HAProxy's bare 503
+                "    option allbackups",
                 "    http-response set-header " + SERVED_BY + " %s"));
         backends.keySet().forEach(name -> lines.add("    use-server " + name + " if { req.hdr(" + SERVED_BY
                 + ") -m str " + name + " }"));
         backends.forEach((name, uri) -> lines.add("    server " + name + " " + uri.getHost() + ":" + uri.getPort()
                 + " check"));
+        backends.forEach((name, uri) -> lines.add("    server " + name + FALLBACK + " " + uri.getHost() + ":"
+                + uri.getPort() + " backup"));
         return String.join("\n", lines) + "\n";
+    }
+
+    /** HAProxy's process id, e.g. to count its CPU in a benchmark. */
+    public long pid() {
+        return process.pid();
     }
 
     /** The load balancer's base URL, {@code http://127.0.0.1:PORT}. */

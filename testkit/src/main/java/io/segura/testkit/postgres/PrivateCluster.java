@@ -27,8 +27,11 @@ public final class PrivateCluster implements AutoCloseable {
     private final Path dir;
     private final int port;
     private final boolean asPostgres;
+    /** listen_addresses: 127.0.0.1 and any the test asked for. */
+    private final String listen;
 
-    private PrivateCluster(Path bin, Path dir, int port, boolean asPostgres) {
+    private PrivateCluster(Path bin, Path dir, int port, boolean asPostgres, String listen) {
+        this.listen = listen;
         this.bin = bin;
         this.dir = dir;
         this.port = port;
@@ -42,17 +45,32 @@ public final class PrivateCluster implements AutoCloseable {
      *                               {@code SEGURA_REQUIRE_POSTGRES=true} (elsewhere the calling test is skipped)
      */
     public static PrivateCluster start() throws IOException, InterruptedException {
+        return start(List.of());
+    }
+
+    /**
+     * Creates and starts a cluster that also listens on {@code alsoListenOn} (addresses of this host, e.g. the host
+     * end of a {@link io.segura.testkit.net.NetworkNamespace} link) and trusts clients of those subnets
+     * ({@code samenet}), so a process in another network namespace can connect.
+     */
+    public static PrivateCluster start(List<String> alsoListenOn) throws IOException, InterruptedException {
         Path bin = binaries();
         boolean asPostgres = "root".equals(System.getProperty("user.name"));
         Path dir = Files.createTempDirectory("segura-pg-",
                 PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwxr-xr-x")));
-        PrivateCluster cluster = new PrivateCluster(bin, dir, freePort(), asPostgres);
+        List<String> listen = new ArrayList<>(List.of("127.0.0.1"));
+        listen.addAll(alsoListenOn);
+        PrivateCluster cluster = new PrivateCluster(bin, dir, freePort(), asPostgres, String.join(",", listen));
         try {
             if (asPostgres) {
                 cluster.run(List.of("chown", "postgres:", dir.toString()), false);
             }
             cluster.run(List.of(bin.resolve("initdb").toString(), "-D", cluster.data().toString(), "-U", "postgres",
                     "-A", "trust", "-E", "UTF8", "--no-sync"), true);
+            if (!alsoListenOn.isEmpty()) {
+                Files.writeString(cluster.data().resolve("pg_hba.conf"), "host all all samenet trust\n",
+                        StandardCharsets.UTF_8, java.nio.file.StandardOpenOption.APPEND);
+            }
             cluster.start0();
         } catch (IOException | InterruptedException | RuntimeException e) {
             cluster.close();
@@ -83,7 +101,7 @@ public final class PrivateCluster implements AutoCloseable {
 
     private void start0() throws IOException, InterruptedException {
         run(List.of(bin.resolve("pg_ctl").toString(), "-D", data().toString(), "-l", dir.resolve("server.log")
-                .toString(), "-w", "-t", "60", "-o", "-c listen_addresses=127.0.0.1 -c port=" + port
+                .toString(), "-w", "-t", "60", "-o", "-c listen_addresses=" + listen + " -c port=" + port
                 + " -c unix_socket_directories=" + dir + " -c fsync=off -c max_connections=200", "start"), true);
     }
 
