@@ -32,8 +32,8 @@ class DynamicSpecsTest {
 
     @Test
     void requestWhenSpecsShareANameThenOneRequestEachAndFieldsInOrder() throws Exception {
-        List<SecretSpec> specs = SecretSpec.parseList("db/prod/password > DB_PASSWORD\n"
-                + "dynamic:db/a > A_URL\ndynamic:db/b.username > B_USER\ndynamic:db/a.password > A_PW\ndynamic:db/a.port");
+        List<SecretSpec> specs = SecretSpec.parseList("db/prod/password > DB_PASSWORD\n" + "dynamic:db/a > A_URL\n"
+                + "dynamic:db/b.username > B_USER\ndynamic:db/a.password > A_PW\ndynamic:db/a.port");
         List<String> events = new ArrayList<>();
         Map<String, DynamicCredential> byName = DynamicSpecs.request(specs, name -> {
             events.add("request " + name);

@@ -22,9 +22,10 @@ import java.util.stream.Collectors;
  * "Segura: lease secrets": authenticates as an OAuth 2.0 client from the global settings ({@code grant_type=
  * client_credentials}, DESIGN §5), leases the configured secrets and requests the dynamic ones ({@code
  * dynamic:NAME[.FIELD] > NAME}, DESIGN §6a: a fresh database user each, under leases of the same session), and sets
- * each as a local runtime variable whose value Bamboo masks ({@link BambooMasking}). The session is recorded for the final "Segura: revoke" task
- * ({@link SessionStore}). Any failure fails the task with one log line — the broker's reason and the fix — and a
- * session already opened is revoked before the task ends.
+ * each as a local runtime variable whose value Bamboo masks ({@link BambooMasking}). The session is recorded for
+ * the final "Segura: revoke" task ({@link SessionStore}), whose revocation also drops the database users. Any
+ * failure fails the task with one log line — the broker's reason and the fix — and a session already opened is
+ * revoked before the task ends.
  */
 public final class SecretsTask {
 
@@ -151,8 +152,8 @@ public final class SecretsTask {
             throw new TaskFailure("Cannot record the lease for the revoke task: " + e.getMessage() + ". Fix: make the"
                     + " job's working directory writable by the agent.");
         }
-        log.info("Segura: the final task \"Segura: revoke\" ends " + (leaseIds.size() == 1 ? "the lease" : "the leases")
-                + " with the job.");
+        log.info("Segura: the final task \"Segura: revoke\" ends " + (leaseIds.size() == 1 ? "the lease"
+                : "the leases") + " with the job.");
     }
 
     /** Registers {@code forms} as masked variables {@code segura.secret.mask.<base>.<n>}, noting their names. */

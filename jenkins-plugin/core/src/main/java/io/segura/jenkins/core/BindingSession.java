@@ -31,9 +31,10 @@ import java.util.stream.Collectors;
  * One {@code withSegura} block, from the exchange to the revocation (DESIGN §12): resolves the job's identity from
  * its credentials, exchanges it for a broker session of the role, leases the secrets, requests the dynamic secrets
  * ({@code dynamic:NAME[.FIELD] > ENV}, DESIGN §6a: a fresh database user each, under leases of the same session),
- * gives their values as environment variables and a log masker, renews the lease in the background within the role's caps, and revokes
- * the session — with every lease it holds — on {@link #close()}, which the adapter calls however the block ends
- * (success, failure, abort). {@code close()} is idempotent.
+ * gives their values as environment variables and a log masker, renews the lease in the background within the
+ * role's caps, and revokes the session — with every lease it holds, so the broker drops the database users — on
+ * {@link #close()}, which the adapter calls however the block ends (success, failure, abort). {@code close()} is
+ * idempotent.
  *
  * <p>A JVM that dies inside the block (killed, crashed) cannot revoke. For that the adapter persists
  * {@link #revocationToken()} (Jenkins: as a {@code Secret} in the build's program state) and calls
