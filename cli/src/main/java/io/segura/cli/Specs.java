@@ -5,9 +5,9 @@ import io.segura.client.BrokerClient;
 import io.segura.client.BrokerException;
 import io.segura.client.ConfigException;
 import io.segura.client.DynamicCredential;
+import io.segura.client.DynamicSpecs;
 import io.segura.client.Session;
 import java.time.Duration;
-import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.function.Consumer;
 import io.segura.client.Lease;
@@ -73,26 +73,14 @@ final class Specs {
     static void dynamic(BrokerClient client, Session session, List<SecretSpec> specs, Duration ttl,
             SshCertificates ssh, Consumer<DynamicCredential> leases, DynamicSink sink)
             throws BrokerException, InterruptedException, IOException {
-        Map<String, DynamicCredential> byName = new LinkedHashMap<>();
-        for (SecretSpec s : specs) {
-            if (s.dynamic() && !byName.containsKey(s.path())) {
-                boolean certificate = SecretSpec.isSsh(s.path());
-                DynamicCredential credential = client.dynamicSecret(session, s.path(), ttl,
-                        certificate ? ssh.keyToCertify(s.path()) : Map.of());
-                leases.accept(credential);
-                byName.put(s.path(), certificate ? ssh.written(credential) : credential);
-            }
-        }
-        for (SecretSpec s : specs) {
-            if (s.dynamic()) {
-                DynamicCredential credential = byName.get(s.path());
-                try {
-                    sink.accept(s.envName(), credential, s.valueOf(credential));
-                } catch (IllegalArgumentException e) {
-                    throw new IOException(e.getMessage(), e);
-                }
-            }
-        }
+        // the request-once-per-name and the rendering are shared with the Jenkins and Bamboo cores
+        DynamicSpecs.request(specs, name -> {
+            boolean certificate = SecretSpec.isSsh(name);
+            DynamicCredential credential = client.dynamicSecret(session, name, ttl,
+                    certificate ? ssh.keyToCertify(name) : Map.of());
+            leases.accept(credential);
+            return certificate ? ssh.written(credential) : credential;
+        }, (spec, credential, value) -> sink.accept(spec.envName(), credential, value));
     }
 
     /** What to do with each leased secret. */

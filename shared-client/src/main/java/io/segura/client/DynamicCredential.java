@@ -19,6 +19,9 @@ import java.util.Objects;
 public record DynamicCredential(String leaseId, String name, String engine, Instant expiresAt,
         Map<String, String> fields, List<String> warnings) {
 
+    /** A database credential's fields that are not secret (they name the server and the user, prove nothing). */
+    public static final List<String> PUBLIC_FIELDS = List.of("username", "host", "port", "database");
+
     public DynamicCredential {
         Objects.requireNonNull(leaseId, "leaseId cannot be null");
         Objects.requireNonNull(name, "name cannot be null");
@@ -48,7 +51,7 @@ public record DynamicCredential(String leaseId, String name, String engine, Inst
             return List.of();
         }
         return fields.entrySet().stream()
-                .filter(e -> !List.of("username", "host", "port", "database").contains(e.getKey()))
+                .filter(e -> !PUBLIC_FIELDS.contains(e.getKey()))
                 .map(Map.Entry::getValue)
                 .filter(v -> !v.isEmpty())
                 .toList();

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 package io.segura.bamboo.core;
 
+import io.segura.client.DynamicCredential;
 import io.segura.client.SecretSpec;
 import io.segura.client.masking.SecretVariants;
 import java.util.List;
@@ -16,6 +17,11 @@ import java.util.Locale;
  * <p>Bamboo masks the whole value within one log line, so a multi-line value echoed line by line, or a value printed
  * base64- or URL-encoded, would not be hidden. The task therefore adds one extra masked variable per such form
  * (DESIGN §11: the lines and encodings of {@link SecretVariants}), named {@code segura.secret.mask.<NAME>.<n>}.
+ *
+ * <p>A dynamic database credential's URL and password are secret, so a spec giving either needs such a name too; its
+ * {@code username}, {@code host}, {@code port} and {@code database} may go under any name. The URL and password
+ * themselves, with their forms, are masked variables in any case ({@code segura.secret.mask.dynamic.<NAME>.<n>}), as
+ * {@code segura-cli exec} masks them whichever fields a job binds.
  */
 public final class BambooMasking {
 
@@ -39,6 +45,14 @@ public final class BambooMasking {
      */
     static void requireMasked(List<SecretSpec> specs) throws TaskFailure {
         for (SecretSpec s : specs) {
+            if (s.dynamic() && SecretSpec.isSsh(s.path())) {
+                throw new TaskFailure(s.ref() + ": SSH certificates are not supported by the Segura task yet (its key"
+                        + " and certificate files would have to outlive the task). Fix: run the Script task that"
+                        + " needs it under segura-cli exec --secret '" + s.ref() + " > SSH_KEY'.");
+            }
+            if (s.dynamic() && s.field() != null && DynamicCredential.PUBLIC_FIELDS.contains(s.field())) {
+                continue; // a user name, host, port or database proves nothing: any name will do
+            }
             if (!masks(s.envName())) {
                 throw new TaskFailure("Variable " + s.envName() + " (for " + s.ref() + ") would not be masked:"
                         + " Bamboo hides only variables whose names contain \"secret\" or \"password\". Fix: name it"

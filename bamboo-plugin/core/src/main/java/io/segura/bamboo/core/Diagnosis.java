@@ -61,6 +61,36 @@ final class Diagnosis {
         }
     }
 
+    /** A refused or failed {@code POST /api/v2/a2a/dynamic-secrets} for the dynamic secret {@code name}. */
+    static TaskFailure dynamic(BrokerException e, URI broker, String role, String name) {
+        String reason = e.getMessage();
+        String type = e.type() == null ? "" : e.type();
+        if (type.endsWith("/dynamic-engine-unavailable") || type.endsWith("/dynamic-engine-misconfigured")
+                || type.endsWith("/dynamic-engine-failed")) {
+            // the broker answered: the database behind the engine is what failed, and nothing was created
+            return new TaskFailure("The broker could not create dynamic:" + name + ": " + reason + ". Fix: the"
+                    + " broker's operators check the engine's database, its admin user and the admin password in the"
+                    + " vault; run the build again then.");
+        }
+        switch (e.kind()) {
+            case UNAVAILABLE:
+                return unavailable(e, broker);
+            case FORBIDDEN:
+                return new TaskFailure("Role \"" + role + "\" may not request dynamic:" + name + ": " + reason
+                        + ". Fix: list " + name + " under the role's `dynamic:` in the broker's trust config, or"
+                        + " remove it from the task's Secrets field.");
+            case INVALID_REQUEST:
+                return new TaskFailure("The broker refused dynamic:" + name + ": " + reason + (type.endsWith(
+                        "/ttl-over-cap") ? ". Fix: lower the task's Lease TTL to at most the engine's max-ttl and the"
+                                + " role's max-lease-ttl, or leave it empty."
+                        : ". Fix: check the name after dynamic: in the task's Secrets field; it must be one of the"
+                                + " broker's `dynamic:` engines."));
+            default:
+                return new TaskFailure("The broker refused dynamic:" + name + ": " + reason + ". Fix: run the job"
+                        + " again; the session may have ended (its lifetime is the role's session-ttl).");
+        }
+    }
+
     /** A refused or failed revoke. */
     static TaskFailure revoke(BrokerException e, URI broker, String expiresAt) {
         String base = e.kind() == BrokerException.Kind.UNAVAILABLE ? unavailable(e, broker).getMessage()

@@ -3,6 +3,8 @@ package io.segura.bamboo.core;
 
 import io.segura.client.BrokerClient;
 import io.segura.client.BrokerException;
+import io.segura.client.DynamicCredential;
+import io.segura.client.DynamicSpecs;
 import io.segura.client.Lease;
 import io.segura.client.LeasedSecret;
 import io.segura.client.RetryPolicy;
@@ -18,10 +20,12 @@ import java.util.stream.Collectors;
 
 /**
  * "Segura: lease secrets": authenticates as an OAuth 2.0 client from the global settings ({@code grant_type=
- * client_credentials}, DESIGN §5), leases the configured secrets and sets each as a local runtime variable whose
- * name Bamboo masks ({@link BambooMasking}). The session is recorded for the final "Segura: revoke" task
- * ({@link SessionStore}). Any failure fails the task with one log line — the broker's reason and the fix — and a
- * session already opened is revoked before the task ends.
+ * client_credentials}, DESIGN §5), leases the configured secrets and requests the dynamic ones ({@code
+ * dynamic:NAME[.FIELD] > NAME}, DESIGN §6a: a fresh database user each, under leases of the same session), and sets
+ * each as a local runtime variable whose value Bamboo masks ({@link BambooMasking}). The session is recorded for
+ * the final "Segura: revoke" task ({@link SessionStore}), whose revocation also drops the database users. Any
+ * failure fails the task with one log line — the broker's reason and the fix — and a session already opened is
+ * revoked before the task ends.
  */
 public final class SecretsTask {
 
@@ -74,37 +78,73 @@ public final class SecretsTask {
                     .resolve(SessionStore.DIRECTORY) + ": " + e.getMessage() + ". Fix: make the job's working"
                     + " directory writable by the agent.");
         }
-        String refs = config.secrets().stream().map(SecretSpec::ref).collect(Collectors.joining(", "));
-        Lease lease;
+        List<SecretSpec> statics = config.secrets().stream().filter(x -> !x.dynamic()).toList();
+        String refs = statics.stream().map(SecretSpec::ref).collect(Collectors.joining(", "));
+        List<String> names = new ArrayList<>();
+        List<String> leaseIds = new ArrayList<>();
+        RuntimeVariables vars = run.variables();
+        if (!statics.isEmpty()) {
+            Lease lease;
+            try {
+                lease = broker.lease(session, statics, config.ttl());
+            } catch (BrokerException e) {
+                revokeNow(broker, session, log);
+                deleteQuietly(store, entry);
+                throw Diagnosis.lease(e, url, role, refs);
+            }
+            leaseIds.add(lease.leaseId());
+            for (int i = 0; i < lease.secrets().size(); i++) {
+                LeasedSecret s = lease.secrets().get(i);
+                SecretSpec spec = specFor(statics, s, i);
+                // The extra forms first: the moment the value is a variable, Bamboo may print it in the next entry.
+                addForms(vars, names, spec.envName(), BambooMasking.extraForms(s.value()));
+                vars.addLocal(spec.envName(), s.value());
+                names.add(spec.envName());
+                log.info("Segura: " + s.path() + "@" + s.version() + " → ${bamboo." + spec.envName() + "} (env bamboo_"
+                        + spec.envName().replace('.', '_') + ")");
+            }
+            for (String w : lease.warnings()) {
+                log.info("Segura: warning from the broker: " + w);
+            }
+            log.info("Segura: lease " + lease.leaseId() + " ends " + lease.expiresAt() + ".");
+        }
+        String[] requesting = new String[1];
         try {
-            lease = broker.lease(session, config.secrets(), config.ttl());
-        } catch (BrokerException e) {
+            // one credential per name, each spec its field of it: the rendering segura-cli exec uses
+            DynamicSpecs.request(config.secrets(), name -> {
+                requesting[0] = name;
+                DynamicCredential c = broker.dynamicSecret(session, name, config.ttl());
+                leaseIds.add(c.leaseId());
+                // its URL and password masked before any variable holds them, whichever fields the specs bind
+                List<String> forms = new ArrayList<>();
+                for (String v : c.secretValues()) {
+                    forms.add(v);
+                    forms.addAll(BambooMasking.extraForms(v));
+                }
+                addForms(vars, names, "dynamic." + SecretSpec.deriveEnvName(name), forms);
+                for (String w : c.warnings()) {
+                    log.info("Segura: warning from the broker: " + w);
+                }
+                log.info("Segura: dynamic secret " + c.name() + ": lease " + c.leaseId() + " ends " + c.expiresAt()
+                        + ".");
+                return c;
+            }, (spec, credential, value) -> {
+                vars.addLocal(spec.envName(), value);
+                names.add(spec.envName());
+                log.info("Segura: " + spec.ref() + " → ${bamboo." + spec.envName() + "} (env bamboo_"
+                        + spec.envName().replace('.', '_') + ")");
+            });
+        } catch (BrokerException | IOException e) {
+            // the session's revocation also ends every dynamic credential created so far
             revokeNow(broker, session, log);
             deleteQuietly(store, entry);
-            throw Diagnosis.lease(e, url, role, refs);
-        }
-        List<String> names = new ArrayList<>();
-        RuntimeVariables vars = run.variables();
-        for (int i = 0; i < lease.secrets().size(); i++) {
-            LeasedSecret s = lease.secrets().get(i);
-            SecretSpec spec = specFor(config.secrets(), s, i);
-            // The extra forms first: the moment the value is a variable, Bamboo may print it in the next entry.
-            int n = 0;
-            for (String form : BambooMasking.extraForms(s.value())) {
-                String formName = BambooMasking.FORM_PREFIX + spec.envName() + "." + (++n);
-                vars.addLocal(formName, form);
-                names.add(formName);
-            }
-            vars.addLocal(spec.envName(), s.value());
-            names.add(spec.envName());
-            log.info("Segura: " + s.path() + "@" + s.version() + " → ${bamboo." + spec.envName() + "} (env bamboo_"
-                    + spec.envName().replace('.', '_') + ")");
-        }
-        for (String w : lease.warnings()) {
-            log.info("Segura: warning from the broker: " + w);
+            names.forEach(vars::removeLocal);
+            throw e instanceof BrokerException b ? Diagnosis.dynamic(b, url, role, requesting[0])
+                    : new TaskFailure("The broker's answer for dynamic:" + requesting[0] + " cannot be used: "
+                            + e.getMessage() + ".");
         }
         try {
-            store.save(entry.withLease(lease.leaseId(), names));
+            store.save(entry.withLease(String.join(", ", leaseIds), names));
         } catch (IOException e) {
             revokeNow(broker, session, log);
             deleteQuietly(store, entry);
@@ -112,8 +152,18 @@ public final class SecretsTask {
             throw new TaskFailure("Cannot record the lease for the revoke task: " + e.getMessage() + ". Fix: make the"
                     + " job's working directory writable by the agent.");
         }
-        log.info("Segura: lease " + lease.leaseId() + " ends " + lease.expiresAt() + "; the final task \"Segura:"
-                + " revoke\" ends it with the job.");
+        log.info("Segura: the final task \"Segura: revoke\" ends " + (leaseIds.size() == 1 ? "the lease"
+                : "the leases") + " with the job.");
+    }
+
+    /** Registers {@code forms} as masked variables {@code segura.secret.mask.<base>.<n>}, noting their names. */
+    private static void addForms(RuntimeVariables vars, List<String> names, String base, List<String> forms) {
+        int n = 0;
+        for (String form : forms) {
+            String formName = BambooMasking.FORM_PREFIX + base + "." + (++n);
+            vars.addLocal(formName, form);
+            names.add(formName);
+        }
     }
 
     /** The spec a leased secret answers: the broker answers in request order; the path confirms it. */

@@ -55,6 +55,25 @@ class SecretsTaskConfigTest {
     }
 
     @Test
+    void validateWhenDynamicUrlOrPasswordUnderUnmaskedNameThenRefusedButPublicFieldsTakeAnyName() {
+        assertThat(SecretsTaskConfig.validate(Map.of("secrets", "dynamic:db/app > DATABASE_URL")).get("secrets"))
+                .contains("DATABASE_URL", "would not be masked", "dynamic:db/app > DATABASE_URL_SECRET");
+        assertThat(SecretsTaskConfig.validate(Map.of("secrets", "dynamic:db/app.password > PGPW")).get("secrets"))
+                .contains("would not be masked");
+        assertThat(SecretsTaskConfig.validate(Map.of("secrets", "dynamic:db/app > DATABASE_URL_SECRET\n"
+                + "dynamic:db/app.username > PGUSER\ndynamic:db/app.host > PGHOST\ndynamic:db/app.port > PGPORT\n"
+                + "dynamic:db/app.database > PGDATABASE\ndynamic:db/app.password > PGPASSWORD"))).isEmpty();
+    }
+
+    @Test
+    void validateWhenSshCertificateThenRefusedAsNotYet() {
+        assertThat(SecretsTaskConfig.validate(Map.of("secrets", "dynamic:ssh/deploy > SSH_KEY_SECRET"))
+                .get("secrets")).isEqualTo("dynamic:ssh/deploy: SSH certificates are not supported by the Segura"
+                        + " task yet (its key and certificate files would have to outlive the task). Fix: run the"
+                        + " Script task that needs it under segura-cli exec --secret 'dynamic:ssh/deploy > SSH_KEY'.");
+    }
+
+    @Test
     void parseWhenInvalidThenTaskFailureNamesTheField() {
         assertThatThrownBy(() -> SecretsTaskConfig.parse(Map.of("secrets", "db/a > A_SECRET", "ttl", "x")))
                 .isInstanceOf(TaskFailure.class).hasMessageStartingWith("Task field ttl:");

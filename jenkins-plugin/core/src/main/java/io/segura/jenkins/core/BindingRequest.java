@@ -11,7 +11,8 @@ import java.util.Objects;
  * What one {@code withSegura(role:, secrets:, credentialsId:, ttl:)} block asks for, checked before anything is sent.
  *
  * @param role          the trust role, or null to let the broker pick the one role the identity matches
- * @param secrets       what to lease and the variable each value goes to ({@code path[@version] > ENV})
+ * @param secrets       what to lease and the variable each value goes to ({@code path[@version] > ENV}), and the
+ *                      dynamic secrets to request ({@code dynamic:NAME[.FIELD] > ENV}; database engines only)
  * @param credentialsId the Jenkins credential to authenticate with, or null for the configured default
  * @param ttl           the lease TTL, or null for the role's maximum
  */
@@ -21,6 +22,10 @@ public record BindingRequest(String role, List<SecretSpec> secrets, String crede
         secrets = List.copyOf(secrets);
         if (secrets.isEmpty()) {
             throw new IllegalArgumentException("secrets cannot be empty");
+        }
+        String ssh = sshRefusal(secrets);
+        if (ssh != null) {
+            throw new IllegalArgumentException(ssh);
         }
         role = blankToNull(role);
         credentialsId = blankToNull(credentialsId);
@@ -44,6 +49,10 @@ public record BindingRequest(String role, List<SecretSpec> secrets, String crede
         } catch (IllegalArgumentException e) {
             throw invalid("secrets: " + e.getMessage());
         }
+        String ssh = sshRefusal(specs);
+        if (ssh != null) {
+            throw invalid(ssh);
+        }
         if (specs.isEmpty()) {
             throw invalid("secrets: is empty. Fix: list what to lease, one per line or separated by ';', e.g."
                     + " secrets: 'db/prod/password > DB_PASSWORD'");
@@ -57,6 +66,23 @@ public record BindingRequest(String role, List<SecretSpec> secrets, String crede
             }
         }
         return new BindingRequest(r, specs, credentialsId, d);
+    }
+
+    /**
+     * Why the block cannot take these specs, or null. An SSH certificate ({@code dynamic:ssh/…}) is signed for a key
+     * pair whose files {@code ssh} must read; the block runs on the controller while {@code sh} runs on an agent, so
+     * the files would be in the wrong place (not yet). Database credentials are plain values and work anywhere.
+     */
+    static String sshRefusal(List<SecretSpec> specs) {
+        for (SecretSpec s : specs) {
+            if (s.dynamic() && SecretSpec.isSsh(s.path())) {
+                return "secrets: " + s.ref() + ": SSH certificates are not supported by withSegura yet (the key and"
+                        + " certificate files would be written on the controller, not where sh runs). Fix: run"
+                        + " the step that needs it under segura-cli exec --secret '" + s.ref() + " > SSH_KEY', which"
+                        + " makes the key where the command runs";
+            }
+        }
+        return null;
     }
 
     private static BindingException invalid(String message) {

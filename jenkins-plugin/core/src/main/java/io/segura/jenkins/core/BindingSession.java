@@ -3,6 +3,8 @@ package io.segura.jenkins.core;
 
 import io.segura.client.BrokerClient;
 import io.segura.client.BrokerException;
+import io.segura.client.DynamicCredential;
+import io.segura.client.DynamicSpecs;
 import io.segura.client.Lease;
 import io.segura.client.LeasedSecret;
 import io.segura.client.SecretSpec;
@@ -14,6 +16,7 @@ import java.io.OutputStream;
 import java.io.PrintStream;
 import java.net.http.HttpClient;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -26,10 +29,12 @@ import java.util.stream.Collectors;
 
 /**
  * One {@code withSegura} block, from the exchange to the revocation (DESIGN §12): resolves the job's identity from
- * its credentials, exchanges it for a broker session of the role, leases the secrets, gives their values as
- * environment variables and a log masker, renews the lease in the background within the role's caps, and revokes
- * the session — with every lease it holds — on {@link #close()}, which the adapter calls however the block ends
- * (success, failure, abort). {@code close()} is idempotent.
+ * its credentials, exchanges it for a broker session of the role, leases the secrets, requests the dynamic secrets
+ * ({@code dynamic:NAME[.FIELD] > ENV}, DESIGN §6a: a fresh database user each, under leases of the same session),
+ * gives their values as environment variables and a log masker, renews the lease in the background within the
+ * role's caps, and revokes the session — with every lease it holds, so the broker drops the database users — on
+ * {@link #close()}, which the adapter calls however the block ends (success, failure, abort). {@code close()} is
+ * idempotent.
  *
  * <p>A JVM that dies inside the block (killed, crashed) cannot revoke. For that the adapter persists
  * {@link #revocationToken()} (Jenkins: as a {@code Secret} in the build's program state) and calls
@@ -43,18 +48,23 @@ public final class BindingSession implements AutoCloseable {
     private final BrokerClient client;
     private final Session session;
     private final Lease lease;
+    private final List<DynamicCredential> dynamic;
     private final Map<String, String> environment;
+    private final List<String> maskedValues;
     private final Masker masker;
     private final LeaseKeeper keeper;
     private final PrintStream log;
     private final AtomicBoolean closed = new AtomicBoolean();
 
-    private BindingSession(BrokerClient client, Session session, Lease lease, Map<String, String> environment,
-            Masker masker, LeaseKeeper keeper, PrintStream log) {
+    private BindingSession(BrokerClient client, Session session, Lease lease, List<DynamicCredential> dynamic,
+            Map<String, String> environment, List<String> maskedValues, Masker masker, LeaseKeeper keeper,
+            PrintStream log) {
         this.client = client;
         this.session = session;
         this.lease = lease;
+        this.dynamic = List.copyOf(dynamic);
         this.environment = Collections.unmodifiableMap(environment);
+        this.maskedValues = List.copyOf(maskedValues);
         this.masker = masker;
         this.keeper = keeper;
         this.log = log;
@@ -91,37 +101,84 @@ public final class BindingSession implements AutoCloseable {
         } catch (BrokerException e) {
             throw Refusals.exchange(e, settings.url(), request.role(), credentialsId, identity);
         }
-        String refs = request.secrets().stream().map(SecretSpec::ref).collect(Collectors.joining(", "));
+        List<SecretSpec> statics = request.secrets().stream().filter(s -> !s.dynamic()).toList();
+        String refs = statics.stream().map(SecretSpec::ref).collect(Collectors.joining(", "));
         try {
-            Lease lease;
-            try {
-                lease = client.lease(session, request.secrets(), request.ttl());
-            } catch (BrokerException e) {
-                throw Refusals.lease(e, settings.url(), session.role(), refs);
-            }
-            Map<String, String> env = new LinkedHashMap<>();
+            Map<String, String> values = new LinkedHashMap<>();
+            List<String> masked = new ArrayList<>();
             Masker.Builder masks = Masker.builder();
-            for (SecretSpec spec : request.secrets()) {
-                LeasedSecret s = lease.secrets().stream()
-                        .filter(l -> l.path().equals(spec.path())
-                                && (spec.version() == null || l.version() == spec.version()))
-                        .findFirst()
-                        .orElseThrow(() -> new BindingException(BindingException.Reason.UNAVAILABLE,
-                                "withSegura: the broker's lease has no value for " + spec.ref()));
-                env.put(spec.envName(), s.value());
-                masks.add(s.path(), s.value());
+            Lease lease = null;
+            if (!statics.isEmpty()) {
+                try {
+                    lease = client.lease(session, statics, request.ttl());
+                } catch (BrokerException e) {
+                    throw Refusals.lease(e, settings.url(), session.role(), refs);
+                }
+                for (SecretSpec spec : statics) {
+                    LeasedSecret s = lease.secrets().stream()
+                            .filter(l -> l.path().equals(spec.path())
+                                    && (spec.version() == null || l.version() == spec.version()))
+                            .findFirst()
+                            .orElseThrow(() -> new BindingException(BindingException.Reason.UNAVAILABLE,
+                                    "withSegura: the broker's lease has no value for " + spec.ref()));
+                    values.put(spec.envName(), s.value());
+                    masks.add(s.path(), s.value());
+                    masked.add(s.value());
+                }
+                lease.warnings().forEach(w -> log.println("withSegura: warning: " + w));
+            }
+            List<DynamicCredential> created = dynamic(client, session, settings, request, log, values);
+            for (DynamicCredential c : created) {
+                // as segura-cli exec: the URL and the password, never the user name, host, port or database
+                c.secretValues().forEach(v -> masks.add("dynamic:" + c.name(), v));
+                masked.addAll(c.secretValues());
             }
             Masker masker = masks.build();
-            lease.warnings().forEach(w -> log.println("withSegura: warning: " + w));
             masker.warnings().forEach(w -> log.println("withSegura: warning: " + w));
-            log.println("withSegura: leased " + refs + " as " + String.join(", ", env.keySet()) + " (role "
-                    + session.role() + ", lease " + lease.leaseId() + " until " + lease.expiresAt() + ")");
-            LeaseKeeper keeper = LeaseKeeper.start(client, session, lease, request.ttl(), log);
-            return new BindingSession(client, session, lease, env, masker, keeper, log);
+            // the variables in the order the step lists them, static and dynamic alike
+            Map<String, String> env = new LinkedHashMap<>();
+            request.secrets().forEach(spec -> env.put(spec.envName(), values.get(spec.envName())));
+            if (lease != null) {
+                log.println("withSegura: leased " + refs + " as " + String.join(", ", statics.stream()
+                        .map(SecretSpec::envName).toList()) + " (role " + session.role() + ", lease "
+                        + lease.leaseId() + " until " + lease.expiresAt() + ")");
+            }
+            LeaseKeeper keeper = lease == null ? null : LeaseKeeper.start(client, session, lease, request.ttl(), log);
+            return new BindingSession(client, session, lease, created, env, masked, masker, keeper, log);
         } catch (BindingException | InterruptedException | RuntimeException e) {
+            // also ends every dynamic credential created so far: they are leases of this session
             revokeQuietly(client, session, log);
             throw e;
         }
+    }
+
+    /**
+     * Requests the block's dynamic secrets under its session, one credential per name however many specs name it
+     * (the shared {@link DynamicSpecs}, as {@code segura-cli exec} does), and puts each spec's value into
+     * {@code values}. A dynamic lease is not renewable: it ends with the session when the block ends.
+     */
+    private static List<DynamicCredential> dynamic(BrokerClient client, Session session, BrokerSettings settings,
+            BindingRequest request, PrintStream log, Map<String, String> values)
+            throws BindingException, InterruptedException {
+        List<DynamicCredential> credentials = new ArrayList<>();
+        String[] requesting = new String[1];
+        try {
+            DynamicSpecs.request(request.secrets(), name -> {
+                requesting[0] = name;
+                DynamicCredential c = client.dynamicSecret(session, name, request.ttl());
+                credentials.add(c);
+                c.warnings().forEach(w -> log.println("withSegura: warning: " + w));
+                log.println("withSegura: dynamic secret " + c.name() + ": lease " + c.leaseId() + " until "
+                        + c.expiresAt());
+                return c;
+            }, (spec, credential, value) -> values.put(spec.envName(), value));
+        } catch (BrokerException e) {
+            throw Refusals.dynamic(e, settings.url(), session.role(), requesting[0]);
+        } catch (IOException e) {
+            // a credential without the field a spec names: the message names the secret and its fields, no value
+            throw new BindingException(BindingException.Reason.UNAVAILABLE, "withSegura: " + e.getMessage());
+        }
+        return credentials;
     }
 
     private static JobIdentity identity(CredentialLookup credentials, String credentialsId)
@@ -178,9 +235,12 @@ public final class BindingSession implements AutoCloseable {
         return environment.keySet();
     }
 
-    /** The leased values, for adapters that must rebuild the masker elsewhere (a Jenkins agent). */
+    /**
+     * The values to mask, for adapters that must rebuild the masker elsewhere (a Jenkins agent): every static value,
+     * and the URL and password of every dynamic credential (not its user name, host, port or database).
+     */
     public List<String> values() {
-        return List.copyOf(environment.values());
+        return maskedValues;
     }
 
     /** The masker of every leased value and its encoded forms. */
@@ -193,13 +253,19 @@ public final class BindingSession implements AutoCloseable {
         return LogMasking.mask(log, masker);
     }
 
+    /** The static secrets' lease, or null when the block asked only for dynamic secrets. */
     public String leaseId() {
-        return lease.leaseId();
+        return lease == null ? null : lease.leaseId();
     }
 
-    /** The lease's end as last confirmed by the broker (moves when the lease is renewed). */
+    /** The leases of the block's dynamic secrets (one per name), in the order the step lists them. */
+    public List<String> dynamicLeaseIds() {
+        return dynamic.stream().map(DynamicCredential::leaseId).toList();
+    }
+
+    /** The static lease's end as last confirmed by the broker (moves when renewed), or null without one. */
     public Instant leaseExpiresAt() {
-        return keeper.expiresAt();
+        return keeper == null ? null : keeper.expiresAt();
     }
 
     public Instant sessionExpiresAt() {
@@ -214,23 +280,32 @@ public final class BindingSession implements AutoCloseable {
         return session.token();
     }
 
-    /** The renewer, for tests that renew on demand instead of waiting. */
+    /** The renewer (null without a static lease), for tests that renew on demand instead of waiting. */
     LeaseKeeper keeper() {
         return keeper;
     }
 
     /**
-     * Ends the block: stops renewing and revokes the session and all its leases. A failed revocation is a warning in
-     * the log (the session still ends at its TTL), never an exception. Idempotent.
+     * Ends the block: stops renewing and revokes the session and all its leases — the broker drops every dynamic
+     * secret's database user before it answers. A failed revocation is a warning in the log (the session still ends
+     * at its TTL, and a dynamic credential at its lease's end), never an exception. Idempotent.
      */
     @Override
     public void close() {
         if (!closed.compareAndSet(false, true)) {
             return;
         }
-        keeper.stop();
+        if (keeper != null) {
+            keeper.stop();
+        }
         if (revokeQuietly(client, session, log)) {
-            log.println("withSegura: revoked lease " + lease.leaseId() + " and its session");
+            List<String> ids = new ArrayList<>();
+            if (lease != null) {
+                ids.add(lease.leaseId());
+            }
+            ids.addAll(dynamicLeaseIds());
+            log.println("withSegura: revoked " + (ids.size() == 1 ? "lease " : "leases ") + String.join(", ", ids)
+                    + " and its session");
         }
     }
 
@@ -283,7 +358,8 @@ public final class BindingSession implements AutoCloseable {
 
     @Override
     public String toString() {
-        return "BindingSession[lease=" + lease.leaseId() + ", variables=" + environment.keySet() + ", closed="
+        return "BindingSession[lease=" + leaseId() + ", dynamic=" + dynamicLeaseIds() + ", variables="
+                + environment.keySet() + ", closed="
                 + closed.get() + "]";
     }
 }

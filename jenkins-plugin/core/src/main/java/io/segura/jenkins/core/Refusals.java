@@ -81,6 +81,38 @@ final class Refusals {
         }
     }
 
+    /** {@code POST /api/v2/a2a/dynamic-secrets} failed for the dynamic secret {@code name}. */
+    static BindingException dynamic(BrokerException e, URI broker, String role, String name) {
+        String what = "the broker did not create dynamic:" + name + (role == null ? "" : " for role '" + role + "'");
+        String type = e.type() == null ? "" : e.type();
+        if (type.endsWith("/dynamic-engine-unavailable") || type.endsWith("/dynamic-engine-misconfigured")
+                || type.endsWith("/dynamic-engine-failed")) {
+            // the broker is up; the database behind the engine is not usable (nothing was created)
+            return new BindingException(BindingException.Reason.UNAVAILABLE, "withSegura: " + what + ": "
+                    + e.getMessage() + ". Fix: the broker's operators check the engine's database, its admin user"
+                    + " and the admin password in the vault (GET /api/v2/admin/dynamic-secrets/revocations lists"
+                    + " what is pending); run the build again then");
+        }
+        switch (e.kind()) {
+            case UNAVAILABLE:
+                return unavailable(e, broker);
+            case FORBIDDEN:
+                return new BindingException(BindingException.Reason.DENIED, "withSegura: " + what + ": "
+                        + e.getMessage() + ". Fix: list " + name + " under the role's dynamic: in the broker's trust"
+                        + " config, or remove it from secrets:");
+            case UNAUTHENTICATED:
+                return new BindingException(BindingException.Reason.AUTHENTICATION, "withSegura: " + what + ": "
+                        + e.getMessage() + ". Fix: the session ended before the request; run the block again");
+            default:
+                return new BindingException(BindingException.Reason.DENIED, "withSegura: " + what + ": "
+                        + e.getMessage() + (type.endsWith("/ttl-over-cap")
+                                ? ". Fix: lower ttl: to at most the engine's max-ttl and the role's max-lease-ttl,"
+                                        + " or leave it empty"
+                                : ". Fix: check the name after dynamic: in secrets: — a dynamic secret's name"
+                                        + " from the broker's dynamic: engines"));
+        }
+    }
+
     private static BindingException unavailable(BrokerException e, URI broker) {
         return new BindingException(BindingException.Reason.UNAVAILABLE, "withSegura: the broker at " + broker
                 + " is unavailable: " + e.getMessage() + ". Fix: check the broker URL (Manage Jenkins » System »"

@@ -5,6 +5,7 @@ import io.segura.client.RetryPolicy;
 import io.segura.testkit.broker.BrokerLauncher;
 import io.segura.testkit.oidc.Fixtures;
 import io.segura.testkit.oidc.IssuerSimulator;
+import io.segura.testkit.postgres.TestDatabase;
 import io.segura.testkit.tls.TestIdentity;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -45,7 +46,11 @@ final class LiveBroker implements ExtensionContext.Store.CloseableResource {
     static final List<String> VALUES = List.of(PASSWORD, KEY, TOKEN);
     static final String ALL_SECRETS = "db/prod/password > DB_PASSWORD\ntls/prod/key > TLS_KEY\napi/token > API_TOKEN";
 
+    /** The dynamic database engine's name; its users are created in {@link #target}. */
+    static final String DYNAMIC = "db/app-pg";
+
     final BrokerLauncher broker;
+    final TestDatabase target;
     final IssuerSimulator issuer;
     final TestIdentity server;
     final TestIdentity mtlsClient;
@@ -54,9 +59,10 @@ final class LiveBroker implements ExtensionContext.Store.CloseableResource {
     final AtomicInteger mints = new AtomicInteger();
     private boolean closed;
 
-    private LiveBroker(BrokerLauncher broker, IssuerSimulator issuer, TestIdentity server, TestIdentity mtlsClient,
-            TestIdentity stranger, Path dir) {
+    private LiveBroker(BrokerLauncher broker, TestDatabase target, IssuerSimulator issuer, TestIdentity server,
+            TestIdentity mtlsClient, TestIdentity stranger, Path dir) {
         this.broker = broker;
+        this.target = target;
         this.issuer = issuer;
         this.server = server;
         this.mtlsClient = mtlsClient;
@@ -70,24 +76,31 @@ final class LiveBroker implements ExtensionContext.Store.CloseableResource {
         TestIdentity client = TestIdentity.create("jenkins-mtls", "CN=jenkins-mtls,O=Acme", dir);
         TestIdentity stranger = TestIdentity.create("stranger", "CN=stranger,O=Elsewhere", dir);
         Path trust = TestIdentity.trusting(dir.resolve("trust.p12"), "trustpass", client, stranger);
+        // the database the dynamic engine creates its users in (the real PostgreSQL, trust auth)
+        TestDatabase target = TestDatabase.create("JenkinsCoreDynamic");
         IssuerSimulator issuer = IssuerSimulator.builder().path("/oidc").start();
         BrokerLauncher broker;
         try {
-            broker = BrokerLauncher.builder().owner("JenkinsCoreTest").config(config(issuer.issuer()))
+            broker = BrokerLauncher.builder().owner("JenkinsCoreTest").config(config(issuer.issuer(), target))
                     .tls(server, trust, "trustpass").start();
         } catch (Exception | Error e) {
             issuer.close();
+            target.drop();
             throw e;
         }
         broker.putSecret("db/prod/password", PASSWORD);
         broker.putSecret("tls/prod/key", KEY);
         broker.putSecret("api/token", TOKEN);
         broker.putSecret("db/staging/password", "staging-only-password");
-        return new LiveBroker(broker, issuer, server, client, stranger, dir);
+        broker.putSecret("dynamic/pg-admin", "trust-auth-ignores-it");
+        return new LiveBroker(broker, target, issuer, server, client, stranger, dir);
     }
 
-    /** The README's roles: one bound to a client secret and a certificate subject, one to the Jenkins issuer. */
-    static String config(String issuerUrl) throws Exception {
+    /**
+     * The README's roles: one bound to a client secret and a certificate subject, one to the Jenkins issuer; the
+     * first may also request the PostgreSQL dynamic secret {@link #DYNAMIC}, as in docs/DYNAMIC-SECRETS.md.
+     */
+    static String config(String issuerUrl, TestDatabase target) throws Exception {
         return String.join("\n",
                 "issuers:",
                 "  - name: jenkins",
@@ -98,6 +111,7 @@ final class LiveBroker implements ExtensionContext.Store.CloseableResource {
                 "  - name: deploy",
                 "    clients: [jenkins-ci, jenkins-mtls]",
                 "    secrets: [\"db/prod/*\", \"tls/prod/*\", \"api/*\"]",
+                "    dynamic: [" + DYNAMIC + "]",
                 "    session-ttl: 10m",
                 "    max-lease-ttl: 30m",
                 "  - name: deploy-oidc",
@@ -129,6 +143,16 @@ final class LiveBroker implements ExtensionContext.Store.CloseableResource {
                 "    secret-sha256: \"" + sha256(OTHER_CLIENT_SECRET) + "\"",
                 "  - id: jenkins-mtls",
                 "    mtls-subject: \"CN=jenkins-mtls, O=Acme\"",
+                "dynamic:",
+                "  postgresql:",
+                "    - name: " + DYNAMIC,
+                "      connection:",
+                "        url: postgresql://" + target.host() + ":" + target.port() + "/" + target.name(),
+                "        username: " + target.user(),
+                "        password-secret: dynamic/pg-admin",
+                "      creation:",
+                "        - CREATE ROLE \"{{name}}\" LOGIN PASSWORD '{{password}}' VALID UNTIL '{{expiration}}'",
+                "      max-ttl: 30m",
                 "");
     }
 
@@ -216,7 +240,11 @@ final class LiveBroker implements ExtensionContext.Store.CloseableResource {
         try {
             broker.close();
         } finally {
-            issuer.close();
+            try {
+                issuer.close();
+            } finally {
+                target.drop();
+            }
         }
     }
 
