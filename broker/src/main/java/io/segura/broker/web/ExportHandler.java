@@ -71,10 +71,12 @@ final class ExportHandler {
 
     Mono<ServerResponse> delete(ServerRequest request) {
         String id = request.pathVariable("id");
+        // an unknown id: delete answers 404 and nothing is audited
         return exports.webhooks().list().filter(s -> s.id().equals(id)).next()
                 .flatMap(s -> exports.webhooks().delete(id)
-                        .then(audit.append(webhookEvent(AuditEventType.WEBHOOK_DELETED, s, request))))
-                .switchIfEmpty(Mono.defer(() -> exports.webhooks().delete(id)))
+                        .then(audit.append(webhookEvent(AuditEventType.WEBHOOK_DELETED, s, request)))
+                        .thenReturn(true))
+                .switchIfEmpty(Mono.defer(() -> exports.webhooks().delete(id).thenReturn(false)))
                 .then(ServerResponse.noContent().build());
     }
 
