@@ -50,6 +50,8 @@ public final class AnomalyBlocks {
     private final Clock clock;
     private final Duration settle;
     private volatile Map<String, Block> active = Map.of();
+    /** Blocks made here since the last read of the table began (that read may have missed them). */
+    private final Map<String, Block> madeSinceRead = new java.util.concurrent.ConcurrentHashMap<>();
 
     /**
      * @param settle how long after a block its second session revocation runs: longer than a sweep, so every replica
@@ -99,18 +101,28 @@ public final class AnomalyBlocks {
             return;
         }
         Map<String, Block> next = new HashMap<>(active);
-        made.forEach(b -> next.put(key(b.role(), b.subject()), b));
+        made.forEach(b -> {
+            next.put(key(b.role(), b.subject()), b);
+            madeSinceRead.put(key(b.role(), b.subject()), b);
+        });
         active = Map.copyOf(next);
     }
 
     /** Reads the active blocks into memory and runs their due session revocations. */
     public Mono<Void> refresh() {
+        return Mono.defer(this::read);
+    }
+
+    private Mono<Void> read() {
         Instant now = clock.instant();
+        madeSinceRead.clear();
         return db.sql("SELECT " + COLUMNS + " FROM anomaly_blocks WHERE lifted_at IS NULL AND until > :now")
                 .bind("now", utc(now)).map(AnomalyBlocks::block).all().collectList()
                 .doOnNext(list -> {
                     Map<String, Block> next = new HashMap<>();
                     list.forEach(b -> next.put(key(b.role(), b.subject()), b));
+                    // a block this replica made after the read began may not be in it yet: keep it
+                    next.putAll(madeSinceRead);
                     active = Map.copyOf(next);
                 })
                 .flatMapMany(Flux::fromIterable)
@@ -180,6 +192,7 @@ public final class AnomalyBlocks {
                     .doOnNext(lifted -> {
                         Map<String, Block> next = new HashMap<>(active);
                         next.remove(key(lifted.role(), lifted.subject()));
+                        madeSinceRead.remove(key(lifted.role(), lifted.subject()));
                         active = Map.copyOf(next);
                     });
         });

@@ -47,7 +47,11 @@ import reactor.core.scheduler.Schedulers;
 public final class AnomalyDetection {
 
     private static final Logger log = LoggerFactory.getLogger(AnomalyDetection.class);
-    static final int BATCH = 500;
+    /**
+     * Events per round: read in pages of the audit query's limit. A round writes each identity it touched once,
+     * whatever its number of events, so a larger round writes less per event.
+     */
+    static final int BATCH = 4000;
 
     static final Table BASELINES = Table.of("anomaly_baselines", "id", String.class, "kind", String.class, "role",
             String.class, "name", String.class, "first_seen", OffsetDateTime.class, "last_seen", OffsetDateTime.class,
@@ -147,10 +151,21 @@ public final class AnomalyDetection {
     Mono<Round> round() {
         return db.sql("SELECT chain_pos FROM anomaly_cursor WHERE id = 1 FOR UPDATE SKIP LOCKED")
                 .map(r -> r.get("chain_pos", Long.class)).one()
-                .flatMap(pos -> events.linkedAfter(pos, BATCH).collectList().flatMap(this::judge))
+                .flatMap(pos -> read(pos).flatMap(this::judge))
                 .defaultIfEmpty(new Round(0, List.of(), List.of()))
                 .as(tx::transactional)
                 .doOnNext(r -> blocks.remember(r.blocks()));
+    }
+
+    /** Up to {@link #BATCH} linked events after {@code pos}, page by page. */
+    private Mono<List<AuditEvent>> read(long pos) {
+        int page = AuditQuery.MAX_LIMIT;
+        return events.linkedAfter(pos, page).collectList()
+                .expand(got -> got.size() < page ? Mono.empty()
+                        : events.linkedAfter(got.get(got.size() - 1).chainPos(), page).collectList())
+                .take(BATCH / page)
+                .collect(ArrayList<AuditEvent>::new, List::addAll)
+                .map(l -> (List<AuditEvent>) l);
     }
 
     private Mono<Round> judge(List<AuditEvent> batch) {
