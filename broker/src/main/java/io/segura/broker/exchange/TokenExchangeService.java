@@ -67,17 +67,18 @@ public final class TokenExchangeService {
             return Mono.error(Refusal.throttled("rate-limited", "too many token requests from "
                     + request.clientIp(), ipWait.get()));
         }
-        // a refusal after verification names the token's issuer and subject in its event (the anomaly rules count
-        // denials per subject and role mismatches per issuer)
-        AtomicReference<VerifiedToken> verified = new AtomicReference<>();
+        // a refusal by admission (or an anomaly block) names the token's issuer and subject in its event: the
+        // anomaly rules count denials per subject and role mismatches per issuer. Other refusals (a replay found at
+        // commit, a bad token) name no identity, as before.
+        AtomicReference<VerifiedToken> admitting = new AtomicReference<>();
         return tokens.verify(request.subjectToken())
-                .doOnNext(verified::set)
-                .flatMap(token -> admit(token, request))
+                .flatMap(token -> admit(token, request, admitting))
                 .doOnSuccess(s -> metrics.exchanged(s.role(), System.nanoTime() - started))
-                .onErrorResume(Refusal.class, e -> rejected(e, request, verified.get()));
+                .onErrorResume(Refusal.class, e -> rejected(e, request, admitting.get()));
     }
 
-    private Mono<SessionIssuer.Issued> admit(VerifiedToken token, TokenExchangeRequest request) {
+    private Mono<SessionIssuer.Issued> admit(VerifiedToken token, TokenExchangeRequest request,
+            AtomicReference<VerifiedToken> admitting) {
         var subjectWait = perSubject.acquire("sub:" + token.issuerName() + ":" + token.subject());
         if (subjectWait.isPresent()) {
             return Mono.error(Refusal.throttled("rate-limited", "too many token requests for this subject",
@@ -88,6 +89,7 @@ public final class TokenExchangeService {
                     + " characters, more than the " + MAX_SUBJECT_CHARS + " this broker accepts"));
         }
         Applicant applicant = Applicant.of(token);
+        admitting.set(token);
         TrustRole role = admission.admit(applicant, request.role());
         if (blocks != null) {
             // memory only: the blocks in force are read into every replica each sweep (AnomalyBlocks)
@@ -96,6 +98,7 @@ public final class TokenExchangeService {
                 return Mono.error(AnomalyBlocks.refusal(block.get()));
             }
         }
+        admitting.set(null);
         Map<String, Object> details = new LinkedHashMap<>();
         details.put("token_sha256", token.tokenSha256());
         details.put("jti", String.valueOf(token.jti()));

@@ -199,6 +199,17 @@ class AnomalyBlockingHttpTest {
     }
 
     @Test
+    void exchangeWhenARoleRefusesAVerifiedTokenThenTheRefusalNamesItsIssuerAndSubject() {
+        // what the role-mismatch rule counts per issuer, and the denial-burst rule per subject
+        String subject = "repo:acme/other-" + UUID.randomUUID() + ":ref:refs/heads/main";
+        exchange(subject, "75", "deploy").expectStatus().isBadRequest();
+        assertThat(events("token.rejected", subject)).singleElement().satisfies(e -> {
+            assertThat(e).containsEntry("issuer", "ci");
+            assertThat((String) e.get("reason")).startsWith("role-mismatch");
+        });
+    }
+
+    @Test
     void webhooksWhenRegisteredAndDeletedThenBothAreAuditedWithoutTheSigningSecret(CapturedOutput output) {
         Map<?, ?> created = web.post().uri("/api/v2/a2a/webhooks").headers(h -> h.setBearerAuth(ADMIN))
                 .contentType(MediaType.APPLICATION_JSON)
