@@ -356,6 +356,29 @@ class AnomalyDetectionTests {
                 .containsEntry("observed", 6).containsEntry("trigger_event_id", refused.get(5).id());
     }
 
+    @Test
+    void denialBurstWhenOneSubjectIsRefusedTooOftenOnAGuardedRoleThenItIsBlockedForTheRule() {
+        String sub = "repo:acme/prober:ref:refs/heads/main";
+        // Tuesday 10:00, inside the role's window: only the denials are unusual; each from another IP
+        Instant at = WEEK0.plus(WEEK.multipliedBy(3)).plus(DAY).plus(Duration.ofHours(10));
+        clockAtLeast(at.plusSeconds(30));
+        List<AuditEvent> denied = new ArrayList<>();
+        for (int i = 0; i < 21; i++) {
+            denied.add(AuditEvent.builder(AuditEventType.LEASE_DENIED).occurredAt(at.plusMillis(500L * i))
+                    .role("guarded").issuer("ci").subject(sub).clientIp("10.6.0." + i)
+                    .reason("path-not-allowed: role \"guarded\" may not lease x/y").build());
+        }
+        judge(denied.subList(0, 20));
+        assertThat(anomalies("key", sub)).isEmpty();
+        assertThat(blocks.blocking("guarded", sub)).isEmpty();
+        judge(denied.subList(20, 21));
+        assertThat(anomalies("key", sub)).singleElement().satisfies(h -> assertThat(h)
+                .containsEntry("rule", "denial-burst").containsEntry("identity", "subject")
+                .containsEntry("observed", 21).containsEntry("trigger_event_id", denied.get(20).id()));
+        assertThat(blocks.blocking("guarded", sub)).hasValueSatisfying(b -> assertThat(b.rule())
+                .isEqualTo("denial-burst"));
+    }
+
     // ---- blocking ---------------------------------------------------------------------------------------------------
 
     @Test
@@ -365,7 +388,7 @@ class AnomalyDetectionTests {
         Session open = session("guarded", sub);
         Session bystander = session("guarded", other);
         Instant saturday = WEEK0.plus(DAY.multipliedBy(5)).plus(Duration.ofHours(3));
-        clock.advance(Duration.between(clock.instant(), saturday.plusSeconds(60)));
+        clockAtLeast(saturday.plusSeconds(60));
         judge(run("guarded", sub, "acme/guarded", saturday));
 
         Block b = blocks.blocking("guarded", sub).orElseThrow();
@@ -414,7 +437,7 @@ class AnomalyDetectionTests {
     void blockWhenItRunsOutThenTheSubjectIsAdmittedAgain() {
         String sub = "repo:acme/guarded-expiry:ref:refs/heads/main";
         Instant sunday = WEEK0.plus(DAY.multipliedBy(13)).plus(Duration.ofHours(4));
-        clock.advance(Duration.between(clock.instant(), sunday.plusSeconds(60)));
+        clockAtLeast(sunday.plusSeconds(60));
         judge(run("guarded", sub, "acme/guarded", sunday));
         assertThat(blocks.blocking("guarded", sub)).isPresent();
         clock.advance(Duration.ofMinutes(59));
@@ -423,6 +446,13 @@ class AnomalyDetectionTests {
         assertThat(blocks.blocking("guarded", sub)).isEmpty();
         blocks.refresh().block(TIMEOUT);
         assertThat(blocks.blocking("guarded", sub)).isEmpty();
+    }
+
+    /** The blocks' clock only moves forward; the tests run in any order. */
+    private static void clockAtLeast(Instant t) {
+        if (clock.instant().isBefore(t)) {
+            clock.advance(Duration.between(clock.instant(), t));
+        }
     }
 
     private static Session session(String role, String subject) {
