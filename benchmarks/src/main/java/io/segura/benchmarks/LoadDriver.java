@@ -97,9 +97,11 @@ public final class LoadDriver {
         try (IssuerSimulator issuer = IssuerSimulator.builder().tokenLifetime(Duration.ofMinutes(30)).start()) {
             // each variant on a fresh database, so both start from the same state (and the same master key's rows)
             for (String exports : options.exportVariants()) {
-                try (TestDatabase db = TestDatabase.create("loadtest");
-                        ExportReceivers receivers = exports.equals("on") ? new ExportReceivers() : null) {
-                    runVariant(issuer, db, work, receivers);
+                for (String anomaly : options.anomalyVariants()) {
+                    try (TestDatabase db = TestDatabase.create("loadtest");
+                            ExportReceivers receivers = exports.equals("on") ? new ExportReceivers() : null) {
+                        runVariant(issuer, db, work, receivers, anomaly.equals("on"));
+                    }
                 }
             }
         }
@@ -110,18 +112,25 @@ public final class LoadDriver {
      * One broker start and its scenarios; with {@code receivers}, a syslog sink and a webhook subscription pointing at
      * them are enabled (issue 18's benchmark: exchange throughput with healthy sinks against none, in one run).
      */
-    private void runVariant(IssuerSimulator issuer, TestDatabase db, Path work, ExportReceivers receivers)
-            throws Exception {
+    private void runVariant(IssuerSimulator issuer, TestDatabase db, Path work, ExportReceivers receivers,
+            boolean anomaly) throws Exception {
         if (options.exports.equals("both")) {
             out.printf("%n==== exports %s ====%n", receivers == null ? "off (no sinks)"
                     : "on (a syslog TCP sink in CEF and a webhook, both healthy)");
+        }
+        if (options.anomaly.equals("both")) {
+            out.printf("%n==== anomaly detection %s ====%n", anomaly ? "on (anomaly: {}, every rule's default)"
+                    : "off");
         }
         Path config = work.resolve("trust.yaml");
         Files.writeString(config, trustConfig(issuer.issuer()) + (receivers == null ? "" : "exports:\n"
                 + "  syslog:\n"
                 + "    - name: bench\n"
                 + "      url: tcp://127.0.0.1:" + receivers.syslogPort() + "\n"
-                + "      format: cef\n"));
+                + "      format: cef\n")
+                // issue 18's detection reads the outbox off the request path; this measures what that costs the
+                // exchanges on the same cores
+                + (anomaly ? "anomaly: {}\n" : ""));
         long mintStart = System.nanoTime();
         Map<String, List<String>> warmTokens = new LinkedHashMap<>();
         for (String scenario : List.of("exchange", "flow")) {
@@ -703,6 +712,12 @@ public final class LoadDriver {
         /** One master key per run: replicas must share it. */
         final String masterKey = Base64.getEncoder().encodeToString(new SecureRandom().generateSeed(32));
 
+        String anomaly = "off";
+
+        List<String> anomalyVariants() {
+            return anomaly.equals("both") ? List.of("off", "on") : List.of(anomaly);
+        }
+
         List<String> exportVariants() {
             return exports.equals("both") ? List.of("off", "on") : List.of(exports);
         }
@@ -743,6 +758,7 @@ public final class LoadDriver {
                     case "--repeat" -> o.repeat = Integer.parseInt(args[++i]);
                     case "--exports" -> o.exports = args[++i];
                     case "--replicas" -> o.replicas = Integer.parseInt(args[++i]);
+                    case "--anomaly" -> o.anomaly = args[++i];
                     case "--help", "-h" -> {
                         System.out.println("""
                                 LoadDriver [options]
@@ -750,6 +766,8 @@ public final class LoadDriver {
                                   --repeat N           start-ups measured by --scenario startup (5)
                                   --exports off|on|both   on: a syslog TCP sink (CEF) and a webhook, both healthy
                                                        receivers in this JVM; both: a run without, then with (off)
+                                  --anomaly off|on|both   on: anomaly detection with every default (anomaly: {});
+                                                       both: a run without, then with (off)
                                   --seconds N          measured seconds per scenario (30)
                                   --warmup N           warm-up seconds per scenario, at most (180); ends earlier once the JIT has settled
                                   --clients N          concurrent closed-loop clients (32)
@@ -787,6 +805,9 @@ public final class LoadDriver {
             }
             if (!List.of("off", "on", "both").contains(o.exports)) {
                 throw new IllegalArgumentException("--exports must be off, on or both");
+            }
+            if (!List.of("off", "on", "both").contains(o.anomaly)) {
+                throw new IllegalArgumentException("--anomaly must be off, on or both");
             }
             if (!List.of("jar", "cds", "aot").contains(o.launch)) {
                 throw new IllegalArgumentException("--launch must be jar, cds or aot");

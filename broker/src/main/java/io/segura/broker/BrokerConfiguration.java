@@ -19,6 +19,8 @@ import io.segura.broker.dynamic.ssh.SshCertificateAuthority;
 import io.segura.broker.dynamic.ssh.SshEngine;
 import io.segura.broker.dynamic.ssh.SshCertificateStore;
 import io.segura.broker.exchange.ClientCredentialsService;
+import io.segura.broker.anomaly.AnomalyBlocks;
+import io.segura.broker.anomaly.AnomalyDetection;
 import io.segura.broker.export.Exports;
 import io.segura.broker.exchange.ExchangeMetrics;
 import io.segura.broker.exchange.RateLimiter;
@@ -201,6 +203,24 @@ public class BrokerConfiguration {
         return exports;
     }
 
+    /** The anomaly blocks in force (PostgreSQL, read into memory every sweep; docs/EXPORTS.md). */
+    @Bean
+    AnomalyBlocks anomalyBlocks(DatabaseClient db, TransactionalOperator tx, SessionRevocations revocations,
+            Clock clock, BrokerSettings settings) {
+        Duration settle = settings.sweepInterval().multipliedBy(5);
+        return new AnomalyBlocks(db, tx, revocations, clock, settle.compareTo(Duration.ofSeconds(2)) < 0
+                ? Duration.ofSeconds(2) : settle);
+    }
+
+    /** Anomaly detection off the audit outbox, when the trust YAML asks for it (docs/EXPORTS.md). */
+    @Bean(destroyMethod = "stop")
+    AnomalyDetection anomalyDetection(TrustConfig config, DatabaseClient db, TransactionalOperator tx,
+            AuditQuery query, AnomalyBlocks blocks, Clock clock, BrokerSettings settings) {
+        AnomalyDetection detection = new AnomalyDetection(config, db, tx, query, blocks, clock);
+        detection.start(settings.sweepInterval());
+        return detection;
+    }
+
     @Bean
     AuditVerifier auditVerifier(DatabaseClient db) {
         return new AuditVerifier(db);
@@ -288,18 +308,18 @@ public class BrokerConfiguration {
 
     @Bean
     TokenExchangeService tokenExchangeService(IdentityTokens tokens, Admission admission, SessionIssuer issuer,
-            AuditLog audit, BrokerSettings settings, Clock clock, ExchangeMetrics metrics) {
+            AuditLog audit, BrokerSettings settings, Clock clock, ExchangeMetrics metrics, AnomalyBlocks blocks) {
         return new TokenExchangeService(tokens, admission, issuer, audit, ipLimiter(settings, clock),
                 new RateLimiter(settings.tokenRatePerSubject(), settings.tokenRatePerSubject() * 2, clock),
-                metrics);
+                metrics, blocks);
     }
 
     @Bean
     ClientCredentialsService clientCredentialsService(TrustConfig config, Admission admission,
             SessionIssuer issuer, AuditLog audit, BrokerSettings settings, Clock clock, ExchangeMetrics metrics,
-            ClientCertificateCheck certificateCheck) {
+            ClientCertificateCheck certificateCheck, AnomalyBlocks blocks) {
         return new ClientCredentialsService(config.clients(), admission, issuer, audit, ipLimiter(settings, clock),
-                metrics, certificateCheck);
+                metrics, certificateCheck, blocks);
     }
 
     private static RateLimiter ipLimiter(BrokerSettings settings, Clock clock) {

@@ -36,7 +36,17 @@ public enum AuditEventType {
     /** A sync write failed or was refused (masking rules, remote 4xx/5xx, timeout, rate limit); retried with backoff. */
     SYNC_FAILED("sync.failed"),
     /** The drift check found a target's variables changed, missing or re-flagged outside the broker. */
-    SYNC_DRIFTED("sync.drifted");
+    SYNC_DRIFTED("sync.drifted"),
+    /** An anomaly rule fired (docs/EXPORTS.md): rule, risk, observed value, the baseline and threshold it was held to. */
+    ANOMALY_DETECTED("anomaly.detected"),
+    /** A role's {@code on-anomaly} blocked a subject: block id, rule, until when; its sessions are revoked. */
+    ANOMALY_BLOCKED("anomaly.blocked"),
+    /** An operator lifted an anomaly block early ({@code DELETE /api/v2/admin/blocks/{id}}). */
+    ANOMALY_BLOCK_LIFTED("anomaly.block_lifted"),
+    /** A webhook subscription was registered: id, url, event filter (never its signing secret). */
+    WEBHOOK_REGISTERED("webhook.registered"),
+    /** A webhook subscription was deleted (its signing secret destroyed). */
+    WEBHOOK_DELETED("webhook.deleted");
 
     private final String wireName;
 

@@ -59,7 +59,7 @@ final class PolicyParser {
         }
         List<PolicySpec.FreezeWindow> windows = new ArrayList<>();
         for (YamlMap w : windowMaps) {
-            PolicySpec.FreezeWindow fw = w.has("days") ? weekly(w) : absolute(w);
+            PolicySpec.FreezeWindow fw = window(w);
             if (fw != null) {
                 windows.add(fw);
             }
@@ -81,6 +81,11 @@ final class PolicyParser {
         }
         return new PolicySpec(name, mode, maxAge, Boolean.TRUE.equals(blockExposed),
                 Boolean.TRUE.equals(requireLatest), windows, denyIf, m.at());
+    }
+
+    /** One window: weekly with {@code days}, else absolute; also a role's {@code access-window}. */
+    static PolicySpec.FreezeWindow window(YamlMap w) {
+        return w.has("days") ? weekly(w) : absolute(w);
     }
 
     private static PolicySpec.FreezeWindow absolute(YamlMap w) {

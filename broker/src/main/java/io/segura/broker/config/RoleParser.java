@@ -25,7 +25,7 @@ import org.yaml.snakeyaml.nodes.Tag;
 final class RoleParser {
 
     static final Set<String> KEYS = Set.of("name", "issuers", "bound-claims", "condition", "clients", "secrets",
-            "session-ttl", "max-lease-ttl", "policies", "dynamic");
+            "session-ttl", "max-lease-ttl", "policies", "dynamic", "access-window", "on-anomaly");
 
     /** The {@code ctx.*} vocabulary of DESIGN §3 (kept equal to {@code RunContext#asMap()} keys by a test). */
     static final Set<String> CTX_FIELDS = Set.of("platform", "repository", "repository_id", "owner", "owner_id",
@@ -96,10 +96,39 @@ final class RoleParser {
         List<String> dynamic = orEmpty(m.strings("dynamic", false));
         checkRefs(m, "dynamic", dynamic, dynamicNames, "dynamic secret");
 
+        List<PolicySpec.FreezeWindow> accessWindows = accessWindows(m);
+        AnomalySpec.OnAnomaly onAnomaly = AnomalyParser.onAnomaly(m);
+
         return new RoleSpec(name, issuers, bound, condition, conditionAt, clients, secrets,
                 sessionTtl == null ? RoleSpec.DEFAULT_SESSION_TTL : sessionTtl,
                 maxLeaseTtl == null ? RoleSpec.DEFAULT_MAX_LEASE_TTL : maxLeaseTtl,
-                policies, dynamic, m.at());
+                policies, dynamic, accessWindows, onAnomaly, m.at());
+    }
+
+    /**
+     * {@code access-window}: one window or a list of them, in the grammar of a policy's freeze windows (absolute
+     * {@code from}/{@code to} instants, or weekly {@code days}, {@code from}/{@code to} and {@code zone}).
+     */
+    private static List<PolicySpec.FreezeWindow> accessWindows(YamlMap m) {
+        Node v = m.value("access-window");
+        if (v == null) {
+            return List.of();
+        }
+        List<YamlMap> maps = v instanceof MappingNode
+                ? java.util.Optional.ofNullable(YamlMap.open(v, m.path("access-window"), m.problems(),
+                        PolicyParser.WINDOW_KEYS)).map(List::of).orElse(List.of())
+                : m.maps("access-window", PolicyParser.WINDOW_KEYS);
+        if (maps.size() > PolicyParser.MAX_FREEZE_WINDOWS) {
+            m.problems().add(v, m.path("access-window"), "at most " + PolicyParser.MAX_FREEZE_WINDOWS + " windows");
+        }
+        List<PolicySpec.FreezeWindow> out = new ArrayList<>();
+        for (YamlMap w : maps) {
+            PolicySpec.FreezeWindow fw = PolicyParser.window(w);
+            if (fw != null) {
+                out.add(fw);
+            }
+        }
+        return out;
     }
 
     /** Absent or an empty mapping; a malformed binding was already reported on its own. */

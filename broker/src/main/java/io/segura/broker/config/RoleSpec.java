@@ -16,6 +16,9 @@ import java.util.Map;
  * @param condition   CEL expression (compiled by {@code io.segura.broker.policy.DeploymentGate}), or {@code null}
  * @param secrets     path globs the role may lease
  * @param dynamic     dynamic-secret names (DESIGN §6a) the role may request
+ * @param accessWindows the role's approved {@code access-window}s (the freeze-window grammar of a policy); an access
+ *                    outside all of them is an anomaly (rule {@code outside-window}); empty: no window is set
+ * @param onAnomaly   what an anomaly of one of its subjects does ({@code on-anomaly}), or {@code null}: reported only
  */
 public record RoleSpec(
         String name,
@@ -29,6 +32,8 @@ public record RoleSpec(
         Duration maxLeaseTtl,
         List<String> policies,
         List<String> dynamic,
+        List<PolicySpec.FreezeWindow> accessWindows,
+        AnomalySpec.OnAnomaly onAnomaly,
         SourceLocation at) {
 
     public static final Duration DEFAULT_SESSION_TTL = Duration.ofMinutes(10);
@@ -43,5 +48,14 @@ public record RoleSpec(
         secrets = List.copyOf(secrets);
         policies = List.copyOf(policies);
         dynamic = List.copyOf(dynamic);
+        accessWindows = accessWindows == null ? List.of() : List.copyOf(accessWindows);
+    }
+
+    /** A role without access windows or {@code on-anomaly}. */
+    public RoleSpec(String name, List<String> issuers, Map<String, List<String>> boundClaims, String condition,
+            SourceLocation conditionAt, List<String> clients, List<String> secrets, Duration sessionTtl,
+            Duration maxLeaseTtl, List<String> policies, List<String> dynamic, SourceLocation at) {
+        this(name, issuers, boundClaims, condition, conditionAt, clients, secrets, sessionTtl, maxLeaseTtl, policies,
+                dynamic, List.of(), null, at);
     }
 }

@@ -15,7 +15,8 @@ public record TrustConfig(
         List<ClientSpec> clients,
         DynamicSpec dynamic,
         List<SyncSpec> sync,
-        ExportsSpec exports) {
+        ExportsSpec exports,
+        AnomalySpec anomaly) {
 
     public TrustConfig {
         issuers = List.copyOf(issuers);
@@ -25,11 +26,18 @@ public record TrustConfig(
         dynamic = dynamic == null ? DynamicSpec.EMPTY : dynamic;
         sync = sync == null ? List.of() : List.copyOf(sync);
         exports = exports == null ? ExportsSpec.DEFAULT : exports;
+        anomaly = anomaly == null ? AnomalySpec.DISABLED : anomaly;
+    }
+
+    /** A config without an {@code anomaly} section. */
+    public TrustConfig(String file, List<IssuerSpec> issuers, List<RoleSpec> roles, List<PolicySpec> policies,
+            List<ClientSpec> clients, DynamicSpec dynamic, List<SyncSpec> sync, ExportsSpec exports) {
+        this(file, issuers, roles, policies, clients, dynamic, sync, exports, AnomalySpec.DISABLED);
     }
 
     /** A config without sync targets or an {@code exports} section. */
     public TrustConfig(String file, List<IssuerSpec> issuers, List<RoleSpec> roles, List<PolicySpec> policies,
             List<ClientSpec> clients, DynamicSpec dynamic) {
-        this(file, issuers, roles, policies, clients, dynamic, List.of(), ExportsSpec.DEFAULT);
+        this(file, issuers, roles, policies, clients, dynamic, List.of(), ExportsSpec.DEFAULT, AnomalySpec.DISABLED);
     }
 }

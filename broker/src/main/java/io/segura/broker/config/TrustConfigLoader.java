@@ -42,7 +42,7 @@ public final class TrustConfigLoader {
     static final int MAX_ENTRIES_PER_SECTION = 1024;
 
     static final Set<String> TOP_KEYS = Set.of("issuers", "roles", "policies", "clients", "dynamic", "sync",
-            "exports");
+            "exports", "anomaly");
     private static final Set<Tag> SCALAR_TAGS = Set.of(Tag.STR, Tag.INT, Tag.FLOAT, Tag.BOOL, Tag.NULL,
             Tag.TIMESTAMP);
 
@@ -125,9 +125,16 @@ public final class TrustConfigLoader {
             exports = e == null ? ExportsSpec.DEFAULT : ExportsParser.parse(e);
         }
 
+        AnomalySpec anomaly = AnomalySpec.DISABLED;
+        Node anomalyNode = top.value("anomaly");
+        if (anomalyNode != null) {
+            YamlMap a = YamlMap.open(anomalyNode, "anomaly", p, AnomalyParser.KEYS);
+            anomaly = a == null ? AnomalySpec.DISABLED : AnomalyParser.parse(a);
+        }
+
         p.throwIfAny();
         return new TrustConfig(fileName, issuers, roles, policies, clients, dynamic,
-                sync.stream().filter(java.util.Objects::nonNull).toList(), exports);
+                sync.stream().filter(java.util.Objects::nonNull).toList(), exports, anomaly);
     }
 
     private static ConfigException tooLarge(String fileName) {

@@ -2,6 +2,7 @@
 package io.segura.broker.exchange;
 
 import io.segura.broker.Refusal;
+import io.segura.broker.anomaly.AnomalyBlocks;
 import io.segura.broker.audit.AuditEvent;
 import io.segura.broker.audit.AuditEventType;
 import io.segura.broker.audit.AuditLog;
@@ -42,9 +43,18 @@ public final class ClientCredentialsService {
     private final RateLimiter perIp;
     private final ExchangeMetrics metrics;
     private final ClientCertificateCheck certificateCheck;
+    private final AnomalyBlocks blocks;
 
     public ClientCredentialsService(List<ClientSpec> clients, Admission admission, SessionIssuer sessions,
             AuditLog audit, RateLimiter perIp, ExchangeMetrics metrics, ClientCertificateCheck certificateCheck) {
+        this(clients, admission, sessions, audit, perIp, metrics, certificateCheck, null);
+    }
+
+    /** @param blocks the anomaly blocks in force (a client's subject is {@code client:ID}); {@code null}: none */
+    public ClientCredentialsService(List<ClientSpec> clients, Admission admission, SessionIssuer sessions,
+            AuditLog audit, RateLimiter perIp, ExchangeMetrics metrics, ClientCertificateCheck certificateCheck,
+            AnomalyBlocks blocks) {
+        this.blocks = blocks;
         this.clients = clients.stream().collect(Collectors.toUnmodifiableMap(ClientSpec::id, Function.identity()));
         this.admission = Objects.requireNonNull(admission, "admission cannot be null");
         this.sessions = Objects.requireNonNull(sessions, "sessions cannot be null");
@@ -66,6 +76,11 @@ public final class ClientCredentialsService {
                 .flatMap(client -> {
                     Applicant applicant = Applicant.client(client.id());
                     TrustRole role = admission.admit(applicant, request.role());
+                    var block = blocks == null ? java.util.Optional.<io.segura.broker.anomaly.Block>empty()
+                            : blocks.blocking(role.name(), applicant.subject());
+                    if (block.isPresent()) {
+                        return Mono.error(AnomalyBlocks.refusal(block.get()));
+                    }
                     return sessions.issue(role, applicant, null, AuditEvent.builder(AuditEventType.TOKEN_EXCHANGED)
                                     .role(role.name()).subject(applicant.subject()).clientIp(request.clientIp())
                                     .ctx(applicant.ctx()),

@@ -2,6 +2,7 @@
 package io.segura.broker.exchange;
 
 import io.segura.broker.Refusal;
+import io.segura.broker.anomaly.AnomalyBlocks;
 import io.segura.broker.audit.AuditEvent;
 import io.segura.broker.audit.AuditEventType;
 import io.segura.broker.audit.AuditLog;
@@ -15,6 +16,7 @@ import io.segura.broker.trust.TrustRole;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
+import java.util.concurrent.atomic.AtomicReference;
 import reactor.core.publisher.Mono;
 
 /**
@@ -36,9 +38,18 @@ public final class TokenExchangeService {
     private final RateLimiter perIp;
     private final RateLimiter perSubject;
     private final ExchangeMetrics metrics;
+    private final AnomalyBlocks blocks;
 
+    /** Without anomaly blocks (nothing is ever refused {@code anomaly-block}). */
     public TokenExchangeService(IdentityTokens tokens, Admission admission, SessionIssuer sessions, AuditLog audit,
             RateLimiter perIp, RateLimiter perSubject, ExchangeMetrics metrics) {
+        this(tokens, admission, sessions, audit, perIp, perSubject, metrics, null);
+    }
+
+    /** @param blocks the anomaly blocks in force, asked in memory after admission; {@code null}: none */
+    public TokenExchangeService(IdentityTokens tokens, Admission admission, SessionIssuer sessions, AuditLog audit,
+            RateLimiter perIp, RateLimiter perSubject, ExchangeMetrics metrics, AnomalyBlocks blocks) {
+        this.blocks = blocks;
         this.tokens = Objects.requireNonNull(tokens, "tokens cannot be null");
         this.admission = Objects.requireNonNull(admission, "admission cannot be null");
         this.sessions = Objects.requireNonNull(sessions, "sessions cannot be null");
@@ -56,13 +67,18 @@ public final class TokenExchangeService {
             return Mono.error(Refusal.throttled("rate-limited", "too many token requests from "
                     + request.clientIp(), ipWait.get()));
         }
+        // a refusal by admission (or an anomaly block) names the token's issuer and subject in its event: the
+        // anomaly rules count denials per subject and role mismatches per issuer. Other refusals (a replay found at
+        // commit, a bad token) name no identity, as before.
+        AtomicReference<VerifiedToken> admitting = new AtomicReference<>();
         return tokens.verify(request.subjectToken())
-                .flatMap(token -> admit(token, request))
+                .flatMap(token -> admit(token, request, admitting))
                 .doOnSuccess(s -> metrics.exchanged(s.role(), System.nanoTime() - started))
-                .onErrorResume(Refusal.class, e -> rejected(e, request));
+                .onErrorResume(Refusal.class, e -> rejected(e, request, admitting.get()));
     }
 
-    private Mono<SessionIssuer.Issued> admit(VerifiedToken token, TokenExchangeRequest request) {
+    private Mono<SessionIssuer.Issued> admit(VerifiedToken token, TokenExchangeRequest request,
+            AtomicReference<VerifiedToken> admitting) {
         var subjectWait = perSubject.acquire("sub:" + token.issuerName() + ":" + token.subject());
         if (subjectWait.isPresent()) {
             return Mono.error(Refusal.throttled("rate-limited", "too many token requests for this subject",
@@ -73,7 +89,16 @@ public final class TokenExchangeService {
                     + " characters, more than the " + MAX_SUBJECT_CHARS + " this broker accepts"));
         }
         Applicant applicant = Applicant.of(token);
+        admitting.set(token);
         TrustRole role = admission.admit(applicant, request.role());
+        if (blocks != null) {
+            // memory only: the blocks in force are read into every replica each sweep (AnomalyBlocks)
+            var block = blocks.blocking(role.name(), token.subject());
+            if (block.isPresent()) {
+                return Mono.error(AnomalyBlocks.refusal(block.get()));
+            }
+        }
+        admitting.set(null);
         Map<String, Object> details = new LinkedHashMap<>();
         details.put("token_sha256", token.tokenSha256());
         details.put("jti", String.valueOf(token.jti()));
@@ -83,7 +108,7 @@ public final class TokenExchangeService {
     }
 
     /** Audits the refusal (rate limits and outages excepted: they decide nothing about the token) and answers it. */
-    private Mono<SessionIssuer.Issued> rejected(Refusal e, TokenExchangeRequest request) {
+    private Mono<SessionIssuer.Issued> rejected(Refusal e, TokenExchangeRequest request, VerifiedToken token) {
         metrics.denied(e.reason());
         if (e instanceof Refusal.Throttled || e instanceof Refusal.Unavailable) {
             return Mono.error(e);
@@ -96,6 +121,9 @@ public final class TokenExchangeService {
         AuditEvent.Builder entry = AuditEvent.builder(AuditEventType.TOKEN_REJECTED)
                 .role(request.role()).clientIp(request.clientIp()).reason(e.reason() + ": " + e.getMessage())
                 .details(details);
+        if (token != null) {
+            entry.issuer(token.issuerName()).subject(token.subject());
+        }
         return audit.appendRefusal(entry, request.requestId()).then(Mono.error(e));
     }
 }

@@ -80,11 +80,21 @@ public final class SessionRevocations {
      * @throws IllegalArgumentException when neither filter is given
      */
     public Mono<Revoked> revokeWhere(String role, String subject, String clientIp) {
+        return revokeWhere(role, subject, clientIp, SessionStore.REVOKED_BY_ADMIN);
+    }
+
+    /**
+     * As {@link #revokeWhere(String, String, String)}, recording {@code reason} on the sessions and their
+     * {@code session.revoked} events (an anomaly block names itself there).
+     */
+    public Mono<Revoked> revokeWhere(String role, String subject, String clientIp, String reason) {
         if (role == null && subject == null) {
             throw new IllegalArgumentException("role or subject is required");
         }
-        return chunk(role, subject, null, clientIp)
-                .expand(done -> done.sessions() < CHUNK ? Mono.empty() : chunk(role, subject, null, clientIp))
+        Objects.requireNonNull(reason, "reason cannot be null");
+        return chunk(role, subject, null, clientIp, reason)
+                .expand(done -> done.sessions() < CHUNK ? Mono.empty()
+                        : chunk(role, subject, null, clientIp, reason))
                 .reduce(new Revoked(0, 0), Revoked::plus);
     }
 
@@ -96,11 +106,11 @@ public final class SessionRevocations {
     public Mono<Revoked> revokeSessionOfLease(String leaseId, String clientIp) {
         return db.sql("SELECT session_id FROM leases WHERE id = :id").bind("id", leaseId)
                 .map(row -> row.get("session_id", String.class)).one()
-                .flatMap(sessionId -> chunk(null, null, sessionId, clientIp));
+                .flatMap(sessionId -> chunk(null, null, sessionId, clientIp, SessionStore.REVOKED_BY_ADMIN));
     }
 
-    private Mono<Revoked> chunk(String role, String subject, String sessionId, String clientIp) {
-        return openChunk(role, subject, sessionId, clientIp)
+    private Mono<Revoked> chunk(String role, String subject, String sessionId, String clientIp, String reason) {
+        return openChunk(role, subject, sessionId, clientIp, reason)
                 .flatMap(done -> endings.ended(done.leaseIds()).thenReturn(done.revoked()));
     }
 
@@ -108,7 +118,8 @@ public final class SessionRevocations {
     private record Chunk(Revoked revoked, List<String> leaseIds) {
     }
 
-    private Mono<Chunk> openChunk(String role, String subject, String sessionId, String clientIp) {
+    private Mono<Chunk> openChunk(String role, String subject, String sessionId, String clientIp,
+            String reason) {
         Instant now = clock.instant();
         StringBuilder sql = new StringBuilder("SELECT id, token_hash, role, issuer, subject, ctx FROM sessions"
                 + " WHERE expires_at > :now AND revoked_at IS NULL");
@@ -133,16 +144,16 @@ public final class SessionRevocations {
                         row.get("subject", String.class), json.readValue(row.get("ctx", String.class), MAP)))
                 .all().collectList()
                 .flatMap(open -> open.isEmpty() ? Mono.just(new Chunk(new Revoked(0, 0), List.of()))
-                        : revoke(open, now, clientIp))
+                        : revoke(open, now, clientIp, reason))
                 .as(tx::transactional);
     }
 
-    private Mono<Chunk> revoke(List<Open> open, Instant now, String clientIp) {
+    private Mono<Chunk> revoke(List<Open> open, Instant now, String clientIp, String reason) {
         List<String> ids = open.stream().map(Open::id).toList();
         OffsetDateTime at = utc(now);
         Mono<Void> markSessions = db.sql("UPDATE sessions SET revoked_at = :now, revoke_reason = :reason"
                         + " WHERE id IN (:ids) AND revoked_at IS NULL")
-                .bind("now", at).bind("reason", SessionStore.REVOKED_BY_ADMIN).bind("ids", ids)
+                .bind("now", at).bind("reason", reason).bind("ids", ids)
                 .fetch().rowsUpdated().then();
         Mono<Map<String, List<String>>> openLeases = db.sql("SELECT id, session_id FROM leases"
                         + " WHERE session_id IN (:ids) AND revoked_at IS NULL ORDER BY issued_at, id FOR UPDATE")
@@ -162,7 +173,7 @@ public final class SessionRevocations {
             for (Open s : open) {
                 events.add(AuditLog.row(AuditEvent.builder(AuditEventType.SESSION_REVOKED).role(s.role())
                         .issuer(s.issuer()).subject(s.subject()).clientIp(clientIp).ctx(s.ctx())
-                        .reason(SessionStore.REVOKED_BY_ADMIN)
+                        .reason(reason)
                         .details(Map.of("session_id", s.id(), "leases",
                                 leasesBySession.getOrDefault(s.id(), List.of())))
                         .build()));

@@ -22,15 +22,16 @@ import java.util.stream.Collectors;
  * {@code 00:00}–{@code 23:59} is the whole day. A window whose {@code to} is earlier than its {@code from} crosses
  * midnight: it starts on each listed day and ends on the next one.
  */
-final class FreezeWindow {
+public final class FreezeWindow {
 
     private final PolicySpec.FreezeWindow spec;
 
-    FreezeWindow(PolicySpec.FreezeWindow spec) {
+    /** Also a role's {@code access-window} (the same grammar), compiled by the anomaly detector. */
+    public FreezeWindow(PolicySpec.FreezeWindow spec) {
         this.spec = Objects.requireNonNull(spec, "spec cannot be null");
     }
 
-    boolean covers(Instant now) {
+    public boolean covers(Instant now) {
         if (!spec.weekly()) {
             return !now.isBefore(spec.from()) && now.isBefore(spec.to());
         }
@@ -52,7 +53,7 @@ final class FreezeWindow {
         return time.isBefore(to.plusMinutes(1)) || to.equals(LocalTime.of(23, 59));
     }
 
-    String describe() {
+    public String describe() {
         String reason = spec.reason() == null ? "" : " (" + spec.reason() + ")";
         if (!spec.weekly()) {
             return "freeze from " + spec.from() + " to " + spec.to() + reason;

@@ -176,9 +176,16 @@ public final class SessionStore {
      * refused learns that an operator ended it, not that its token went bad.
      */
     public static Refusal revoked(String revokeReason) {
+        if (revokeReason != null && revokeReason.startsWith(ANOMALY_BLOCK)) {
+            return Refusal.unauthenticated(SESSION_REVOKED, "session was revoked by an automatic anomaly block ("
+                    + revokeReason + ")");
+        }
         return Refusal.unauthenticated(SESSION_REVOKED, REVOKED_BY_ADMIN.equals(revokeReason)
                 ? "session was revoked by an administrator" : "session was revoked");
     }
+
+    /** The {@code revoke_reason} prefix of sessions an anomaly block revoked ({@code anomaly-block: RULE}). */
+    public static final String ANOMALY_BLOCK = "anomaly-block";
 
     /** The reason (problem type) of every refusal of a revoked session. */
     public static final String SESSION_REVOKED = "session-revoked";

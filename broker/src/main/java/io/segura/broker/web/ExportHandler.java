@@ -2,6 +2,9 @@
 package io.segura.broker.web;
 
 import io.segura.broker.Refusal;
+import io.segura.broker.audit.AuditEvent;
+import io.segura.broker.audit.AuditEventType;
+import io.segura.broker.audit.AuditLog;
 import io.segura.broker.export.DeadLetters;
 import io.segura.broker.export.Exports;
 import io.segura.broker.export.WebhookSubscription;
@@ -28,10 +31,12 @@ final class ExportHandler {
     private static final Set<String> WEBHOOK_FIELDS = Set.of("url", "events");
 
     private final Exports exports;
+    private final AuditLog audit;
     private final JsonMapper json;
 
-    ExportHandler(Exports exports, JsonMapper json) {
+    ExportHandler(Exports exports, AuditLog audit, JsonMapper json) {
         this.exports = Objects.requireNonNull(exports, "exports cannot be null");
+        this.audit = Objects.requireNonNull(audit, "audit cannot be null");
         this.json = Objects.requireNonNull(json, "json cannot be null");
     }
 
@@ -48,7 +53,8 @@ final class ExportHandler {
                 given.forEach(n -> events.add(LeaseHandler.text(n, "events[]")));
             }
             return exports.webhooks().register(url, events);
-        }).flatMap(r -> {
+        }).flatMap(r -> audit.append(webhookEvent(AuditEventType.WEBHOOK_REGISTERED, r.subscription(), request))
+                .thenReturn(r)).flatMap(r -> {
             Map<String, Object> view = view(r.subscription());
             // shown once: the broker never answers it again
             view.put("secret", r.secret());
@@ -64,7 +70,27 @@ final class ExportHandler {
     }
 
     Mono<ServerResponse> delete(ServerRequest request) {
-        return exports.webhooks().delete(request.pathVariable("id")).then(ServerResponse.noContent().build());
+        String id = request.pathVariable("id");
+        // an unknown id: delete answers 404 and nothing is audited
+        return exports.webhooks().list().filter(s -> s.id().equals(id)).next()
+                .flatMap(s -> exports.webhooks().delete(id)
+                        .then(audit.append(webhookEvent(AuditEventType.WEBHOOK_DELETED, s, request)))
+                        .thenReturn(true))
+                .switchIfEmpty(Mono.defer(() -> exports.webhooks().delete(id).thenReturn(false)))
+                .then(ServerResponse.noContent().build());
+    }
+
+    /**
+     * The audit event of a registration or deletion: the subscription's id, URL and event filter, never its signing
+     * secret (the event is exported like any other, to the very receivers it configures).
+     */
+    private static AuditEvent.Builder webhookEvent(AuditEventType type, WebhookSubscription s,
+            ServerRequest request) {
+        Map<String, Object> details = new LinkedHashMap<>();
+        details.put("subscription_id", s.id());
+        details.put("url", s.url());
+        details.put("events", List.copyOf(s.events()));
+        return AuditEvent.builder(type).subject("admin").clientIp(Requests.clientIp(request)).details(details);
     }
 
     Mono<ServerResponse> deadLetters(ServerRequest request) {

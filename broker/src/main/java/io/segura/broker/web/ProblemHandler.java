@@ -185,6 +185,9 @@ final class ProblemHandler implements WebExceptionHandler {
         Map<String, Object> body = new LinkedHashMap<>();
         body.put("error", m.oauthError());
         body.put("error_description", r.getMessage());
+        // RFC 6749 §5.2 allows more members: a refusal that carries some (an anomaly block's reason, rule and end)
+        // keeps them, so a job can tell an anomaly block from a bad token
+        r.members().forEach(body::putIfAbsent);
         HttpHeaders headers = headers(r);
         if (m.oauthStatus() == 401) {
             headers.set(HttpHeaders.WWW_AUTHENTICATE, "Basic realm=\"segura\"");

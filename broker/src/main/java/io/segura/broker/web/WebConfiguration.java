@@ -21,6 +21,7 @@ import io.segura.broker.dynamic.ssh.SshCertificateAuthority;
 import io.segura.broker.exchange.ClientCredentialsService;
 import io.segura.broker.exchange.RateLimiter;
 import io.segura.broker.exchange.TokenExchangeService;
+import io.segura.broker.anomaly.AnomalyBlocks;
 import io.segura.broker.export.Exports;
 import io.segura.broker.lease.LeaseExplainer;
 import io.segura.broker.lease.LeaseService;
@@ -92,7 +93,8 @@ public class WebConfiguration {
             SecretAdministration secrets, AuditQuery auditQuery, AuditVerifier auditVerifier, JsonMapper json,
             Clock clock, ObjectProvider<DevIssuer> devIssuer, LeaseExplainer explainer, AuditLog audit,
             MasterKeyRotation rekey, DynamicSecrets dynamicSecrets, DynamicRevoker dynamicRevoker,
-            SyncService sync, Exports exports, UsageQuery usageQuery, SessionRevocations sessionRevocations) {
+            SyncService sync, Exports exports, UsageQuery usageQuery, SessionRevocations sessionRevocations,
+            AnomalyBlocks anomalyBlocks) {
         TokenEndpoint token = new TokenEndpoint(exchange, clientCredentials, leases, audit);
         LeaseHandler lease = new LeaseHandler(sessions, leases, json, clock);
         AdminHandler admin = new AdminHandler(secrets, leases, sessionRevocations, auditQuery, auditVerifier, json);
@@ -100,7 +102,8 @@ public class WebConfiguration {
         RekeyHandler rekeyHandler = new RekeyHandler(rekey, json);
         DynamicSecretHandler dynamic = new DynamicSecretHandler(sessions, dynamicSecrets, dynamicRevoker, json, clock);
         SyncHandler syncHandler = new SyncHandler(sync);
-        ExportHandler exportHandler = new ExportHandler(exports, json);
+        ExportHandler exportHandler = new ExportHandler(exports, audit, json);
+        BlockHandler blockHandler = new BlockHandler(anomalyBlocks);
         AdminAuthentication adminAuth = new AdminAuthentication(settings.adminToken());
         PolicyHandler policy = new PolicyHandler(explainer, sessions, adminAuth, json, clock);
         String webhookSecret = settings.exposureWebhookSecret();
@@ -137,6 +140,8 @@ public class WebConfiguration {
                 .GET("/api/v2/admin/exports/dead-letters", exportHandler::deadLetters)
                 .POST("/api/v2/admin/exports/dead-letters/{id}/replay", exportHandler::replay)
                 .DELETE("/api/v2/admin/exports/dead-letters/{id}", exportHandler::drop)
+                .GET("/api/v2/admin/blocks", blockHandler::list)
+                .DELETE("/api/v2/admin/blocks/{id}", blockHandler::lift)
                 .filter(adminAuth)
                 .build();
 

@@ -35,7 +35,9 @@ class AuditEventTests {
                 "token.exchanged", "token.rejected", "session.revoked", "lease.issued", "lease.denied",
                 "lease.renewed", "lease.revoked", "lease.expired", "secret.written", "secret.rotated",
                 "secret.exposed", "policy.warned", "vault.rekey_started", "vault.rekeyed", "vault.rekey_failed",
-                "dynamic.issued", "dynamic.revoked", "dynamic.revoke_failed", "sync.written", "sync.deleted", "sync.failed", "sync.drifted");
+                "dynamic.issued", "dynamic.revoked", "dynamic.revoke_failed", "sync.written", "sync.deleted", "sync.failed", "sync.drifted",
+                "anomaly.detected", "anomaly.blocked", "anomaly.block_lifted", "webhook.registered",
+                "webhook.deleted");
         for (AuditEventType t : AuditEventType.values()) {
             assertThat(AuditEventType.fromWireName(t.wireName())).isSameAs(t);
         }

@@ -124,5 +124,14 @@ class ExportsConfigTests {
                 .anySatisfy(s -> assertThat(s.transport()).isEqualTo(ExportsSpec.Transport.TLS)));
         assertThat(loaded).anySatisfy(c -> assertThat(c.exports().syslog())
                 .anySatisfy(s -> assertThat(s.format()).isEqualTo(ExportsSpec.Format.LEEF)));
+        // the anomaly example: rules, a role's access window and on-anomaly blocking
+        assertThat(loaded).anySatisfy(c -> {
+            assertThat(c.anomaly().enabled()).isTrue();
+            assertThat(c.roles()).anySatisfy(r -> {
+                assertThat(r.accessWindows()).isNotEmpty();
+                assertThat(r.onAnomaly()).isEqualTo(new AnomalySpec.OnAnomaly(AnomalySpec.Risk.HIGH, true,
+                        Duration.ofHours(1)));
+            });
+        });
     }
 }
