@@ -215,7 +215,7 @@ public final class UsageBenchmark {
             s.execute("SET work_mem = '256MB'");
             s.execute("SET maintenance_work_mem = '1GB'");
             try (ResultSet rs = s.executeQuery("SELECT indexname, indexdef FROM pg_indexes WHERE tablename IN"
-                    + " ('audit_events', 'secret_uses', 'secret_pinned_uses') AND indexname NOT IN"
+                    + " ('audit_events', 'secret_uses', 'secret_pinned_uses', 'secret_use_days') AND indexname NOT IN"
                     + " (SELECT conname FROM pg_constraint)")) {
                 while (rs.next()) {
                     indexes.add(rs.getString(2));
@@ -311,6 +311,16 @@ public final class UsageBenchmark {
         }
         try (Statement s = c.createStatement()) {
             s.execute("UPDATE audit_chain_head SET chain_pos = " + chainPos + " WHERE id = 1");
+            // the day counts the lease path keeps beside its uses (V11), per version and run context and per version
+            // in the lease path's 16 stripes by run context
+            long td = System.nanoTime();
+            s.execute("INSERT INTO secret_use_days (path, version, context_id, epoch_day, uses, first_used, last_used)"
+                    + " SELECT path, version, context_id, floor(extract(epoch FROM occurred_at) / 86400)::int,"
+                    + " count(*), min(occurred_at), max(occurred_at) FROM secret_uses GROUP BY 1, 2, 3, 4");
+            s.execute("INSERT INTO secret_version_days (path, epoch_day, version, stripe, uses, first_used,"
+                    + " last_used) SELECT path, epoch_day, version, ascii(context_id) % 16, sum(uses), min(first_used),"
+                    + " max(last_used) FROM secret_use_days GROUP BY 1, 2, 3, 4");
+            System.out.printf("  day counts filled in %.0f s%n", (System.nanoTime() - td) / 1e9);
             long ti = System.nanoTime();
             for (String def : indexes) {
                 s.execute(def);
@@ -327,7 +337,7 @@ public final class UsageBenchmark {
                 "SELECT relname, reltuples::bigint,"
                         + " pg_size_pretty(pg_table_size(oid)), pg_size_pretty(pg_indexes_size(oid)) FROM pg_class"
                         + " WHERE relname IN ('audit_events', 'secret_uses', 'secret_pinned_uses', 'usage_contexts',"
-                        + " 'secrets') ORDER BY relname")) {
+                        + " 'secrets', 'secret_use_days', 'secret_version_days') ORDER BY relname")) {
             while (rs.next()) {
                 System.out.printf("  %-20s %,12d rows  table %8s  indexes %8s%n", rs.getString(1), rs.getLong(2),
                         rs.getString(3), rs.getString(4));
@@ -399,7 +409,7 @@ public final class UsageBenchmark {
             s.execute("SELECT pg_stat_clear_snapshot()");
             try (ResultSet rs = s.executeQuery("SELECT relname, seq_scan, coalesce(idx_scan, 0) FROM"
                     + " pg_stat_user_tables WHERE relname IN ('secret_uses', 'secret_pinned_uses', 'secrets',"
-                    + " 'usage_contexts') ORDER BY relname")) {
+                    + " 'usage_contexts', 'secret_use_days', 'secret_version_days') ORDER BY relname")) {
                 while (rs.next()) {
                     m.put(rs.getString(1), new long[] {rs.getLong(2), rs.getLong(3)});
                 }

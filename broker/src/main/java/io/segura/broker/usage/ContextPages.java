@@ -1,0 +1,206 @@
+// SPDX-License-Identifier: Apache-2.0
+package io.segura.broker.usage;
+
+import static io.segura.broker.database.Timestamps.instant;
+import static io.segura.broker.database.Timestamps.utc;
+
+import io.segura.broker.usage.UsageViews.ContextUsage;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import org.springframework.r2dbc.core.DatabaseClient;
+import reactor.core.publisher.Mono;
+
+/**
+ * One page of a secret's usage per version and run context, read without grouping every use of the window.
+ *
+ * <p>The page is the first {@code limit + 1} groups in the view's order (version newest first, then last use in the
+ * window most recent first, then context id). A group's last use is the latest of its uses, so walking a version's uses
+ * backwards from the end of the window meets each group first at its last use: the groups appear in page order. The
+ * walk reads V11's day counts for the window's whole days and raw uses for its partial edge days, ordered by
+ * {@code last_used} through {@code secret_use_days_last} and {@code secret_uses_path_time}, a chunk at a time, and stops
+ * once the page is full and every group not yet met must sort after it. Only the groups met are counted (their day rows,
+ * at most one per day, and their edge-day uses), so a page of the busiest secret over 30 days reads a few hundred rows
+ * instead of its ~90,000 uses.
+ *
+ * <p>A later page starts its walk at the cursor's last use; a group met there whose last use in the window is later
+ * (it was on an earlier page) is counted and dropped. All counts are those of the raw uses, exactly: each use of the
+ * window is in one day row or one edge (see {@link DaySplit}).
+ */
+final class ContextPages {
+
+    static final Comparator<Group> ORDER = Comparator.comparingInt(Group::version).reversed()
+            .thenComparing(Group::lastUsed, Comparator.reverseOrder()).thenComparing(Group::contextId);
+
+    /** A version and run context's count in the window. */
+    record Group(int version, String contextId, long uses, Instant firstUsed, Instant lastUsed) {
+    }
+
+    /** Where a walk continues: uses at or before {@code last}, and at {@code last} only below {@code context}. */
+    private record Position(Instant last, String context) {
+    }
+
+    private record Use(String contextId, Instant lastUsed) {
+    }
+
+    private final DatabaseClient db;
+
+    ContextPages(DatabaseClient db) {
+        this.db = Objects.requireNonNull(db, "db cannot be null");
+    }
+
+    /**
+     * The first {@code limit + 1} groups after {@code after} (or from the start), with their run contexts.
+     *
+     * @param versions the versions used in the window, newest first
+     */
+    Mono<List<ContextUsage>> page(String path, DaySplit split, List<Integer> versions, int limit,
+            UsageCursor after) {
+        int want = limit + 1;
+        int chunk = Math.max(256, 4 * want);
+        return walk(path, split, versions, 0, after, want, chunk, new ArrayList<>())
+                .flatMap(groups -> withContexts(groups.size() > want ? groups.subList(0, want) : groups));
+    }
+
+    private Mono<List<Group>> walk(String path, DaySplit split, List<Integer> versions, int i, UsageCursor after,
+            int want, int chunk, List<Group> page) {
+        if (page.size() >= want || i >= versions.size()) {
+            return Mono.just(page);
+        }
+        int v = versions.get(i);
+        if (after != null && v > after.integer(2)) {
+            return walk(path, split, versions, i + 1, after, want, chunk, page);
+        }
+        UsageCursor from = after != null && v == after.integer(2) ? after : null;
+        Position start = from == null ? null : new Position(from.instant(3), null);
+        return version(path, split, v, start, from, want - page.size(), chunk, new LinkedHashSet<>(),
+                new ArrayList<>())
+                .flatMap(groups -> {
+                    page.addAll(groups);
+                    return walk(path, split, versions, i + 1, after, want, chunk, page);
+                });
+    }
+
+    /** The groups of version {@code v} in page order, at least {@code needed} of them unless the version has fewer. */
+    private Mono<List<Group>> version(String path, DaySplit split, int v, Position position, UsageCursor after,
+            int needed, int chunk, Set<String> met, List<Group> accepted) {
+        return uses(path, split, v, position, chunk).collectList().flatMap(uses -> {
+            List<String> fresh = new ArrayList<>();
+            for (Use u : uses) {
+                if (met.add(u.contextId())) {
+                    fresh.add(u.contextId());
+                }
+            }
+            return (fresh.isEmpty() ? Mono.just(List.<Group>of()) : count(path, split, v, fresh)).flatMap(groups -> {
+                for (Group g : groups) {
+                    if (after == null || g.lastUsed().isBefore(after.instant(3))
+                            || g.lastUsed().equals(after.instant(3)) && g.contextId().compareTo(after.text(4)) > 0) {
+                        accepted.add(g);
+                    }
+                }
+                accepted.sort(ORDER);
+                if (uses.size() < chunk) {
+                    return Mono.just(accepted);
+                }
+                Use last = uses.get(uses.size() - 1);
+                // a group not met yet has its last use at or before the walk's position: it sorts after the page's
+                // last group if that one was used later (on a tie, its context id decides, so walk on)
+                if (accepted.size() >= needed && accepted.get(needed - 1).lastUsed().isAfter(last.lastUsed())) {
+                    return Mono.just(accepted);
+                }
+                return version(path, split, v, new Position(last.lastUsed(), last.contextId()), after, needed, chunk,
+                        met, accepted);
+            });
+        });
+    }
+
+    /** Up to {@code chunk} of version {@code v}'s uses and day rows, latest first, from {@code position}. */
+    private reactor.core.publisher.Flux<Use> uses(String path, DaySplit split, int v, Position position, int chunk) {
+        Map<String, Object> binds = binds(path, split, v);
+        binds.remove("d1");
+        binds.remove("d2");
+        String raw = "";
+        String days = "";
+        if (position != null) {
+            binds.put("pl", utc(position.last()));
+            raw = " AND occurred_at <= :pl";
+            days = " AND last_used <= :pl";
+            if (position.context() != null) {
+                binds.put("pc", position.context());
+                raw += " AND (occurred_at < :pl OR context_id < :pc)";
+                days += " AND (last_used < :pl OR context_id < :pc)";
+            }
+        }
+        String sql = "SELECT context_id, last_used FROM ("
+                + "SELECT context_id, occurred_at AS last_used FROM secret_uses WHERE path = :path AND version = :v"
+                + " AND occurred_at >= :tail AND occurred_at < :until" + raw
+                + " UNION ALL SELECT context_id, last_used FROM secret_use_days WHERE path = :path AND version = :v"
+                + " AND last_used >= :head AND last_used < :tail" + days
+                + " UNION ALL SELECT context_id, occurred_at FROM secret_uses WHERE path = :path AND version = :v"
+                + " AND occurred_at >= :since AND occurred_at < :head" + raw
+                + ") s ORDER BY last_used DESC, context_id DESC LIMIT " + chunk;
+        return db.sql(sql).bindValues(binds)
+                .map(row -> new Use(row.get("context_id", String.class),
+                        instant(row.get("last_used", OffsetDateTime.class))))
+                .all();
+    }
+
+    /** The counts of version {@code v}'s groups of these contexts in the window: day rows plus edge-day uses. */
+    private Mono<List<Group>> count(String path, DaySplit split, int v, List<String> contexts) {
+        Map<String, Object> binds = binds(path, split, v);
+        binds.put("ids", contexts);
+        String sql = "SELECT context_id, SUM(uses) AS uses, MIN(first_used) AS first_used,"
+                + " MAX(last_used) AS last_used FROM ("
+                + "SELECT context_id, uses, first_used, last_used FROM secret_use_days WHERE path = :path"
+                + " AND version = :v AND context_id IN (:ids) AND epoch_day >= :d1 AND epoch_day < :d2"
+                + " UNION ALL SELECT context_id, 1, occurred_at, occurred_at FROM secret_uses WHERE path = :path"
+                + " AND version = :v AND context_id IN (:ids) AND occurred_at >= :since AND occurred_at < :head"
+                + " UNION ALL SELECT context_id, 1, occurred_at, occurred_at FROM secret_uses WHERE path = :path"
+                + " AND version = :v AND context_id IN (:ids) AND occurred_at >= :tail AND occurred_at < :until"
+                + ") u GROUP BY context_id";
+        return db.sql(sql).bindValues(binds)
+                .map(row -> new Group(v, row.get("context_id", String.class),
+                        row.get("uses", Number.class).longValue(),
+                        instant(row.get("first_used", OffsetDateTime.class)),
+                        instant(row.get("last_used", OffsetDateTime.class))))
+                .all().collectList();
+    }
+
+    private static Map<String, Object> binds(String path, DaySplit split, int v) {
+        Map<String, Object> binds = new LinkedHashMap<>();
+        binds.put("path", path);
+        binds.put("v", v);
+        binds.put("since", utc(split.since()));
+        binds.put("head", utc(split.headEnd()));
+        binds.put("tail", utc(split.tailStart()));
+        binds.put("until", utc(split.until()));
+        binds.put("d1", split.firstDay());
+        binds.put("d2", split.endDay());
+        return binds;
+    }
+
+    private Mono<List<ContextUsage>> withContexts(List<Group> groups) {
+        if (groups.isEmpty()) {
+            return Mono.just(List.of());
+        }
+        List<String> ids = groups.stream().map(Group::contextId).distinct().toList();
+        return db.sql("SELECT id, role, subject, repository, ref, workflow, environment FROM usage_contexts"
+                        + " WHERE id IN (:ids)").bind("ids", ids)
+                .map(row -> Map.entry(row.get("id", String.class), new UsageContext(row.get("role", String.class),
+                        row.get("subject", String.class), row.get("repository", String.class),
+                        row.get("ref", String.class), row.get("workflow", String.class),
+                        row.get("environment", String.class))))
+                .all().collectMap(Map.Entry::getKey, Map.Entry::getValue, HashMap::new)
+                .map(contexts -> groups.stream().map(g -> new ContextUsage(g.version(), g.contextId(),
+                        contexts.getOrDefault(g.contextId(), new UsageContext(null, null, null, null, null, null)),
+                        g.uses(), g.firstUsed(), g.lastUsed())).toList());
+    }
+}
