@@ -2,7 +2,9 @@
 package io.segura.broker.usage;
 
 import static io.segura.broker.database.Timestamps.instant;
-import static io.segura.broker.database.Timestamps.utc;
+import static io.segura.broker.usage.UsageSql.text;
+import static io.segura.broker.usage.UsageSql.texts;
+import static io.segura.broker.usage.UsageSql.time;
 
 import io.segura.broker.usage.UsageViews.ContextUsage;
 import java.time.Instant;
@@ -10,13 +12,13 @@ import java.time.OffsetDateTime;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import org.springframework.r2dbc.core.DatabaseClient;
+import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 
 /**
@@ -31,7 +33,8 @@ import reactor.core.publisher.Mono;
  * at most one per day, and their edge-day uses), so a page of the busiest secret over 30 days reads a few hundred rows
  * instead of its ~90,000 uses.
  *
- * <p>A later page starts its walk at the cursor's last use; a group met there whose last use in the window is later
+ * <p>The SQL carries its values as literals ({@link UsageSql}: bound, PostgreSQL's generic plans read every day row of
+ * the busiest secret). A later page starts its walk at the cursor's last use; a group met there whose last use in the window is later
  * (it was on an earlier page) is counted and dropped. All counts are those of the raw uses, exactly: each use of the
  * window is in one day row or one edge (see {@link DaySplit}).
  */
@@ -123,31 +126,29 @@ final class ContextPages {
     }
 
     /** Up to {@code chunk} of version {@code v}'s uses and day rows, latest first, from {@code position}. */
-    private reactor.core.publisher.Flux<Use> uses(String path, DaySplit split, int v, Position position, int chunk) {
-        Map<String, Object> binds = binds(path, split, v);
-        binds.remove("d1");
-        binds.remove("d2");
+    private Flux<Use> uses(String path, DaySplit split, int v, Position position, int chunk) {
         String raw = "";
         String days = "";
         if (position != null) {
-            binds.put("pl", utc(position.last()));
-            raw = " AND occurred_at <= :pl";
-            days = " AND last_used <= :pl";
+            String pl = time(position.last());
+            raw = " AND occurred_at <= " + pl;
+            days = " AND last_used <= " + pl;
             if (position.context() != null) {
-                binds.put("pc", position.context());
-                raw += " AND (occurred_at < :pl OR context_id < :pc)";
-                days += " AND (last_used < :pl OR context_id < :pc)";
+                String pc = text(position.context());
+                raw += " AND (occurred_at < " + pl + " OR context_id < " + pc + ")";
+                days += " AND (last_used < " + pl + " OR context_id < " + pc + ")";
             }
         }
+        String version = " WHERE path = " + text(path) + " AND version = " + v;
         String sql = "SELECT context_id, last_used FROM ("
-                + "SELECT context_id, occurred_at AS last_used FROM secret_uses WHERE path = :path AND version = :v"
-                + " AND occurred_at >= :tail AND occurred_at < :until" + raw
-                + " UNION ALL SELECT context_id, last_used FROM secret_use_days WHERE path = :path AND version = :v"
-                + " AND last_used >= :head AND last_used < :tail" + days
-                + " UNION ALL SELECT context_id, occurred_at FROM secret_uses WHERE path = :path AND version = :v"
-                + " AND occurred_at >= :since AND occurred_at < :head" + raw
+                + "SELECT context_id, occurred_at AS last_used FROM secret_uses" + version
+                + " AND occurred_at >= " + time(split.tailStart()) + " AND occurred_at < " + time(split.until()) + raw
+                + " UNION ALL SELECT context_id, last_used FROM secret_use_days" + version
+                + " AND last_used >= " + time(split.headEnd()) + " AND last_used < " + time(split.tailStart()) + days
+                + " UNION ALL SELECT context_id, occurred_at FROM secret_uses" + version
+                + " AND occurred_at >= " + time(split.since()) + " AND occurred_at < " + time(split.headEnd()) + raw
                 + ") s ORDER BY last_used DESC, context_id DESC LIMIT " + chunk;
-        return db.sql(sql).bindValues(binds)
+        return db.sql(sql)
                 .map(row -> new Use(row.get("context_id", String.class),
                         instant(row.get("last_used", OffsetDateTime.class))))
                 .all();
@@ -155,36 +156,23 @@ final class ContextPages {
 
     /** The counts of version {@code v}'s groups of these contexts in the window: day rows plus edge-day uses. */
     private Mono<List<Group>> count(String path, DaySplit split, int v, List<String> contexts) {
-        Map<String, Object> binds = binds(path, split, v);
-        binds.put("ids", contexts);
+        String groups = " WHERE path = " + text(path) + " AND version = " + v + " AND context_id IN ("
+                + texts(contexts) + ")";
         String sql = "SELECT context_id, SUM(uses) AS uses, MIN(first_used) AS first_used,"
                 + " MAX(last_used) AS last_used FROM ("
-                + "SELECT context_id, uses, first_used, last_used FROM secret_use_days WHERE path = :path"
-                + " AND version = :v AND context_id IN (:ids) AND epoch_day >= :d1 AND epoch_day < :d2"
-                + " UNION ALL SELECT context_id, 1, occurred_at, occurred_at FROM secret_uses WHERE path = :path"
-                + " AND version = :v AND context_id IN (:ids) AND occurred_at >= :since AND occurred_at < :head"
-                + " UNION ALL SELECT context_id, 1, occurred_at, occurred_at FROM secret_uses WHERE path = :path"
-                + " AND version = :v AND context_id IN (:ids) AND occurred_at >= :tail AND occurred_at < :until"
+                + "SELECT context_id, uses, first_used, last_used FROM secret_use_days" + groups
+                + " AND epoch_day >= " + split.firstDay() + " AND epoch_day < " + split.endDay()
+                + " UNION ALL SELECT context_id, 1, occurred_at, occurred_at FROM secret_uses" + groups
+                + " AND occurred_at >= " + time(split.since()) + " AND occurred_at < " + time(split.headEnd())
+                + " UNION ALL SELECT context_id, 1, occurred_at, occurred_at FROM secret_uses" + groups
+                + " AND occurred_at >= " + time(split.tailStart()) + " AND occurred_at < " + time(split.until())
                 + ") u GROUP BY context_id";
-        return db.sql(sql).bindValues(binds)
+        return db.sql(sql)
                 .map(row -> new Group(v, row.get("context_id", String.class),
                         row.get("uses", Number.class).longValue(),
                         instant(row.get("first_used", OffsetDateTime.class)),
                         instant(row.get("last_used", OffsetDateTime.class))))
                 .all().collectList();
-    }
-
-    private static Map<String, Object> binds(String path, DaySplit split, int v) {
-        Map<String, Object> binds = new LinkedHashMap<>();
-        binds.put("path", path);
-        binds.put("v", v);
-        binds.put("since", utc(split.since()));
-        binds.put("head", utc(split.headEnd()));
-        binds.put("tail", utc(split.tailStart()));
-        binds.put("until", utc(split.until()));
-        binds.put("d1", split.firstDay());
-        binds.put("d2", split.endDay());
-        return binds;
     }
 
     private Mono<List<ContextUsage>> withContexts(List<Group> groups) {

@@ -78,19 +78,22 @@ public final class UsageQuery {
         });
     }
 
-    /** Per version in the window: V11's day counts for the whole days, raw uses for the partial edge days. */
+    /**
+     * Per version in the window: V11's day counts for the whole days, raw uses for the partial edge days (values
+     * written as literals, {@link UsageSql}).
+     */
     private Mono<List<VersionUsage>> versions(String path, DaySplit split) {
+        String secret = " WHERE path = " + UsageSql.text(path);
         return db.sql("SELECT version, SUM(uses) AS uses, MIN(first_used) AS first_used, MAX(last_used) AS last_used"
-                        + " FROM (SELECT version, uses, first_used, last_used FROM secret_version_days"
-                        + " WHERE path = :path AND epoch_day >= :d1 AND epoch_day < :d2"
-                        + " UNION ALL SELECT version, 1, occurred_at, occurred_at FROM secret_uses"
-                        + " WHERE path = :path AND occurred_at >= :since AND occurred_at < :head"
-                        + " UNION ALL SELECT version, 1, occurred_at, occurred_at FROM secret_uses"
-                        + " WHERE path = :path AND occurred_at >= :tail AND occurred_at < :until"
+                        + " FROM (SELECT version, uses, first_used, last_used FROM secret_version_days" + secret
+                        + " AND epoch_day >= " + split.firstDay() + " AND epoch_day < " + split.endDay()
+                        + " UNION ALL SELECT version, 1, occurred_at, occurred_at FROM secret_uses" + secret
+                        + " AND occurred_at >= " + UsageSql.time(split.since()) + " AND occurred_at < "
+                        + UsageSql.time(split.headEnd())
+                        + " UNION ALL SELECT version, 1, occurred_at, occurred_at FROM secret_uses" + secret
+                        + " AND occurred_at >= " + UsageSql.time(split.tailStart()) + " AND occurred_at < "
+                        + UsageSql.time(split.until())
                         + ") u GROUP BY version ORDER BY version DESC")
-                .bind("path", path).bind("d1", split.firstDay()).bind("d2", split.endDay())
-                .bind("since", utc(split.since())).bind("head", utc(split.headEnd()))
-                .bind("tail", utc(split.tailStart())).bind("until", utc(split.until()))
                 .map(row -> new VersionUsage(number(row, "version").intValue(), number(row, "uses").longValue(),
                         time(row, "first_used"), time(row, "last_used")))
                 .all().collectList();
