@@ -96,12 +96,24 @@ final class ContextPages {
     private Mono<List<Group>> version(String path, DaySplit split, int v, Position position, UsageCursor after,
             int needed, int chunk, Set<String> met, List<Group> accepted) {
         return uses(path, split, v, position, chunk).collectList().flatMap(uses -> {
+            // the groups met first, as many as the page still needs (and any met at the same instant as the last
+            // of them): the rest of the chunk is not counted unless the page turns out to need it
+            int want = needed - accepted.size();
             List<String> fresh = new ArrayList<>();
+            Use considered = null;
+            Use next = null;
             for (Use u : uses) {
+                if (fresh.size() >= want && considered != null && u.lastUsed().isBefore(considered.lastUsed())) {
+                    next = u;
+                    break;
+                }
                 if (met.add(u.contextId())) {
                     fresh.add(u.contextId());
                 }
+                considered = u;
             }
+            Use cut = next;
+            Use last = considered;
             return (fresh.isEmpty() ? Mono.just(List.<Group>of()) : count(path, split, v, fresh)).flatMap(groups -> {
                 for (Group g : groups) {
                     if (after == null || g.lastUsed().isBefore(after.instant(3))
@@ -110,17 +122,17 @@ final class ContextPages {
                     }
                 }
                 accepted.sort(ORDER);
-                if (uses.size() < chunk) {
+                if (cut == null && uses.size() < chunk) {
+                    return Mono.just(accepted); // the version's uses in the window are all met
+                }
+                // a group not met yet has its last use at or before the next use to look at: it sorts after the
+                // page's last group if that one was used later (on a tie, its context id decides, so walk on)
+                Instant bound = cut != null ? cut.lastUsed() : last.lastUsed();
+                if (accepted.size() >= needed && accepted.get(needed - 1).lastUsed().isAfter(bound)) {
                     return Mono.just(accepted);
                 }
-                Use last = uses.get(uses.size() - 1);
-                // a group not met yet has its last use at or before the walk's position: it sorts after the page's
-                // last group if that one was used later (on a tie, its context id decides, so walk on)
-                if (accepted.size() >= needed && accepted.get(needed - 1).lastUsed().isAfter(last.lastUsed())) {
-                    return Mono.just(accepted);
-                }
-                return version(path, split, v, new Position(last.lastUsed(), last.contextId()), after, needed, chunk,
-                        met, accepted);
+                return version(path, split, v, new Position(last.lastUsed(), last.contextId()), after, needed,
+                        chunk, met, accepted);
             });
         });
     }

@@ -41,7 +41,7 @@ class UsageDaysPropertyTests {
     static final Instant T0 = Instant.parse("2026-10-01T00:00:00Z");
     static final List<String> PATHS = List.of("gen/db", "gen/api");
     static final int CONTEXTS = 9;
-    static final long[] SEEDS = {17L, 4242L, 900913L};
+    static final long[] SEEDS = {17L, 900913L};
 
     @RegisterExtension
     static final PostgresExtension PG = new PostgresExtension();
@@ -67,7 +67,7 @@ class UsageDaysPropertyTests {
             List<Instant> times = generate(database, random, prefix);
             verifyTallies(database, prefix, where + " seed " + seed);
             UsageQuery query = new UsageQuery(database.db());
-            for (int w = 0; w < 25; w++) {
+            for (int w = 0; w < 20; w++) {
                 UsageWindow window = window(random, times);
                 int limit = 1 + random.nextInt(7);
                 for (String path : PATHS) {
