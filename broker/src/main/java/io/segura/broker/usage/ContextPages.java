@@ -152,13 +152,20 @@ final class ContextPages {
             }
         }
         String version = " WHERE path = " + text(path) + " AND version = " + v;
+        // Each part ordered and limited on its own (a backward index scan that stops after the chunk): over the
+        // union PostgreSQL appended the parts and sorted all of them, ~90,000 day rows of the busiest secret for 30
+        // days (45 ms) to keep the latest 404.
+        String rawOrder = " ORDER BY occurred_at DESC, context_id DESC LIMIT " + chunk;
         String sql = "SELECT context_id, last_used FROM ("
-                + "SELECT context_id, occurred_at AS last_used FROM secret_uses" + version
+                + "(SELECT context_id, occurred_at AS last_used FROM secret_uses" + version
                 + " AND occurred_at >= " + time(split.tailStart()) + " AND occurred_at < " + time(split.until()) + raw
-                + " UNION ALL SELECT context_id, last_used FROM secret_use_days" + version
+                + rawOrder + ")"
+                + " UNION ALL (SELECT context_id, last_used FROM secret_use_days" + version
                 + " AND last_used >= " + time(split.headEnd()) + " AND last_used < " + time(split.tailStart()) + days
-                + " UNION ALL SELECT context_id, occurred_at FROM secret_uses" + version
+                + " ORDER BY last_used DESC, context_id DESC LIMIT " + chunk + ")"
+                + " UNION ALL (SELECT context_id, occurred_at FROM secret_uses" + version
                 + " AND occurred_at >= " + time(split.since()) + " AND occurred_at < " + time(split.headEnd()) + raw
+                + rawOrder + ")"
                 + ") s ORDER BY last_used DESC, context_id DESC LIMIT " + chunk;
         return db.sql(sql)
                 .map(row -> new Use(row.get("context_id", String.class),
