@@ -35,9 +35,9 @@ import org.HdrHistogram.Histogram;
  * the admin API, a quarter with 1, 2, 3 or 4 versions, plus {@code --idle} secrets nobody ever leases; stop the broker
  * (its audit chainer would otherwise start hashing the seeded events); seed {@code --events} audit events spread evenly
  * over the last {@code --days} days with {@code INSERT … SELECT generate_series} in chunks of a million, together with
- * the usage rows the lease path writes for them, and their audit-chain links (placeholders: the chain is not what is
- * measured, and linked events keep the chainer idle); secondary indexes are dropped for the seed and rebuilt after it,
- * then {@code VACUUM ANALYZE}. Then the broker starts again and each view is warmed up and timed {@code --samples} times
+ * the usage rows the lease path writes for them (then their V11 day counts, as the migration fills them), and their
+ * audit-chain links (placeholders: the chain is not what is measured; {@link #settleChainer} for the chainer once the
+ * broker is back); secondary indexes are dropped for the seed and rebuilt after it, then {@code VACUUM ANALYZE}. Then the broker starts again and each view is warmed up and timed {@code --samples} times
  * per case; percentiles come from an HdrHistogram (µs). The run also reports the PostgreSQL scans of the usage tables
  * during the timed requests ({@code pg_stat_user_tables}): no sequential scan of {@code secret_uses} may appear.
  *
