@@ -37,8 +37,9 @@ import org.HdrHistogram.Histogram;
  * over the last {@code --days} days with {@code INSERT … SELECT generate_series} in chunks of a million, together with
  * the usage rows the lease path writes for them (then their V11 day counts, as the migration fills them), and their
  * audit-chain links (placeholders: the chain is not what is measured; {@link #settleChainer} for the chainer once the
- * broker is back); secondary indexes are dropped for the seed and rebuilt after it, then {@code VACUUM ANALYZE}. Then the broker starts again and each view is warmed up and timed {@code --samples} times
- * per case; percentiles come from an HdrHistogram (µs). The run also reports the PostgreSQL scans of the usage tables
+ * broker is back); secondary indexes are dropped for the seed and rebuilt after it, then {@code VACUUM ANALYZE}. Then
+ * the broker starts again and each view is warmed up and timed {@code --samples} times per case; percentiles come from
+ * an HdrHistogram (µs). The run also reports the PostgreSQL scans of the usage tables
  * during the timed requests ({@code pg_stat_user_tables}): no sequential scan of {@code secret_uses} may appear.
  *
  * <p>The events: 70 % {@code lease.issued} (one secret each), the rest {@code token.exchanged}, {@code lease.expired},

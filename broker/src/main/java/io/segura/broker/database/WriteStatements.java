@@ -13,10 +13,10 @@ import reactor.core.publisher.Mono;
 
 /**
  * Executes {@link Writes} on the caller's R2DBC transaction (when there is one): one multi-row INSERT per table and
- * chunk, then one {@code UPDATE … CASE} per shape of {@link Update}. The SQL uses {@code $n} markers, which both drivers (PostgreSQL,
- * H2) take, and nothing else that H2's PostgreSQL mode lacks, except for a {@link Table#tally}: an upsert, which is
- * {@code INSERT … ON CONFLICT (key) DO UPDATE} on PostgreSQL (safe against a concurrent insert of the same key) and
- * the standard {@code MERGE} on H2 (which has no {@code ON CONFLICT (key)}).
+ * chunk, then one {@code UPDATE … CASE} per shape of {@link Update}. The SQL uses {@code $n} markers, which both drivers
+ * (PostgreSQL, H2) take, and nothing else that H2's PostgreSQL mode lacks, except for a {@link Table#tally}: an
+ * upsert, which is {@code INSERT … ON CONFLICT (key) DO UPDATE} on PostgreSQL (safe against a concurrent insert of the
+ * same key) and the standard {@code MERGE} on H2 (which has no {@code ON CONFLICT (key)}).
  */
 public final class WriteStatements {
 
@@ -98,7 +98,7 @@ public final class WriteStatements {
                         + table.name())));
     }
 
-    /** One upsert of rows with distinct keys (already {@link Tallies#merged}): each inserted, or merged into its key's. */
+    /** One upsert of rows with distinct keys (already {@link Tallies#merged}): each inserted or merged. */
     private Mono<Void> tally(Table table, List<Table.Row> rows) {
         List<Table.Column> columns = table.columns();
         int width = columns.size();

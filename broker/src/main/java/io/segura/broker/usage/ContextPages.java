@@ -27,16 +27,16 @@ import reactor.core.publisher.Mono;
  * <p>The page is the first {@code limit + 1} groups in the view's order (version newest first, then last use in the
  * window most recent first, then context id). A group's last use is the latest of its uses, so walking a version's uses
  * backwards from the end of the window meets each group first at its last use: the groups appear in page order. The
- * walk reads V11's day counts for the window's whole days and raw uses for its partial edge days, ordered by
- * {@code last_used} through {@code secret_use_days_last} and {@code secret_uses_path_time}, a chunk at a time, and stops
- * once the page is full and every group not yet met must sort after it. Only the groups met are counted (their day rows,
- * at most one per day, and their edge-day uses), so a page of the busiest secret over 30 days reads a few hundred rows
+ * walk reads V11's day counts for the window's whole days and raw uses for its partial edge days, ordered by {@code
+ * last_used} through {@code secret_use_days_last} and {@code secret_uses_path_time}, a chunk at a time, and stops once
+ * the page is full and every group not yet met must sort after it. Only the groups met are counted (their day rows, at
+ * most one per day, and their edge-day uses), so a page of the busiest secret over 30 days reads a few hundred rows
  * instead of its ~90,000 uses.
  *
  * <p>The SQL carries its values as literals ({@link UsageSql}: bound, PostgreSQL's generic plans read every day row of
- * the busiest secret). A later page starts its walk at the cursor's last use; a group met there whose last use in the window is later
- * (it was on an earlier page) is counted and dropped. All counts are those of the raw uses, exactly: each use of the
- * window is in one day row or one edge (see {@link DaySplit}).
+ * the busiest secret). A later page starts its walk at the cursor's last use; a group met there whose last use in the
+ * window is later (it was on an earlier page) is counted and dropped. All counts are those of the raw uses, exactly:
+ * each use of the window is in one day row or one edge (see {@link DaySplit}).
  */
 final class ContextPages {
 

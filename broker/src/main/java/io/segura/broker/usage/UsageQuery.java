@@ -27,10 +27,10 @@ import reactor.core.publisher.Mono;
 /**
  * The usage views of DESIGN §5 over the usage tables of the V6 and V11 migrations ({@link SecretUses}). A secret's
  * usage in a window is read from its day counts for the window's whole days and its raw uses for the partial first and
- * last days ({@link DaySplit}); its page of run contexts reads only the groups on the page ({@link ContextPages}).
- * Each secret's last use is one backward probe of {@code secret_uses (path, occurred_at, …)} per secret, and the
- * pinned uses in a window one range of {@code secret_pinned_uses (occurred_at, …)}. Pages are cut by keyset, not offset, and a cursor keeps
- * the first page's window, so the pages of one listing count over the same time range.
+ * last days ({@link DaySplit}); its page of run contexts reads only the groups on the page ({@link ContextPages}). Each
+ * secret's last use is one backward probe of {@code secret_uses (path, occurred_at, …)} per secret, and the pinned uses
+ * in a window one range of {@code secret_pinned_uses (occurred_at, …)}. Pages are cut by keyset, not offset, and a
+ * cursor keeps the first page's window, so the pages of one listing count over the same time range.
  */
 public final class UsageQuery {
 
