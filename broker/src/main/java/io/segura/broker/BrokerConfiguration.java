@@ -232,8 +232,8 @@ public class BrokerConfiguration {
     }
 
     @Bean
-    UsageQuery usageQuery(DatabaseClient db, TransactionalOperator tx, DatabaseUrl url) {
-        return url.isH2() ? new UsageQuery(db) : new UsageQuery(db, tx);
+    UsageQuery usageQuery(DatabaseClient db) {
+        return new UsageQuery(db);
     }
 
     @Bean

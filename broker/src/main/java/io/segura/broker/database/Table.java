@@ -15,13 +15,27 @@ import java.util.Objects;
  *                     ({@code ON CONFLICT DO NOTHING}, the form H2 takes too), and rows with the same key in one
  *                     statement are written once: for facts that many requests share and none changes, such as a
  *                     run context's description
+ * @param tallyKey     for a tally ({@link #tally}), how many leading columns form its primary key; 0 otherwise
  */
-public record Table(String name, List<Column> columns, boolean keepExisting) {
+public record Table(String name, List<Column> columns, boolean keepExisting, int tallyKey) {
 
-    public record Column(String name, Class<?> type) {
+    /** How a tally's column takes a new row's value for a key it already holds. */
+    public enum Merge {
+        /** a key column, or a column of a plain table */
+        NONE,
+        /** {@code c = c + new} */
+        SUM,
+        /** {@code c = LEAST(c, new)} */
+        MIN,
+        /** {@code c = GREATEST(c, new)} */
+        MAX
+    }
+
+    public record Column(String name, Class<?> type, Merge merge) {
         public Column {
             Objects.requireNonNull(name, "name cannot be null");
             Objects.requireNonNull(type, "type cannot be null");
+            Objects.requireNonNull(merge, "merge cannot be null");
         }
     }
 
@@ -30,6 +44,9 @@ public record Table(String name, List<Column> columns, boolean keepExisting) {
         columns = List.copyOf(columns);
         if (columns.isEmpty()) {
             throw new IllegalArgumentException("table " + name + " needs columns");
+        }
+        if (tallyKey < 0 || tallyKey >= columns.size() || tallyKey > 0 && keepExisting) {
+            throw new IllegalArgumentException("table " + name + ": a tally has a key and values, and merges them");
         }
     }
 
@@ -40,15 +57,42 @@ public record Table(String name, List<Column> columns, boolean keepExisting) {
         }
         List<Column> columns = new ArrayList<>();
         for (int i = 0; i < nameTypePairs.length; i += 2) {
-            columns.add(new Column((String) nameTypePairs[i], (Class<?>) nameTypePairs[i + 1]));
+            columns.add(new Column((String) nameTypePairs[i], (Class<?>) nameTypePairs[i + 1], Merge.NONE));
         }
-        return new Table(name, columns, false);
+        return new Table(name, columns, false, 0);
     }
 
     /** As {@link #of}, for a table of shared facts keyed by its first column ({@link #keepExisting}). */
     public static Table keepingExisting(String name, Object... nameTypePairs) {
         Table t = of(name, nameTypePairs);
-        return new Table(t.name(), t.columns(), true);
+        return new Table(t.name(), t.columns(), true, 0);
+    }
+
+    /**
+     * A table of running totals: its first {@code keyColumns} columns are its primary key, and a row whose key exists
+     * is merged into it column by column ({@code merges}, one per value column) instead of inserted: counts are added,
+     * first and last times kept. Rows of one key in one batch are merged before they are written, and a batch writes
+     * its keys in sorted order, so two batches touching the same keys wait for each other instead of deadlocking.
+     * {@code Table.tally("t", 2, List.of(Merge.SUM), "k1", String.class, "k2", Integer.class, "n", Integer.class)}.
+     */
+    public static Table tally(String name, int keyColumns, List<Merge> merges, Object... nameTypePairs) {
+        Table t = of(name, nameTypePairs);
+        if (keyColumns < 1 || merges.size() != t.columns().size() - keyColumns || merges.contains(Merge.NONE)) {
+            throw new IllegalArgumentException("tally " + name + ": one merge per value column");
+        }
+        List<Column> columns = new ArrayList<>(t.columns().subList(0, keyColumns));
+        for (int i = 0; i < merges.size(); i++) {
+            Column c = t.columns().get(keyColumns + i);
+            if (merges.get(i) == Merge.SUM && c.type() != Integer.class) {
+                throw new IllegalArgumentException("tally " + name + ": " + c.name() + " sums integers");
+            }
+            columns.add(new Column(c.name(), c.type(), merges.get(i)));
+        }
+        return new Table(name, columns, false, keyColumns);
+    }
+
+    public boolean isTally() {
+        return tallyKey > 0;
     }
 
     /** One row, its values in column order; a value is null or of its column's type. */

@@ -13,8 +13,10 @@ import reactor.core.publisher.Mono;
 
 /**
  * Executes {@link Writes} on the caller's R2DBC transaction (when there is one): one multi-row INSERT per table and
- * chunk, then one {@code UPDATE … CASE} per shape of {@link Update}. The SQL uses {@code $n} markers, which both drivers (PostgreSQL,
- * H2) take, and nothing else that H2's PostgreSQL mode lacks.
+ * chunk, then one {@code UPDATE … CASE} per shape of {@link Update}. The SQL uses {@code $n} markers, which both drivers
+ * (PostgreSQL, H2) take, and nothing else that H2's PostgreSQL mode lacks, except for a {@link Table#tally}: an
+ * upsert, which is {@code INSERT … ON CONFLICT (key) DO UPDATE} on PostgreSQL (safe against a concurrent insert of the
+ * same key) and the standard {@code MERGE} on H2 (which has no {@code ON CONFLICT (key)}).
  */
 public final class WriteStatements {
 
@@ -22,9 +24,11 @@ public final class WriteStatements {
     static final int CHUNK = 64;
 
     private final DatabaseClient db;
+    private final boolean h2;
 
     public WriteStatements(DatabaseClient db) {
         this.db = Objects.requireNonNull(db, "db cannot be null");
+        this.h2 = db.getConnectionFactory().getMetadata().getName().toLowerCase(java.util.Locale.ROOT).contains("h2");
     }
 
     /** Inserts every row and applies every update; fails with {@link Missed} when an update's row count is off. */
@@ -40,7 +44,8 @@ public final class WriteStatements {
             }
         }
         List<Mono<Void>> statements = new ArrayList<>();
-        byTable.forEach((table, rows) -> {
+        byTable.forEach((table, all) -> {
+            List<Table.Row> rows = table.isTally() ? Tallies.merged(all) : all;
             for (int from = 0; from < rows.size(); from += CHUNK) {
                 statements.add(insert(table, rows.subList(from, Math.min(rows.size(), from + CHUNK))));
             }
@@ -56,6 +61,9 @@ public final class WriteStatements {
     }
 
     private Mono<Void> insert(Table table, List<Table.Row> all) {
+        if (table.isTally()) {
+            return tally(table, all);
+        }
         List<Table.Row> rows = table.keepExisting() ? firstOfEachKey(all) : all;
         int width = table.columns().size();
         StringBuilder sql = new StringBuilder(64 + rows.size() * width * 5).append("INSERT INTO ")
@@ -88,6 +96,65 @@ public final class WriteStatements {
                 || table.keepExisting() && n <= expected ? Mono.<Void>empty()
                 : Mono.error(new IllegalStateException("inserted " + n + " of " + expected + " rows into "
                         + table.name())));
+    }
+
+    /** One upsert of rows with distinct keys (already {@link Tallies#merged}): each inserted or merged. */
+    private Mono<Void> tally(Table table, List<Table.Row> rows) {
+        List<Table.Column> columns = table.columns();
+        int width = columns.size();
+        StringBuilder values = new StringBuilder(rows.size() * width * 5);
+        List<Object> binds = new ArrayList<>(rows.size() * width);
+        int marker = 1;
+        for (int r = 0; r < rows.size(); r++) {
+            values.append(r == 0 ? "(" : ", (");
+            for (int c = 0; c < width; c++) {
+                values.append(c == 0 ? "$" : ", $").append(marker++);
+                Object v = rows.get(r).values().get(c);
+                binds.add(v == null ? Parameter.empty(columns.get(c).type()) : v);
+            }
+            values.append(')');
+        }
+        String names = String.join(", ", columns.stream().map(Table.Column::name).toList());
+        StringBuilder sql = new StringBuilder(128 + values.length());
+        String t = table.name();
+        if (h2) {
+            sql.append("MERGE INTO ").append(t).append(" t USING (VALUES ").append(values).append(") AS s (")
+                    .append(names).append(") ON ");
+            for (int c = 0; c < table.tallyKey(); c++) {
+                String n = columns.get(c).name();
+                sql.append(c == 0 ? "" : " AND ").append("t.").append(n).append(" = s.").append(n);
+            }
+            sql.append(" WHEN MATCHED THEN UPDATE SET ");
+            mergeAssignments(sql, table, "t.", "s.");
+            sql.append(" WHEN NOT MATCHED THEN INSERT (").append(names).append(") VALUES (")
+                    .append(String.join(", ", columns.stream().map(c -> "s." + c.name()).toList())).append(')');
+        } else {
+            sql.append("INSERT INTO ").append(t).append(" (").append(names).append(") VALUES ").append(values)
+                    .append(" ON CONFLICT (")
+                    .append(String.join(", ", columns.subList(0, table.tallyKey()).stream()
+                            .map(Table.Column::name).toList()))
+                    .append(") DO UPDATE SET ");
+            mergeAssignments(sql, table, t + ".", "EXCLUDED.");
+        }
+        int expected = rows.size();
+        return db.sql(sql.toString()).bindValues(binds).fetch().rowsUpdated().flatMap(n -> n == expected
+                ? Mono.<Void>empty()
+                : Mono.error(new IllegalStateException("wrote " + n + " of " + expected + " rows into " + t)));
+    }
+
+    private static void mergeAssignments(StringBuilder sql, Table table, String old, String fresh) {
+        List<Table.Column> columns = table.columns();
+        for (int c = table.tallyKey(); c < columns.size(); c++) {
+            String n = columns.get(c).name();
+            sql.append(c == table.tallyKey() ? "" : ", ").append(n).append(" = ");
+            switch (columns.get(c).merge()) {
+                case SUM -> sql.append(old).append(n).append(" + ").append(fresh).append(n);
+                case MIN -> sql.append("LEAST(").append(old).append(n).append(", ").append(fresh).append(n).append(')');
+                case MAX -> sql.append("GREATEST(").append(old).append(n).append(", ").append(fresh).append(n)
+                        .append(')');
+                case NONE -> throw new IllegalStateException("a tally's value column merges");
+            }
+        }
     }
 
     /** Rows with distinct keys (first column), in order: one statement may not insert a key twice. */

@@ -22,15 +22,15 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import org.springframework.r2dbc.core.DatabaseClient;
-import org.springframework.transaction.reactive.TransactionalOperator;
 import reactor.core.publisher.Mono;
 
 /**
- * The usage views of DESIGN §5 over the usage tables of the V6 migration ({@link SecretUses}). Each is one bounded
- * range of an index: a secret's uses in a window ({@code secret_uses (path, occurred_at, version, context_id)}, read
- * from the index alone), each secret's last use (one backward probe of the same index per secret) and the pinned uses
- * in a window ({@code secret_pinned_uses (occurred_at, …)}). Pages are cut by keyset, not offset, and a cursor keeps
- * the first page's window, so the pages of one listing count over the same time range.
+ * The usage views of DESIGN §5 over the usage tables of the V6 and V11 migrations ({@link SecretUses}). A secret's
+ * usage in a window is read from its day counts for the window's whole days and its raw uses for the partial first and
+ * last days ({@link DaySplit}); its page of run contexts reads only the groups on the page ({@link ContextPages}). Each
+ * secret's last use is one backward probe of {@code secret_uses (path, occurred_at, …)} per secret, and the pinned uses
+ * in a window one range of {@code secret_pinned_uses (occurred_at, …)}. Pages are cut by keyset, not offset, and a
+ * cursor keeps the first page's window, so the pages of one listing count over the same time range.
  */
 public final class UsageQuery {
 
@@ -39,30 +39,12 @@ public final class UsageQuery {
 
     private static final String CONTEXT_COLUMNS = "c.role, c.subject, c.repository, c.ref, c.workflow, c.environment";
 
-    /**
-     * PostgreSQL's memory for one usage query's grouping ({@code SET LOCAL work_mem}). At the stock 4 MB the planner
-     * sorts the uses of a busy secret by version and context and spills to disk; with 16 MB it hashes them: 60 ms
-     * instead of 170 ms for 93,000 uses of the hottest secret in 30 days (docs/PERFORMANCE.md). Set per transaction,
-     * so nothing else on the connection gets it.
-     */
-    static final String WORK_MEM = "SET LOCAL work_mem = '16MB'";
-
     private final DatabaseClient db;
-    private final TransactionalOperator tx;
+    private final ContextPages pages;
 
-    /** On H2 (the dev database), which has no {@code work_mem}. */
     public UsageQuery(DatabaseClient db) {
-        this(db, null);
-    }
-
-    /** On PostgreSQL: the per-context grouping runs in a transaction with {@link #WORK_MEM}. */
-    public UsageQuery(DatabaseClient db, TransactionalOperator postgresTx) {
         this.db = Objects.requireNonNull(db, "db cannot be null");
-        this.tx = postgresTx;
-    }
-
-    private <T> Mono<T> grouping(Mono<T> query) {
-        return tx == null ? query : db.sql(WORK_MEM).then().then(query).as(tx::transactional);
+        this.pages = new ContextPages(db);
     }
 
     /**
@@ -79,10 +61,10 @@ public final class UsageQuery {
             return db.sql("SELECT current_version FROM secrets WHERE path = :path").bind("path", path)
                     .map(row -> number(row, "current_version").intValue()).one()
                     .switchIfEmpty(Mono.error(() -> new SecretNotFoundException(path)))
-                    .flatMap(current -> Mono.zip(after == null ? versions(path, w).map(List::copyOf)
-                                    : Mono.just(List.<VersionUsage>of()), contexts(path, w, limit, after))
-                            .map(both -> {
-                                List<ContextUsage> page = both.getT2();
+                    .flatMap(current -> versions(path, DaySplit.of(w)).flatMap(versions -> pages.page(path,
+                                    DaySplit.of(w), versions.stream().map(VersionUsage::version).toList(), limit,
+                                    after).map(contexts -> {
+                                List<ContextUsage> page = contexts;
                                 String next = null;
                                 if (page.size() > limit) {
                                     page = page.subList(0, limit);
@@ -90,50 +72,31 @@ public final class UsageQuery {
                                     next = UsageCursor.encode("usage", w.since(), w.until(), last.version(),
                                             last.lastUsed(), last.contextId());
                                 }
-                                return new SecretUsage(path, current, w, after == null ? both.getT1() : null, page,
+                                return new SecretUsage(path, current, w, after == null ? versions : null, page,
                                         next);
-                            }));
+                            })));
         });
     }
 
-    private Mono<List<VersionUsage>> versions(String path, UsageWindow w) {
-        return db.sql("SELECT version, COUNT(*) AS uses, MIN(occurred_at) AS first_used, MAX(occurred_at) AS last_used"
-                        + " FROM secret_uses WHERE path = :path AND occurred_at >= :since AND occurred_at < :until"
-                        + " GROUP BY version ORDER BY version DESC")
-                .bind("path", path).bind("since", utc(w.since())).bind("until", utc(w.until()))
+    /**
+     * Per version in the window: V11's day counts for the whole days, raw uses for the partial edge days (values
+     * written as literals, {@link UsageSql}).
+     */
+    private Mono<List<VersionUsage>> versions(String path, DaySplit split) {
+        String secret = " WHERE path = " + UsageSql.text(path);
+        return db.sql("SELECT version, SUM(uses) AS uses, MIN(first_used) AS first_used, MAX(last_used) AS last_used"
+                        + " FROM (SELECT version, uses, first_used, last_used FROM secret_version_days" + secret
+                        + " AND epoch_day >= " + split.firstDay() + " AND epoch_day < " + split.endDay()
+                        + " UNION ALL SELECT version, 1, occurred_at, occurred_at FROM secret_uses" + secret
+                        + " AND occurred_at >= " + UsageSql.time(split.since()) + " AND occurred_at < "
+                        + UsageSql.time(split.headEnd())
+                        + " UNION ALL SELECT version, 1, occurred_at, occurred_at FROM secret_uses" + secret
+                        + " AND occurred_at >= " + UsageSql.time(split.tailStart()) + " AND occurred_at < "
+                        + UsageSql.time(split.until())
+                        + ") u GROUP BY version ORDER BY version DESC")
                 .map(row -> new VersionUsage(number(row, "version").intValue(), number(row, "uses").longValue(),
                         time(row, "first_used"), time(row, "last_used")))
                 .all().collectList();
-    }
-
-    /** One more group than asked for: its presence says there is a next page. */
-    private Mono<List<ContextUsage>> contexts(String path, UsageWindow w, int limit, UsageCursor after) {
-        Map<String, Object> binds = new LinkedHashMap<>();
-        binds.put("path", path);
-        binds.put("since", utc(w.since()));
-        binds.put("until", utc(w.until()));
-        StringBuilder groups = new StringBuilder("SELECT version, context_id, COUNT(*) AS uses,"
-                + " MIN(occurred_at) AS first_used, MAX(occurred_at) AS last_used FROM secret_uses"
-                + " WHERE path = :path AND occurred_at >= :since AND occurred_at < :until");
-        if (after != null) {
-            // the versions after the cursor's are not even read; within its version, the groups sorted after it
-            groups.append(" AND version <= :cv GROUP BY version, context_id HAVING version < :cv OR"
-                    + " MAX(occurred_at) < :cl OR (MAX(occurred_at) = :cl AND context_id > :cc)");
-            binds.put("cv", after.integer(2));
-            binds.put("cl", utc(after.instant(3)));
-            binds.put("cc", after.text(4));
-        } else {
-            groups.append(" GROUP BY version, context_id");
-        }
-        groups.append(" ORDER BY version DESC, last_used DESC, context_id LIMIT ").append(limit + 1);
-        String sql = "SELECT g.version, g.context_id, g.uses, g.first_used, g.last_used, " + CONTEXT_COLUMNS
-                + " FROM (" + groups + ") g LEFT JOIN usage_contexts c ON c.id = g.context_id"
-                + " ORDER BY g.version DESC, g.last_used DESC, g.context_id";
-        return grouping(db.sql(sql).bindValues(binds)
-                .map(row -> new ContextUsage(number(row, "version").intValue(),
-                        row.get("context_id", String.class), context(row),
-                        number(row, "uses").longValue(), time(row, "first_used"), time(row, "last_used")))
-                .all().collectList());
     }
 
     /**

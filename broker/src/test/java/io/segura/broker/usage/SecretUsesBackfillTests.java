@@ -21,7 +21,8 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * The V6.1 migration fills the usage tables from the {@code lease.issued} events of an installation that ran before
- * V6 — on PostgreSQL and on H2 — so that its usage views count the old leases too, pins included.
+ * V6 — on PostgreSQL and on H2 — so that its usage views count the old leases too, pins included; V11 then adds their
+ * day counts.
  */
 class SecretUsesBackfillTests {
 
@@ -63,6 +64,10 @@ class SecretUsesBackfillTests {
                         + r.get("latest_version", Integer.class) + " "
                         + Timestamps.instant(r.get("occurred_at", java.time.OffsetDateTime.class)))
                 .all().collectList().block(TIMEOUT)).containsExactly("app/db@1 latest 2 2026-07-01T00:00:00Z");
+
+        // V11 adds the day counts of those uses (each on its own day), which the wide window below is read from
+        assertThat(count(after, "SELECT COUNT(*) FROM secret_use_days")).isEqualTo(4);
+        assertThat(count(after, "SELECT SUM(uses) FROM secret_version_days WHERE path = 'app/db'")).isEqualTo(3);
 
         UsageQuery query = new UsageQuery(after.db());
         UsageViews.SecretUsage usage = query.secretUsage("app/db", new UsageWindow(

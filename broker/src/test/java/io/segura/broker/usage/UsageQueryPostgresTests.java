@@ -18,8 +18,6 @@ class UsageQueryPostgresTests extends UsageQueryContract {
     static void migrate() {
         database = MigratedDatabase.postgres(PG);
         seed(database);
-        // as the broker runs it on PostgreSQL: the grouping queries in a transaction with their work_mem
-        query = new UsageQuery(database.db(), database.tx());
     }
 
     @Override
