@@ -98,9 +98,20 @@ public final class AuditChainer {
             Mono<Integer> work = db.sql("SELECT chain_pos, hash FROM audit_chain_head WHERE id = 1 FOR UPDATE SKIP LOCKED")
                     .map(row -> new Link(row.get("chain_pos", Long.class), row.get("hash", String.class)))
                     .one()
-                    .flatMap(head -> unlinked(searchFrom)
-                            .doOnNext(rows -> highest[0] = rows.isEmpty() ? 0 : rows.get(rows.size() - 1).seq())
-                            .flatMap(rows -> rows.isEmpty() ? Mono.just(0) : link(head, rows)))
+                    .flatMap(head -> unlinked(searchFrom).flatMap(rows -> {
+                        if (rows.isEmpty()) {
+                            // Nothing pending above where this run searched: every event up to the newest link is
+                            // linked (late commits aside, which the wider searches find), so the floor may rise to
+                            // it. Without this a chainer started on a fully linked table kept its floor below seq 1
+                            // and walked every event on every run until traffic linked one (8 s per run at 10M).
+                            return highestLinked().map(h -> {
+                                highest[0] = h;
+                                return 0;
+                            });
+                        }
+                        highest[0] = rows.get(rows.size() - 1).seq();
+                        return link(head, rows);
+                    }))
                     .switchIfEmpty(Mono.defer(() -> headExists().map(exists -> {
                         if (!exists) {
                             throw new IllegalStateException("audit_chain_head row 1 is missing");
@@ -124,6 +135,17 @@ public final class AuditChainer {
                 floor = Math.max(from, highest[0] - floorMargin);
             });
         });
+    }
+
+    /** The highest linked {@code seq} (0 when none): one step down the end of audit_links' unique index. */
+    private Mono<Long> highestLinked() {
+        return db.sql("SELECT COALESCE(MAX(seq), 0) AS m FROM audit_links").map(row -> row.get("m", Long.class))
+                .one();
+    }
+
+    /** Where the next narrow search starts; for tests. */
+    long floor() {
+        return floor;
     }
 
     private Mono<Boolean> headExists() {

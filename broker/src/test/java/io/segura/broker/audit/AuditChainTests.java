@@ -174,6 +174,25 @@ class AuditChainTests {
     }
 
     @Test
+    void linkPendingWhenStartedOnAFullyLinkedTableThenTheFloorRisesToTheNewestLink() {
+        for (int i = 0; i < 5; i++) {
+            log.append(leaseIssued("linked-before-the-restart-" + i)).block(TIMEOUT);
+        }
+        assertThat(new AuditChainer(database.db(), database.tx(), 7).linkAll().block(TIMEOUT)).isEqualTo(5);
+        long newest = database.db().sql("SELECT MAX(seq) AS m FROM audit_links").map(row -> row.get("m", Long.class))
+                .one().block(TIMEOUT);
+        // a restarted broker: its chainer's first (full) search finds every event linked
+        AuditChainer restarted = new AuditChainer(database.db(), database.tx(), 100, 2, Duration.ofHours(1),
+                Duration.ofHours(1), System::nanoTime);
+        assertThat(restarted.linkAll().block(TIMEOUT)).isZero();
+        // not below seq 1, from where every later run would walk the whole table until traffic linked an event
+        assertThat(restarted.floor()).isEqualTo(newest - 2);
+        log.append(leaseIssued("after-the-restart")).block(TIMEOUT);
+        assertThat(restarted.linkAll().block(TIMEOUT)).isEqualTo(1);
+        assertThat(verifier.verify().block(TIMEOUT)).isEqualTo(new VerifyReport(true, 6, 0, null, null));
+    }
+
+    @Test
     void linkPendingWhenTheFirstSearchFindsNothingThenLaterEventsAreStillLinkedAtOnce() {
         AuditChainer fresh = new AuditChainer(database.db(), database.tx(), 100, 2_000, Duration.ofHours(1),
                 Duration.ofHours(1), System::nanoTime);
