@@ -307,6 +307,25 @@ class ChartRenderTest {
     }
 
     @Test
+    void notesWhenTlsAndIngressThenHttpsAddressesAndTheMtlsCaveat() {
+        assertThat(TestCharts.notes(MINIMAL)).contains("TLS is off: the broker serves plain http.");
+
+        String notes = TestCharts.notes(MINIMAL, TLS, INGRESS);
+        assertThat(notes).contains("https://segura-segura-broker.ci-secrets.svc:8080",
+                "curl -sk https://127.0.0.1:8080/actuator/health/readiness",
+                "the Secret \"segura-broker-tls\" (tls.crt, tls.key)", "re-reads it every 5s",
+                "Secret \"ci-clients-ca\" (key ca.crt)",
+                "Ingress: https://segura.example.com, https://secrets.example.com",
+                "mTLS clients\n   need TLS passthrough").doesNotContain("TLS is off", "http://segura-segura-broker");
+        for (String shape : SECRET_SHAPES) {
+            assertThat(notes).doesNotContainPattern(shape);
+        }
+        // Passthrough (no tlsSecret): no caveat.
+        assertThat(TestCharts.notes(MINIMAL, TLS, "ingress: {enabled: true, hosts: [segura.example.com]}"))
+                .contains("Ingress: https://segura.example.com").doesNotContain("need TLS passthrough");
+    }
+
+    @Test
     void templateWhenRenderedThenNonRootReadOnlyNoEscalationRuntimeDefaultNoCapabilities() {
         Deployment deployment = only(render(MINIMAL), Deployment.class);
         PodSpec pod = deployment.getSpec().getTemplate().getSpec();
