@@ -52,6 +52,16 @@ app.kubernetes.io/managed-by: {{ .Release.Service }}
 {{- end }}
 {{- end }}
 
+{{/* The name of the broker's port (container, Service, probes, NetworkPolicy): it says the protocol served on it. */}}
+{{- define "segura-broker.portName" -}}
+{{- if .Values.tls.enabled }}https{{ else }}http{{ end }}
+{{- end }}
+
+{{/* Where the TLS volume is mounted: a directory, never subPath files (deployment.yaml says why). */}}
+{{- define "segura-broker.tlsDir" -}}
+/etc/segura/tls
+{{- end }}
+
 {{/*
 Cross-field checks the schema cannot phrase clearly. Each failure names the value and the fix.
 */}}
@@ -64,6 +74,12 @@ Cross-field checks the schema cannot phrase clearly. Each failure names the valu
 {{- end }}
 {{- if and .Values.networkPolicy.enabled (not .Values.networkPolicy.egress.postgresql.to) }}
 {{- fail "networkPolicy.egress.postgresql.to: name where PostgreSQL is (ipBlock, namespaceSelector or podSelector peers), or set networkPolicy.enabled=false" }}
+{{- end }}
+{{- if and (not .Values.tls.enabled) (or .Values.tls.existingSecret .Values.tls.clientCaSecret) }}
+{{- fail "tls: tls.existingSecret or tls.clientCaSecret is set but tls.enabled is false; set tls.enabled=true (the broker would serve plain http) or remove them" }}
+{{- end }}
+{{- if and .Values.ingress.enabled .Values.networkPolicy.enabled (not .Values.networkPolicy.ingress.ingressControllerNamespaceSelector) }}
+{{- fail "networkPolicy.ingress.ingressControllerNamespaceSelector: name the namespace of your ingress controller, or the NetworkPolicy keeps it out" }}
 {{- end }}
 {{- if and .Values.autoscaling.enabled (gt (int .Values.autoscaling.minReplicas) (int .Values.autoscaling.maxReplicas)) }}
 {{- fail (printf "autoscaling: minReplicas (%d) is above maxReplicas (%d)" (int .Values.autoscaling.minReplicas) (int .Values.autoscaling.maxReplicas)) }}

@@ -9,21 +9,28 @@ import static io.segura.deploy.helm.TestCharts.render;
 import static io.segura.deploy.helm.TestCharts.renderText;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.tuple;
 
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.EnvVar;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.IntOrString;
+import io.fabric8.kubernetes.api.model.KeyToPath;
 import io.fabric8.kubernetes.api.model.PodSecurityContext;
 import io.fabric8.kubernetes.api.model.PodSpec;
+import io.fabric8.kubernetes.api.model.Probe;
 import io.fabric8.kubernetes.api.model.Quantity;
 import io.fabric8.kubernetes.api.model.SecurityContext;
 import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.ServiceAccount;
+import io.fabric8.kubernetes.api.model.ServicePort;
 import io.fabric8.kubernetes.api.model.Volume;
+import io.fabric8.kubernetes.api.model.VolumeMount;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.autoscaling.v2.HorizontalPodAutoscaler;
+import io.fabric8.kubernetes.api.model.networking.v1.Ingress;
+import io.fabric8.kubernetes.api.model.networking.v1.IngressRule;
 import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicy;
 import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicyEgressRule;
 import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicyPeer;
@@ -47,9 +54,34 @@ import org.yaml.snakeyaml.Yaml;
  */
 class ChartRenderTest {
 
-    /** Secret material shapes: a base64 32-byte key, the broker's token prefixes, a URL with credentials. */
+    /**
+     * Secret material shapes: a base64 32-byte key, the broker's token prefixes, a URL with credentials, PEM and the
+     * base64 of DER (a certificate or key copied without its PEM lines).
+     */
     private static final List<String> SECRET_SHAPES = List.of("[A-Za-z0-9+/]{43}=", "\\bsg[as]_[A-Za-z0-9_-]{8,}",
-            "r2dbc:", "postgresql://", "://[^/\\s]*:[^/\\s]*@", "BEGIN [A-Z ]*PRIVATE KEY");
+            "r2dbc:", "postgresql://", "://[^/\\s]*:[^/\\s]*@", "BEGIN [A-Z ]*PRIVATE KEY", "BEGIN CERTIFICATE",
+            "MII[A-Za-z0-9+/]{20}");
+
+    /** Server TLS and mTLS from two Secrets, as an operator with cert-manager sets it. */
+    static final String TLS = """
+            tls:
+              enabled: true
+              existingSecret: segura-broker-tls
+              clientCaSecret: ci-clients-ca
+              clientCaKey: ca.crt
+              reloadInterval: 5s
+            """;
+
+    /** An Ingress re-encrypting to the broker (ingress-nginx). */
+    static final String INGRESS = """
+            ingress:
+              enabled: true
+              className: nginx
+              hosts: [segura.example.com, secrets.example.com]
+              tlsSecret: segura-public-tls
+              annotations:
+                nginx.ingress.kubernetes.io/backend-protocol: HTTPS
+            """;
 
     @Test
     void templateWhenMinimalValuesThenEveryKindOnceAndNoServiceMonitor() {
@@ -110,6 +142,149 @@ class ChartRenderTest {
     }
 
     @Test
+    void templateWhenTlsEnabledThenSecretsMountedAsDirectoryEnvPointsIntoItAndEverythingSpeaksHttps() {
+        String values = TLS + """
+                metrics: {serviceMonitor: {enabled: true}}
+                """;
+        String text = renderText(MINIMAL, values);
+        for (String shape : SECRET_SHAPES) {
+            assertThat(text).as("rendered text matching %s", shape).doesNotContainPattern(shape);
+        }
+        List<HasMetadata> resources = StrictManifests.parse(text);
+        assertThat(resources).noneMatch(r -> r.getKind().equals("Secret"));
+        Deployment deployment = only(resources, Deployment.class);
+        Container broker = brokerContainer(deployment);
+
+        // The directory, read-only, never subPath: a subPath mount would never see the kubelet's update of a Secret.
+        VolumeMount mount = broker.getVolumeMounts().stream().filter(m -> m.getName().equals("tls")).findFirst()
+                .orElseThrow();
+        assertThat(mount.getMountPath()).isEqualTo("/etc/segura/tls");
+        assertThat(mount.getReadOnly()).isTrue();
+        assertThat(mount.getSubPath()).isNull();
+        assertThat(mount.getSubPathExpr()).isNull();
+        assertThat(broker.getVolumeMounts()).allSatisfy(m -> assertThat(m.getSubPath()).as(m.getName()).isNull());
+        Volume tls = volume(deployment, "tls");
+        assertThat(tls.getProjected().getDefaultMode()).isEqualTo(0440);
+        assertThat(tls.getProjected().getSources()).extracting(s -> s.getSecret().getName())
+                .containsExactly("segura-broker-tls", "ci-clients-ca");
+        assertThat(tls.getProjected().getSources().get(0).getSecret().getItems())
+                .extracting(KeyToPath::getKey, KeyToPath::getPath)
+                .containsExactly(tuple("tls.crt", "tls.crt"), tuple("tls.key", "tls.key"));
+        assertThat(tls.getProjected().getSources().get(1).getSecret().getItems())
+                .extracting(KeyToPath::getKey, KeyToPath::getPath).containsExactly(tuple("ca.crt", "client-ca.crt"));
+
+        assertThat(env(broker, "SEGURA_TLS_CERT")).isEqualTo("/etc/segura/tls/tls.crt");
+        assertThat(env(broker, "SEGURA_TLS_KEY")).isEqualTo("/etc/segura/tls/tls.key");
+        assertThat(env(broker, "SEGURA_TLS_CLIENT_CA")).isEqualTo("/etc/segura/tls/client-ca.crt");
+        assertThat(env(broker, "SEGURA_TLS_RELOAD_INTERVAL")).isEqualTo("5s");
+        // Every file the broker is pointed to is in the mounted directory, under the path the volume projects.
+        Set<String> projected = tls.getProjected().getSources().stream()
+                .flatMap(s -> s.getSecret().getItems().stream()).map(i -> mount.getMountPath() + "/" + i.getPath())
+                .collect(Collectors.toSet());
+        assertThat(Set.of(env(broker, "SEGURA_TLS_CERT"), env(broker, "SEGURA_TLS_KEY"),
+                env(broker, "SEGURA_TLS_CLIENT_CA"))).isEqualTo(projected);
+        assertThat(broker.getVolumeMounts()).filteredOn(m -> !Boolean.TRUE.equals(m.getReadOnly()))
+                .extracting(VolumeMount::getMountPath).containsExactly("/tmp");
+
+        assertThat(broker.getPorts()).singleElement().satisfies(p -> assertThat(p.getName()).isEqualTo("https"));
+        for (Probe probe : List.of(broker.getStartupProbe(), broker.getLivenessProbe(), broker.getReadinessProbe())) {
+            assertThat(probe.getHttpGet().getScheme()).isEqualTo("HTTPS");
+            assertThat(probe.getHttpGet().getPort()).isEqualTo(new IntOrString("https"));
+        }
+        ServicePort port = only(resources, Service.class).getSpec().getPorts().get(0);
+        assertThat(port.getName()).isEqualTo("https");
+        assertThat(port.getTargetPort()).isEqualTo(new IntOrString("https"));
+        assertThat(port.getAppProtocol()).isEqualTo("https");
+        assertThat(only(resources, ServiceMonitor.class).getSpec().getEndpoints()).singleElement().satisfies(e -> {
+            assertThat(e.getPort()).isEqualTo("https");
+            assertThat(e.getScheme()).isEqualTo("https");
+            assertThat(e.getTlsConfig().getServerName()).isEqualTo("segura-segura-broker.ci-secrets.svc");
+        });
+        assertThat(only(resources, NetworkPolicy.class).getSpec().getIngress()).allSatisfy(rule -> assertThat(
+                rule.getPorts()).extracting(NetworkPolicyPort::getPort).containsExactly(new IntOrString("https")));
+
+        // Server TLS without a client CA: no SEGURA_TLS_CLIENT_CA, only the server pair projected.
+        Deployment serverOnly = only(render(MINIMAL, "tls: {enabled: true, existingSecret: segura-broker-tls}"),
+                Deployment.class);
+        assertThat(brokerContainer(serverOnly).getEnv()).extracting(EnvVar::getName)
+                .contains("SEGURA_TLS_CERT", "SEGURA_TLS_KEY", "SEGURA_TLS_RELOAD_INTERVAL")
+                .doesNotContain("SEGURA_TLS_CLIENT_CA");
+        assertThat(env(brokerContainer(serverOnly), "SEGURA_TLS_RELOAD_INTERVAL")).isEqualTo("10s");
+        assertThat(volume(serverOnly, "tls").getProjected().getSources()).hasSize(1);
+    }
+
+    @Test
+    void templateWhenTlsDisabledThenPlainHttpAndNoTlsVolumeOrSetting() {
+        Deployment deployment = only(render(MINIMAL), Deployment.class);
+        Container broker = brokerContainer(deployment);
+        assertThat(broker.getEnv()).extracting(EnvVar::getName).noneMatch(n -> n.startsWith("SEGURA_TLS_"));
+        assertThat(deployment.getSpec().getTemplate().getSpec().getVolumes()).extracting(Volume::getName)
+                .doesNotContain("tls");
+        assertThat(broker.getLivenessProbe().getHttpGet().getScheme()).isNull();
+        assertThat(only(render(MINIMAL), Service.class).getSpec().getPorts().get(0).getAppProtocol())
+                .isEqualTo("http");
+        ServiceMonitor monitor = only(render(MINIMAL, "metrics: {serviceMonitor: {enabled: true}}"),
+                ServiceMonitor.class);
+        assertThat(monitor.getSpec().getEndpoints().get(0).getScheme()).isNull();
+        assertThat(monitor.getSpec().getEndpoints().get(0).getTlsConfig()).isNull();
+    }
+
+    @Test
+    void templateWhenServiceMonitorTlsConfigGivenThenUsedAsIs() {
+        ServiceMonitor monitor = only(render(MINIMAL, TLS, """
+                metrics:
+                  serviceMonitor:
+                    enabled: true
+                    tlsConfig:
+                      ca: {secret: {name: segura-broker-tls, key: ca.crt}}
+                      serverName: segura.ci-secrets.svc
+                """), ServiceMonitor.class);
+        assertThat(monitor.getSpec().getEndpoints().get(0).getTlsConfig().getCa().getSecret().getName())
+                .isEqualTo("segura-broker-tls");
+        assertThat(monitor.getSpec().getEndpoints().get(0).getTlsConfig().getServerName())
+                .isEqualTo("segura.ci-secrets.svc");
+    }
+
+    @Test
+    void templateWhenIngressEnabledThenItRoutesEachHostToTheServicePortAndPolicyLetsTheControllerIn() {
+        assertThat(all(render(MINIMAL), Ingress.class)).isEmpty();
+        assertThat(all(render(MINIMAL, TLS), Ingress.class)).isEmpty();
+
+        List<HasMetadata> resources = render(MINIMAL, TLS, INGRESS);
+        Ingress ingress = only(resources, Ingress.class);
+        Service service = only(resources, Service.class);
+        assertThat(ingress.getMetadata().getNamespace()).isEqualTo(TestCharts.NAMESPACE);
+        assertThat(ingress.getSpec().getIngressClassName()).isEqualTo("nginx");
+        assertThat(ingress.getMetadata().getAnnotations())
+                .containsExactly(Map.entry("nginx.ingress.kubernetes.io/backend-protocol", "HTTPS"));
+        assertThat(ingress.getSpec().getTls()).singleElement().satisfies(t -> {
+            assertThat(t.getSecretName()).isEqualTo("segura-public-tls");
+            assertThat(t.getHosts()).containsExactly("segura.example.com", "secrets.example.com");
+        });
+        assertThat(ingress.getSpec().getRules()).extracting(IngressRule::getHost)
+                .containsExactly("segura.example.com", "secrets.example.com");
+        assertThat(ingress.getSpec().getRules()).allSatisfy(rule -> assertThat(rule.getHttp().getPaths())
+                .singleElement().satisfies(path -> {
+                    assertThat(path.getPath()).isEqualTo("/");
+                    assertThat(path.getPathType()).isEqualTo("Prefix");
+                    assertThat(path.getBackend().getService().getName()).isEqualTo(service.getMetadata().getName());
+                    assertThat(path.getBackend().getService().getPort().getName())
+                            .isEqualTo(service.getSpec().getPorts().get(0).getName()).isEqualTo("https");
+                }));
+        assertThat(only(resources, NetworkPolicy.class).getSpec().getIngress()).anySatisfy(rule ->
+                assertThat(rule.getFrom()).singleElement().satisfies(peer -> assertThat(
+                        peer.getNamespaceSelector().getMatchLabels())
+                        .containsExactly(Map.entry("kubernetes.io/metadata.name", "ingress-nginx"))));
+
+        // Passthrough: no tls section, no class, the plain http port when the broker serves http.
+        Ingress plain = only(render(MINIMAL, "ingress: {enabled: true, hosts: [segura.example.com]}"), Ingress.class);
+        assertThat(plain.getSpec().getTls()).isNullOrEmpty();
+        assertThat(plain.getSpec().getIngressClassName()).isNull();
+        assertThat(plain.getSpec().getRules().get(0).getHttp().getPaths().get(0).getBackend().getService().getPort()
+                .getName()).isEqualTo("http");
+    }
+
+    @Test
     void templateWhenAdminTokenKeyEmptyThenOperatorApiLeftClosed() {
         Container broker = brokerContainer(only(render(MINIMAL, "secretKeys: {adminToken: \"\"}"),
                 Deployment.class));
@@ -129,6 +304,25 @@ class ChartRenderTest {
         for (String shape : SECRET_SHAPES) {
             assertThat(notes).doesNotContainPattern(shape);
         }
+    }
+
+    @Test
+    void notesWhenTlsAndIngressThenHttpsAddressesAndTheMtlsCaveat() {
+        assertThat(TestCharts.notes(MINIMAL)).contains("TLS is off: the broker serves plain http.");
+
+        String notes = TestCharts.notes(MINIMAL, TLS, INGRESS);
+        assertThat(notes).contains("https://segura-segura-broker.ci-secrets.svc:8080",
+                "curl -sk https://127.0.0.1:8080/actuator/health/readiness",
+                "the Secret \"segura-broker-tls\" (tls.crt, tls.key)", "re-reads it every 5s",
+                "Secret \"ci-clients-ca\" (key ca.crt)",
+                "Ingress: https://segura.example.com, https://secrets.example.com",
+                "mTLS clients\n   need TLS passthrough").doesNotContain("TLS is off", "http://segura-segura-broker");
+        for (String shape : SECRET_SHAPES) {
+            assertThat(notes).doesNotContainPattern(shape);
+        }
+        // Passthrough (no tlsSecret): no caveat.
+        assertThat(TestCharts.notes(MINIMAL, TLS, "ingress: {enabled: true, hosts: [segura.example.com]}"))
+                .contains("Ingress: https://segura.example.com").doesNotContain("need TLS passthrough");
     }
 
     @Test

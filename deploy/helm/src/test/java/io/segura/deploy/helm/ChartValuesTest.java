@@ -85,7 +85,26 @@ class ChartValuesTest {
                 Arguments.of("no issuer egress", "networkPolicy: {egress: {issuers: {to: []}}}",
                         "at '/networkPolicy/egress/issuers/to': minItems"),
                 Arguments.of("scrape interval", "metrics: {serviceMonitor: {interval: often}}",
-                        "at '/metrics/serviceMonitor/interval'"));
+                        "at '/metrics/serviceMonitor/interval'"),
+                Arguments.of("TLS on without its Secret", "tls: {enabled: true}",
+                        "at '/tls/existingSecret': minLength"),
+                Arguments.of("certificate in the values", "tls: {enabled: true, existingSecret: segura-tls, "
+                        + "cert: \"-----BEGIN CERTIFICATE-----\"}", "additional properties 'cert' not allowed"),
+                Arguments.of("private key in the values", "tls: {enabled: true, existingSecret: segura-tls, "
+                        + "key: \"-----BEGIN PRIVATE KEY-----\"}", "additional properties 'key' not allowed"),
+                Arguments.of("PEM where the Secret's name goes",
+                        "tls: {enabled: true, existingSecret: \"-----BEGIN CERTIFICATE-----\"}",
+                        "at '/tls/existingSecret'"),
+                Arguments.of("TLS file set by hand through env", "env: {SEGURA_TLS_CERT: /etc/tls.crt}",
+                        "invalid propertyName 'SEGURA_TLS_CERT'"),
+                Arguments.of("Spring's static key store through env", "env: {SERVER_SSL_ENABLED: \"true\"}",
+                        "invalid propertyName 'SERVER_SSL_ENABLED'"),
+                Arguments.of("reload interval", "tls: {reloadInterval: soon}", "at '/tls/reloadInterval'"),
+                Arguments.of("ingress on without hosts", "ingress: {enabled: true}", "at '/ingress/hosts': minItems"),
+                Arguments.of("ingress host a URL", "ingress: {enabled: true, hosts: [\"https://segura.example.com\"]}",
+                        "at '/ingress/hosts/0'"),
+                Arguments.of("unknown ingress setting", "ingress: {enabled: true, hosts: [a.example.com], paths: [/]}",
+                        "additional properties 'paths' not allowed"));
     }
 
     @ParameterizedTest(name = "{0}")
@@ -107,7 +126,13 @@ class ChartValuesTest {
                 Arguments.of("network policy without PostgreSQL", "networkPolicy: {egress: {postgresql: {to: []}}}",
                         "networkPolicy.egress.postgresql.to: name where PostgreSQL is"),
                 Arguments.of("min above max", "autoscaling: {minReplicas: 5, maxReplicas: 3}",
-                        "autoscaling: minReplicas (5) is above maxReplicas (3)"));
+                        "autoscaling: minReplicas (5) is above maxReplicas (3)"),
+                Arguments.of("TLS Secret given, TLS off", "tls: {existingSecret: segura-tls}",
+                        "tls: tls.existingSecret or tls.clientCaSecret is set but tls.enabled is false"),
+                Arguments.of("ingress with a policy that keeps its controller out",
+                        "ingress: {enabled: true, hosts: [a.example.com]}\n"
+                                + "networkPolicy: {ingress: {ingressControllerNamespaceSelector: null}}",
+                        "networkPolicy.ingress.ingressControllerNamespaceSelector: name the namespace"));
     }
 
     @ParameterizedTest(name = "{0}")
@@ -137,6 +162,8 @@ class ChartValuesTest {
                         resources: {limits: {cpu: "2", memory: 1Gi}, requests: {cpu: 250m, memory: 1Gi}}
                         jvm: {maxHeap: 640m}
                         """),
+                Arguments.of("TLS, mTLS, ingress and ServiceMonitor", ChartRenderTest.TLS + ChartRenderTest.INGRESS
+                        + "metrics: {serviceMonitor: {enabled: true}}\n"),
                 Arguments.of("own ConfigMap and ServiceAccount", """
                         trust: {config: "", existingConfigMap: platform-trust, key: segura.yaml}
                         serviceAccount: {create: false, name: ci-broker}
