@@ -73,8 +73,9 @@ public final class ConsoleSignOuts {
         Instant now = clock.instant();
         remember(sessionSha256, expiresAt, now);
         notSignedOut.remove(sessionSha256);
+        // ON CONFLICT without a target: the form H2 (dev mode) accepts too
         return db.sql("INSERT INTO console_sign_outs (session_sha256, expires_at) VALUES (:id, :expires) "
-                        + "ON CONFLICT (session_sha256) DO NOTHING")
+                        + "ON CONFLICT DO NOTHING")
                 .bind("id", sessionSha256).bind("expires", OffsetDateTime.ofInstant(expiresAt, ZoneOffset.UTC))
                 .fetch().rowsUpdated()
                 .then(purgeExpired(now))
