@@ -35,7 +35,8 @@ class AuditEventTests {
                 "token.exchanged", "token.rejected", "session.revoked", "lease.issued", "lease.denied",
                 "lease.renewed", "lease.revoked", "lease.expired", "secret.written", "secret.rotated",
                 "secret.exposed", "policy.warned", "vault.rekey_started", "vault.rekeyed", "vault.rekey_failed",
-                "dynamic.issued", "dynamic.revoked", "dynamic.revoke_failed", "sync.written", "sync.deleted", "sync.failed", "sync.drifted");
+                "dynamic.issued", "dynamic.revoked", "dynamic.revoke_failed", "sync.written", "sync.deleted", "sync.failed", "sync.drifted",
+                "console.signed_in", "console.sign_in_failed", "console.signed_out");
         for (AuditEventType t : AuditEventType.values()) {
             assertThat(AuditEventType.fromWireName(t.wireName())).isSameAs(t);
         }
