@@ -185,6 +185,20 @@ try {
   const json = JSON.parse(await page.locator('[data-testid="events"] li pre').first().textContent());
   assert.equal(json.type, "session.revoked");
   assert.equal(json.subject, fixture.revokeSubject);
+  // the console's own sign-ins are audited: the refused attempt above and this session, named by a hash only
+  for (const type of ["console.sign_in_failed", "console.signed_in"]) {
+    await page.getByLabel("Type").selectOption(type);
+    await page.getByRole("button", { name: "Apply" }).click();
+    await page.locator(`[data-testid="events"] li[data-type="${type}"]`).first().waitFor();
+    assert.equal(await page.locator(`[data-testid="events"] li:not([data-type="${type}"])`).count(), 0);
+  }
+  await page.locator('[data-testid="events"] li summary').first().click();
+  const signedIn = JSON.parse(await page.locator('[data-testid="events"] li pre').first().textContent());
+  assert.equal(signedIn.type, "console.signed_in");
+  assert.match(signedIn.details.session_sha256, /^[0-9a-f]{64}$/);
+  const signedInText = JSON.stringify(signedIn);
+  assert.ok(!signedInText.includes(adminToken) && !signedInText.includes(cookie.value),
+    "the sign-in event carries neither the admin token nor the cookie");
   await page.getByLabel("Type").selectOption("");
   await page.getByRole("button", { name: "Apply" }).click();
   await page.locator('[data-testid="events"] li').first().waitFor();

@@ -46,7 +46,16 @@ public enum AuditEventType {
     /** A webhook subscription was registered: id, url, event filter (never its signing secret). */
     WEBHOOK_REGISTERED("webhook.registered"),
     /** A webhook subscription was deleted (its signing secret destroyed). */
-    WEBHOOK_DELETED("webhook.deleted");
+    WEBHOOK_DELETED("webhook.deleted"),
+    /**
+     * An operator signed in to the console with the admin token: client address, the SHA-256 of the session's nonce
+     * ({@code details.session_sha256}) and its expiry; never the token or the cookie.
+     */
+    CONSOLE_SIGNED_IN("console.signed_in"),
+    /** A console sign-in was refused (wrong admin token, malformed body): client address and the refusal's code. */
+    CONSOLE_SIGN_IN_FAILED("console.sign_in_failed"),
+    /** A console session was signed out (on every replica): client address and {@code details.session_sha256}. */
+    CONSOLE_SIGNED_OUT("console.signed_out");
 
     private final String wireName;
 

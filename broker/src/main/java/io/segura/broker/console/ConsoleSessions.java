@@ -23,7 +23,8 @@ import javax.crypto.spec.SecretKeySpec;
  * {@code v1.<expiry epoch s>.<nonce>.<mac>}, MACed with a key derived from the admin token. Nothing is stored, so
  * every replica that shares the admin token accepts the cookie, and changing the admin token ends every console
  * session. The CSRF token is derived from the same nonce (a synchronizer token the server can recompute), so it needs
- * no storage either. Sign-out remembers the nonce until its expiry, in this process only (see docs/CONSOLE.md).
+ * no storage either. Sign-out remembers the nonce until its expiry in this process; {@link ConsoleSignOuts} shares it
+ * with the other replicas through the database (see docs/CONSOLE.md).
  */
 public final class ConsoleSessions {
 
@@ -70,6 +71,14 @@ public final class ConsoleSessions {
             Objects.requireNonNull(cookie, "cookie cannot be null");
             Objects.requireNonNull(csrfToken, "csrfToken cannot be null");
             Objects.requireNonNull(expiresAt, "expiresAt cannot be null");
+        }
+
+        /**
+         * The session's name in audit events and in {@code console_sign_outs}: the SHA-256 (hex) of its nonce. It
+         * identifies the session without being a credential (the cookie also needs the MAC, the CSRF token the key).
+         */
+        public String idSha256() {
+            return SessionToken.sha256Hex(cookie.split("\\.", -1)[2]);
         }
 
         @Override

@@ -30,6 +30,19 @@ class AuditEventTests {
     }
 
     @Test
+    void consoleAuditFilterWhenReadThenListsEveryEventTypeInOrder() throws java.io.IOException {
+        // The console's type filter is a literal list in its TypeScript: a type added here and not there could not be
+        // filtered by in the console.
+        String ts = java.nio.file.Files.readString(java.nio.file.Path.of("..", "console", "src", "audit.ts"));
+        java.util.regex.Matcher list = java.util.regex.Pattern.compile("EVENT_TYPES = \\[([^\\]]*)\\]").matcher(ts);
+        assertThat(list.find()).as("EVENT_TYPES in console/src/audit.ts").isTrue();
+        List<String> listed = java.util.regex.Pattern.compile("\"([^\"]+)\"").matcher(list.group(1)).results()
+                .map(m -> m.group(1)).toList();
+        assertThat(listed).containsExactlyElementsOf(
+                Arrays.stream(AuditEventType.values()).map(AuditEventType::wireName).toList());
+    }
+
+    @Test
     void wireNamesWhenListedThenExactlyDesignSection8MasterKeyRotationAndSync() {
         assertThat(Arrays.stream(AuditEventType.values()).map(AuditEventType::wireName)).containsExactly(
                 "token.exchanged", "token.rejected", "session.revoked", "lease.issued", "lease.denied",
@@ -37,7 +50,7 @@ class AuditEventTests {
                 "secret.exposed", "policy.warned", "vault.rekey_started", "vault.rekeyed", "vault.rekey_failed",
                 "dynamic.issued", "dynamic.revoked", "dynamic.revoke_failed", "sync.written", "sync.deleted", "sync.failed", "sync.drifted",
                 "anomaly.detected", "anomaly.blocked", "anomaly.block_lifted", "webhook.registered",
-                "webhook.deleted");
+                "webhook.deleted", "console.signed_in", "console.sign_in_failed", "console.signed_out");
         for (AuditEventType t : AuditEventType.values()) {
             assertThat(AuditEventType.fromWireName(t.wireName())).isSameAs(t);
         }

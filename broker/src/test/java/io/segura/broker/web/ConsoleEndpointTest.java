@@ -3,12 +3,24 @@ package io.segura.broker.web;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.segura.broker.SeguraBrokerApplication;
+import io.segura.broker.console.ConsoleSignOuts;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.springframework.boot.builder.SpringApplicationBuilder;
+import org.springframework.context.ConfigurableApplicationContext;
 import org.springframework.http.MediaType;
 import org.springframework.http.ResponseCookie;
 import org.springframework.test.web.reactive.server.EntityExchangeResult;
@@ -185,5 +197,116 @@ class ConsoleEndpointTest extends BrokerHttpTest {
                     assertThat(body).doesNotContain(sha256(CLIENT_SECRET)).doesNotContain(CLIENT_SECRET)
                             .contains("\"authentication\":\"client_secret\"");
                 });
+    }
+
+    /** The SHA-256 of the cookie's nonce: how audit events and {@code console_sign_outs} name a console session. */
+    static String sessionHash(String cookie) {
+        return sha256(cookie.split("\\.", -1)[2]);
+    }
+
+    /** Every console audit row, each as the text of all its columns. */
+    static List<String> consoleAuditRows() throws SQLException {
+        List<String> rows = new ArrayList<>();
+        try (Connection c = PG.database().connect(); Statement st = c.createStatement();
+                ResultSet rs = st.executeQuery("SELECT type || '|' || coalesce(subject, '') || '|' "
+                        + "|| coalesce(client_ip, '') || '|' || coalesce(reason, '') || '|' || coalesce(ctx, '') "
+                        + "|| '|' || coalesce(details, '') FROM audit_events WHERE type LIKE 'console.%' "
+                        + "ORDER BY seq")) {
+            while (rs.next()) {
+                rows.add(rs.getString(1));
+            }
+        }
+        return rows;
+    }
+
+    @Test
+    void signInFailedSignInAndSignOutWhenDoneThenAuditedWithAddressAndSessionHashOnly() throws SQLException {
+        String wrong = ADMIN_TOKEN + "-wrong";
+        web.post().uri("/console/api/session").contentType(MediaType.APPLICATION_JSON)
+                .bodyValue(Map.of("token", wrong)).exchange().expectStatus().isUnauthorized();
+        Signed s = signIn();
+        String hash = sessionHash(s.cookie());
+        web.delete().uri("/console/api/session").cookie("segura_console", s.cookie()).header(CSRF, s.csrf())
+                .exchange().expectStatus().isNoContent();
+
+        List<String> rows = consoleAuditRows();
+        assertThat(rows).anySatisfy(r -> assertThat(r)
+                .startsWith("console.sign_in_failed|admin|127.0.0.1|admin-token-invalid|"));
+        assertThat(rows).anySatisfy(r -> assertThat(r).startsWith("console.signed_in|admin|127.0.0.1||")
+                .contains("\"session_sha256\":\"" + hash + "\"").contains("\"expires_at\":\""));
+        assertThat(rows).anySatisfy(r -> assertThat(r).startsWith("console.signed_out|admin|127.0.0.1||")
+                .contains("\"session_sha256\":\"" + hash + "\""));
+        String nonce = s.cookie().split("\\.", -1)[2];
+        assertThat(rows).allSatisfy(r -> assertThat(r).doesNotContain(ADMIN_TOKEN).doesNotContain(wrong)
+                .doesNotContain(s.cookie()).doesNotContain(nonce).doesNotContain(s.csrf()));
+
+        // the events API (what the console's audit page shows) carries the same, and no credential either
+        String events = web.get().uri("/api/v2/a2a/events?limit=1000&type=console.signed_out")
+                .headers(h -> h.setBearerAuth(ADMIN_TOKEN)).exchange().expectStatus().isOk()
+                .expectBody(String.class).returnResult().getResponseBody();
+        assertThat(events).contains(hash).contains("\"client_ip\":\"127.0.0.1\"")
+                .doesNotContain(s.cookie()).doesNotContain(nonce).doesNotContain(s.csrf());
+    }
+
+    /**
+     * Two replicas on one database (a second broker context beside the test's): a cookie from A works on B, and
+     * once signed out on A it is refused on B within the negative-cache bound ({@link ConsoleSignOuts#NEGATIVE_TTL}),
+     * polled with a generous deadline rather than slept for. Sign-out also purges rows past expiry plus the margin.
+     */
+    @Test
+    void signOutWhenOnOneReplicaThenAnotherReplicaRefusesTheCookie() throws Exception {
+        Map<String, Object> settings = new HashMap<>(Map.of("segura.config", configFile.toString(),
+                "segura.database-url", PG.database().r2dbcUrl(), "segura.master-key", MASTER_KEY,
+                "segura.admin-token", ADMIN_TOKEN, "server.port", "0"));
+        try (ConfigurableApplicationContext b = new SpringApplicationBuilder(SeguraBrokerApplication.class)
+                .properties(settings).run()) {
+            WebTestClient replicaB = WebTestClient.bindToServer().responseTimeout(Duration.ofSeconds(60))
+                    .baseUrl("http://127.0.0.1:" + b.getEnvironment().getProperty("local.server.port")).build();
+            try (Connection c = PG.database().connect(); PreparedStatement ps = c.prepareStatement(
+                    "INSERT INTO console_sign_outs (session_sha256, expires_at) VALUES (?, now() - ?::interval)")) {
+                ps.setString(1, "a".repeat(64));
+                ps.setString(2, "1 hour"); // past expiry and the clock margin: purged by the next sign-out
+                ps.executeUpdate();
+                ps.setString(1, "b".repeat(64));
+                ps.setString(2, "1 minute"); // within the clock margin: kept
+                ps.executeUpdate();
+            }
+
+            Signed s = signIn();
+            Signed other = signIn();
+            // B accepts A's cookie (and now caches "not signed out" for it)
+            replicaB.get().uri("/api/v2/admin/leases").cookie("segura_console", s.cookie()).exchange()
+                    .expectStatus().isOk();
+            web.delete().uri("/console/api/session").cookie("segura_console", s.cookie()).header(CSRF, s.csrf())
+                    .exchange().expectStatus().isNoContent();
+
+            Instant deadline = Instant.now().plusSeconds(90);
+            int status;
+            do {
+                status = replicaB.get().uri("/api/v2/admin/leases").cookie("segura_console", s.cookie()).exchange()
+                        .returnResult(String.class).getStatus().value();
+            } while (status == 200 && Instant.now().isBefore(deadline));
+            assertThat(status).as("B's answer to the cookie signed out on A").isEqualTo(401);
+            replicaB.get().uri("/api/v2/admin/leases").cookie("segura_console", s.cookie()).exchange()
+                    .expectStatus().isUnauthorized().expectBody().jsonPath("$.type")
+                    .isEqualTo("https://segura.dev/problems/console-signed-out");
+            replicaB.get().uri("/console/api/session").cookie("segura_console", s.cookie()).exchange()
+                    .expectStatus().isUnauthorized();
+            // a session not signed out stands on both
+            replicaB.get().uri("/api/v2/admin/leases").cookie("segura_console", other.cookie()).exchange()
+                    .expectStatus().isOk();
+            web.get().uri("/api/v2/admin/leases").cookie("segura_console", other.cookie()).exchange()
+                    .expectStatus().isOk();
+
+            List<String> kept = new ArrayList<>();
+            try (Connection c = PG.database().connect(); Statement st = c.createStatement();
+                    ResultSet rs = st.executeQuery("SELECT session_sha256 FROM console_sign_outs")) {
+                while (rs.next()) {
+                    kept.add(rs.getString(1));
+                }
+            }
+            assertThat(kept).contains(sessionHash(s.cookie()), "b".repeat(64)).doesNotContain("a".repeat(64))
+                    .doesNotContain(s.cookie());
+        }
     }
 }

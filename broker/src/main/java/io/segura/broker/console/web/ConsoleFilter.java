@@ -3,6 +3,7 @@ package io.segura.broker.console.web;
 
 import io.segura.broker.Refusal;
 import io.segura.broker.console.ConsoleSessions;
+import io.segura.broker.console.ConsoleSignOuts;
 import java.util.List;
 import java.util.Objects;
 import java.util.Set;
@@ -40,9 +41,24 @@ final class ConsoleFilter implements WebFilter {
     private static final Set<HttpMethod> SAFE = Set.of(HttpMethod.GET, HttpMethod.HEAD, HttpMethod.OPTIONS);
 
     private final ConsoleSessions sessions;
+    private final ConsoleSignOuts signOuts;
 
-    ConsoleFilter(ConsoleSessions sessions) {
+    ConsoleFilter(ConsoleSessions sessions, ConsoleSignOuts signOuts) {
         this.sessions = Objects.requireNonNull(sessions, "sessions cannot be null");
+        this.signOuts = Objects.requireNonNull(signOuts, "signOuts cannot be null");
+    }
+
+    /**
+     * The cookie's verdict on this replica ({@link ConsoleSessions#verify}: MAC, expiry, signed out here), then
+     * whether any replica signed it out ({@link ConsoleSignOuts}, within its cache bound).
+     */
+    static Mono<ConsoleSessions.Verdict> verify(ConsoleSessions sessions, ConsoleSignOuts signOuts, String cookie) {
+        ConsoleSessions.Verdict local = sessions.verify(cookie);
+        if (local.session() == null) {
+            return Mono.just(local);
+        }
+        return signOuts.isSignedOut(local.session().idSha256(), local.session().expiresAt())
+                .map(out -> out ? new ConsoleSessions.Verdict(null, ConsoleSessions.Rejection.SIGNED_OUT) : local);
     }
 
     @Override
@@ -64,17 +80,18 @@ final class ConsoleFilter implements WebFilter {
                 || COOKIE_PATHS.stream().noneMatch(path::startsWith)) {
             return chain.filter(exchange);
         }
-        ConsoleSessions.Verdict verdict = sessions.verify(cookie.getValue());
-        if (verdict.session() == null) {
-            return Mono.error(refusal(verdict.rejection()));
-        }
-        if (!SAFE.contains(request.getMethod())
-                && !ConsoleSessions.csrfMatches(verdict.session(), request.getHeaders().getFirst(CSRF_HEADER))) {
-            return Mono.error(Refusal.forbidden("csrf-token-invalid", "a state-changing console request needs the "
-                    + "session's CSRF token in " + CSRF_HEADER));
-        }
-        exchange.getAttributes().put(ConsoleSessions.AUTHENTICATED_ATTRIBUTE, Boolean.TRUE);
-        return chain.filter(exchange);
+        return verify(sessions, signOuts, cookie.getValue()).flatMap(verdict -> {
+            if (verdict.session() == null) {
+                return Mono.error(refusal(verdict.rejection()));
+            }
+            if (!SAFE.contains(request.getMethod())
+                    && !ConsoleSessions.csrfMatches(verdict.session(), request.getHeaders().getFirst(CSRF_HEADER))) {
+                return Mono.error(Refusal.forbidden("csrf-token-invalid", "a state-changing console request needs "
+                        + "the session's CSRF token in " + CSRF_HEADER));
+            }
+            exchange.getAttributes().put(ConsoleSessions.AUTHENTICATED_ATTRIBUTE, Boolean.TRUE);
+            return chain.filter(exchange);
+        });
     }
 
     static Refusal refusal(ConsoleSessions.Rejection rejection) {

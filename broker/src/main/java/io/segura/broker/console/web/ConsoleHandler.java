@@ -4,10 +4,14 @@ package io.segura.broker.console.web;
 import io.segura.broker.Refusal;
 import io.segura.broker.config.TrustConfig;
 import io.segura.broker.console.ConfigView;
+import io.segura.broker.audit.AuditEvent;
+import io.segura.broker.audit.AuditEventType;
+import io.segura.broker.audit.AuditLog;
 import io.segura.broker.console.ConsoleSessions;
+import io.segura.broker.console.ConsoleSignOuts;
 import io.segura.broker.console.ConsoleStats;
 import io.segura.broker.exchange.RateLimiter;
-import java.net.InetSocketAddress;
+import io.segura.broker.web.Requests;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -34,16 +38,23 @@ final class ConsoleHandler {
 
     private static final int MAX_SIGN_IN_BODY = 4096;
 
+    /** The subject of the console's audit events: whoever holds the admin token. */
+    static final String ADMIN = "admin";
+
     private final ConsoleSessions sessions;
+    private final ConsoleSignOuts signOuts;
+    private final AuditLog audit;
     private final ConsoleStats stats;
     private final TrustConfig config;
     private final Supplier<List<String>> lintWarnings;
     private final RateLimiter signIns;
     private final JsonMapper json;
 
-    ConsoleHandler(ConsoleSessions sessions, ConsoleStats stats, TrustConfig config,
-            Supplier<List<String>> lintWarnings, RateLimiter signIns, JsonMapper json) {
+    ConsoleHandler(ConsoleSessions sessions, ConsoleSignOuts signOuts, AuditLog audit, ConsoleStats stats,
+            TrustConfig config, Supplier<List<String>> lintWarnings, RateLimiter signIns, JsonMapper json) {
         this.sessions = Objects.requireNonNull(sessions, "sessions cannot be null");
+        this.signOuts = Objects.requireNonNull(signOuts, "signOuts cannot be null");
+        this.audit = Objects.requireNonNull(audit, "audit cannot be null");
         this.stats = Objects.requireNonNull(stats, "stats cannot be null");
         this.config = Objects.requireNonNull(config, "config cannot be null");
         this.lintWarnings = Objects.requireNonNull(lintWarnings, "lintWarnings cannot be null");
@@ -51,14 +62,19 @@ final class ConsoleHandler {
         this.json = Objects.requireNonNull(json, "json cannot be null");
     }
 
-    /** {@code POST /console/api/session} with {@code {"token": "<admin token>"}}. */
+    /**
+     * {@code POST /console/api/session} with {@code {"token": "<admin token>"}}. Audited {@code console.signed_in}
+     * (client address, the session's {@link ConsoleSessions.Session#idSha256() hash} and expiry) or
+     * {@code console.sign_in_failed} (client address and the refusal's code); never the token or the cookie.
+     * Throttled attempts are not audited: the throttle is there so a flood does not reach the log either.
+     */
     Mono<ServerResponse> signIn(ServerRequest request) {
         if (!sessions.enabled()) {
             return Mono.error(Refusal.forbidden("admin-disabled",
                     "the console is disabled: SEGURA_ADMIN_TOKEN is not set"));
         }
-        String ip = request.remoteAddress().map(InetSocketAddress::getAddress).map(a -> a.getHostAddress())
-                .orElse("unknown");
+        // the address a trusted proxy names (SEGURA_TRUSTED_PROXIES), else the peer: one bucket per operator
+        String ip = Requests.clientIp(request);
         Duration wait = signIns.acquire(ip).orElse(null);
         if (wait != null) {
             return Mono.error(Refusal.throttled("sign-in-throttled", "too many sign-in attempts; wait", wait));
@@ -81,6 +97,12 @@ final class ConsoleHandler {
                     return sessions.signIn(token.asString().trim()).orElseThrow(() -> Refusal.unauthenticated(
                             "admin-token-invalid", "that is not the admin token"));
                 })
+                .onErrorResume(Refusal.class, refusal -> audit.appendRefusal(AuditEvent.builder(
+                        AuditEventType.CONSOLE_SIGN_IN_FAILED).subject(ADMIN).clientIp(ip)
+                        .reason(refusal.reason()), Requests.requestId(request)).then(Mono.error(refusal)))
+                .flatMap(session -> audit.append(AuditEvent.builder(AuditEventType.CONSOLE_SIGNED_IN).subject(ADMIN)
+                        .clientIp(ip).details(Map.of("session_sha256", session.idSha256(),
+                                "expires_at", session.expiresAt().toString()))).thenReturn(session))
                 .flatMap(session -> ServerResponse.ok().contentType(MediaType.APPLICATION_JSON)
                         .cacheControl(CacheControl.noStore())
                         .cookie(cookie(request, session.cookie(), sessions.ttl()))
@@ -93,33 +115,40 @@ final class ConsoleHandler {
         if (cookie == null) {
             return Mono.error(Refusal.unauthenticated("console-signed-out", "not signed in"));
         }
-        ConsoleSessions.Verdict verdict = sessions.verify(cookie.getValue());
-        if (verdict.session() == null) {
-            return Mono.error(ConsoleFilter.refusal(verdict.rejection()));
-        }
-        return ServerResponse.ok().contentType(MediaType.APPLICATION_JSON).cacheControl(CacheControl.noStore())
-                .bodyValue(view(verdict.session()));
+        return ConsoleFilter.verify(sessions, signOuts, cookie.getValue()).flatMap(verdict -> verdict.session() == null
+                ? Mono.error(ConsoleFilter.refusal(verdict.rejection()))
+                : ServerResponse.ok().contentType(MediaType.APPLICATION_JSON).cacheControl(CacheControl.noStore())
+                        .bodyValue(view(verdict.session())));
     }
 
     /**
      * {@code DELETE /console/api/session}: signs out. A valid session needs its CSRF token (else anyone could sign
-     * an operator out); the cookie is cleared in every case.
+     * an operator out); the cookie is cleared in every case. The sign-out is recorded in the database for every
+     * replica ({@link ConsoleSignOuts}) and audited {@code console.signed_out} with the session's hash.
      */
     Mono<ServerResponse> signOut(ServerRequest request) {
+        Mono<ServerResponse> cleared = ServerResponse.status(HttpStatus.NO_CONTENT)
+                .cacheControl(CacheControl.noStore()).cookie(cookie(request, "", Duration.ZERO)).build();
         HttpCookie cookie = request.cookies().getFirst(ConsoleSessions.COOKIE);
-        if (cookie != null) {
-            ConsoleSessions.Verdict verdict = sessions.verify(cookie.getValue());
-            if (verdict.session() != null) {
-                if (!ConsoleSessions.csrfMatches(verdict.session(),
-                        request.headers().firstHeader(ConsoleFilter.CSRF_HEADER))) {
-                    return Mono.error(Refusal.forbidden("csrf-token-invalid", "signing out needs the session's "
-                            + "CSRF token in " + ConsoleFilter.CSRF_HEADER));
-                }
-                sessions.signOut(verdict.session());
-            }
+        if (cookie == null) {
+            return cleared;
         }
-        return ServerResponse.status(HttpStatus.NO_CONTENT).cacheControl(CacheControl.noStore())
-                .cookie(cookie(request, "", Duration.ZERO)).build();
+        return ConsoleFilter.verify(sessions, signOuts, cookie.getValue()).flatMap(verdict -> {
+            ConsoleSessions.Session session = verdict.session();
+            if (session == null) {
+                return cleared;
+            }
+            if (!ConsoleSessions.csrfMatches(session, request.headers().firstHeader(ConsoleFilter.CSRF_HEADER))) {
+                return Mono.error(Refusal.forbidden("csrf-token-invalid", "signing out needs the session's "
+                        + "CSRF token in " + ConsoleFilter.CSRF_HEADER));
+            }
+            sessions.signOut(session);
+            return signOuts.signOut(session.idSha256(), session.expiresAt())
+                    .then(audit.append(AuditEvent.builder(AuditEventType.CONSOLE_SIGNED_OUT).subject(ADMIN)
+                            .clientIp(Requests.clientIp(request))
+                            .details(Map.of("session_sha256", session.idSha256()))))
+                    .then(cleared);
+        });
     }
 
     /** {@code GET /api/v2/admin/overview?minutes=60}. */

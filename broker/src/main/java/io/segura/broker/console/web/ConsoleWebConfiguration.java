@@ -3,7 +3,9 @@ package io.segura.broker.console.web;
 
 import io.segura.broker.BrokerSettings;
 import io.segura.broker.config.TrustConfig;
+import io.segura.broker.audit.AuditLog;
 import io.segura.broker.console.ConsoleSessions;
+import io.segura.broker.console.ConsoleSignOuts;
 import io.segura.broker.console.ConsoleStats;
 import io.segura.broker.exchange.RateLimiter;
 import io.segura.broker.federation.MutableBindingLint;
@@ -50,18 +52,24 @@ public class ConsoleWebConfiguration {
     }
 
     @Bean
-    ConsoleFilter consoleFilter(ConsoleSessions sessions) {
-        return new ConsoleFilter(sessions);
+    ConsoleSignOuts consoleSignOuts(DatabaseClient db, Clock clock) {
+        return new ConsoleSignOuts(db, clock);
     }
 
     @Bean
-    RouterFunction<ServerResponse> consoleRoutes(BrokerSettings settings, ConsoleSessions sessions, DatabaseClient db,
-            Clock clock, TrustConfig config, DeploymentGate gate, JsonMapper json) {
+    ConsoleFilter consoleFilter(ConsoleSessions sessions, ConsoleSignOuts signOuts) {
+        return new ConsoleFilter(sessions, signOuts);
+    }
+
+    @Bean
+    RouterFunction<ServerResponse> consoleRoutes(BrokerSettings settings, ConsoleSessions sessions,
+            ConsoleSignOuts signOuts, AuditLog audit, DatabaseClient db, Clock clock, TrustConfig config,
+            DeploymentGate gate, JsonMapper json) {
         List<String> warnings = new ArrayList<>(MutableBindingLint.warnings(config));
         warnings.addAll(PolicyLint.warnings(config, gate));
         List<String> lint = List.copyOf(warnings);
-        ConsoleHandler console = new ConsoleHandler(sessions, new ConsoleStats(db, clock), config, () -> lint,
-                new RateLimiter(1.0, 10.0, clock), json);
+        ConsoleHandler console = new ConsoleHandler(sessions, signOuts, audit, new ConsoleStats(db, clock), config,
+                () -> lint, new RateLimiter(1.0, 10.0, clock), json);
         Resource index = new ClassPathResource(APP + "index.html");
         RouterFunction<ServerResponse> admin = RouterFunctions.route()
                 .GET("/api/v2/admin/overview", console::overview)
