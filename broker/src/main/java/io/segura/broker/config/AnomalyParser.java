@@ -38,8 +38,8 @@ final class AnomalyParser {
             Duration window = e.duration("window", Duration.ofMinutes(1), false, Duration.ofDays(1));
             Double factor = number(e, "factor", 1.5, 1000);
             Double minBaseline = number(e, "min-baseline", 0.1, 1_000_000);
-            Integer ceiling = integer(e, "ceiling", 1, 10_000_000);
-            Integer learning = integer(e, "learning-windows", 1, 10_000);
+            Integer ceiling = e.integer("ceiling", 1, 10_000_000);
+            Integer learning = e.integer("learning-windows", 1, 10_000);
             Double smoothing = number(e, "smoothing", 0.01, 1);
             excessive = new AnomalySpec.Excessive(enabled(e), risk(e, "risk", d.risk()), or(window, d.window()),
                     or(factor, d.factor()), or(minBaseline, d.minBaseline()), or(ceiling, d.ceiling()),
@@ -50,8 +50,8 @@ final class AnomalyParser {
         if (o != null) {
             var d = offHours;
             Duration learning = o.duration("learning", Duration.ofHours(1), false, Duration.ofDays(365));
-            Integer minEvents = integer(o, "min-events", 1, 1_000_000);
-            Integer rare = integer(o, "rare", 0, 1000);
+            Integer minEvents = o.integer("min-events", 1, 1_000_000);
+            Integer rare = o.integer("rare", 0, 1000);
             offHours = new AnomalySpec.OffHours(enabled(o), risk(o, "risk", d.risk()), or(learning, d.learning()),
                     or(minEvents, d.minEvents()), or(rare, d.rare()));
         }
@@ -109,7 +109,7 @@ final class AnomalyParser {
             return d;
         }
         Duration window = b.duration("window", Duration.ofSeconds(10), false, Duration.ofDays(1));
-        Integer max = integer(b, "max", 1, 1_000_000);
+        Integer max = b.integer("max", 1, 1_000_000);
         return new AnomalySpec.Burst(enabled(b), risk(b, "risk", d.risk()), or(window, d.window()), or(max, d.max()));
     }
 
@@ -155,28 +155,6 @@ final class AnomalyParser {
             }
         }
         m.problems().add(v, m.path(key), "expected a number from " + plain(min) + " to " + plain(max) + ", got "
-                + YamlMap.describe(v));
-        return null;
-    }
-
-    private static Integer integer(YamlMap m, String key, int min, int max) {
-        Node v = m.value(key);
-        if (v == null) {
-            return null;
-        }
-        if (v instanceof ScalarNode s && Tag.INT.equals(v.getTag())) {
-            try {
-                int n = Integer.parseInt(s.getValue());
-                if (n >= min && n <= max) {
-                    return n;
-                }
-            } catch (NumberFormatException e) {
-                // out of int range: reported like any other out-of-range value
-            }
-            m.problems().add(v, m.path(key), "must be from " + min + " to " + max + ", got " + s.getValue());
-            return null;
-        }
-        m.problems().add(v, m.path(key), "expected an integer from " + min + " to " + max + ", got "
                 + YamlMap.describe(v));
         return null;
     }

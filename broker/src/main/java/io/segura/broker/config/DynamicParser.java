@@ -15,8 +15,6 @@ import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.yaml.snakeyaml.nodes.Node;
-import org.yaml.snakeyaml.nodes.ScalarNode;
-import org.yaml.snakeyaml.nodes.Tag;
 
 /**
  * Reads {@code dynamic}: the engines of dynamic secrets (DESIGN §6a). Each database entry is checked as far as it
@@ -262,11 +260,11 @@ final class DynamicParser {
             return null;
         }
         PasswordPolicy d = PasswordPolicy.DEFAULT;
-        Integer length = integer(m, "length", 16, 128);
-        Integer lower = integer(m, "min-lower", 0, 128);
-        Integer upper = integer(m, "min-upper", 0, 128);
-        Integer digits = integer(m, "min-digits", 0, 128);
-        Integer symbols = integer(m, "min-symbols", 0, 128);
+        Integer length = m.integer("length", 16, 128);
+        Integer lower = m.integer("min-lower", 0, 128);
+        Integer upper = m.integer("min-upper", 0, 128);
+        Integer digits = m.integer("min-digits", 0, 128);
+        Integer symbols = m.integer("min-symbols", 0, 128);
         PasswordPolicy policy = new PasswordPolicy(or(length, d.length()), or(lower, d.minLower()),
                 or(upper, d.minUpper()), or(digits, d.minDigits()), or(symbols, d.minSymbols()));
         int required = policy.minLower() + policy.minUpper() + policy.minDigits() + policy.minSymbols();
@@ -276,22 +274,6 @@ final class DynamicParser {
             return null;
         }
         return policy;
-    }
-
-    private static Integer integer(YamlMap m, String key, int min, int max) {
-        Node v = m.value(key);
-        if (v == null) {
-            return null;
-        }
-        if (v instanceof ScalarNode s && Tag.INT.equals(v.getTag()) && s.getValue().matches("^(0|[1-9][0-9]{0,3})$")) {
-            int n = Integer.parseInt(s.getValue());
-            if (n >= min && n <= max) {
-                return n;
-            }
-        }
-        m.problems().add(v, m.path(key), "expected a whole number from " + min + " to " + max + ", got "
-                + YamlMap.describe(v));
-        return null;
     }
 
     private static int or(Integer value, int fallback) {

@@ -14,8 +14,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Set;
 import org.yaml.snakeyaml.nodes.Node;
-import org.yaml.snakeyaml.nodes.ScalarNode;
-import org.yaml.snakeyaml.nodes.Tag;
 
 /** Reads {@code exports} (docs/EXPORTS.md) strictly: every bad value is reported with its position. */
 final class ExportsParser {
@@ -76,10 +74,10 @@ final class ExportsParser {
 
     private static ExportsSpec.Delivery delivery(YamlMap d) {
         ExportsSpec.Delivery dflt = ExportsSpec.Delivery.DEFAULT;
-        Integer attempts = integer(d, "max-attempts", 1, 100);
+        Integer attempts = d.integer("max-attempts", 1, 100);
         Duration backoff = d.duration("backoff", Duration.ofSeconds(1), false, Duration.ofHours(1));
         Duration max = d.duration("max-backoff", Duration.ofSeconds(1), false, Duration.ofDays(1));
-        Integer batch = integer(d, "batch", 1, 1000);
+        Integer batch = d.integer("batch", 1, 1000);
         Duration claim = d.duration("claim-ttl", Duration.ofSeconds(2), false, Duration.ofHours(1));
         Duration b = backoff == null ? dflt.backoff() : backoff;
         Duration mb = max == null ? dflt.maxBackoff() : max;
@@ -158,7 +156,7 @@ final class ExportsParser {
         if (appName != null && (appName.length() > 48 || !appName.chars().allMatch(c -> c > 32 && c < 127))) {
             p.add(s.value("app-name"), s.path("app-name"), "must be 1..48 printable ASCII characters (RFC 5424 §6.2.5)");
         }
-        Integer facility = integer(s, "facility", 0, 23);
+        Integer facility = s.integer("facility", 0, 23);
         Duration timeout = s.duration("timeout", Duration.ofSeconds(1), false, Duration.ofSeconds(60));
         ExportsSpec.Start start = ExportsSpec.Start.LATEST;
         String st = s.string("start");
@@ -195,25 +193,4 @@ final class ExportsParser {
         return out;
     }
 
-    private static Integer integer(YamlMap m, String key, int min, int max) {
-        Node v = m.value(key);
-        if (v == null) {
-            return null;
-        }
-        if (!(v instanceof ScalarNode s) || !Tag.INT.equals(v.getTag())) {
-            m.problems().add(v, m.path(key), "expected an integer from " + min + " to " + max + ", got "
-                    + YamlMap.describe(v));
-            return null;
-        }
-        try {
-            int n = Integer.parseInt(s.getValue());
-            if (n >= min && n <= max) {
-                return n;
-            }
-        } catch (NumberFormatException e) {
-            // out of int range: reported below like any other out-of-range value
-        }
-        m.problems().add(v, m.path(key), "must be from " + min + " to " + max + ", got " + s.getValue());
-        return null;
-    }
 }

@@ -138,6 +138,28 @@ final class YamlMap {
         return null;
     }
 
+    /** A whole number from {@code min} to {@code max}; reports another type, or a number out of range, and gives null. */
+    Integer integer(String key, int min, int max) {
+        Node v = value(key);
+        if (v == null) {
+            return null;
+        }
+        if (!(v instanceof ScalarNode s) || !Tag.INT.equals(v.getTag())) {
+            problems.add(v, path(key), "expected an integer from " + min + " to " + max + ", got " + describe(v));
+            return null;
+        }
+        try {
+            int n = Integer.parseInt(s.getValue());
+            if (n >= min && n <= max) {
+                return n;
+            }
+        } catch (NumberFormatException e) {
+            // beyond int (or YAML's 0x/0o/underscore forms): reported below like any other out-of-range value
+        }
+        problems.add(v, path(key), "must be from " + min + " to " + max + ", got " + s.getValue());
+        return null;
+    }
+
     /** A duration; reports bounds violations ({@code min} inclusive unless zero is excluded, {@code max} inclusive). */
     Duration duration(String key, Duration min, boolean minExclusive, Duration max) {
         Node v = value(key);

@@ -261,7 +261,7 @@ class TrustConfigLoaderTests {
                         + "\npassword: {length: 16, min-digits: 10, min-upper: 10}"), 6,
                         "dynamic.postgresql[0].password", "the minimums add up to 21, more than length 16"),
                 row("password too short", dynamic(CONNECTION + "\n" + CREATION + "\npassword: {length: 8}"), 6,
-                        "dynamic.postgresql[0].password.length", "expected a whole number from 16 to 128"),
+                        "dynamic.postgresql[0].password.length", "must be from 16 to 128, got 8"),
                 row("default ttl over max ttl", dynamic(CONNECTION + "\n" + CREATION
                         + "\ndefault-ttl: 2h\nmax-ttl: 1h"), 6, "dynamic.postgresql[0].default-ttl",
                         "must be at most max-ttl (1h)"),
