@@ -53,7 +53,8 @@ final class RevokeCommand implements Callable<Integer> {
         if ((token == null || token.isBlank()) && githubToken != null && !githubToken.isBlank()) {
             token = githubToken;
             if (githubUrl != null && !githubUrl.isBlank()) {
-                stored = Optional.of(new SessionState.Stored(githubUrl, githubToken));
+                stored = Optional.of(new SessionState.Stored(githubUrl, githubToken,
+                        ctx.env().get("STATE_" + SessionState.GITHUB_STATE_SSH_DIR)));
             }
         }
         if (token == null || token.isBlank()) {
@@ -68,6 +69,9 @@ final class RevokeCommand implements Callable<Integer> {
         ClientConfig config = ctx.withDefault("SEGURA_URL", stored.map(SessionState.Stored::url).orElse(null))
                 .config();
         BrokerClient.create(config).revoke(token);
+        // the SSH certificates' key files fetch or export left for the job's later steps
+        stored.map(SessionState.Stored::sshDir).filter(d -> !d.isBlank()).map(Path::of)
+                .ifPresent(SshCertificates::delete);
         Files.deleteIfExists(file);
         err.println("segura-cli: session revoked");
         err.flush();

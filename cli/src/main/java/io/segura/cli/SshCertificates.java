@@ -23,12 +23,19 @@ import java.util.stream.Stream;
  * {@code ssh} reads, laid out as OpenSSH lays them out: {@code DIR/NAME} (the private key) and
  * {@code DIR/NAME-cert.pub} (the certificate), so that {@code ssh -i DIR/NAME} loads the certificate by itself.
  *
- * <p>DIR is a private temporary directory (0700, files 0600, created so from the start), deleted with everything in
- * it when exec ends ({@link #close}). The private key never leaves this machine: only its public half is sent.
+ * <p>DIR is a private temporary directory (0700, files 0600, created so from the start), {@code segura-ssh-…} in the
+ * system's temporary directory or in the one given (fetch and export: {@code --ssh-dir}, else the job's temporary
+ * directory). exec deletes it with everything in it when it ends ({@link #close}); after fetch or export the job
+ * uses the files in later steps, and {@code segura-cli revoke} deletes the directory ({@link #delete}). The private
+ * key never leaves this machine: only its public half is sent.
  */
 final class SshCertificates implements AutoCloseable {
 
+    /** The prefix of the directories made here: {@link #delete} removes nothing else. */
+    static final String DIR_PREFIX = "segura-ssh-";
+
     private final Path publicKeyFile;
+    private final Path parent;
     private final SecureRandom random;
     private final Map<String, SshKeyPair> generated = new LinkedHashMap<>();
     private final List<String> privateKeyLines = new ArrayList<>();
@@ -36,8 +43,37 @@ final class SshCertificates implements AutoCloseable {
 
     /** @param publicKeyFile the job's own public key ({@code --ssh-public-key}), or null for a fresh key pair each */
     SshCertificates(Path publicKeyFile, SecureRandom random) {
+        this(publicKeyFile, null, random);
+    }
+
+    /** @param parent where the private directory is made, or null for the system's temporary directory */
+    SshCertificates(Path publicKeyFile, Path parent, SecureRandom random) {
         this.publicKeyFile = publicKeyFile;
+        this.parent = parent;
         this.random = random;
+    }
+
+    /**
+     * Where fetch and export make the private directory: {@code --ssh-dir}, else the job's temporary directory
+     * (GitHub {@code RUNNER_TEMP}, Azure DevOps {@code AGENT_TEMPDIRECTORY}: the runner empties it after the job),
+     * else the system's.
+     */
+    static Path parentFor(CliContext ctx, Path option) {
+        if (option != null) {
+            return ctx.workDir().resolve(option);
+        }
+        for (String name : List.of("RUNNER_TEMP", "AGENT_TEMPDIRECTORY")) {
+            String dir = ctx.env().get(name);
+            if (dir != null && !dir.isBlank()) {
+                return Path.of(dir);
+            }
+        }
+        return null;
+    }
+
+    /** The private directory holding the files, once a certificate was written. */
+    synchronized java.util.Optional<Path> directory() {
+        return java.util.Optional.ofNullable(dir);
     }
 
     /** The request fields of {@code name}'s certificate: {@code public_key}, the key the broker is to certify. */
@@ -95,6 +131,19 @@ final class SshCertificates implements AutoCloseable {
         if (dir == null) {
             return;
         }
+        delete(dir);
+        dir = null;
+    }
+
+    /**
+     * Deletes a directory made here and everything in it (what {@code segura-cli revoke} finds in the state); a
+     * directory of another name is left alone.
+     */
+    static void delete(Path dir) {
+        if (dir.getFileName() == null || !dir.getFileName().toString().startsWith(DIR_PREFIX)
+                || !Files.isDirectory(dir, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+            return;
+        }
         try (Stream<Path> files = Files.walk(dir)) {
             files.sorted(Comparator.reverseOrder()).forEach(p -> {
                 try {
@@ -103,7 +152,6 @@ final class SshCertificates implements AutoCloseable {
                     throw new UncheckedIOException(e);
                 }
             });
-            dir = null;
         } catch (IOException | UncheckedIOException e) {
             // the temporary directory is the operating system's to clean up then; the key in it is short-lived
         }
@@ -121,9 +169,16 @@ final class SshCertificates implements AutoCloseable {
     private synchronized Path dir() throws IOException {
         if (dir == null) {
             boolean posix = FileSystems.getDefault().supportedFileAttributeViews().contains("posix");
-            dir = posix ? Files.createTempDirectory("segura-ssh-",
-                    PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")))
-                    : Files.createTempDirectory("segura-ssh-");
+            if (parent == null) {
+                dir = posix ? Files.createTempDirectory(DIR_PREFIX,
+                        PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")))
+                        : Files.createTempDirectory(DIR_PREFIX);
+            } else {
+                Files.createDirectories(parent);
+                dir = (posix ? Files.createTempDirectory(parent, DIR_PREFIX,
+                        PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")))
+                        : Files.createTempDirectory(parent, DIR_PREFIX)).toAbsolutePath();
+            }
         }
         return dir;
     }
