@@ -16,11 +16,14 @@ import picocli.CommandLine.ParentCommand;
 import picocli.CommandLine.Spec;
 
 /**
- * {@code segura-cli revoke}: ends the session {@code fetch} left behind, and every lease it holds (RFC 7009). A
+ * {@code segura-cli revoke}: ends the session {@code fetch} left behind, and every lease it holds (RFC 7009), the
+ * dynamic secrets' too (export, get and inject leave their session for it when they hold any). A
  * session that already expired or was revoked is not an error, nor is finding no session at all.
  */
 @Command(name = "revoke", mixinStandardHelpOptions = true,
-        description = {"Revoke the session left by `fetch` and all its leases.",
+        description = {"Revoke the session left by `fetch` (or by `export`, `get` or `inject` with dynamic secrets) and"
+                + " all its leases: dynamic secrets end with it (database users dropped, certificates revoked) and the"
+                + " SSH key files fetch or export wrote are deleted.",
             "The token comes from SEGURA_SESSION_TOKEN, else a GitHub Action's STATE_SEGURA_SESSION, else the state"
                 + " file. Already expired is not an error."},
         footer = {"", "Examples:", "  segura-cli revoke",
