@@ -40,8 +40,8 @@ final class Specs {
     }
 
     /**
-     * Refuses SSH certificates ({@code dynamic:ssh/…}) in a command that has nowhere to put the key and certificate
-     * files a job's {@code ssh} reads: {@code alternative} names the commands that do.
+     * Refuses SSH certificates ({@code dynamic:ssh/…}) in a command that prints or renders values (get, inject): a
+     * certificate is a key file and a certificate file, which fetch, export and exec write.
      */
     static List<SecretSpec> withoutSsh(List<SecretSpec> specs, String command) throws ConfigException {
         for (SecretSpec s : specs) {

@@ -210,6 +210,25 @@ class CliSshCertificateTest {
                 .contains("REVOKED");
     }
 
+    @Test
+    void exportWhenSshCertificateThenPathsInTheFileUnderSshDirUntilRevoke() throws Exception {
+        String sub = "repo:acme/app:export-ssh-" + UUID.randomUUID();
+        var r = CliHarness.run(env(sub, "dynamic:ssh/deploy > SSH_KEY; dynamic:ssh/deploy.certificate > SSH_CERT"),
+                "", work, "export", "--format", "json", "--output", "ssh.json", "--ssh-dir", "keys");
+        assertThat(r.exitCode()).as(r.err()).isZero();
+        Map<String, Object> json = io.segura.client.json.Json.parseObject(Files.readString(work.resolve("ssh.json")));
+        Path key = Path.of((String) json.get("SSH_KEY"));
+        Path cert = Path.of((String) json.get("SSH_CERT"));
+        assertThat(key.getParent().getParent()).isEqualTo(work.resolve("keys"));
+        assertThat(r.err()).contains("session kept in");
+        assertThat(sshd.login(key, cert).exit()).as(sshd.log()).isZero();
+
+        var revoke = CliHarness.run(CliHarness.env(Map.of()), "", work, "revoke");
+        assertThat(revoke.exitCode()).as(revoke.err()).isZero();
+        assertThat(key.getParent()).doesNotExist();
+        assertThat(broker.events("dynamic.revoked", sub)).hasSize(1);
+    }
+
     static String group(String text, String regex) {
         Matcher m = Pattern.compile(regex).matcher(text);
         assertThat(m.find()).as(regex + " in\n" + text).isTrue();
