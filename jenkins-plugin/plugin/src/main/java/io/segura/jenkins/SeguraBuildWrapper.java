@@ -90,8 +90,16 @@ public final class SeguraBuildWrapper extends SimpleBuildWrapper {
         SeguraGlobalConfiguration config = SeguraGlobalConfiguration.get();
         BindingSession session;
         try {
-            session = BindingSession.open(config.settings(), BindingRequest.parse(role, secrets, credentialsId, ttl),
-                    config.getCredentialsId(), new JenkinsCredentials(build), listener.getLogger());
+            BindingRequest request = BindingRequest.parse(role, secrets, credentialsId, ttl);
+            if (!request.sshCertificates().isEmpty()) {
+                // the wrapper runs without a workspace; its key files would need one on the build's agent (not yet)
+                throw new AbortException("Lease secrets from Segura: secrets: " + request.sshCertificates().get(0)
+                        .ref() + ": SSH certificates are not supported by the freestyle wrapper yet. Fix: use"
+                        + " withSegura in a Pipeline, or run the build step under segura-cli exec --secret '"
+                        + request.sshCertificates().get(0).ref() + " > SSH_KEY'");
+            }
+            session = BindingSession.open(config.settings(), request, config.getCredentialsId(),
+                    new JenkinsCredentials(build), listener.getLogger());
         } catch (BindingException e) {
             throw new AbortException(e.getMessage());
         }
