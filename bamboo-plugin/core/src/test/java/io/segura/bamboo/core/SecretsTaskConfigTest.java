@@ -67,17 +67,12 @@ class SecretsTaskConfigTest {
 
     @Test
     void validateWhenSshCertificateThenAnyNameIsAcceptedForItsPathsSerialAndPrincipals() {
-        assertThat(SecretsTaskConfig.validate(Map.of("secrets", "dynamic:ssh/deploy > SSH_KEY
-"
-                + "dynamic:ssh/deploy.certificate > SSH_CERT
-dynamic:ssh/deploy.serial > SSH_SERIAL
-"
-                + "dynamic:ssh/deploy.principals > SSH_PRINCIPALS
-dynamic:ssh/deploy.valid_before > SSH_UNTIL")))
+        assertThat(SecretsTaskConfig.validate(Map.of("secrets", "dynamic:ssh/deploy > SSH_KEY\n"
+                + "dynamic:ssh/deploy.certificate > SSH_CERT\ndynamic:ssh/deploy.serial > SSH_SERIAL\n"
+                + "dynamic:ssh/deploy.principals > SSH_PRINCIPALS\ndynamic:ssh/deploy.valid_before > SSH_UNTIL")))
                 .isEmpty();
         // a database credential's URL still needs a masked name beside it
-        assertThat(SecretsTaskConfig.validate(Map.of("secrets", "dynamic:ssh/deploy > SSH_KEY
-"
+        assertThat(SecretsTaskConfig.validate(Map.of("secrets", "dynamic:ssh/deploy > SSH_KEY\n"
                 + "dynamic:db/app > DATABASE_URL")).get("secrets")).contains("DATABASE_URL", "would not be masked");
     }
 
