@@ -18,9 +18,8 @@ import java.util.Objects;
  * failed. It revokes every session the job's lease tasks recorded ({@code POST /oauth2/revoke}: the session and all
  * its leases, DESIGN §5; the broker drops the database users and puts the SSH certificates' serials into the KRL),
  * deletes the SSH key and certificate files the lease task wrote, removes their variables from the job, and deletes
- * the records. A session the broker no
- * longer knows is not an error (RFC 7009). When the broker cannot be reached the task fails and says when the leases
- * end by themselves.
+ * the records. A session the broker no longer knows is not an error (RFC 7009). When the broker cannot be reached
+ * the task fails and says when the leases end by themselves.
  */
 public final class RevokeTask {
 
@@ -79,7 +78,7 @@ public final class RevokeTask {
         return ok ? TaskOutcome.SUCCESS : TaskOutcome.FAILED;
     }
 
-    /** Deletes the entry's SSH key and certificate files (before the revoke: they are useless after it anyway). */
+    /** Deletes the entry's SSH key and certificate files first, so that a revoke that fails leaves no key behind. */
     private static boolean deleteSshFiles(SessionStore.Entry e, BuildLog log) {
         if (e.sshDirectory() == null) {
             return true;
