@@ -7,8 +7,8 @@ import io.segura.client.ConfigException;
 import io.segura.client.DynamicCredential;
 import io.segura.client.DynamicSpecs;
 import io.segura.client.Session;
+import io.segura.client.ssh.SshCertificateFiles;
 import java.time.Duration;
-import java.util.Map;
 import java.util.function.Consumer;
 import io.segura.client.Lease;
 import io.segura.client.LeasedSecret;
@@ -71,16 +71,12 @@ final class Specs {
      * @param leases told each new credential's lease id, at once (so a failure later still revokes it)
      */
     static void dynamic(BrokerClient client, Session session, List<SecretSpec> specs, Duration ttl,
-            SshCertificates ssh, Consumer<DynamicCredential> leases, DynamicSink sink)
+            SshCertificateFiles ssh, Consumer<DynamicCredential> leases, DynamicSink sink)
             throws BrokerException, InterruptedException, IOException {
-        // the request-once-per-name and the rendering are shared with the Jenkins and Bamboo cores
-        DynamicSpecs.request(specs, name -> {
-            boolean certificate = SecretSpec.isSsh(name);
-            DynamicCredential credential = client.dynamicSecret(session, name, ttl,
-                    certificate ? ssh.keyToCertify(name) : Map.of());
-            leases.accept(credential);
-            return certificate ? ssh.written(credential) : credential;
-        }, (spec, credential, value) -> sink.accept(spec.envName(), credential, value));
+        // the request-once-per-name, the key, certificate and files, and the rendering are shared with the Jenkins
+        // and Bamboo cores
+        DynamicSpecs.request(specs, name -> DynamicSpecs.request(client, session, name, ttl, ssh, leases),
+                (spec, credential, value) -> sink.accept(spec.envName(), credential, value));
     }
 
     /** What to do with each leased secret. */
