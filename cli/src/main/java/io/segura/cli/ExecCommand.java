@@ -9,6 +9,7 @@ import io.segura.client.SecretSpec;
 import io.segura.client.Session;
 import io.segura.client.masking.Masker;
 import io.segura.client.masking.MaskingOutputStream;
+import io.segura.client.ssh.SshCertificateFiles;
 import java.io.FilterOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -99,7 +100,7 @@ final class ExecCommand implements Callable<Integer> {
         boolean ownSession = stateFile == null;
         Session session = ownSession ? c.session() : kept(ctx);
         Revoker revoker = new Revoker(c.client, session, ownSession, err);
-        SshCertificates ssh = new SshCertificates(sshPublicKey, new java.security.SecureRandom());
+        SshCertificateFiles ssh = SshCertificateFiles.temporary(sshPublicKey, new java.security.SecureRandom());
         Thread hook = new Thread(() -> {
             revoker.revoke();
             ssh.close();

@@ -4,6 +4,7 @@ package io.segura.cli;
 import io.segura.client.ConfigException;
 import io.segura.client.SecretSpec;
 import io.segura.client.Session;
+import io.segura.client.ssh.SshCertificateFiles;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.security.SecureRandom;
@@ -93,8 +94,7 @@ final class ExportCommand implements Callable<Integer> {
         // Dynamic secrets are revoked with the session: it outlives this command, in the state file.
         Path keepIn = Specs.anyDynamic(specs) ? SessionState.unused(ctx, stateFile, "export") : null;
         Session session = c.session();
-        SshCertificates ssh = new SshCertificates(null, SshCertificates.parentFor(ctx, sshDir),
-                new SecureRandom());
+        SshCertificateFiles ssh = Specs.sshFiles(ctx, sshDir, new SecureRandom());
         boolean kept = false;
         try {
             Map<String, String> variables = Specs.resolve(c.client, session, specs, c.config.ttl(), ssh, err)
@@ -110,7 +110,7 @@ final class ExportCommand implements Callable<Integer> {
                         + " variable" + (variables.size() == 1 ? "" : "s") + ")");
             }
             if (keepIn != null) {
-                Path certificates = ssh.directory().orElse(null);
+                Path certificates = Specs.sshDirectory(ssh);
                 if (certificates != null) {
                     err.println("segura-cli: SSH keys and certificates in " + certificates
                             + " (0700) until `segura-cli revoke` deletes them");

@@ -5,6 +5,7 @@ import io.segura.client.BrokerException;
 import io.segura.client.ConfigException;
 import io.segura.client.SecretSpec;
 import io.segura.client.Session;
+import io.segura.client.ssh.SshCertificateFiles;
 import io.segura.client.masking.Masker;
 import io.segura.client.masking.SecretVariants;
 import io.segura.client.platform.GitHubActions;
@@ -107,8 +108,7 @@ final class FetchCommand implements Callable<Integer> {
             specs = Specs.statics(specs);
         }
         Session session = c.session();
-        SshCertificates ssh = new SshCertificates(null, SshCertificates.parentFor(ctx, sshDir),
-                new SecureRandom());
+        SshCertificateFiles ssh = Specs.sshFiles(ctx, sshDir, new SecureRandom());
         boolean kept = false;
         try {
             Specs.Resolved values = Specs.resolve(c.client, session, specs, c.config.ttl(), ssh, err);
@@ -142,7 +142,7 @@ final class FetchCommand implements Callable<Integer> {
                     err.println("segura-cli: " + c.platform.export(c.job, v.getKey(), v.getValue()));
                 }
             }
-            Path certificates = ssh.directory().orElse(null);
+            Path certificates = Specs.sshDirectory(ssh);
             if (certificates != null) {
                 err.println("segura-cli: SSH keys and certificates in " + certificates
                         + " (0700) until `segura-cli revoke` deletes them");

@@ -74,7 +74,7 @@ final class RevokeCommand implements Callable<Integer> {
         BrokerClient.create(config).revoke(token);
         // the SSH certificates' key files fetch or export left for the job's later steps
         stored.map(SessionState.Stored::sshDir).filter(d -> !d.isBlank()).map(Path::of)
-                .ifPresent(SshCertificates::delete);
+                .ifPresent(Specs::deleteSshDirectory);
         Files.deleteIfExists(file);
         err.println("segura-cli: session revoked");
         err.flush();

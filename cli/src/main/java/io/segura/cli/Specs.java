@@ -7,15 +7,18 @@ import io.segura.client.ConfigException;
 import io.segura.client.DynamicCredential;
 import io.segura.client.DynamicSpecs;
 import io.segura.client.Session;
+import io.segura.client.ssh.SshCertificateFiles;
 import java.time.Duration;
-import java.util.Map;
 import java.util.function.Consumer;
 import io.segura.client.Lease;
 import io.segura.client.LeasedSecret;
 import io.segura.client.SecretSpec;
 import java.io.IOException;
+import java.nio.file.Path;
+import java.security.SecureRandom;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 
 /** Secret specs from {@code SEGURA_SECRETS} plus {@code --secret} options, and matching them to a lease. */
 final class Specs {
@@ -55,6 +58,49 @@ final class Specs {
         return specs;
     }
 
+    /**
+     * Where fetch and export put SSH certificates' files, which outlive them until {@code segura-cli revoke}: a
+     * private {@code segura-ssh-…} directory in {@code --ssh-dir}, else in the job's temporary directory (GitHub
+     * {@code RUNNER_TEMP}, Azure DevOps {@code AGENT_TEMPDIRECTORY}: the runner empties it after the job), else in
+     * the system's. Made only when a certificate is requested.
+     */
+    static SshCertificateFiles sshFiles(CliContext ctx, Path option, SecureRandom random) {
+        Path parent = option != null ? ctx.workDir().resolve(option) : null;
+        for (String name : List.of("RUNNER_TEMP", "AGENT_TEMPDIRECTORY")) {
+            String dir = ctx.env().get(name);
+            if (parent == null && dir != null && !dir.isBlank()) {
+                parent = Path.of(dir);
+            }
+        }
+        if (parent == null) {
+            return SshCertificateFiles.temporary(null, random);
+        }
+        byte[] suffix = new byte[8];
+        random.nextBytes(suffix);
+        return SshCertificateFiles.in(parent.resolve(SSH_DIR_PREFIX + java.util.HexFormat.of().formatHex(suffix)),
+                random);
+    }
+
+    /** The prefix of the SSH files' directories ({@link SshCertificateFiles#temporary} names its own so too). */
+    static final String SSH_DIR_PREFIX = "segura-ssh-";
+
+    /** The directory of SSH files {@code ssh} wrote, if it wrote any (what revoke is to delete). */
+    static Path sshDirectory(SshCertificateFiles ssh) {
+        Path dir = ssh.directory();
+        return dir != null && java.nio.file.Files.isDirectory(dir) ? dir : null;
+    }
+
+    /**
+     * Deletes a directory of SSH files that fetch or export left (the state names it), and only such a directory:
+     * a state file naming another is not obeyed.
+     */
+    static void deleteSshDirectory(Path dir) {
+        if (dir.getFileName() != null && dir.getFileName().toString().startsWith(SSH_DIR_PREFIX)
+                && java.nio.file.Files.isDirectory(dir, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+            SshCertificateFiles.in(dir, new SecureRandom()).close();
+        }
+    }
+
     /** Whether any of {@code specs} is a dynamic secret (its credential lives as long as the session). */
     static boolean anyDynamic(List<SecretSpec> specs) {
         return specs.stream().anyMatch(SecretSpec::dynamic);
@@ -78,16 +124,12 @@ final class Specs {
      * @param leases told each new credential's lease id, at once (so a failure later still revokes it)
      */
     static void dynamic(BrokerClient client, Session session, List<SecretSpec> specs, Duration ttl,
-            SshCertificates ssh, Consumer<DynamicCredential> leases, DynamicSink sink)
+            SshCertificateFiles ssh, Consumer<DynamicCredential> leases, DynamicSink sink)
             throws BrokerException, InterruptedException, IOException {
-        // the request-once-per-name and the rendering are shared with the Jenkins and Bamboo cores
-        DynamicSpecs.request(specs, name -> {
-            boolean certificate = SecretSpec.isSsh(name);
-            DynamicCredential credential = client.dynamicSecret(session, name, ttl,
-                    certificate ? ssh.keyToCertify(name) : Map.of());
-            leases.accept(credential);
-            return certificate ? ssh.written(credential) : credential;
-        }, sink::accept);
+        // the request-once-per-name, the key, certificate and files, and the rendering are shared with the Jenkins
+        // and Bamboo cores
+        DynamicSpecs.request(specs, name -> DynamicSpecs.request(client, session, name, ttl, ssh, leases),
+                sink::accept);
     }
 
     /**
@@ -112,7 +154,7 @@ final class Specs {
      * @param ssh where SSH certificates' files go; null when the caller refused them ({@link #withoutSsh})
      */
     static Resolved resolve(BrokerClient client, Session session, List<SecretSpec> specs, Duration ttl,
-            SshCertificates ssh, java.io.PrintWriter err) throws BrokerException, InterruptedException, IOException {
+            SshCertificateFiles ssh, java.io.PrintWriter err) throws BrokerException, InterruptedException, IOException {
         Map<String, String> byEnv = new java.util.LinkedHashMap<>();
         Map<String, String> byRef = new java.util.LinkedHashMap<>();
         List<String> secretValues = new ArrayList<>();

@@ -1,10 +1,13 @@
 // SPDX-License-Identifier: Apache-2.0
 package io.segura.client;
 
+import io.segura.client.ssh.CertificateFiles;
 import java.io.IOException;
+import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Consumer;
 
 /**
  * The {@code dynamic:NAME[.FIELD] > ENV} specs of a job (DESIGN §6a) turned into values: each dynamic secret named is
@@ -30,6 +33,32 @@ public final class DynamicSpecs {
     @FunctionalInterface
     public interface Sink {
         void accept(SecretSpec spec, DynamicCredential credential, String value) throws IOException;
+    }
+
+    /**
+     * Requests one credential of the dynamic secret {@code name} under {@code session}. An SSH certificate
+     * ({@code ssh/…}) is requested for a key {@code files} makes where the job's {@code ssh} runs, and {@code files}
+     * then writes the certificate beside it: the credential returned has the {@code key} and {@code certificate}
+     * paths as fields.
+     *
+     * @param files  where SSH keys and certificates go; may be null when {@code name} is not an SSH certificate's
+     * @param issued told the new credential at once, before its files are written (so a failure later still
+     *               revokes its lease)
+     */
+    public static DynamicCredential request(BrokerClient client, Session session, String name, Duration ttl,
+            CertificateFiles files, Consumer<DynamicCredential> issued)
+            throws BrokerException, InterruptedException, IOException {
+        boolean certificate = SecretSpec.isSsh(name);
+        if (certificate && files == null) {
+            throw new IllegalStateException(name + " is an SSH certificate, and there is no place for its files");
+        }
+        DynamicCredential credential = client.dynamicSecret(session, name, ttl,
+                certificate ? files.keyToCertify(name) : Map.of());
+        issued.accept(credential);
+        if (!certificate) {
+            return credential;
+        }
+        return credential.withFields(files.writeCertificate(name, credential.fields().get("certificate")));
     }
 
     /** The distinct dynamic secrets {@code specs} name, in order. */

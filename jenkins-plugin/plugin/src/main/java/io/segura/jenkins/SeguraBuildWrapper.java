@@ -4,11 +4,14 @@ package io.segura.jenkins;
 import hudson.AbortException;
 import hudson.EnvVars;
 import hudson.Extension;
+import hudson.FilePath;
+import hudson.Launcher;
 import hudson.console.ConsoleLogFilter;
 import hudson.model.AbstractProject;
 import hudson.model.Run;
 import hudson.model.TaskListener;
 import hudson.tasks.BuildWrapperDescriptor;
+import io.segura.client.SecretSpec;
 import io.segura.client.masking.Masker;
 import io.segura.jenkins.core.BindingException;
 import io.segura.jenkins.core.BindingRequest;
@@ -27,8 +30,9 @@ import org.kohsuke.stapler.DataBoundSetter;
  * Freestyle jobs: "Lease secrets from Segura" under Build Environment. Same core as {@code withSegura}: the values are
  * build variables for the build steps, the console is masked, the session is revoked when the build ends. Jenkins
  * decorates the console before {@code setUp} leases anything, so the filter finds the build's masker once it exists
- * ({@link LateMaskingOutputStream}; credentials-binding's wrapper does the same per line). Pipelines use
- * {@code withSegura}.
+ * ({@link LateMaskingOutputStream}; credentials-binding's wrapper does the same per line). With SSH certificates
+ * ({@code dynamic:ssh/…}) the wrapper asks for the build's workspace, and the key pairs and files are made on its
+ * agent ({@link AgentSshFiles}), deleted at tear-down. Pipelines use {@code withSegura}.
  */
 public final class SeguraBuildWrapper extends SimpleBuildWrapper {
 
@@ -78,20 +82,41 @@ public final class SeguraBuildWrapper extends SimpleBuildWrapper {
         this.ttl = ttl;
     }
 
-    /** The lease needs no workspace: the controller talks to the broker. */
+    /**
+     * The lease needs no workspace (the controller talks to the broker), except for SSH certificates: their key
+     * pairs and files go into the workspace's {@code @tmp} on the build's agent.
+     */
     @Override
     public boolean requiresWorkspace() {
-        return false;
+        try {
+            return SecretSpec.parseList(secrets).stream().anyMatch(s -> s.dynamic() && SecretSpec.isSsh(s.path()));
+        } catch (IllegalArgumentException e) {
+            return false; // setUp reports the error
+        }
+    }
+
+    @Override
+    public void setUp(Context context, Run<?, ?> build, FilePath workspace, Launcher launcher, TaskListener listener,
+            EnvVars initialEnvironment) throws IOException, InterruptedException {
+        open(context, build, workspace, listener);
     }
 
     @Override
     public void setUp(Context context, Run<?, ?> build, TaskListener listener, EnvVars initialEnvironment)
             throws IOException, InterruptedException {
+        open(context, build, null, listener);
+    }
+
+    private void open(Context context, Run<?, ?> build, FilePath workspace, TaskListener listener)
+            throws IOException, InterruptedException {
         SeguraGlobalConfiguration config = SeguraGlobalConfiguration.get();
         BindingSession session;
         try {
-            session = BindingSession.open(config.settings(), BindingRequest.parse(role, secrets, credentialsId, ttl),
-                    config.getCredentialsId(), new JenkinsCredentials(build), listener.getLogger());
+            BindingRequest request = BindingRequest.parse(role, secrets, credentialsId, ttl);
+            AgentSshFiles ssh = workspace == null || request.sshCertificates().isEmpty() ? null
+                    : AgentSshFiles.inTempDirOf(workspace);
+            session = BindingSession.open(config.settings(), request, config.getCredentialsId(),
+                    new JenkinsCredentials(build), ssh, listener.getLogger());
         } catch (BindingException e) {
             throw new AbortException(e.getMessage());
         }
@@ -134,6 +159,12 @@ public final class SeguraBuildWrapper extends SimpleBuildWrapper {
 
         Revoke(String buildId) {
             this.buildId = buildId;
+        }
+
+        /** A block with SSH certificates has a workspace: same end, the session deletes their files. */
+        @Override
+        public void tearDown(Run<?, ?> build, FilePath workspace, Launcher launcher, TaskListener listener) {
+            tearDown(build, listener);
         }
 
         @Override

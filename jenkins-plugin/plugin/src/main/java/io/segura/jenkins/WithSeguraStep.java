@@ -3,12 +3,14 @@ package io.segura.jenkins;
 
 import hudson.AbortException;
 import hudson.Extension;
+import hudson.FilePath;
 import hudson.model.Run;
 import hudson.model.TaskListener;
 import hudson.util.Secret;
 import io.segura.jenkins.core.BindingException;
 import io.segura.jenkins.core.BindingRequest;
 import io.segura.jenkins.core.BindingSession;
+import java.io.IOException;
 import java.io.PrintStream;
 import java.util.Set;
 import org.jenkinsci.plugins.workflow.log.TaskListenerDecorator;
@@ -24,7 +26,9 @@ import org.kohsuke.stapler.DataBoundSetter;
 /**
  * {@code withSegura(role: 'deploy', secrets: 'db/prod/password > DB_PASSWORD', credentialsId: 'segura') { … }}: the
  * block's steps get the leased values as environment variables (sensitive), its log is masked, and the session is
- * revoked when the block ends — success, failure or abort. All of it is {@link BindingSession} in the core.
+ * revoked when the block ends — success, failure or abort. All of it is {@link BindingSession} in the core. An SSH
+ * certificate ({@code dynamic:ssh/…}) gets its key pair and files on the agent of the enclosing {@code node}
+ * ({@link AgentSshFiles}), deleted when the block ends.
  */
 public final class WithSeguraStep extends Step {
 
@@ -86,6 +90,8 @@ public final class WithSeguraStep extends Step {
         private final transient WithSeguraStep step;
         private transient volatile BindingSession session;
         private volatile Secret sessionToken;
+        /** The agent directory of the block's SSH files, kept to delete it when a resumed block ends. */
+        private volatile FilePath sshDirectory;
 
         Execution(WithSeguraStep step, StepContext context) {
             super(context);
@@ -105,10 +111,20 @@ public final class WithSeguraStep extends Step {
             SeguraGlobalConfiguration config = SeguraGlobalConfiguration.get();
             BindingSession opened;
             try {
-                opened = BindingSession.open(config.settings(), BindingRequest.parse(step.getRole(),
-                        step.getSecrets(), step.getCredentialsId(), step.getTtl()), config.getCredentialsId(),
-                        new JenkinsCredentials(run), listener.getLogger());
+                BindingRequest request = BindingRequest.parse(step.getRole(), step.getSecrets(),
+                        step.getCredentialsId(), step.getTtl());
+                AgentSshFiles ssh = null;
+                FilePath workspace = request.sshCertificates().isEmpty() ? null : context.get(FilePath.class);
+                if (workspace != null) {
+                    // where sh runs: the key pair is made there, not on the controller
+                    ssh = AgentSshFiles.inTempDirOf(workspace);
+                    sshDirectory = ssh.directory();
+                }
+                // without a workspace (outside node { }) the core refuses an SSH spec before calling the broker
+                opened = BindingSession.open(config.settings(), request, config.getCredentialsId(),
+                        new JenkinsCredentials(run), ssh, listener.getLogger());
             } catch (BindingException e) {
+                sshDirectory = null; // a failed open deleted its files
                 // the message says what failed, the broker's reason and the fix: no stack trace
                 throw new AbortException(e.getMessage());
             }
@@ -140,11 +156,22 @@ public final class WithSeguraStep extends Step {
         private void end(PrintStream log) throws Exception {
             BindingSession live = session;
             Secret token = sessionToken;
+            FilePath ssh = sshDirectory;
             session = null;
             sessionToken = null;
+            sshDirectory = null;
             if (live != null) {
-                live.close();
+                live.close(); // deletes the SSH files too
             } else if (token != null) {
+                if (ssh != null) {
+                    try {
+                        ssh.deleteRecursive();
+                        log.println("withSegura: deleted the SSH key and certificate files in " + ssh.getRemote());
+                    } catch (IOException e) {
+                        log.println("withSegura: warning: could not delete the SSH key and certificate files in "
+                                + ssh.getRemote() + " after the restart (" + e.getClass().getSimpleName() + ")");
+                    }
+                }
                 try {
                     BindingSession.revoke(SeguraGlobalConfiguration.get().settings(), token.getPlainText(), log);
                 } catch (BindingException e) {

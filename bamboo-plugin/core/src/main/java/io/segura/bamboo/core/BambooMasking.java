@@ -21,7 +21,9 @@ import java.util.Locale;
  * <p>A dynamic database credential's URL and password are secret, so a spec giving either needs such a name too; its
  * {@code username}, {@code host}, {@code port} and {@code database} may go under any name. The URL and password
  * themselves, with their forms, are masked variables in any case ({@code segura.secret.mask.dynamic.<NAME>.<n>}), as
- * {@code segura-cli exec} masks them whichever fields a job binds.
+ * {@code segura-cli exec} masks them whichever fields a job binds. An SSH certificate's specs give file paths, a serial
+ * and principals, none secret, and take any name; the lines of the private key file made for it are masked variables
+ * ({@code segura.secret.mask.ssh.key.<n>}), should a Script task print the file.
  */
 public final class BambooMasking {
 
@@ -46,9 +48,7 @@ public final class BambooMasking {
     static void requireMasked(List<SecretSpec> specs) throws TaskFailure {
         for (SecretSpec s : specs) {
             if (s.dynamic() && SecretSpec.isSsh(s.path())) {
-                throw new TaskFailure(s.ref() + ": SSH certificates are not supported by the Segura task yet (its key"
-                        + " and certificate files would have to outlive the task). Fix: run the Script task that"
-                        + " needs it under segura-cli exec --secret '" + s.ref() + " > SSH_KEY'.");
+                continue; // file paths, a serial, principals: a certificate proves nothing without its key's file
             }
             if (s.dynamic() && s.field() != null && DynamicCredential.PUBLIC_FIELDS.contains(s.field())) {
                 continue; // a user name, host, port or database proves nothing: any name will do

@@ -4,8 +4,11 @@ package io.segura.bamboo.core;
 import io.segura.client.BrokerClient;
 import io.segura.client.BrokerException;
 import io.segura.client.RetryPolicy;
+import io.segura.client.ssh.SshCertificateFiles;
 import java.io.IOException;
 import java.net.URI;
+import java.nio.file.Path;
+import java.security.SecureRandom;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
@@ -13,9 +16,10 @@ import java.util.Objects;
 /**
  * "Segura: revoke", meant to be the job's <em>final</em> task: Bamboo runs final tasks even when an earlier task
  * failed. It revokes every session the job's lease tasks recorded ({@code POST /oauth2/revoke}: the session and all
- * its leases, DESIGN §5), removes their variables from the job, and deletes the records. A session the broker no
- * longer knows is not an error (RFC 7009). When the broker cannot be reached the task fails and says when the leases
- * end by themselves.
+ * its leases, DESIGN §5; the broker drops the database users and puts the SSH certificates' serials into the KRL),
+ * deletes the SSH key and certificate files the lease task wrote, removes their variables from the job, and deletes
+ * the records. A session the broker no longer knows is not an error (RFC 7009). When the broker cannot be reached
+ * the task fails and says when the leases end by themselves.
  */
 public final class RevokeTask {
 
@@ -48,6 +52,7 @@ public final class RevokeTask {
         }
         for (SessionStore.Entry e : entries) {
             e.variables().forEach(run.variables()::removeLocal);
+            ok &= deleteSshFiles(e, log);
             try {
                 URI url = URI.create(e.broker());
                 new BrokerClient(url, BrokerClient.httpClient(null, null, null), retry, null).revoke(e.token());
@@ -71,5 +76,21 @@ public final class RevokeTask {
             }
         }
         return ok ? TaskOutcome.SUCCESS : TaskOutcome.FAILED;
+    }
+
+    /** Deletes the entry's SSH key and certificate files first, so that a revoke that fails leaves no key behind. */
+    private static boolean deleteSshFiles(SessionStore.Entry e, BuildLog log) {
+        if (e.sshDirectory() == null) {
+            return true;
+        }
+        SshCertificateFiles files = SshCertificateFiles.in(Path.of(e.sshDirectory()), new SecureRandom());
+        files.close();
+        if (!files.deleted()) {
+            log.error("Segura: cannot delete the SSH key and certificate files in " + e.sshDirectory() + ". Delete"
+                    + " them; the certificate is revoked with the session and expires by itself.");
+            return false;
+        }
+        log.info("Segura: deleted the SSH key and certificate files in " + e.sshDirectory() + ".");
+        return true;
     }
 }

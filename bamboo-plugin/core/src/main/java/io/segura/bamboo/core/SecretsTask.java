@@ -11,8 +11,11 @@ import io.segura.client.RetryPolicy;
 import io.segura.client.SecretSpec;
 import io.segura.client.Session;
 import io.segura.client.platform.Identity;
+import io.segura.client.ssh.SshCertificateFiles;
 import java.io.IOException;
 import java.net.URI;
+import java.nio.file.Path;
+import java.security.SecureRandom;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
@@ -21,11 +24,14 @@ import java.util.stream.Collectors;
 /**
  * "Segura: lease secrets": authenticates as an OAuth 2.0 client from the global settings ({@code grant_type=
  * client_credentials}, DESIGN §5), leases the configured secrets and requests the dynamic ones ({@code
- * dynamic:NAME[.FIELD] > NAME}, DESIGN §6a: a fresh database user each, under leases of the same session), and sets
- * each as a local runtime variable whose value Bamboo masks ({@link BambooMasking}). The session is recorded for
- * the final "Segura: revoke" task ({@link SessionStore}), whose revocation also drops the database users. Any
- * failure fails the task with one log line — the broker's reason and the fix — and a session already opened is
- * revoked before the task ends.
+ * dynamic:NAME[.FIELD] > NAME}, DESIGN §6a: a fresh database user each, or an SSH certificate for a key pair made
+ * here on the agent, under leases of the same session), and sets each as a local runtime variable whose value Bamboo
+ * masks ({@link BambooMasking}). An SSH certificate's key and certificate files go into a private directory of the
+ * job's working directory ({@code .segura/ssh/<random>}, 0700, files 0600). The session and that directory are
+ * recorded for the final "Segura: revoke" task ({@link SessionStore}), whose revocation also drops the database
+ * users and puts the certificates' serials into the CA's KRL, and which deletes the files. Any failure fails the
+ * task with one log line — the broker's reason and the fix — and a session already opened is revoked (and the files
+ * deleted) before the task ends.
  */
 public final class SecretsTask {
 
@@ -68,8 +74,12 @@ public final class SecretsTask {
         log.info("Segura: session for role " + role + " as client " + clientId + " at " + url + ", ends "
                 + session.expiresAt());
         SessionStore store = new SessionStore(run.workingDirectory());
+        // SSH certificates: the key pairs are made here, where the job's Script tasks run
+        boolean ssh = config.secrets().stream().anyMatch(x -> x.dynamic() && SecretSpec.isSsh(x.path()));
+        Path sshDirectory = ssh ? store.newSshDirectory().toAbsolutePath() : null;
+        SshCertificateFiles sshFiles = ssh ? SshCertificateFiles.in(sshDirectory, new SecureRandom()) : null;
         SessionStore.Entry entry = new SessionStore.Entry(store.newFile(), url.toString(), session.token(), clientId,
-                role, session.expiresAt().toString(), null, List.of());
+                role, session.expiresAt().toString(), null, List.of(), ssh ? sshDirectory.toString() : null);
         try {
             store.save(entry);
         } catch (IOException e) {
@@ -113,30 +123,43 @@ public final class SecretsTask {
             // one credential per name, each spec its field of it: the rendering segura-cli exec uses
             DynamicSpecs.request(config.secrets(), name -> {
                 requesting[0] = name;
-                DynamicCredential c = broker.dynamicSecret(session, name, config.ttl());
-                leaseIds.add(c.leaseId());
-                // its URL and password masked before any variable holds them, whichever fields the specs bind
-                List<String> forms = new ArrayList<>();
-                for (String v : c.secretValues()) {
-                    forms.add(v);
-                    forms.addAll(BambooMasking.extraForms(v));
+                DynamicCredential credential = DynamicSpecs.request(broker, session, name, config.ttl(), sshFiles,
+                        c -> {
+                            leaseIds.add(c.leaseId());
+                            // its URL and password masked before any variable holds them, whichever fields the specs
+                            // bind (an SSH certificate has none: it proves nothing without the key)
+                            List<String> forms = new ArrayList<>();
+                            for (String v : c.secretValues()) {
+                                forms.add(v);
+                                forms.addAll(BambooMasking.extraForms(v));
+                            }
+                            addForms(vars, names, "dynamic." + SecretSpec.deriveEnvName(name), forms);
+                            for (String w : c.warnings()) {
+                                log.info("Segura: warning from the broker: " + w);
+                            }
+                            log.info("Segura: dynamic secret " + c.name() + ": lease " + c.leaseId() + " ends "
+                                    + c.expiresAt() + (c.ssh() ? " (certificate serial " + c.fields().get("serial")
+                                    + ")" : "") + ".");
+                        });
+                if (credential.ssh()) {
+                    log.info("Segura: " + name + ": key and certificate in " + sshDirectory + "; the final task"
+                            + " \"Segura: revoke\" deletes them.");
                 }
-                addForms(vars, names, "dynamic." + SecretSpec.deriveEnvName(name), forms);
-                for (String w : c.warnings()) {
-                    log.info("Segura: warning from the broker: " + w);
-                }
-                log.info("Segura: dynamic secret " + c.name() + ": lease " + c.leaseId() + " ends " + c.expiresAt()
-                        + ".");
-                return c;
+                return credential;
             }, (spec, credential, value) -> {
                 vars.addLocal(spec.envName(), value);
                 names.add(spec.envName());
                 log.info("Segura: " + spec.ref() + " → ${bamboo." + spec.envName() + "} (env bamboo_"
                         + spec.envName().replace('.', '_') + ")");
             });
+            if (ssh) {
+                // should a Script task print a key file (Bamboo masks by variable, line by line)
+                addForms(vars, names, "ssh.key", sshFiles.privateKeyLines());
+            }
         } catch (BrokerException | IOException e) {
             // the session's revocation also ends every dynamic credential created so far
             revokeNow(broker, session, log);
+            closeQuietly(sshFiles);
             deleteQuietly(store, entry);
             names.forEach(vars::removeLocal);
             throw e instanceof BrokerException b ? Diagnosis.dynamic(b, url, role, requesting[0])
@@ -149,6 +172,7 @@ public final class SecretsTask {
             revokeNow(broker, session, log);
             deleteQuietly(store, entry);
             names.forEach(vars::removeLocal);
+            closeQuietly(sshFiles);
             throw new TaskFailure("Cannot record the lease for the revoke task: " + e.getMessage() + ". Fix: make the"
                     + " job's working directory writable by the agent.");
         }
@@ -190,6 +214,13 @@ public final class SecretsTask {
         } catch (BrokerException e) {
             log.error("Segura: revoking the session after the failure did not work either (" + e.getMessage()
                     + "); it ends by itself at " + session.expiresAt() + ".");
+        }
+    }
+
+    /** Deletes the SSH key and certificate files of a task that failed (its certificates are revoked already). */
+    private static void closeQuietly(SshCertificateFiles sshFiles) {
+        if (sshFiles != null) {
+            sshFiles.close();
         }
     }
 

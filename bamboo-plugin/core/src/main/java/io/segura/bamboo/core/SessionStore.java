@@ -29,8 +29,9 @@ import java.util.stream.Stream;
  * revoke, so it does not go into a variable — Bamboo hands every variable to every later task's process environment
  * ({@code bamboo_*}) — but into a file: {@code .segura/bamboo-sessions/<random>.json} in the job's working
  * directory, directory 0700 and file 0600 from creation on (never chmod-ed after the token is in it). The file holds
- * the broker URL, the session token, the lease id and the names of the variables set; never a secret value. The
- * revoke task deletes it. One file per lease task, so two lease tasks in one job are both revoked.
+ * the broker URL, the session token, the lease id, the names of the variables set and the directory of the job's SSH
+ * key and certificate files ({@code dynamic:ssh/…}); never a secret value. The revoke task deletes it and that
+ * directory. One file per lease task, so two lease tasks in one job are both revoked.
  */
 final class SessionStore {
 
@@ -43,16 +44,20 @@ final class SessionStore {
         this.dir = workingDirectory.resolve(DIRECTORY);
     }
 
-    /** One session the job holds. {@code toString()} never shows the token. */
+    /**
+     * One session the job holds. {@code toString()} never shows the token.
+     *
+     * @param sshDirectory the directory of the task's SSH key and certificate files, or null without SSH specs
+     */
     record Entry(Path file, String broker, String token, String clientId, String role, String expiresAt,
-            String leaseId, List<String> variables) {
+            String leaseId, List<String> variables, String sshDirectory) {
 
         Entry {
             variables = List.copyOf(variables);
         }
 
         Entry withLease(String id, List<String> names) {
-            return new Entry(file, broker, token, clientId, role, expiresAt, id, names);
+            return new Entry(file, broker, token, clientId, role, expiresAt, id, names, sshDirectory);
         }
 
         @Override
@@ -61,11 +66,20 @@ final class SessionStore {
         }
     }
 
+    /** A new directory for a lease task's SSH files, {@code .segura/ssh/<random>}, not yet created. */
+    Path newSshDirectory() {
+        return dir.getParent().resolve("ssh").resolve(random());
+    }
+
     /** A new entry file name, not yet written. */
     Path newFile() {
+        return dir.resolve(random() + ".json");
+    }
+
+    private static String random() {
         byte[] b = new byte[12];
         RANDOM.nextBytes(b);
-        return dir.resolve(HexFormat.of().formatHex(b) + ".json");
+        return HexFormat.of().formatHex(b);
     }
 
     /** Writes (or replaces) {@code e} owner-only. */
@@ -80,6 +94,7 @@ final class SessionStore {
         doc.put("expires_at", e.expiresAt());
         doc.put("lease_id", e.leaseId());
         doc.put("variables", e.variables());
+        doc.put("ssh_directory", e.sshDirectory());
         Path tmp = e.file().resolveSibling(e.file().getFileName() + ".tmp");
         Files.deleteIfExists(tmp);
         try (SeekableByteChannel ch = Files.newByteChannel(tmp, java.util.Set.of(StandardOpenOption.CREATE_NEW,
@@ -105,7 +120,8 @@ final class SessionStore {
                     }
                     out.add(new Entry(f, Json.string(doc, "broker"), Json.string(doc, "session"),
                             Json.optionalString(doc, "client_id"), Json.optionalString(doc, "role"),
-                            Json.optionalString(doc, "expires_at"), Json.optionalString(doc, "lease_id"), vars));
+                            Json.optionalString(doc, "expires_at"), Json.optionalString(doc, "lease_id"), vars,
+                            Json.optionalString(doc, "ssh_directory")));
                 } catch (JsonException | IOException ex) {
                     unreadable.add(f.getFileName().toString());
                     Files.deleteIfExists(f);

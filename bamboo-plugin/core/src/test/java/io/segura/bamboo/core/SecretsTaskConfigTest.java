@@ -66,11 +66,14 @@ class SecretsTaskConfigTest {
     }
 
     @Test
-    void validateWhenSshCertificateThenRefusedAsNotYet() {
-        assertThat(SecretsTaskConfig.validate(Map.of("secrets", "dynamic:ssh/deploy > SSH_KEY_SECRET"))
-                .get("secrets")).isEqualTo("dynamic:ssh/deploy: SSH certificates are not supported by the Segura"
-                        + " task yet (its key and certificate files would have to outlive the task). Fix: run the"
-                        + " Script task that needs it under segura-cli exec --secret 'dynamic:ssh/deploy > SSH_KEY'.");
+    void validateWhenSshCertificateThenAnyNameIsAcceptedForItsPathsSerialAndPrincipals() {
+        assertThat(SecretsTaskConfig.validate(Map.of("secrets", "dynamic:ssh/deploy > SSH_KEY\n"
+                + "dynamic:ssh/deploy.certificate > SSH_CERT\ndynamic:ssh/deploy.serial > SSH_SERIAL\n"
+                + "dynamic:ssh/deploy.principals > SSH_PRINCIPALS\ndynamic:ssh/deploy.valid_before > SSH_UNTIL")))
+                .isEmpty();
+        // a database credential's URL still needs a masked name beside it
+        assertThat(SecretsTaskConfig.validate(Map.of("secrets", "dynamic:ssh/deploy > SSH_KEY\n"
+                + "dynamic:db/app > DATABASE_URL")).get("secrets")).contains("DATABASE_URL", "would not be masked");
     }
 
     @Test

@@ -44,7 +44,9 @@ public class SeguraSecretsTask extends Task<SeguraSecretsTask, AnyTaskProperties
 
     /**
      * One secret: {@code path} (optionally {@code path@version}) into the runtime variable {@code variable}, whose name
-     * must contain {@code SECRET} or {@code PASSWORD} so Bamboo masks it.
+     * must contain {@code SECRET} or {@code PASSWORD} so Bamboo masks it. Also a dynamic secret, {@code
+     * dynamic:NAME[.FIELD]}: a database credential's {@code username}, {@code host}, {@code port} and {@code database},
+     * and every field of an SSH certificate ({@code dynamic:ssh/NAME}: file paths, serial, principals), take any name.
      */
     public SeguraSecretsTask secret(String path, String variable) {
         secrets.add(path + " > " + variable);

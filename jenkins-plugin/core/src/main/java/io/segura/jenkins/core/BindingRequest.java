@@ -12,7 +12,8 @@ import java.util.Objects;
  *
  * @param role          the trust role, or null to let the broker pick the one role the identity matches
  * @param secrets       what to lease and the variable each value goes to ({@code path[@version] > ENV}), and the
- *                      dynamic secrets to request ({@code dynamic:NAME[.FIELD] > ENV}; database engines only)
+ *                      dynamic secrets to request ({@code dynamic:NAME[.FIELD] > ENV}: database credentials, and SSH
+ *                      certificates {@code dynamic:ssh/NAME[.FIELD] > ENV}, whose files need {@link SshFiles})
  * @param credentialsId the Jenkins credential to authenticate with, or null for the configured default
  * @param ttl           the lease TTL, or null for the role's maximum
  */
@@ -22,10 +23,6 @@ public record BindingRequest(String role, List<SecretSpec> secrets, String crede
         secrets = List.copyOf(secrets);
         if (secrets.isEmpty()) {
             throw new IllegalArgumentException("secrets cannot be empty");
-        }
-        String ssh = sshRefusal(secrets);
-        if (ssh != null) {
-            throw new IllegalArgumentException(ssh);
         }
         role = blankToNull(role);
         credentialsId = blankToNull(credentialsId);
@@ -49,10 +46,6 @@ public record BindingRequest(String role, List<SecretSpec> secrets, String crede
         } catch (IllegalArgumentException e) {
             throw invalid("secrets: " + e.getMessage());
         }
-        String ssh = sshRefusal(specs);
-        if (ssh != null) {
-            throw invalid(ssh);
-        }
         if (specs.isEmpty()) {
             throw invalid("secrets: is empty. Fix: list what to lease, one per line or separated by ';', e.g."
                     + " secrets: 'db/prod/password > DB_PASSWORD'");
@@ -69,20 +62,11 @@ public record BindingRequest(String role, List<SecretSpec> secrets, String crede
     }
 
     /**
-     * Why the block cannot take these specs, or null. An SSH certificate ({@code dynamic:ssh/…}) is signed for a key
-     * pair whose files {@code ssh} must read; the block runs on the controller while {@code sh} runs on an agent, so
-     * the files would be in the wrong place (not yet). Database credentials are plain values and work anywhere.
+     * The SSH certificate specs ({@code dynamic:ssh/…}): their key and certificate files are written where the
+     * block's steps run, so the block needs {@link SshFiles} for them.
      */
-    static String sshRefusal(List<SecretSpec> specs) {
-        for (SecretSpec s : specs) {
-            if (s.dynamic() && SecretSpec.isSsh(s.path())) {
-                return "secrets: " + s.ref() + ": SSH certificates are not supported by withSegura yet (the key and"
-                        + " certificate files would be written on the controller, not where sh runs). Fix: run"
-                        + " the step that needs it under segura-cli exec --secret '" + s.ref() + " > SSH_KEY', which"
-                        + " makes the key where the command runs";
-            }
-        }
-        return null;
+    public List<SecretSpec> sshCertificates() {
+        return secrets.stream().filter(s -> s.dynamic() && SecretSpec.isSsh(s.path())).toList();
     }
 
     private static BindingException invalid(String message) {

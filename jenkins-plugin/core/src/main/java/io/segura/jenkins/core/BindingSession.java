@@ -30,11 +30,12 @@ import java.util.stream.Collectors;
 /**
  * One {@code withSegura} block, from the exchange to the revocation (DESIGN §12): resolves the job's identity from
  * its credentials, exchanges it for a broker session of the role, leases the secrets, requests the dynamic secrets
- * ({@code dynamic:NAME[.FIELD] > ENV}, DESIGN §6a: a fresh database user each, under leases of the same session),
- * gives their values as environment variables and a log masker, renews the lease in the background within the
- * role's caps, and revokes the session — with every lease it holds, so the broker drops the database users — on
- * {@link #close()}, which the adapter calls however the block ends (success, failure, abort). {@code close()} is
- * idempotent.
+ * ({@code dynamic:NAME[.FIELD] > ENV}, DESIGN §6a: a fresh database user each, or an SSH certificate for a key pair
+ * made where the block's steps run, {@link SshFiles}; all under leases of the same session), gives their values as
+ * environment variables and a log masker, renews the lease in the background within the role's caps, and on
+ * {@link #close()} deletes the SSH key and certificate files and revokes the session — with every lease it holds, so
+ * the broker drops the database users and puts the certificates' serials into its KRL. The adapter calls
+ * {@code close()} however the block ends (success, failure, abort); it is idempotent.
  *
  * <p>A JVM that dies inside the block (killed, crashed) cannot revoke. For that the adapter persists
  * {@link #revocationToken()} (Jenkins: as a {@code Secret} in the build's program state) and calls
@@ -53,12 +54,13 @@ public final class BindingSession implements AutoCloseable {
     private final List<String> maskedValues;
     private final Masker masker;
     private final LeaseKeeper keeper;
+    private final SshFiles sshFiles;
     private final PrintStream log;
     private final AtomicBoolean closed = new AtomicBoolean();
 
     private BindingSession(BrokerClient client, Session session, Lease lease, List<DynamicCredential> dynamic,
             Map<String, String> environment, List<String> maskedValues, Masker masker, LeaseKeeper keeper,
-            PrintStream log) {
+            SshFiles sshFiles, PrintStream log) {
         this.client = client;
         this.session = session;
         this.lease = lease;
@@ -67,6 +69,7 @@ public final class BindingSession implements AutoCloseable {
         this.maskedValues = List.copyOf(maskedValues);
         this.masker = masker;
         this.keeper = keeper;
+        this.sshFiles = sshFiles;
         this.log = log;
     }
 
@@ -80,10 +83,31 @@ public final class BindingSession implements AutoCloseable {
      */
     public static BindingSession open(BrokerSettings settings, BindingRequest request, String defaultCredentialsId,
             CredentialLookup credentials, PrintStream log) throws BindingException, InterruptedException {
+        return open(settings, request, defaultCredentialsId, credentials, null, log);
+    }
+
+    /**
+     * As {@link #open(BrokerSettings, BindingRequest, String, CredentialLookup, PrintStream)}, for a block whose
+     * SSH certificates ({@code dynamic:ssh/…}) get their key pairs and files in {@code sshFiles}: the machine where
+     * its steps run. A failure after the first file is written deletes the files too.
+     *
+     * @param sshFiles where SSH keys and certificates go, or null when the block has no place for them (no
+     *                 workspace): a {@code dynamic:ssh/…} spec is then refused before anything is sent
+     */
+    public static BindingSession open(BrokerSettings settings, BindingRequest request, String defaultCredentialsId,
+            CredentialLookup credentials, SshFiles sshFiles, PrintStream log)
+            throws BindingException, InterruptedException {
         Objects.requireNonNull(settings, "settings cannot be null");
         Objects.requireNonNull(request, "request cannot be null");
         Objects.requireNonNull(credentials, "credentials cannot be null");
         Objects.requireNonNull(log, "log cannot be null");
+        if (sshFiles == null && !request.sshCertificates().isEmpty()) {
+            String ref = request.sshCertificates().get(0).ref();
+            throw new BindingException(BindingException.Reason.CONFIGURATION, "withSegura: secrets: " + ref + ": an"
+                    + " SSH certificate's key and certificate files are written in the workspace of the agent where"
+                    + " the block's steps run, and this block has no workspace. Fix: put withSegura inside"
+                    + " node { … }");
+        }
         String credentialsId = request.credentialsId() != null ? request.credentialsId()
                 : defaultCredentialsId == null || defaultCredentialsId.isBlank() ? null : defaultCredentialsId.trim();
         if (credentialsId == null) {
@@ -127,11 +151,18 @@ public final class BindingSession implements AutoCloseable {
                 }
                 lease.warnings().forEach(w -> log.println("withSegura: warning: " + w));
             }
-            List<DynamicCredential> created = dynamic(client, session, settings, request, log, values);
+            List<DynamicCredential> created = dynamic(client, session, settings, request, sshFiles, log, values);
             for (DynamicCredential c : created) {
                 // as segura-cli exec: the URL and the password, never the user name, host, port or database
                 c.secretValues().forEach(v -> masks.add("dynamic:" + c.name(), v));
                 masked.addAll(c.secretValues());
+            }
+            if (sshFiles != null) {
+                // should a step print a key file made for the block (a certificate proves nothing without it)
+                for (String line : sshFiles.privateKeyLines()) {
+                    masks.add("ssh private key", line);
+                    masked.add(line);
+                }
             }
             Masker masker = masks.build();
             masker.warnings().forEach(w -> log.println("withSegura: warning: " + w));
@@ -144,9 +175,10 @@ public final class BindingSession implements AutoCloseable {
                         + lease.leaseId() + " until " + lease.expiresAt() + ")");
             }
             LeaseKeeper keeper = lease == null ? null : LeaseKeeper.start(client, session, lease, request.ttl(), log);
-            return new BindingSession(client, session, lease, created, env, masked, masker, keeper, log);
+            return new BindingSession(client, session, lease, created, env, masked, masker, keeper, sshFiles, log);
         } catch (BindingException | InterruptedException | RuntimeException e) {
             // also ends every dynamic credential created so far: they are leases of this session
+            deleteQuietly(sshFiles, log);
             revokeQuietly(client, session, log);
             throw e;
         }
@@ -155,28 +187,36 @@ public final class BindingSession implements AutoCloseable {
     /**
      * Requests the block's dynamic secrets under its session, one credential per name however many specs name it
      * (the shared {@link DynamicSpecs}, as {@code segura-cli exec} does), and puts each spec's value into
-     * {@code values}. A dynamic lease is not renewable: it ends with the session when the block ends.
+     * {@code values}. An SSH certificate's key is made, and its files written, in {@code sshFiles}. A dynamic lease is
+     * not renewable: it ends with the session when the block ends.
      */
     private static List<DynamicCredential> dynamic(BrokerClient client, Session session, BrokerSettings settings,
-            BindingRequest request, PrintStream log, Map<String, String> values)
+            BindingRequest request, SshFiles sshFiles, PrintStream log, Map<String, String> values)
             throws BindingException, InterruptedException {
         List<DynamicCredential> credentials = new ArrayList<>();
         String[] requesting = new String[1];
         try {
             DynamicSpecs.request(request.secrets(), name -> {
                 requesting[0] = name;
-                DynamicCredential c = client.dynamicSecret(session, name, request.ttl());
+                DynamicCredential c = DynamicSpecs.request(client, session, name, request.ttl(), sshFiles, issued -> {
+                    issued.warnings().forEach(w -> log.println("withSegura: warning: " + w));
+                    log.println("withSegura: dynamic secret " + issued.name() + ": lease " + issued.leaseId()
+                            + " until " + issued.expiresAt() + (issued.ssh() ? " (certificate serial "
+                            + issued.fields().get("serial") + ")" : ""));
+                });
                 credentials.add(c);
-                c.warnings().forEach(w -> log.println("withSegura: warning: " + w));
-                log.println("withSegura: dynamic secret " + c.name() + ": lease " + c.leaseId() + " until "
-                        + c.expiresAt());
+                if (c.ssh()) {
+                    log.println("withSegura: " + c.name() + ": key and certificate in " + sshFiles.location());
+                }
                 return c;
             }, (spec, credential, value) -> values.put(spec.envName(), value));
         } catch (BrokerException e) {
             throw Refusals.dynamic(e, settings.url(), session.role(), requesting[0]);
         } catch (IOException e) {
-            // a credential without the field a spec names: the message names the secret and its fields, no value
-            throw new BindingException(BindingException.Reason.UNAVAILABLE, "withSegura: " + e.getMessage());
+            // a credential without the field a spec names (the message names the secret and its fields, no value),
+            // or the agent could not make a key or write a file (paths only)
+            throw new BindingException(BindingException.Reason.UNAVAILABLE, "withSegura: " + (requesting[0] == null
+                    ? "" : "dynamic:" + requesting[0] + ": ") + e.getMessage());
         }
         return credentials;
     }
@@ -298,6 +338,9 @@ public final class BindingSession implements AutoCloseable {
         if (keeper != null) {
             keeper.stop();
         }
+        if (sshFiles != null && deleteQuietly(sshFiles, log) && dynamic.stream().anyMatch(DynamicCredential::ssh)) {
+            log.println("withSegura: deleted the SSH key and certificate files in " + sshFiles.location());
+        }
         if (revokeQuietly(client, session, log)) {
             List<String> ids = new ArrayList<>();
             if (lease != null) {
@@ -331,6 +374,32 @@ public final class BindingSession implements AutoCloseable {
         } catch (BrokerException e) {
             log.println("withSegura: warning: could not revoke the session (it ends at its TTL): " + e.getMessage());
             return false;
+        }
+    }
+
+    /** Deletes the block's SSH files, also while the thread is interrupted (an abort); a failure is a warning. */
+    private static boolean deleteQuietly(SshFiles sshFiles, PrintStream log) {
+        if (sshFiles == null) {
+            return false;
+        }
+        boolean interrupted = Thread.interrupted();
+        try {
+            sshFiles.delete();
+            return true;
+        } catch (IOException | RuntimeException e) {
+            log.println("withSegura: warning: could not delete the SSH key and certificate files in "
+                    + sshFiles.location() + " (" + e.getClass().getSimpleName() + "); the certificate is revoked"
+                    + " with the session and expires by itself");
+            return false;
+        } catch (InterruptedException e) {
+            interrupted = true;
+            log.println("withSegura: warning: interrupted while deleting the SSH key and certificate files in "
+                    + sshFiles.location());
+            return false;
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
         }
     }
 

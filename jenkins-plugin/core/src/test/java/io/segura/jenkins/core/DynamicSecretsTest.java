@@ -156,20 +156,6 @@ class DynamicSecretsTest {
         log.assertNoneOf(List.of(LiveBroker.PASSWORD));
     }
 
-    @Test
-    void parseWhenSshCertificateSpecThenRefusedBeforeAnythingIsSent() {
-        assertThatThrownBy(() -> BindingRequest.parse("deploy", "db/prod/password > DB_PASSWORD\n"
-                + "dynamic:ssh/deploy > SSH_KEY", "segura-client", null))
-                .isInstanceOfSatisfying(BindingException.class, e -> {
-                    assertThat(e.reason()).isEqualTo(BindingException.Reason.CONFIGURATION);
-                    assertThat(e.getMessage()).isEqualTo("withSegura: secrets: dynamic:ssh/deploy: SSH certificates"
-                            + " are not supported by withSegura yet (the key and certificate files would be written"
-                            + " on the controller, not where sh runs). Fix: run the step that needs it under"
-                            + " segura-cli exec --secret 'dynamic:ssh/deploy > SSH_KEY', which makes the key where"
-                            + " the command runs");
-                });
-    }
-
     /** After the block the broker has revoked the lease, the role is gone and a login as it is refused. */
     static void assertUserGone(LiveBroker b, String user, String password, String leaseId) throws Exception {
         assertThat(b.active(leaseId)).as("dynamic lease active after the block").isFalse();

@@ -48,6 +48,9 @@ final class LiveBroker implements ExtensionContext.Store.CloseableResource {
 
     /** The dynamic database engine's name; its users are created in {@link #target}. */
     static final String DYNAMIC = "db/app-pg";
+    /** The SSH certificate authority's name, and the one principal its certificates carry. */
+    static final String SSH = "ssh/deploy";
+    static final String SSH_PRINCIPAL = "jenkins-deploy";
 
     final BrokerLauncher broker;
     final TestDatabase target;
@@ -98,7 +101,8 @@ final class LiveBroker implements ExtensionContext.Store.CloseableResource {
 
     /**
      * The README's roles: one bound to a client secret and a certificate subject, one to the Jenkins issuer; the
-     * first may also request the PostgreSQL dynamic secret {@link #DYNAMIC}, as in docs/DYNAMIC-SECRETS.md.
+     * first may also request the PostgreSQL dynamic secret {@link #DYNAMIC} and SSH certificates of {@link #SSH}, as
+     * in docs/DYNAMIC-SECRETS.md.
      */
     static String config(String issuerUrl, TestDatabase target) throws Exception {
         return String.join("\n",
@@ -111,7 +115,7 @@ final class LiveBroker implements ExtensionContext.Store.CloseableResource {
                 "  - name: deploy",
                 "    clients: [jenkins-ci, jenkins-mtls]",
                 "    secrets: [\"db/prod/*\", \"tls/prod/*\", \"api/*\"]",
-                "    dynamic: [" + DYNAMIC + "]",
+                "    dynamic: [" + DYNAMIC + ", " + SSH + "]",
                 "    session-ttl: 10m",
                 "    max-lease-ttl: 30m",
                 "  - name: deploy-oidc",
@@ -153,6 +157,11 @@ final class LiveBroker implements ExtensionContext.Store.CloseableResource {
                 "      creation:",
                 "        - CREATE ROLE \"{{name}}\" LOGIN PASSWORD '{{password}}' VALID UNTIL '{{expiration}}'",
                 "      max-ttl: 30m",
+                "  ssh:",
+                "    - name: " + SSH,
+                "      ca-key-secret: ssh/ca/deploy",
+                "      principals: [" + SSH_PRINCIPAL + "]",
+                "      max-ttl: 15m",
                 "");
     }
 

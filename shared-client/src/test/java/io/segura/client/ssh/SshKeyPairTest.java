@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-package io.segura.cli;
+package io.segura.client.ssh;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -12,7 +12,7 @@ import org.junit.jupiter.api.RepeatedTest;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The key pair {@code exec} makes for an SSH certificate, read by OpenSSH itself: {@code ssh-keygen -y} derives the
+ * The key pair {@code segura-cli exec} and the Jenkins and Bamboo cores make for an SSH certificate, read by OpenSSH itself: {@code ssh-keygen -y} derives the
  * public key from the private key file, which must equal the line sent to the broker (so the file is a well-formed
  * {@code openssh-key-v1} key whose seed and public half belong together). Repeated: the padding of the private
  * section depends on the comment's length and the check bytes are random.

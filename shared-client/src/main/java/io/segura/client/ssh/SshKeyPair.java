@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-package io.segura.cli;
+package io.segura.client.ssh;
 
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
@@ -15,11 +15,12 @@ import java.util.Base64;
  * An ephemeral Ed25519 key pair for one SSH certificate, made with the JDK (no ssh-keygen needed on the agent) and
  * written in OpenSSH's own formats: the public key as an {@code authorized_keys} line (RFC 8709 §4) for the broker to
  * certify, the private key as an unencrypted {@code openssh-key-v1} file (OpenSSH's PROTOCOL.key) that {@code ssh -i}
- * reads. It lives only as long as the command it was made for: {@code exec} deletes it when it ends.
+ * reads. It lives only as long as the job step it was made for: {@link SshCertificateFiles} deletes it when the step
+ * ends.
  */
-final class SshKeyPair {
+public final class SshKeyPair {
 
-    static final String TYPE = "ssh-ed25519";
+    public static final String TYPE = "ssh-ed25519";
     /** The X.509 SubjectPublicKeyInfo of an Ed25519 key is this prefix and the 32-byte key (RFC 8410 §4). */
     private static final int X509_PREFIX = 12;
     private static final int KEY_BYTES = 32;
@@ -32,7 +33,7 @@ final class SshKeyPair {
         this.seed = seed;
     }
 
-    static SshKeyPair generate(SecureRandom random) {
+    public static SshKeyPair generate(SecureRandom random) {
         try {
             KeyPairGenerator generator = KeyPairGenerator.getInstance("Ed25519");
             generator.initialize(255, random);
@@ -50,12 +51,12 @@ final class SshKeyPair {
     }
 
     /** {@code ssh-ed25519 BASE64 comment}: what the broker certifies. */
-    String publicLine(String comment) {
+    public String publicLine(String comment) {
         return TYPE + " " + Base64.getEncoder().encodeToString(publicBlob()) + " " + comment;
     }
 
     /** The {@code -----BEGIN OPENSSH PRIVATE KEY-----} file, unencrypted (cipher and KDF {@code none}). */
-    String privateKeyFile(String comment, SecureRandom random) {
+    public String privateKeyFile(String comment, SecureRandom random) {
         int check = random.nextInt();
         Wire secret = new Wire().u32(check).u32(check)
                 .string(TYPE)
