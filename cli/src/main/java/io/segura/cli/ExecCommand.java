@@ -137,7 +137,7 @@ final class ExecCommand implements Callable<Integer> {
                         + " until " + credential.expiresAt()
                         + (credential.ssh() ? " (certificate serial " + credential.fields().get("serial") + ")" : ""));
                 credential.secretValues().forEach(v -> masks.add("dynamic:" + credential.name(), v));
-            }, (name, credential, value) -> env.put(name, value));
+            }, (spec, credential, value) -> env.put(spec.envName(), value));
             ssh.privateKeyLines().forEach(line -> masks.add("ssh private key", line));
             Masker masker = masks.build();
             masker.warnings().forEach(w -> err.println("segura-cli: warning: " + w));

@@ -16,11 +16,14 @@ import picocli.CommandLine.ParentCommand;
 import picocli.CommandLine.Spec;
 
 /**
- * {@code segura-cli revoke}: ends the session {@code fetch} left behind, and every lease it holds (RFC 7009). A
+ * {@code segura-cli revoke}: ends the session {@code fetch} left behind, and every lease it holds (RFC 7009), the
+ * dynamic secrets' too (export, get and inject leave their session for it when they hold any). A
  * session that already expired or was revoked is not an error, nor is finding no session at all.
  */
 @Command(name = "revoke", mixinStandardHelpOptions = true,
-        description = {"Revoke the session left by `fetch` and all its leases.",
+        description = {"Revoke the session left by `fetch` (or by `export`, `get` or `inject` with dynamic secrets) and"
+                + " all its leases: dynamic secrets end with it (database users dropped, certificates revoked) and the"
+                + " SSH key files fetch or export wrote are deleted.",
             "The token comes from SEGURA_SESSION_TOKEN, else a GitHub Action's STATE_SEGURA_SESSION, else the state"
                 + " file. Already expired is not an error."},
         footer = {"", "Examples:", "  segura-cli revoke",
@@ -53,7 +56,8 @@ final class RevokeCommand implements Callable<Integer> {
         if ((token == null || token.isBlank()) && githubToken != null && !githubToken.isBlank()) {
             token = githubToken;
             if (githubUrl != null && !githubUrl.isBlank()) {
-                stored = Optional.of(new SessionState.Stored(githubUrl, githubToken));
+                stored = Optional.of(new SessionState.Stored(githubUrl, githubToken,
+                        ctx.env().get("STATE_" + SessionState.GITHUB_STATE_SSH_DIR)));
             }
         }
         if (token == null || token.isBlank()) {
@@ -68,6 +72,9 @@ final class RevokeCommand implements Callable<Integer> {
         ClientConfig config = ctx.withDefault("SEGURA_URL", stored.map(SessionState.Stored::url).orElse(null))
                 .config();
         BrokerClient.create(config).revoke(token);
+        // the SSH certificates' key files fetch or export left for the job's later steps
+        stored.map(SessionState.Stored::sshDir).filter(d -> !d.isBlank()).map(Path::of)
+                .ifPresent(Specs::deleteSshDirectory);
         Files.deleteIfExists(file);
         err.println("segura-cli: session revoked");
         err.flush();

@@ -28,6 +28,8 @@ final class SessionState {
     /** GitHub Action state names ({@code fetch --github-action}); the post step reads {@code STATE_<name>}. */
     static final String GITHUB_STATE_SESSION = "SEGURA_SESSION";
     static final String GITHUB_STATE_URL = "SEGURA_URL";
+    /** The private directory of SSH certificates' files (no secret: a path), which revoke deletes. */
+    static final String GITHUB_STATE_SSH_DIR = "SEGURA_SSH_DIR";
 
     private SessionState() {
     }
@@ -40,11 +42,44 @@ final class SessionState {
         return ctx.workDir().resolve(env == null || env.isBlank() ? DEFAULT_FILE : env);
     }
 
+    /**
+     * The state file a command that ends before the job keeps its session in because it holds dynamic secrets
+     * (export, get, inject): refused when it already holds a session, which would then never be revoked.
+     */
+    static Path unused(CliContext ctx, Path option, String command) throws io.segura.client.ConfigException {
+        Path file = file(ctx, option);
+        if (Files.exists(file)) {
+            throw new io.segura.client.ConfigException("`segura-cli " + command + "` with dynamic secrets keeps its"
+                    + " session in " + file + ", which already holds one: run `segura-cli revoke` first, or give"
+                    + " --state-file another file (and revoke each)");
+        }
+        return file;
+    }
+
+    /**
+     * Keeps the session of export, get or inject when it holds dynamic secrets: revoking it now would drop the
+     * credentials just handed out, so {@code segura-cli revoke} does when the job ends (or their TTL ends them).
+     */
+    static void keep(Path file, Connection c, Session session, Path sshDir, java.io.PrintWriter err)
+            throws IOException {
+        write(file, c.config.url().toString(), session, sshDir);
+        err.println("segura-cli: session kept in " + file + " until " + session.expiresAt() + ": the dynamic"
+                + " secrets stay valid until `segura-cli revoke` (run it when the job ends) or their TTL");
+    }
+
     static void write(Path file, String url, Session session) throws IOException {
+        write(file, url, session, null);
+    }
+
+    /** @param sshDir the private directory of SSH certificates' files, which revoke deletes; or null */
+    static void write(Path file, String url, Session session, Path sshDir) throws IOException {
         Map<String, Object> state = new LinkedHashMap<>();
         state.put("url", url);
         state.put("session", session.token());
         state.put("expires_at", session.expiresAt().toString());
+        if (sshDir != null) {
+            state.put("ssh_dir", sshDir.toAbsolutePath().toString());
+        }
         Path dir = file.toAbsolutePath().getParent();
         Files.createDirectories(dir);
         Path tmp = Files.createTempFile(dir, ".segura-session", ".tmp",
@@ -54,7 +89,7 @@ final class SessionState {
     }
 
     /** What a state file holds; {@code toString()} hides the token. */
-    record Stored(String url, String session) {
+    record Stored(String url, String session, String sshDir) {
         @Override
         public String toString() {
             return "Stored[" + url + ", <redacted>]";
@@ -82,7 +117,8 @@ final class SessionState {
         }
         try {
             Map<String, Object> o = Json.parseObject(Files.readString(file, StandardCharsets.UTF_8));
-            return Optional.of(new Stored(Json.optionalString(o, "url"), Json.string(o, "session")));
+            return Optional.of(new Stored(Json.optionalString(o, "url"), Json.string(o, "session"),
+                    Json.optionalString(o, "ssh_dir")));
         } catch (JsonException e) {
             throw new IOException("state file " + file + " is not a segura session state: " + e.getMessage());
         }

@@ -14,8 +14,11 @@ import io.segura.client.Lease;
 import io.segura.client.LeasedSecret;
 import io.segura.client.SecretSpec;
 import java.io.IOException;
+import java.nio.file.Path;
+import java.security.SecureRandom;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 
 /** Secret specs from {@code SEGURA_SECRETS} plus {@code --secret} options, and matching them to a lease. */
 final class Specs {
@@ -40,17 +43,67 @@ final class Specs {
     }
 
     /**
-     * Refuses dynamic secrets in a command that cannot hold them: its session ends with the command (or a platform
-     * would keep the credential in its environment), so the credential would be revoked before anything used it.
+     * Refuses SSH certificates ({@code dynamic:ssh/…}) in a command that prints or renders values (get, inject): a
+     * certificate is a key file and a certificate file, which fetch, export and exec write.
      */
-    static List<SecretSpec> staticOnly(List<SecretSpec> specs, String command) throws ConfigException {
+    static List<SecretSpec> withoutSsh(List<SecretSpec> specs, String command) throws ConfigException {
         for (SecretSpec s : specs) {
-            if (s.dynamic()) {
-                throw new ConfigException(s.ref() + ": `segura-cli " + command + "` does not take dynamic secrets"
-                        + " (not yet); run the step under `segura-cli exec`, which revokes them when it ends");
+            if (s.dynamic() && SecretSpec.isSsh(s.path())) {
+                throw new ConfigException(s.ref() + ": `segura-cli " + command + "` does not take SSH certificates:"
+                        + " it prints or renders values, and an SSH certificate is a key file and a certificate file;"
+                        + " use `segura-cli fetch` or `segura-cli export` (files under --ssh-dir, deleted by"
+                        + " `segura-cli revoke`) or run the step under `segura-cli exec`");
             }
         }
         return specs;
+    }
+
+    /**
+     * Where fetch and export put SSH certificates' files, which outlive them until {@code segura-cli revoke}: a
+     * private {@code segura-ssh-…} directory in {@code --ssh-dir}, else in the job's temporary directory (GitHub
+     * {@code RUNNER_TEMP}, Azure DevOps {@code AGENT_TEMPDIRECTORY}: the runner empties it after the job), else in
+     * the system's. Made only when a certificate is requested.
+     */
+    static SshCertificateFiles sshFiles(CliContext ctx, Path option, SecureRandom random) {
+        Path parent = option != null ? ctx.workDir().resolve(option) : null;
+        for (String name : List.of("RUNNER_TEMP", "AGENT_TEMPDIRECTORY")) {
+            String dir = ctx.env().get(name);
+            if (parent == null && dir != null && !dir.isBlank()) {
+                parent = Path.of(dir);
+            }
+        }
+        if (parent == null) {
+            return SshCertificateFiles.temporary(null, random);
+        }
+        byte[] suffix = new byte[8];
+        random.nextBytes(suffix);
+        return SshCertificateFiles.in(parent.resolve(SSH_DIR_PREFIX + java.util.HexFormat.of().formatHex(suffix)),
+                random);
+    }
+
+    /** The prefix of the SSH files' directories ({@link SshCertificateFiles#temporary} names its own so too). */
+    static final String SSH_DIR_PREFIX = "segura-ssh-";
+
+    /** The directory of SSH files {@code ssh} wrote, if it wrote any (what revoke is to delete). */
+    static Path sshDirectory(SshCertificateFiles ssh) {
+        Path dir = ssh.directory();
+        return dir != null && java.nio.file.Files.isDirectory(dir) ? dir : null;
+    }
+
+    /**
+     * Deletes a directory of SSH files that fetch or export left (the state names it), and only such a directory:
+     * a state file naming another is not obeyed.
+     */
+    static void deleteSshDirectory(Path dir) {
+        if (dir.getFileName() != null && dir.getFileName().toString().startsWith(SSH_DIR_PREFIX)
+                && java.nio.file.Files.isDirectory(dir, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+            SshCertificateFiles.in(dir, new SecureRandom()).close();
+        }
+    }
+
+    /** Whether any of {@code specs} is a dynamic secret (its credential lives as long as the session). */
+    static boolean anyDynamic(List<SecretSpec> specs) {
+        return specs.stream().anyMatch(SecretSpec::dynamic);
     }
 
     /** The static secrets among {@code specs}, for the lease API. */
@@ -60,7 +113,7 @@ final class Specs {
 
     /** What to do with each dynamic secret's value. */
     interface DynamicSink {
-        void accept(String envName, DynamicCredential credential, String value) throws IOException;
+        void accept(SecretSpec spec, DynamicCredential credential, String value) throws IOException;
     }
 
     /**
@@ -76,7 +129,66 @@ final class Specs {
         // the request-once-per-name, the key, certificate and files, and the rendering are shared with the Jenkins
         // and Bamboo cores
         DynamicSpecs.request(specs, name -> DynamicSpecs.request(client, session, name, ttl, ssh, leases),
-                (spec, credential, value) -> sink.accept(spec.envName(), credential, value));
+                sink::accept);
+    }
+
+    /**
+     * The values of a job's specs, for the commands that hand them on and end before the job does (fetch, export,
+     * get, inject): the static secrets from one lease, each dynamic secret a credential of its own (requested once
+     * through {@link #dynamic}, the request-and-render path exec uses).
+     *
+     * @param lease        the static secrets' lease, or null when every spec is dynamic
+     * @param byEnv        each spec's value by variable name, in spec order (statics first)
+     * @param byRef        each spec's value by {@link SecretSpec#ref()}
+     * @param secretValues what a log must never show: every static value, each credential's secret fields (a
+     *                     database URL and password, not its user name) and the lines of private keys made here
+     */
+    record Resolved(Lease lease, Map<String, String> byEnv, Map<String, String> byRef, List<String> secretValues) {
+    }
+
+    /**
+     * Leases the static specs and requests the dynamic ones under {@code session}, telling {@code err} each
+     * credential's lease (never a value). A failure part way leaves whatever was created under the session, which
+     * the caller revokes.
+     *
+     * @param ssh where SSH certificates' files go; null when the caller refused them ({@link #withoutSsh})
+     */
+    static Resolved resolve(BrokerClient client, Session session, List<SecretSpec> specs, Duration ttl,
+            SshCertificateFiles ssh, java.io.PrintWriter err) throws BrokerException, InterruptedException, IOException {
+        Map<String, String> byEnv = new java.util.LinkedHashMap<>();
+        Map<String, String> byRef = new java.util.LinkedHashMap<>();
+        List<String> secretValues = new ArrayList<>();
+        Lease lease = null;
+        List<SecretSpec> statics = statics(specs);
+        if (!statics.isEmpty()) {
+            lease = client.lease(session, statics, ttl);
+            lease.warnings().forEach(w -> err.println("segura-cli: warning: " + w));
+            Lease leased = lease;
+            for (SecretSpec s : statics) {
+                export(List.of(s), leased, (name, secret) -> {
+                    byEnv.put(name, secret.value());
+                    byRef.put(s.ref(), secret.value());
+                    secretValues.add(secret.value());
+                });
+            }
+        }
+        if (anyDynamic(specs)) {
+            dynamic(client, session, specs, ttl, ssh, credential -> {
+                credential.warnings().forEach(w -> err.println("segura-cli: warning: " + w));
+                err.println("segura-cli: dynamic secret " + credential.name() + ": lease " + credential.leaseId()
+                        + " until " + credential.expiresAt() + (credential.ssh()
+                        ? " (certificate serial " + credential.fields().get("serial") + ")" : ""));
+                secretValues.addAll(credential.secretValues());
+            }, (spec, credential, value) -> {
+                byEnv.put(spec.envName(), value);
+                byRef.put(spec.ref(), value);
+            });
+            if (ssh != null) {
+                secretValues.addAll(ssh.privateKeyLines());
+            }
+        }
+        err.flush();
+        return new Resolved(lease, byEnv, byRef, List.copyOf(secretValues));
     }
 
     /** What to do with each leased secret. */

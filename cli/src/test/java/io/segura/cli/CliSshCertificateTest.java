@@ -169,6 +169,66 @@ class CliSshCertificateTest {
         assertThat(broker.events("dynamic.revoked", sub)).hasSize(1);
     }
 
+    @Test
+    void fetchWhenSshCertificateThenFilesUnderTheJobsTempDirLogInUntilRevokeDeletesThemAndRevokesTheSerial()
+            throws Exception {
+        String sub = "repo:acme/app:fetch-ssh-" + UUID.randomUUID();
+        Path runnerTemp = Files.createDirectories(work.resolve("runner-temp"));
+        Map<String, String> env = new HashMap<>(env(sub, "dynamic:ssh/deploy > SSH_KEY;"
+                + " dynamic:ssh/deploy.certificate > SSH_CERT; dynamic:ssh/deploy.serial > SSH_SERIAL"));
+        env.put("RUNNER_TEMP", runnerTemp.toString());
+        env.put("SEGURA_EXPORT_DIR", "out");
+        var r = CliHarness.run(env, "", work, "fetch");
+        assertThat(r.exitCode()).as(r.err()).isZero();
+        Path key = Path.of(Files.readString(work.resolve("out/SSH_KEY")));
+        Path cert = Path.of(Files.readString(work.resolve("out/SSH_CERT")));
+        String serial = Files.readString(work.resolve("out/SSH_SERIAL"));
+        assertThat(key.getParent().getParent()).as("a private directory in RUNNER_TEMP").isEqualTo(runnerTemp);
+        assertThat(cert).isEqualTo(key.resolveSibling(key.getFileName() + "-cert.pub"));
+        assertThat(r.err()).contains("SSH keys and certificates in " + key.getParent(), "(certificate serial "
+                + serial + ")");
+        assertThat(java.nio.file.attribute.PosixFilePermissions.toString(
+                Files.getPosixFilePermissions(key.getParent()))).isEqualTo("rwx------");
+        assertThat(java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(key)))
+                .isEqualTo("rw-------");
+        String privateKey = Files.readString(key);
+        assertThat(r.out() + r.err()).doesNotContain(privateKey.lines().skip(1).findFirst().orElseThrow());
+
+        // a later step of the job logs in with the files fetch left
+        assertThat(sshd.login(key, cert).exit()).as(sshd.log()).isZero();
+        Files.copy(cert, work.resolve("saved-cert.pub"));
+
+        // the job's end: revoke deletes the files and revokes the certificate (its serial goes into the KRL)
+        var revoke = CliHarness.run(CliHarness.env(Map.of()), "", work, "revoke");
+        assertThat(revoke.exitCode()).as(revoke.err()).isZero();
+        assertThat(key.getParent()).doesNotExist();
+        assertThat(runnerTemp).exists();
+        assertThat(broker.events("dynamic.revoked", sub)).hasSize(1);
+        Path krl = work.resolve("deploy.krl");
+        Files.write(krl, getBytes("/api/v2/ssh/deploy/krl"));
+        assertThat(OpenSsh.run(work, "ssh-keygen", "-Q", "-f", krl.toString(), "saved-cert.pub").output())
+                .contains("REVOKED");
+    }
+
+    @Test
+    void exportWhenSshCertificateThenPathsInTheFileUnderSshDirUntilRevoke() throws Exception {
+        String sub = "repo:acme/app:export-ssh-" + UUID.randomUUID();
+        var r = CliHarness.run(env(sub, "dynamic:ssh/deploy > SSH_KEY; dynamic:ssh/deploy.certificate > SSH_CERT"),
+                "", work, "export", "--format", "json", "--output", "ssh.json", "--ssh-dir", "keys");
+        assertThat(r.exitCode()).as(r.err()).isZero();
+        Map<String, Object> json = io.segura.client.json.Json.parseObject(Files.readString(work.resolve("ssh.json")));
+        Path key = Path.of((String) json.get("SSH_KEY"));
+        Path cert = Path.of((String) json.get("SSH_CERT"));
+        assertThat(key.getParent().getParent()).isEqualTo(work.resolve("keys"));
+        assertThat(r.err()).contains("session kept in");
+        assertThat(sshd.login(key, cert).exit()).as(sshd.log()).isZero();
+
+        var revoke = CliHarness.run(CliHarness.env(Map.of()), "", work, "revoke");
+        assertThat(revoke.exitCode()).as(revoke.err()).isZero();
+        assertThat(key.getParent()).doesNotExist();
+        assertThat(broker.events("dynamic.revoked", sub)).hasSize(1);
+    }
+
     static String group(String text, String regex) {
         Matcher m = Pattern.compile(regex).matcher(text);
         assertThat(m.find()).as(regex + " in\n" + text).isTrue();

@@ -11,6 +11,7 @@ import io.segura.testkit.oidc.Fixtures;
 import io.segura.testkit.platform.AzureAgent;
 import io.segura.testkit.platform.AzureAgent.LoggingCommand;
 import io.segura.testkit.platform.AzureOidcEndpoint;
+import io.segura.testkit.postgres.TestDatabase;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -24,6 +25,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -46,6 +48,8 @@ class AzureTaskEndToEndTest {
 
     static Path taskDir;
     static AgentTaskRunner agent;
+    /** The database the dynamic secret db/app makes its PostgreSQL users for; made with the broker's config. */
+    static TestDatabase appDb;
 
     @TempDir
     static Path unpacked;
@@ -56,7 +60,8 @@ class AzureTaskEndToEndTest {
     @RegisterExtension
     static final LiveBroker live = LiveBroker.configuredBy(AzureTaskEndToEndTest::brokerConfig)
             .secret("db/prod/password", PASSWORD).secret("tls/prod/key", KEY)
-            .secret("ops/root/password", "root-password-never-leased");
+            .secret("ops/root/password", "root-password-never-leased")
+            .secret("dynamic/pg-admin", "trust-auth-ignores-it");
 
     @BeforeAll
     static void unpackTask() throws Exception {
@@ -64,11 +69,20 @@ class AzureTaskEndToEndTest {
         agent = new AgentTaskRunner(taskDir);
     }
 
+    @AfterAll
+    static void dropAppDb() throws Exception {
+        if (appDb != null) {
+            appDb.drop();
+        }
+    }
+
     /**
      * The README's broker side: the preset's fixed audience {@code api://AzureADTokenExchange} and jti replay
-     * protection (no {@code audiences} or {@code replay-protection} given), the role bound to the immutable ids.
+     * protection (no {@code audiences} or {@code replay-protection} given), the role bound to the immutable ids;
+     * it may also request the dynamic secret db/app, a PostgreSQL user.
      */
-    static String brokerConfig(String issuerUrl) {
+    static String brokerConfig(String issuerUrl) throws Exception {
+        appDb = TestDatabase.create("AzureTaskDynamic");
         return String.join("\n",
                 "issuers:",
                 "  - name: azure-devops",
@@ -83,8 +97,18 @@ class AzureTaskEndToEndTest {
                 "      ctx.pipeline: \"1\"",
                 "      ctx.ref: refs/heads/main",
                 "    secrets: [\"db/prod/*\", \"tls/prod/*\"]",
+                "    dynamic: [db/app]",
                 "    session-ttl: 10m",
                 "    max-lease-ttl: 30m",
+                "dynamic:",
+                "  postgresql:",
+                "    - name: db/app",
+                "      connection:",
+                "        url: postgresql://" + appDb.host() + ":" + appDb.port() + "/" + appDb.name(),
+                "        username: " + appDb.user(),
+                "        password-secret: dynamic/pg-admin",
+                "      creation:",
+                "        - CREATE ROLE \"{{name}}\" LOGIN PASSWORD '{{password}}' VALID UNTIL '{{expiration}}'",
                 "");
     }
 
@@ -148,6 +172,55 @@ class AzureTaskEndToEndTest {
             assertThat(state).doesNotExist();
             assertThat(leaseWith(session)).as("a lease with the revoked session").isEqualTo(401);
         }
+    }
+
+    @Test
+    void taskWhenDynamicSecretThenSecretVariablesMaskedALaterStepLogsInAndPostJobDropsTheUser() throws Exception {
+        String sub = "p://contoso/web-shop/e2e-dynamic";
+        try (AzureOidcEndpoint endpoint = AzureOidcEndpoint.start(live.issuer(), claims(sub, "1"))) {
+            Map<String, String> vars = variables(endpoint, true);
+            StepResult main = agent.run(Stage.MAIN, inputs("secrets", String.join("\n",
+                    "dynamic:db/app > DATABASE_URL",
+                    "dynamic:db/app.username > PGUSER",
+                    "dynamic:db/app.password > PGPASSWORD", "")), vars, null, Map.of());
+
+            assertThat(main.result()).as(main.output()).isEqualTo("Succeeded");
+            String url = onlySecretVariable(main, "DATABASE_URL").data();
+            String user = onlySecretVariable(main, "PGUSER").data();
+            String password = onlySecretVariable(main, "PGPASSWORD").data();
+            assertThat(url).as("one credential for the three specs").startsWith("postgresql://")
+                    .contains(user, password);
+            assertMaskedBeforeSet(main, url, "DATABASE_URL");
+            assertMaskedBeforeSet(main, password, "PGPASSWORD");
+            assertThat(setSecrets(main)).containsAll(SecretVariants.of(password, 4));
+            assertNoValueOutsideTheMaskingChannel(main, url);
+            assertNoValueOutsideTheMaskingChannel(main, password);
+            assertThat(main.output()).contains("dynamic secret db/app: lease");
+
+            // a later step of the job maps the secret variable into its env and logs in
+            assertThat(psql(url)).isEqualTo(user);
+
+            StepResult post = agent.run(Stage.POST, inputs(), vars, null, main.taskVariables());
+            assertThat(post.result()).as(post.output()).isEqualTo("Succeeded");
+            assertThat(post.output()).doesNotContain(password);
+            try (java.sql.Connection c = appDb.connect(); java.sql.Statement st = c.createStatement();
+                    java.sql.ResultSet rs = st.executeQuery("SELECT 1 FROM pg_roles WHERE rolname = '" + user
+                            + "'")) {
+                assertThat(rs.next()).as("the post-job step dropped " + user).isFalse();
+            }
+            assertThat(live.broker().events("dynamic.revoked", sub)).hasSize(1);
+            assertThat(live.broker().leases(true, sub)).isEmpty();
+        }
+    }
+
+    /** {@code current_user} of a real {@code psql} login with {@code url}. */
+    static String psql(String url) throws Exception {
+        ProcessBuilder pb = new ProcessBuilder("psql", url, "-Atc", "select current_user").redirectErrorStream(true);
+        pb.environment().keySet().removeIf(k -> k.startsWith("PG"));
+        Process p = pb.start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
+        assertThat(p.waitFor()).as("psql: " + out).isZero();
+        return out;
     }
 
     @Test

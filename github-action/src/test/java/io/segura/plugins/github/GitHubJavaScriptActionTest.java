@@ -10,6 +10,7 @@ import io.segura.testkit.cli.CliBuild;
 import io.segura.testkit.oidc.IssuerSimulator;
 import io.segura.testkit.platform.GitHubRunner;
 import io.segura.testkit.platform.GitHubTokenEndpoint;
+import io.segura.testkit.postgres.TestDatabase;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -35,6 +36,7 @@ class GitHubJavaScriptActionTest {
     static final String STRIPE = "sk_live_js_action_4242";
 
     static IssuerSimulator issuer;
+    static TestDatabase db;
     static BrokerLauncher broker;
     static LoopbackHttp front;
     static LoopbackHttp release;
@@ -51,14 +53,20 @@ class GitHubJavaScriptActionTest {
         issuer = IssuerSimulator.start();
         front = LoopbackHttp.front();
         vaultUrl = front.origin();
-        broker = BrokerLauncher.builder().owner("GitHubJavaScriptActionTest").config(brokerConfig()).start();
+        db = TestDatabase.create("GitHubJavaScriptActionTest");
+        broker = BrokerLauncher.builder().owner("GitHubJavaScriptActionTest").database(db).config(brokerConfig())
+                .start();
         front.forwardTo(broker.url());
         broker.putSecret("db/prod/password", PASSWORD);
+        broker.putSecret("dynamic/pg-admin", "trust-auth-ignores-it");
         broker.putSecret("api/stripe/key", STRIPE);
         release = LoopbackHttp.release(Plugin.version(), CliBuild.jar());
     }
 
-    /** The README's broker side: one role for the repository (so `role` may be omitted), two for repository 76. */
+    /**
+     * The README's broker side: one role for the repository (so `role` may be omitted), two for repository 76; the
+     * first may also request the dynamic secret db/app, a PostgreSQL user in the test database.
+     */
     static String brokerConfig() {
         return String.join("\n",
                 "issuers:",
@@ -73,6 +81,7 @@ class GitHubJavaScriptActionTest {
                 "      repository_id: \"74\"",
                 "      ref: refs/heads/main",
                 "    secrets: [\"db/prod/*\", \"api/stripe/*\"]",
+                "    dynamic: [db/app]",
                 "  - name: reports-a",
                 "    issuers: [github]",
                 "    bound-claims: {repository_id: \"76\"}",
@@ -81,6 +90,15 @@ class GitHubJavaScriptActionTest {
                 "    issuers: [github]",
                 "    bound-claims: {repository_id: \"76\"}",
                 "    secrets: [\"db/prod/*\"]",
+                "dynamic:",
+                "  postgresql:",
+                "    - name: db/app",
+                "      connection:",
+                "        url: postgresql://" + db.host() + ":" + db.port() + "/" + db.name(),
+                "        username: " + db.user(),
+                "        password-secret: dynamic/pg-admin",
+                "      creation:",
+                "        - CREATE ROLE \"{{name}}\" LOGIN PASSWORD '{{password}}' VALID UNTIL '{{expiration}}'",
                 "");
     }
 
@@ -90,6 +108,9 @@ class GitHubJavaScriptActionTest {
             if (c != null) {
                 c.close();
             }
+        }
+        if (db != null) {
+            db.drop();
         }
     }
 
@@ -141,6 +162,59 @@ class GitHubJavaScriptActionTest {
             assertThat(broker.leases(true, sub)).as("active leases after the post step").isEmpty();
             assertThat(broker.events("session.revoked", sub)).isNotEmpty();
         }
+    }
+
+    @Test
+    void dynamicSecretWhenRequestedThenUrlAndPasswordMaskedALaterStepLogsInAndThePostStepDropsTheUser()
+            throws Exception {
+        String sub = "repo:octo-org/octo-repo:ref:refs/heads/main:js-dynamic";
+        try (GitHubTokenEndpoint endpoint = GitHubTokenEndpoint.start(issuer, claims(sub, "74"))) {
+            Map<String, String> with = readmeWith("secrets", String.join("\n",
+                    "db/prod/password > DB_PASSWORD",
+                    "dynamic:db/app > DATABASE_URL",
+                    "dynamic:db/app.username > PGUSER",
+                    "dynamic:db/app.password > PGPASSWORD", ""));
+            NodeActionRunner runner = runner(sharedToolCache);
+            GitHubRunner mainStep = GitHubRunner.withIdToken(work, endpoint);
+            StepResult main = runner.run(Stage.MAIN, mainStep, work, with, Map.of());
+
+            assertThat(main.exitCode()).as(main.log()).isZero();
+            Map<String, String> env = GitHubRunner.readFileCommands(mainStep.envFile());
+            String url = env.get("DATABASE_URL");
+            String user = env.get("PGUSER");
+            String password = env.get("PGPASSWORD");
+            assertThat(url).as("one credential for the three specs").startsWith("postgresql://")
+                    .contains(user, password);
+            RunnerLog.assertMaskedBeforeAnyValue(main.log(), List.of(PASSWORD, url, password));
+            assertThat(GitHubRunner.readFileCommands(mainStep.outputFile())).containsEntry("DATABASE_URL", url)
+                    .containsEntry("PGPASSWORD", password);
+            assertThat(main.log()).contains("dynamic secret db/app: lease");
+            Map<String, String> state = GitHubRunner.readFileCommands(mainStep.stateFile());
+
+            // a later step of the job: psql logs in with what the action exported
+            assertThat(psql(url)).isEqualTo(user);
+
+            StepResult post = runner.run(Stage.POST, GitHubRunner.withIdToken(work, endpoint), work, with, state);
+            assertThat(post.exitCode()).as(post.log()).isZero();
+            assertThat(post.log()).doesNotContain(password, url);
+            try (java.sql.Connection c = db.connect(); java.sql.Statement st = c.createStatement();
+                    java.sql.ResultSet rs = st.executeQuery("SELECT 1 FROM pg_roles WHERE rolname = '" + user
+                            + "'")) {
+                assertThat(rs.next()).as("the post step dropped " + user).isFalse();
+            }
+            assertThat(broker.events("dynamic.revoked", sub)).hasSize(1);
+            assertThat(broker.leases(true, sub)).isEmpty();
+        }
+    }
+
+    /** {@code current_user} of a real {@code psql} login with {@code url}, as a later step of the job runs it. */
+    static String psql(String url) throws Exception {
+        ProcessBuilder pb = new ProcessBuilder("psql", url, "-Atc", "select current_user").redirectErrorStream(true);
+        pb.environment().keySet().removeIf(k -> k.startsWith("PG"));
+        Process p = pb.start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
+        assertThat(p.waitFor()).as("psql: " + out).isZero();
+        return out;
     }
 
     @Test

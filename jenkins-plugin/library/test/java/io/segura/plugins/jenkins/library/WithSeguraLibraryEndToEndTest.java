@@ -7,6 +7,7 @@ import com.sun.net.httpserver.HttpServer;
 import io.segura.testkit.broker.LiveBroker;
 import io.segura.testkit.cli.CliBuild;
 import io.segura.testkit.platform.CiJobs;
+import io.segura.testkit.postgres.TestDatabase;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetAddress;
@@ -22,6 +23,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -50,9 +52,21 @@ class WithSeguraLibraryEndToEndTest {
 
     @RegisterExtension
     static final LiveBroker live = LiveBroker.configuredBy(WithSeguraLibraryEndToEndTest::brokerConfig)
-            .secret("db/prod/password", PASSWORD).secret("tls/prod/key", KEY).secret("db/other/password", OTHER);
+            .secret("db/prod/password", PASSWORD).secret("tls/prod/key", KEY).secret("db/other/password", OTHER)
+            .secret("dynamic/pg-admin", "trust-auth-ignores-it");
 
-    static String brokerConfig(String issuerUrl) {
+    /** The database the dynamic secret db/app makes its PostgreSQL users for; made with the broker's config. */
+    static TestDatabase appDb;
+
+    @AfterAll
+    static void dropAppDb() throws Exception {
+        if (appDb != null) {
+            appDb.drop();
+        }
+    }
+
+    static String brokerConfig(String issuerUrl) throws Exception {
+        appDb = TestDatabase.create("JenkinsLibraryDynamic");
         return String.join("\n",
                 "issuers:",
                 "  - name: jenkins",
@@ -63,6 +77,7 @@ class WithSeguraLibraryEndToEndTest {
                 "  - name: deploy",
                 "    clients: [" + CLIENT_ID + "]",
                 "    secrets: [\"db/prod/*\", \"tls/prod/*\"]",
+                "    dynamic: [db/app]",
                 "    session-ttl: 10m",
                 "  - name: deploy-oidc",
                 "    issuers: [jenkins]",
@@ -77,6 +92,15 @@ class WithSeguraLibraryEndToEndTest {
                 "    secret-sha256: \"" + sha256(CLIENT_SECRET.getBytes(StandardCharsets.UTF_8)) + "\"",
                 "  - id: other-ci",
                 "    secret-sha256: \"" + sha256("another-client-secret".getBytes(StandardCharsets.UTF_8)) + "\"",
+                "dynamic:",
+                "  postgresql:",
+                "    - name: db/app",
+                "      connection:",
+                "        url: postgresql://" + appDb.host() + ":" + appDb.port() + "/" + appDb.name(),
+                "        username: " + appDb.user(),
+                "        password-secret: dynamic/pg-admin",
+                "      creation:",
+                "        - CREATE ROLE \"{{name}}\" LOGIN PASSWORD '{{password}}' VALID UNTIL '{{expiration}}'",
                 "");
     }
 
@@ -215,6 +239,42 @@ class WithSeguraLibraryEndToEndTest {
                     .as("the block's directory (session state, scripts) is removed")
                     .noneMatch(n -> n.startsWith("segura-") && !n.equals("segura-cli"));
         }
+    }
+
+    @Test
+    void blockWhenDynamicSecretThenEveryShLogsInAsItsOwnUserMaskedAndEachUserIsDroppedOnce() throws Exception {
+        int issued = count("dynamic.issued", CLIENT_SUBJECT);
+        int dropped = count("dynamic.revoked", CLIENT_SUBJECT);
+        int revoked = count("session.revoked", CLIENT_SUBJECT);
+        PipelineSimulator.Result r = agentWithCli().run("""
+                withSegura(role: 'deploy', secrets: 'dynamic:db/app > DATABASE_URL; dynamic:db/app.password > PGPW',
+                        credentialsId: 'segura-client') {
+                    sh 'echo "first-user=$(psql "$DATABASE_URL" -Atc "select current_user")"; echo "pw=$PGPW url=$DATABASE_URL"'
+                    sh 'echo "second-user=$(psql "$DATABASE_URL" -Atc "select current_user")"'
+                }
+                """);
+
+        assertThat(r.failure()).as(r.log()).isNull();
+        assertThat(r.log()).contains("pw=*** url=***", "withSegura: session revoked")
+                .as("no URL (it holds the password) unmasked").doesNotContain("postgresql://");
+        String first = group(r.log(), "first-user=(v_\\w+)");
+        String second = group(r.log(), "second-user=(v_\\w+)");
+        assertThat(first).as("each sh has a credential of its own").isNotEqualTo(second);
+        try (java.sql.Connection c = appDb.connect(); java.sql.Statement st = c.createStatement();
+                java.sql.ResultSet rs = st.executeQuery("SELECT rolname FROM pg_roles WHERE rolname IN ('" + first
+                        + "', '" + second + "')")) {
+            assertThat(rs.next()).as("both users dropped").isFalse();
+        }
+        assertThat(count("dynamic.issued", CLIENT_SUBJECT) - issued).as("none for the block's fetch").isEqualTo(2);
+        assertThat(count("dynamic.revoked", CLIENT_SUBJECT) - dropped).as("each revoked once").isEqualTo(2);
+        assertThat(count("session.revoked", CLIENT_SUBJECT) - revoked).isEqualTo(1);
+        assertNothingSecretLeft(r);
+    }
+
+    static String group(String text, String regex) {
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile(regex).matcher(text);
+        assertThat(m.find()).as(regex + " in\n" + text).isTrue();
+        return m.group(1);
     }
 
     @Test
