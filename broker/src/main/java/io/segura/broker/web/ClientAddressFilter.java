@@ -13,8 +13,10 @@ import reactor.core.publisher.Mono;
 
 /**
  * Works out once per request the client address every handler records (audit {@code client_ip}, per-IP rate limits,
- * denial bursts): the TCP peer, or the client a trusted proxy names in {@code X-Forwarded-For}
- * ({@link TrustedProxies}). Handlers read it through {@link Requests#clientIp}.
+ * denial bursts): the peer, or the client a trusted proxy names in {@code X-Forwarded-For} or, when configured, in
+ * RFC 7239 {@code Forwarded} ({@link TrustedProxies}, {@link ForwardedHeader}). The peer is the TCP peer, or the
+ * source address of a PROXY protocol header a trusted proxy sent ({@link ProxyProtocol}: Reactor Netty reports it as
+ * the request's remote address). Handlers read it through {@link Requests#clientIp}.
  */
 @Order(-99)
 final class ClientAddressFilter implements WebFilter {
@@ -22,9 +24,11 @@ final class ClientAddressFilter implements WebFilter {
     static final String ATTRIBUTE = "segura.clientIp";
 
     private final TrustedProxies proxies;
+    private final ClientAddressHeader header;
 
-    ClientAddressFilter(TrustedProxies proxies) {
+    ClientAddressFilter(TrustedProxies proxies, ClientAddressHeader header) {
         this.proxies = Objects.requireNonNull(proxies, "proxies cannot be null");
+        this.header = Objects.requireNonNull(header, "header cannot be null");
     }
 
     @Override
@@ -32,8 +36,9 @@ final class ClientAddressFilter implements WebFilter {
         InetSocketAddress remote = exchange.getRequest().getRemoteAddress();
         InetAddress peer = remote == null ? null : remote.getAddress();
         if (peer != null) {
-            List<String> forwarded = exchange.getRequest().getHeaders().getOrEmpty(TrustedProxies.HEADER);
-            exchange.getAttributes().put(ATTRIBUTE, proxies.client(peer, forwarded).getHostAddress());
+            List<String> lines = exchange.getRequest().getHeaders().getOrEmpty(header.headerName());
+            List<String> hops = header == ClientAddressHeader.FORWARDED ? ForwardedHeader.hops(lines) : lines;
+            exchange.getAttributes().put(ATTRIBUTE, proxies.client(peer, hops).getHostAddress());
         }
         return chain.filter(exchange);
     }

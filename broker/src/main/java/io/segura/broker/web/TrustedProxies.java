@@ -10,8 +10,8 @@ import java.util.regex.Pattern;
 
 /**
  * Which TCP peers may tell the broker who the client is ({@code SEGURA_TRUSTED_PROXIES}: comma-separated addresses or
- * CIDR blocks, e.g. {@code 10.0.0.0/8,fd00::/8}). The client's address is the right-most address of
- * {@code X-Forwarded-For} that is not a trusted proxy: each proxy appends the peer it received the request from, so
+ * CIDR blocks, e.g. {@code 10.0.0.0/8,fd00::/8}). The client's address is the right-most hop of
+ * {@code X-Forwarded-For} (or of RFC 7239 {@code Forwarded}, {@link ForwardedHeader}) that is not a trusted proxy: each proxy appends the peer it received the request from, so
  * everything left of the last untrusted hop was written by someone who could lie. From an untrusted peer the header is
  * ignored entirely. The default trusts nobody: the header is never read.
  *
@@ -19,7 +19,6 @@ import java.util.regex.Pattern;
  */
 record TrustedProxies(List<Block> blocks) {
 
-    static final String HEADER = "X-Forwarded-For";
     private static final Pattern IPV4 = Pattern.compile("\\d{1,3}(\\.\\d{1,3}){3}");
     private static final Pattern IPV6 = Pattern.compile("[0-9A-Fa-f:.]*:[0-9A-Fa-f:.]*");
 

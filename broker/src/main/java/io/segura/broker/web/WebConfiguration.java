@@ -74,7 +74,22 @@ public class WebConfiguration {
 
     @Bean
     ClientAddressFilter clientAddressFilter(org.springframework.core.env.Environment env) {
-        return new ClientAddressFilter(TrustedProxies.parse(env.getProperty("segura.trusted-proxies")));
+        return new ClientAddressFilter(TrustedProxies.parse(env.getProperty("segura.trusted-proxies")),
+                ClientAddressHeader.parse(env.getProperty("segura.client-address-header")));
+    }
+
+    /** {@code SEGURA_PROXY_PROTOCOL=true}: PROXY headers from trusted proxies ({@link ProxyProtocol}); off by default. */
+    @Bean
+    org.springframework.boot.reactor.netty.NettyServerCustomizer proxyProtocol(
+            org.springframework.core.env.Environment env) {
+        String setting = env.getProperty("segura.proxy-protocol", "false").trim();
+        if (setting.equalsIgnoreCase("false")) {
+            return server -> server;
+        }
+        if (!setting.equalsIgnoreCase("true")) {
+            throw new IllegalArgumentException("SEGURA_PROXY_PROTOCOL: '" + setting + "' is neither true nor false");
+        }
+        return new ProxyProtocol(TrustedProxies.parse(env.getProperty("segura.trusted-proxies")));
     }
 
     @Bean

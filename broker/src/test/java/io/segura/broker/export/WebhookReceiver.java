@@ -22,11 +22,12 @@ import javax.crypto.spec.SecretKeySpec;
  * three headers, a timestamp within 5 minutes, {@code v1,} HMAC-SHA256 over {@code id.timestamp.body} under the
  * base64 key after {@code whsec_}, compared in constant time), written here independently of the broker's signer.
  * Per path: a secret and an answer status (200 healthy, else the given status; 307 redirects to {@code /elsewhere}).
+ * Public for the replica tests, which count what three brokers delivered.
  */
-final class WebhookReceiver implements AutoCloseable {
+public final class WebhookReceiver implements AutoCloseable {
 
     /** One verified (or not) delivery. */
-    record Delivery(String path, String id, String body, boolean signatureValid) {
+    public record Delivery(String path, String id, String body, boolean signatureValid) {
     }
 
     private final HttpServer server;
@@ -36,7 +37,7 @@ final class WebhookReceiver implements AutoCloseable {
     volatile long delayMillis;
     final List<Delivery> deliveries = new CopyOnWriteArrayList<>();
 
-    WebhookReceiver() throws IOException {
+    public WebhookReceiver() throws IOException {
         server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
         server.setExecutor(Executors.newFixedThreadPool(2));
         server.createContext("/", exchange -> {
@@ -73,11 +74,11 @@ final class WebhookReceiver implements AutoCloseable {
         return server.getAddress().getPort();
     }
 
-    String url(String path) {
+    public String url(String path) {
         return "http://127.0.0.1:" + port() + path;
     }
 
-    void secret(String path, String secret) {
+    public void secret(String path, String secret) {
         secrets.put(path, secret);
     }
 
@@ -85,7 +86,7 @@ final class WebhookReceiver implements AutoCloseable {
         status.put(path, code);
     }
 
-    List<Delivery> at(String path) {
+    public List<Delivery> at(String path) {
         return deliveries.stream().filter(d -> d.path().equals(path)).toList();
     }
 

@@ -28,7 +28,8 @@ import java.util.function.BooleanSupplier;
 
 /**
  * What CI jobs and an operator send to broker replicas through HAProxy in the replica tests: exchanges (role
- * {@code deploy}, repository 74), leases of {@code api/key}, revocations, the audit verification. A request names a
+ * {@code deploy}, repository 74), leases of {@code api/key}, dynamic credentials, revocations, admin requests, the
+ * audit verification. A request names a
  * replica with {@code via} ({@link HaProxy#SERVED_BY}), or leaves the choice to HAProxy with {@code null}.
  */
 final class ReplicaClient {
@@ -92,6 +93,31 @@ final class ReplicaClient {
                 .POST(HttpRequest.BodyPublishers.ofString(JSONObjectUtils.toJSONString(body))));
     }
 
+    /** {@code POST /api/v2/a2a/dynamic-secrets}: a dynamic credential {@code name} for {@code ttl} (or the default). */
+    HttpResponse<String> dynamic(String session, String name, String ttl, String via) {
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("name", name);
+        if (ttl != null) {
+            body.put("ttl", ttl);
+        }
+        return send(request("/api/v2/a2a/dynamic-secrets", via).header("Authorization", "Bearer " + session)
+                .header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(JSONObjectUtils.toJSONString(body))));
+    }
+
+    /** The holder's {@code DELETE /api/v2/a2a/leases/{id}}. */
+    HttpResponse<String> endLease(String session, String leaseId, String via) {
+        return send(request("/api/v2/a2a/leases/" + leaseId, via).header("Authorization", "Bearer " + session)
+                .DELETE());
+    }
+
+    /** An admin-token request with a JSON body (or none). */
+    HttpResponse<String> admin(String method, String path, String jsonBody, String via) {
+        return send(request(path, via).header("Authorization", "Bearer " + adminToken)
+                .header("Content-Type", "application/json").method(method, jsonBody == null
+                        ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(jsonBody)));
+    }
+
     HttpResponse<String> revoke(String session, String via) {
         return send(request("/oauth2/revoke", via).header("Content-Type", "application/x-www-form-urlencoded")
                 .POST(HttpRequest.BodyPublishers.ofString("token=" + enc(session))));
@@ -136,10 +162,14 @@ final class ReplicaClient {
     }
 
     static Map<String, Object> json(HttpResponse<String> r) {
+        return json(r.body());
+    }
+
+    static Map<String, Object> json(String body) {
         try {
-            return JSONObjectUtils.parse(r.body());
+            return JSONObjectUtils.parse(body);
         } catch (ParseException e) {
-            throw new AssertionError(r.body(), e);
+            throw new AssertionError(body, e);
         }
     }
 

@@ -11,6 +11,7 @@ import io.segura.broker.session.SessionToken;
 import io.segura.testkit.broker.BrokerReplicas;
 import io.segura.testkit.net.HaProxy;
 import io.segura.testkit.oidc.IssuerSimulator;
+import io.segura.testkit.postgres.TestDatabase;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.sql.Connection;
@@ -60,13 +61,38 @@ class ReplicasIT {
     /** Clients leasing for one session at once in the storm (a job fanning out, or a runaway loop). */
     static final int STORM_THREADS = 16;
 
+    /** Dynamic PostgreSQL engines: one whose revocation logs itself in the same transaction, one with the default. */
+    static final String DYN_LOGGED = "db/rit-logged";
+    static final String DYN_DEFAULT = "db/rit-default";
+    /** Every dynamic user of this run starts with it (cleaned up after, whatever happened). */
+    static final String USER_PREFIX = "v_rit" + UUID.randomUUID().toString().substring(0, 8) + "_";
+
     static IssuerSimulator issuer;
     static BrokerReplicas replicas;
     static ReplicaClient client;
+    /** The database the dynamic engines create their users in (not the brokers' own). */
+    static TestDatabase dynamicTarget;
 
     @BeforeAll
     static void start() throws Exception {
         issuer = IssuerSimulator.start();
+        dynamicTarget = TestDatabase.create("ReplicasITdyn");
+        try (Connection c = dynamicTarget.connect(); java.sql.Statement s = c.createStatement()) {
+            s.execute("CREATE SCHEMA app");
+            // written by db/rit-logged's revocation in its own transaction: one row per committed DROP ROLE
+            s.execute("CREATE TABLE app.revocation_log (username text NOT NULL, at timestamptz DEFAULT now())");
+        }
+        String connection = String.join("\n",
+                "      connection:",
+                "        url: postgresql://" + dynamicTarget.host() + ":" + dynamicTarget.port() + "/"
+                        + dynamicTarget.name(),
+                "        username: " + dynamicTarget.user(),
+                "        password-secret: dyn/pg-admin",
+                "      creation:",
+                "        - CREATE ROLE \"{{name}}\" LOGIN PASSWORD '{{password}}' VALID UNTIL '{{expiration}}'",
+                "        - GRANT USAGE ON SCHEMA app TO \"{{name}}\"",
+                "      name-template: \"" + USER_PREFIX + "{{random}}\"",
+                "      max-ttl: 30m");
         String config = String.join("\n",
                 "issuers:",
                 "  - name: ci",
@@ -79,8 +105,19 @@ class ReplicasIT {
                 "    bound-claims:",
                 "      repository_id: \"74\"",
                 "    secrets: [\"api/*\"]",
+                "    dynamic: [" + DYN_LOGGED + ", " + DYN_DEFAULT + "]",
                 "    session-ttl: 10m",
                 "    max-lease-ttl: 30m",
+                "dynamic:",
+                "  postgresql:",
+                "    - name: " + DYN_LOGGED,
+                connection,
+                "      revocation:",
+                "        - INSERT INTO app.revocation_log (username) VALUES ('{{name}}')",
+                "        - DROP OWNED BY \"{{name}}\"",
+                "        - DROP ROLE \"{{name}}\"",
+                "    - name: " + DYN_DEFAULT,
+                connection,
                 "");
         // every replica sweeps often, so the sweepers really compete for the same due leases
         replicas = BrokerReplicas.start(3, b -> b.owner("ReplicasIT").config(config)
@@ -88,6 +125,9 @@ class ReplicasIT {
         client = new ReplicaClient(replicas.url(), issuer, AUDIENCE, replicas.adminToken());
         HttpResponse<String> put = client.putSecret("api/key", SECRET);
         assertThat(put.statusCode()).as(put.body()).isEqualTo(201);
+        // trust auth on the test server: the admin password is never checked, but the engine reads it at each use
+        HttpResponse<String> admin = client.putSecret("dyn/pg-admin", "trust-auth-ignores-this");
+        assertThat(admin.statusCode()).as(admin.body()).isEqualTo(201);
     }
 
     @AfterAll
@@ -97,9 +137,35 @@ class ReplicasIT {
                 replicas.close();
             }
         } finally {
-            if (issuer != null) {
-                issuer.close();
+            try {
+                if (issuer != null) {
+                    issuer.close();
+                }
+            } finally {
+                dropDynamicUsers();
             }
+        }
+    }
+
+    /** Roles are global to the server: drop whatever a failed run left of this run's users, then their database. */
+    static void dropDynamicUsers() throws Exception {
+        if (dynamicTarget == null) {
+            return;
+        }
+        try (Connection c = dynamicTarget.connect(); java.sql.Statement s = c.createStatement()) {
+            List<String> left = new ArrayList<>();
+            try (ResultSet rs = s.executeQuery("SELECT rolname FROM pg_roles WHERE starts_with(rolname, '"
+                    + USER_PREFIX + "')")) {
+                while (rs.next()) {
+                    left.add(rs.getString(1));
+                }
+            }
+            for (String role : left) {
+                s.execute("DROP OWNED BY \"" + role + "\"");
+                s.execute("DROP ROLE \"" + role + "\"");
+            }
+        } finally {
+            dynamicTarget.close();
         }
     }
 
@@ -385,6 +451,171 @@ class ReplicasIT {
     }
 
     /**
+     * DESIGN §6a, §15: dynamic PostgreSQL users revoked while all three replicas sweep every 200 ms: expiry (only the
+     * sweepers), the holder's DELETE and the session's revocation (the request's replica right after its commit, racing
+     * the sweepers) each drop every user exactly once: one {@code dynamic.revoked} per lease, no failed attempt, the
+     * role gone, and for the logged engine one committed revocation per user.
+     */
+    @Test
+    @Order(6)
+    void dynamicWhenThreeReplicasSweepAndRevokeThenEachUserIsDroppedExactlyOnce() throws Exception {
+        List<String> vias = List.of("r1", "r2", "r3");
+        List<DynamicLease> expiring = new ArrayList<>();
+        List<DynamicLease> ended = new ArrayList<>();
+        Map<String, String> sessionOf = new LinkedHashMap<>();
+        Map<String, Object> loginWith = null;
+        for (String via : vias) {
+            String session = client.session(via);
+            sessionOf.put(via, session);
+            for (int i = 0; i < 6; i++) {
+                String engine = i % 2 == 0 ? DYN_LOGGED : DYN_DEFAULT;
+                // four expire on their own, two are ended by a request (the holder's DELETE, the session's end)
+                HttpResponse<String> r = client.dynamic(session, engine, i < 4 ? "2s" : "10m", via);
+                assertThat(r.statusCode()).as(r.body()).isEqualTo(201);
+                Map<String, Object> body = ReplicaClient.json(r);
+                @SuppressWarnings("unchecked")
+                Map<String, Object> credential = (Map<String, Object>) body.get("credential");
+                DynamicLease lease = new DynamicLease((String) body.get("lease_id"), engine,
+                        (String) credential.get("username"), via);
+                (i < 4 ? expiring : ended).add(lease);
+                if (loginWith == null && i >= 4) {
+                    loginWith = credential;
+                }
+            }
+        }
+        // a real user: it logs in while its lease lasts
+        try (Connection held = java.sql.DriverManager.getConnection(dynamicTarget.jdbcUrl(),
+                (String) loginWith.get("username"), (String) loginWith.get("password"));
+                java.sql.Statement s = held.createStatement(); ResultSet rs = s.executeQuery("SELECT current_user")) {
+            assertThat(rs.next()).isTrue();
+            assertThat(rs.getString(1)).isEqualTo(loginWith.get("username"));
+        }
+        try (Connection c = replicas.database().connect()) {
+            List<String> expiringIds = expiring.stream().map(DynamicLease::leaseId).toList();
+            // the sweepers' two jobs: the leases marked expired, their users dropped
+            await(expiring.size() + " expired users revoked by the sweepers", Duration.ofSeconds(90),
+                    () -> count(c, "SELECT count(*) FROM dynamic_credentials WHERE revoked_at IS NOT NULL"
+                            + " AND lease_id = ANY (?)", expiringIds) == expiringIds.size()
+                            && count(c, "SELECT count(*) FROM leases WHERE revoke_reason = 'expired'"
+                            + " AND id = ANY (?)", expiringIds) == expiringIds.size());
+
+            // each session's holder ends one lease through the next replica; the session ends through the one after
+            for (int k = 0; k < vias.size(); k++) {
+                String via = vias.get(k);
+                List<DynamicLease> own = ended.stream().filter(l -> l.via().equals(via)).toList();
+                HttpResponse<String> deleted = client.endLease(sessionOf.get(via), own.get(0).leaseId(),
+                        vias.get((k + 1) % vias.size()));
+                assertThat(deleted.statusCode()).as(deleted.body()).isEqualTo(204);
+                HttpResponse<String> revoked = client.revoke(sessionOf.get(via), vias.get((k + 2) % vias.size()));
+                assertThat(revoked.statusCode()).as(revoked.body()).isEqualTo(200);
+            }
+            List<DynamicLease> all = new ArrayList<>(expiring);
+            all.addAll(ended);
+            List<String> ids = all.stream().map(DynamicLease::leaseId).toList();
+            await("every user revoked", Duration.ofSeconds(60), () -> count(c, "SELECT count(*) FROM"
+                    + " dynamic_credentials WHERE revoked_at IS NOT NULL AND lease_id = ANY (?)", ids) == ids.size());
+            // a barrier of at least one more sweep: a credential issued now and expiring in 1 s is swept (by any
+            // replica, each sweeping every 200 ms); a second revocation of one of the others would have come by then
+            String sentinelSession = client.session(null);
+            HttpResponse<String> sentinel = client.dynamic(sentinelSession, DYN_LOGGED, "1s", null);
+            assertThat(sentinel.statusCode()).as(sentinel.body()).isEqualTo(201);
+            List<String> sentinelId = List.of(leaseId(sentinel));
+            await("the sentinel swept", Duration.ofSeconds(60), () -> count(c, "SELECT count(*) FROM"
+                    + " dynamic_credentials WHERE revoked_at IS NOT NULL AND lease_id = ANY (?)", sentinelId) == 1);
+
+            assertThat(count(c, "SELECT count(*) FROM audit_events WHERE type = 'dynamic.revoked'"
+                    + " AND lease_id = ANY (?)", ids)).as("dynamic.revoked events").isEqualTo(ids.size());
+            assertThat(count(c, "SELECT count(DISTINCT lease_id) FROM audit_events WHERE type = 'dynamic.revoked'"
+                    + " AND lease_id = ANY (?)", ids)).as("leases with a dynamic.revoked event").isEqualTo(ids.size());
+            assertThat(count(c, "SELECT count(*) FROM audit_events WHERE type = 'dynamic.revoke_failed'"
+                    + " AND lease_id = ANY (?)", ids)).as("dynamic.revoke_failed events").isZero();
+        }
+        List<String> users = new ArrayList<>(expiring.stream().map(DynamicLease::username).toList());
+        users.addAll(ended.stream().map(DynamicLease::username).toList());
+        List<String> logged = new ArrayList<>();
+        expiring.stream().filter(l -> l.engine().equals(DYN_LOGGED)).forEach(l -> logged.add(l.username()));
+        ended.stream().filter(l -> l.engine().equals(DYN_LOGGED)).forEach(l -> logged.add(l.username()));
+        try (Connection t = dynamicTarget.connect()) {
+            assertThat(count(t, "SELECT count(*) FROM pg_roles WHERE rolname = ANY (?)", users)).as("users left")
+                    .isZero();
+            // the logged engine's revocation inserts its row in the transaction that drops the role: one per user
+            assertThat(count(t, "SELECT count(*) FROM app.revocation_log WHERE username = ANY (?)", logged))
+                    .as("committed revocations of the logged engine's users").isEqualTo(logged.size());
+            assertThat(count(t, "SELECT count(DISTINCT username) FROM app.revocation_log WHERE username = ANY (?)",
+                    logged)).as("logged users revoked").isEqualTo(logged.size());
+        }
+    }
+
+    /**
+     * EXPORTS.md, DESIGN §15: one webhook subscription, three replicas competing for its cursor every 200 ms (FOR
+     * UPDATE SKIP LOCKED claims) under mixed traffic spread over them: every event linked after the subscription was
+     * made arrives exactly once, in one gap-free run of chain positions, each signed.
+     */
+    @Test
+    @Order(7)
+    void outboxWhenThreeReplicasDeliverOneWebhookThenEveryEventArrivesExactlyOnce() throws Exception {
+        try (io.segura.broker.export.WebhookReceiver receiver = new io.segura.broker.export.WebhookReceiver()) {
+            HttpResponse<String> registered = client.admin("POST", "/api/v2/a2a/webhooks",
+                    "{\"url\": \"" + receiver.url("/replicas") + "\"}", null);
+            assertThat(registered.statusCode()).as(registered.body()).isEqualTo(201);
+            Map<String, Object> subscription = ReplicaClient.json(registered);
+            String id = (String) subscription.get("id");
+            receiver.secret("/replicas", (String) subscription.get("secret"));
+            String sink = "webhook:" + id;
+            long registeredAt;
+            try (Connection c = replicas.database().connect()) {
+                // at most the cursor's first position (a delivery may already have moved it: those are received)
+                registeredAt = count(c, "SELECT chain_pos FROM export_cursors WHERE sink = '" + sink + "'", null);
+            }
+            try {
+                mixedTraffic();
+                try (Connection c = replicas.database().connect()) {
+                    await("the chainer to link every event", Duration.ofSeconds(60),
+                            () -> ((Number) client.verify().get("pending_unchained")).longValue() == 0);
+                    long head = count(c, "SELECT max(chain_pos) FROM audit_links", null);
+                    await("the webhook cursor to reach the chain head " + head, Duration.ofSeconds(120),
+                            () -> count(c, "SELECT chain_pos FROM export_cursors WHERE sink = '" + sink + "'", null)
+                                    >= head);
+                    List<io.segura.broker.export.WebhookReceiver.Delivery> got = receiver.at("/replicas");
+                    Map<String, Integer> times = new LinkedHashMap<>();
+                    got.forEach(d -> times.merge(d.id(), 1, Integer::sum));
+                    assertThat(got).as("deliveries").allSatisfy(d -> assertThat(d.signatureValid())
+                            .as("signature of " + d.id()).isTrue());
+                    assertThat(times).as("deliveries per event id").allSatisfy((event, n) -> assertThat(n)
+                            .as(event).isEqualTo(1));
+                    List<Long> positions = new ArrayList<>();
+                    try (PreparedStatement q = c.prepareStatement("SELECT l.chain_pos FROM audit_events e"
+                            + " JOIN audit_links l ON l.seq = e.seq WHERE e.id = ANY (?) ORDER BY l.chain_pos")) {
+                        q.setArray(1, c.createArrayOf("varchar", times.keySet().toArray()));
+                        try (ResultSet rs = q.executeQuery()) {
+                            while (rs.next()) {
+                                positions.add(rs.getLong(1));
+                            }
+                        }
+                    }
+                    assertThat(positions).as("delivered events in the chain").hasSize(times.size());
+                    long first = positions.get(0);
+                    long last = positions.get(positions.size() - 1);
+                    assertThat(first).as("first delivered position").isLessThanOrEqualTo(registeredAt + 1);
+                    assertThat(last).as("last delivered position").isGreaterThanOrEqualTo(head);
+                    assertThat(last - first + 1).as("positions %d..%d without a gap", first, last)
+                            .isEqualTo(positions.size());
+                    Set<String> types = new HashSet<>();
+                    got.forEach(d -> types.add((String) ReplicaClient.json(d.body()).get("type")));
+                    assertThat(types).as("event types delivered").contains("token.exchanged", "token.rejected",
+                            "lease.issued", "lease.revoked", "lease.denied", "session.revoked", "dynamic.issued",
+                            "dynamic.revoked");
+                    System.out.printf("outbox through three replicas: %d events delivered once each (positions %d..%d),"
+                            + " delivered per replica %s%n", got.size(), first, last, deliveredPerReplica(sink));
+                }
+            } finally {
+                HttpResponse<String> deleted = client.admin("DELETE", "/api/v2/a2a/webhooks/" + id, null, null);
+                assertThat(deleted.statusCode()).as(deleted.body()).isEqualTo(204);
+            }
+        }
+    }
+
+    /**
      * Issue 16: a replica killed with SIGKILL while jobs run through HAProxy. A request the dead replica had already
      * received fails once (HAProxy cannot resend it: it may have been processed) and the client retries it; requests
      * that only reach its closed port are resent by HAProxy to another replica, and its health checks take it out.
@@ -452,9 +683,10 @@ class ReplicasIT {
         assertThat(requests).as("timed out (hung) requests").noneMatch(r -> r.failure() != null
                 && r.failure().contains("HttpTimeoutException"));
         try (Connection c = replicas.database().connect()) {
+            // a dynamic credential's lease (the tests before) is recorded by its dynamic.issued event
             assertThat(count(c, "SELECT count(*) FROM leases l WHERE NOT EXISTS (SELECT 1 FROM audit_events e"
-                    + " WHERE e.type = 'lease.issued' AND e.lease_id = l.id)", null)).as("leases without their audit"
-                    + " record").isZero();
+                    + " WHERE e.type IN ('lease.issued', 'dynamic.issued') AND e.lease_id = l.id)", null))
+                    .as("leases without their audit record").isZero();
             assertThat(count(c, "SELECT count(*) FROM leases WHERE id = ANY (?)", granted)).as("granted leases")
                     .isEqualTo(granted.size());
         }
@@ -481,6 +713,66 @@ class ReplicasIT {
     }
 
     // --- helpers ---------------------------------------------------------------------------------------------------
+
+    record DynamicLease(String leaseId, String engine, String username, String via) {
+    }
+
+    /**
+     * CI jobs through HAProxy's round robin: exchanges, one refused (another repository), leases, a holder's
+     * DELETE, a dynamic credential, a refused dynamic request, and half of the sessions revoked (with what they hold).
+     */
+    static void mixedTraffic() throws Exception {
+        ExecutorService pool = Executors.newFixedThreadPool(4);
+        try {
+            List<Future<?>> jobs = new ArrayList<>();
+            for (int job = 0; job < 12; job++) {
+                int n = job;
+                jobs.add(pool.submit(() -> {
+                    String session = client.session(null);
+                    for (int i = 0; i < 2; i++) {
+                        HttpResponse<String> r = client.lease(session, null, null);
+                        assertThat(r.statusCode()).as(r.body()).isEqualTo(201);
+                        if (i == 1) {
+                            assertThat(client.endLease(session, leaseId(r), null).statusCode()).isEqualTo(204);
+                        }
+                    }
+                    HttpResponse<String> dynamic = client.dynamic(session, DYN_DEFAULT, "10m", null);
+                    assertThat(dynamic.statusCode()).as(dynamic.body()).isEqualTo(201);
+                    assertThat(client.dynamic(session, "db/nope", null, null).statusCode()).isEqualTo(404);
+                    if (n % 3 == 0) {
+                        String other = issuer.mint(Map.of("aud", AUDIENCE, "sub", "repo:acme/other-" + n,
+                                "repository_id", "75"));
+                        assertThat(client.exchange(other, null).statusCode()).isEqualTo(400);
+                    }
+                    // every session ends, so its dynamic user is dropped: half revoked, half by its lease's DELETE
+                    if (n % 2 == 0) {
+                        assertThat(client.revoke(session, null).statusCode()).isEqualTo(200);
+                    } else {
+                        assertThat(client.endLease(session, leaseId(dynamic), null).statusCode()).isEqualTo(204);
+                    }
+                    return null;
+                }));
+            }
+            for (Future<?> f : jobs) {
+                f.get(120, TimeUnit.SECONDS);
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    /** Each replica's {@code segura_export_delivered_total} for the sink. */
+    static Map<String, String> deliveredPerReplica(String sink) {
+        Map<String, String> out = new LinkedHashMap<>();
+        for (int i = 0; i < replicas.size(); i++) {
+            HttpResponse<String> metrics = client.send(HttpRequest.newBuilder(replicas.replica(i).url()
+                    .resolve("/actuator/prometheus")).GET());
+            out.put(BrokerReplicas.name(i), metrics.body().lines().filter(l -> l.startsWith(
+                    "segura_export_delivered_total") && l.contains(sink)).map(l -> l.substring(l.lastIndexOf(' ') + 1))
+                    .findFirst().orElse("0"));
+        }
+        return out;
+    }
 
     static String haproxyTail() {
         try {

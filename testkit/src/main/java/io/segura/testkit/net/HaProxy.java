@@ -68,15 +68,8 @@ public final class HaProxy implements AutoCloseable {
         if (backends.isEmpty()) {
             throw new IllegalArgumentException("at least one backend is required");
         }
-        Path binary = binary();
-        Path dir = Files.createTempDirectory("segura-haproxy-");
         int port = freePort();
-        Path config = dir.resolve("haproxy.cfg");
-        Files.writeString(config, config(port, backends), StandardCharsets.UTF_8);
-        Process process = new ProcessBuilder(binary.toString(), "-db", "-f", config.toString())
-                .redirectErrorStream(true).redirectOutput(dir.resolve("haproxy.log").toFile()).start();
-        HaProxy proxy = new HaProxy(process, dir, URI.create("http://127.0.0.1:" + port),
-                List.copyOf(backends.keySet()));
+        HaProxy proxy = launch(config(port, backends), port, List.copyOf(backends.keySet()));
         try {
             proxy.awaitServersUp();
         } catch (IOException | InterruptedException | RuntimeException e) {
@@ -84,6 +77,87 @@ public final class HaProxy implements AutoCloseable {
             throw e;
         }
         return proxy;
+    }
+
+    /**
+     * Starts HAProxy as a layer-4 balancer ({@code mode tcp}, as for TLS passthrough): it sees no HTTP, adds no
+     * header, and tells the brokers the client's address only through {@code serverOptions} on every server line,
+     * e.g. {@code send-proxy-v2} or {@code send-proxy} (PROXY protocol v2 or v1). Health checks stay HTTP checks of
+     * the readiness probe, sent without a PROXY header. Waits until the readiness probe answers 200 through it.
+     */
+    public static HaProxy startLayer4(Map<String, URI> backends, String serverOptions)
+            throws IOException, InterruptedException {
+        Objects.requireNonNull(backends, "backends cannot be null");
+        Objects.requireNonNull(serverOptions, "serverOptions cannot be null");
+        if (backends.isEmpty()) {
+            throw new IllegalArgumentException("at least one backend is required");
+        }
+        int port = freePort();
+        List<String> lines = new ArrayList<>(List.of(
+                "global",
+                "    maxconn 1024",
+                "    log stdout format raw local0 info",
+                "defaults",
+                "    mode tcp",
+                "    log global",
+                "    option tcplog",
+                "    timeout connect 2s",
+                "    timeout client 60s",
+                "    timeout server 60s",
+                "    timeout check 2s",
+                "frontend brokers",
+                "    bind 127.0.0.1:" + port,
+                "    default_backend replicas",
+                "backend replicas",
+                "    balance roundrobin",
+                "    option httpchk GET /actuator/health/readiness",
+                "    http-check expect status 200",
+                "    default-server inter 500ms fall 2 rise 1"));
+        backends.forEach((name, uri) -> lines.add("    server " + name + " " + uri.getHost() + ":" + uri.getPort()
+                + " check " + serverOptions));
+        HaProxy proxy = launch(String.join("\n", lines) + "\n", port, List.of());
+        try {
+            proxy.awaitReady();
+        } catch (IOException | InterruptedException | RuntimeException e) {
+            proxy.close();
+            throw e;
+        }
+        return proxy;
+    }
+
+    private static HaProxy launch(String configText, int port, List<String> servers) throws IOException {
+        Path binary = binary();
+        Path dir = Files.createTempDirectory("segura-haproxy-");
+        Path config = dir.resolve("haproxy.cfg");
+        Files.writeString(config, configText, StandardCharsets.UTF_8);
+        Process process = new ProcessBuilder(binary.toString(), "-db", "-f", config.toString())
+                .redirectErrorStream(true).redirectOutput(dir.resolve("haproxy.log").toFile()).start();
+        return new HaProxy(process, dir, URI.create("http://127.0.0.1:" + port), servers);
+    }
+
+    /** Until the readiness probe answers 200 through the proxy (a layer-4 proxy names no server). */
+    private void awaitReady() throws IOException, InterruptedException {
+        HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+        long deadline = System.nanoTime() + START_TIMEOUT.toNanos();
+        while (true) {
+            if (!process.isAlive()) {
+                throw new IllegalStateException("haproxy exited with " + process.exitValue() + ":\n" + log());
+            }
+            try {
+                HttpResponse<Void> r = http.send(HttpRequest.newBuilder(url.resolve("/actuator/health/readiness"))
+                        .timeout(Duration.ofSeconds(2)).build(), HttpResponse.BodyHandlers.discarding());
+                if (r.statusCode() == 200) {
+                    return;
+                }
+            } catch (IOException e) {
+                // not listening yet, or no server up yet
+            }
+            if (System.nanoTime() > deadline) {
+                throw new IllegalStateException("haproxy did not answer the readiness probe within "
+                        + START_TIMEOUT.toSeconds() + " s:\n" + log());
+            }
+            Thread.sleep(100);
+        }
     }
 
     static String config(int port, Map<String, URI> backends) {

@@ -47,7 +47,9 @@ import reactor.core.scheduler.Schedulers;
  * vault each time, so rotating it in the vault needs no restart.
  *
  * <p>Issue is all or nothing: on PostgreSQL the creation statements run in one transaction; on MySQL, whose DDL
- * commits at once, a failure runs the revocation before answering. The password is generated here, used in the
+ * commits at once, a failure runs the revocation before answering. On PostgreSQL a creation or a revocation that
+ * collided with another replica's on the catalog (a {@code GRANT} on a schema while another drops a user holding a
+ * grant on it: "tuple concurrently updated") is rolled back and run again at once, a few times. The password is generated here, used in the
  * creation statements and answered once; every error that leaves this class has it redacted.
  */
 public final class DatabaseEngine implements DynamicEngine {
@@ -151,21 +153,29 @@ public final class DatabaseEngine implements DynamicEngine {
         String expiration = EXPIRATION.format(request.expiresAt());
         Map<String, String> vars = Map.of("name", user, "password", password, "expiration", expiration);
         boolean transactional = spec.dialect() == Dialect.POSTGRESQL;
-        try (Connection c = connect(admin)) {
-            c.setAutoCommit(!transactional);
-            try (Statement s = c.createStatement()) {
-                for (String statement : spec.creation()) {
-                    s.execute(render(statement, vars));
-                }
-                if (transactional) {
-                    c.commit();
+        for (int attempt = 1; ; attempt++) {
+            try (Connection c = connect(admin)) {
+                c.setAutoCommit(!transactional);
+                try (Statement s = c.createStatement()) {
+                    for (String statement : spec.creation()) {
+                        s.execute(render(statement, vars));
+                    }
+                    if (transactional) {
+                        c.commit();
+                    }
+                    break;
+                } catch (SQLException e) {
+                    undo(c, transactional, user, expiration);
+                    // rolled back whole: nothing was created, so the same statements can run again at once
+                    if (transactional && attempt < CATALOG_ATTEMPTS && concurrentCatalogUpdate(e)) {
+                        pause(attempt);
+                        continue;
+                    }
+                    throw failure("creating the user", e, password);
                 }
             } catch (SQLException e) {
-                undo(c, transactional, user, expiration);
-                throw failure("creating the user", e, password);
+                throw failure("connecting", e, password);
             }
-        } catch (SQLException e) {
-            throw failure("connecting", e, password);
         }
         Map<String, Object> fields = new LinkedHashMap<>();
         fields.put("username", user);
@@ -226,7 +236,10 @@ public final class DatabaseEngine implements DynamicEngine {
         }
     }
 
-    /** How often a revocation that collided with another on PostgreSQL's catalog is run before it counts as failed. */
+    /**
+     * How often a creation or revocation that collided with another on PostgreSQL's catalog is run before it counts
+     * as failed.
+     */
     static final int CATALOG_ATTEMPTS = 5;
 
     /** A failure that only says another transaction touched the same catalog rows: worth running again at once. */
