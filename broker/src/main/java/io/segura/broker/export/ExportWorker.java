@@ -9,7 +9,10 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.random.RandomGenerator;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -38,6 +41,10 @@ public final class ExportWorker {
     private final String worker;
     private final RandomGenerator random;
     private Disposable loop;
+    /** The sinks whose drain is running, so a tick starts only the idle ones (each sink keeps its own pace). */
+    private final Set<String> draining = ConcurrentHashMap.newKeySet();
+    /** The running drains by sink, to cancel them on {@link #stop}. */
+    private final Map<String, Disposable> drains = new ConcurrentHashMap<>();
 
     ExportWorker(ExportCursors cursors, AuditQuery events, ExportSinks sinks, ExportsSpec.Delivery delivery,
             Duration claimTtl, Clock clock, ExportMetrics metrics, String worker, RandomGenerator random) {
@@ -160,17 +167,33 @@ public final class ExportWorker {
         return Duration.ofMillis(Math.max(1, wait));
     }
 
+    /**
+     * Every {@code interval}, starts a drain of each sink that is not draining already, and refreshes the gauges.
+     * Each sink keeps its own pace: a slow sink (a webhook receiver far behind) never holds back a fast one, which
+     * {@link #deliverAll} would (it completes when the slowest sink has drained).
+     */
     public synchronized void start(Duration interval) {
         if (loop != null && !loop.isDisposed()) {
             throw new IllegalStateException("the export worker is already running");
         }
         loop = Flux.interval(interval, interval)
                 .onBackpressureDrop()
-                .concatMap(tick -> deliverAll().onErrorResume(e -> {
+                .concatMap(tick -> sinks.current().flatMap(list -> {
+                    list.forEach(this::startDrain);
+                    return metrics.refresh(list);
+                }).onErrorResume(e -> {
                     log.warn("export round failed, retrying on the next tick: {}", e.toString());
                     return Mono.empty();
                 }), 1)
                 .subscribe();
+    }
+
+    private void startDrain(Sink sink) {
+        if (!draining.add(sink.id())) {
+            return;
+        }
+        drains.put(sink.id(), drain(sink).doFinally(s -> draining.remove(sink.id())).subscribe(n -> {
+        }, e -> log.warn("export to {} failed, retrying later: {}", sink.id(), e.toString())));
     }
 
     public synchronized void stop() {
@@ -178,6 +201,8 @@ public final class ExportWorker {
             loop.dispose();
             loop = null;
         }
+        drains.values().forEach(Disposable::dispose);
+        drains.clear();
         sinks.close();
     }
 }
