@@ -32,7 +32,7 @@ public final class ExportWorker {
     private static final Logger log = LoggerFactory.getLogger(ExportWorker.class);
 
     private final ExportCursors cursors;
-    private final AuditQuery events;
+    private final RecentEvents recent;
     private final ExportSinks sinks;
     private final ExportsSpec.Delivery delivery;
     private final Duration claimTtl;
@@ -49,7 +49,9 @@ public final class ExportWorker {
     ExportWorker(ExportCursors cursors, AuditQuery events, ExportSinks sinks, ExportsSpec.Delivery delivery,
             Duration claimTtl, Clock clock, ExportMetrics metrics, String worker, RandomGenerator random) {
         this.cursors = Objects.requireNonNull(cursors, "cursors cannot be null");
-        this.events = Objects.requireNonNull(events, "events cannot be null");
+        // a few rounds' worth: the sinks that keep up read the same positions within moments of each other
+        this.recent = new RecentEvents(Objects.requireNonNull(events, "events cannot be null"),
+                4 * delivery.batch());
         this.sinks = Objects.requireNonNull(sinks, "sinks cannot be null");
         this.delivery = Objects.requireNonNull(delivery, "delivery cannot be null");
         this.claimTtl = Objects.requireNonNull(claimTtl, "claimTtl cannot be null");
@@ -83,8 +85,8 @@ public final class ExportWorker {
             // stop handing events over well before the claim runs out, so no other worker takes over mid-batch
             Instant deadline = now.plus(claimTtl.dividedBy(2));
             return cursors.pending(sink.id()).filter(Boolean::booleanValue)
-                    .flatMap(p -> cursors.claim(sink.id(), worker, now, until)).flatMap(claim -> events
-                    .linkedAfter(claim.chainPos(), delivery.batch()).collectList()
+                    .flatMap(p -> cursors.claim(sink.id(), worker, now, until)).flatMap(claim -> recent
+                    .after(claim.chainPos(), delivery.batch())
                     .flatMap(batch -> batch.isEmpty() ? cursors.release(claim).thenReturn(0)
                             : Mono.fromCallable(() -> attempt(sink, batch, deadline))
                                     .subscribeOn(Schedulers.boundedElastic())

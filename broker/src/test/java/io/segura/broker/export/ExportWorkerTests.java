@@ -231,6 +231,26 @@ class ExportWorkerTests {
     }
 
     @Test
+    void recentEventsWhenASecondSinkReadsTheSamePositionsThenItGetsTheEventsKeptAndOnlyTheRestFromTheDatabase() {
+        long start = query.chainHead().block(TIMEOUT);
+        List<String> ids = append("recent-", 10);
+        RecentEvents recent = new RecentEvents(query, 100);
+        List<AuditEvent> first = recent.after(start, 5).block(TIMEOUT);
+        List<AuditEvent> second = recent.after(start, 10).block(TIMEOUT);
+        assertThat(first).extracting(AuditEvent::id).containsExactlyElementsOf(ids.subList(0, 5));
+        assertThat(second).extracting(AuditEvent::id).containsExactlyElementsOf(ids);
+        for (int i = 0; i < 5; i++) {
+            assertThat(second.get(i)).as("kept, not read again").isSameAs(first.get(i));
+        }
+        assertThat(second).extracting(AuditEvent::chainPos).containsExactlyElementsOf(
+                java.util.stream.LongStream.rangeClosed(start + 1, start + 10).boxed().toList());
+        // a small window keeps only the newest positions; older ones are read again, the same events
+        RecentEvents small = new RecentEvents(query, 3);
+        small.after(start, 10).block(TIMEOUT);
+        assertThat(small.after(start, 10).block(TIMEOUT)).extracting(AuditEvent::id).containsExactlyElementsOf(ids);
+    }
+
+    @Test
     void backoffWhenAttemptsGrowThenDoublesWithJitterUpToTheCap() {
         ExportWorker w = worker(new RecordingSink("syslog:math"), "math", new ExportsSpec.Delivery(8,
                 Duration.ofSeconds(1), Duration.ofSeconds(10), 10, Duration.ofSeconds(30)));
