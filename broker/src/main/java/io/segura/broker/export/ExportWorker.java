@@ -74,17 +74,22 @@ public final class ExportWorker {
     }
 
     private Mono<Long> drain(Sink sink) {
-        return round(sink).expand(n -> n >= delivery.batch() ? round(sink) : Mono.empty()).reduce(0L, Long::sum);
+        // after a full round more is waiting, most likely: the next one skips the pending check
+        return round(sink, true).expand(n -> n >= delivery.batch() ? round(sink, false) : Mono.empty())
+                .reduce(0L, Long::sum);
     }
 
-    /** One claimed round for one sink; returns how many events the cursor moved past (0: nothing to do). */
-    Mono<Integer> round(Sink sink) {
+    /**
+     * One claimed round for one sink; returns how many events the cursor moved past (0: nothing to do). With
+     * {@code check}, it first reads whether anything is pending, so an idle sink costs no claim (a write) per tick.
+     */
+    private Mono<Integer> round(Sink sink, boolean check) {
         return Mono.defer(() -> {
             Instant now = clock.instant();
             Instant until = now.plus(claimTtl);
             // stop handing events over well before the claim runs out, so no other worker takes over mid-batch
             Instant deadline = now.plus(claimTtl.dividedBy(2));
-            return cursors.pending(sink.id()).filter(Boolean::booleanValue)
+            return (check ? cursors.pending(sink.id()) : Mono.just(true)).filter(Boolean::booleanValue)
                     .flatMap(p -> cursors.claim(sink.id(), worker, now, until)).flatMap(claim -> recent
                     .after(claim.chainPos(), delivery.batch())
                     .flatMap(batch -> batch.isEmpty() ? cursors.release(claim).thenReturn(0)
