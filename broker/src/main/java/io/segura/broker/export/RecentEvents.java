@@ -43,8 +43,9 @@ final class RecentEvents {
             for (AuditEvent e : read) {
                 byPosition.put(e.chainPos(), e);
             }
-            while (byPosition.size() > capacity) {
-                byPosition.pollFirstEntry();
+            // positions are dense: keeping those within capacity of the newest bounds the size (size() would walk it)
+            if (!byPosition.isEmpty()) {
+                byPosition.headMap(byPosition.lastKey() - capacity, true).clear();
             }
             kept.addAll(read);
             return kept;
