@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 package io.segura.broker.export;
 
-import java.net.http.HttpClient;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -12,6 +11,8 @@ import java.util.concurrent.ConcurrentHashMap;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import reactor.core.publisher.Mono;
+import reactor.netty.http.client.HttpClient;
+import reactor.netty.resources.ConnectionProvider;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
@@ -24,6 +25,7 @@ final class ExportSinks {
 
     private final List<Sink> fixed;
     private final WebhookSubscriptions webhooks;
+    private final ConnectionProvider pool;
     private final HttpClient http;
     private final Duration timeout;
     private final JsonMapper json;
@@ -34,7 +36,8 @@ final class ExportSinks {
         this.fixed = List.copyOf(fixed);
         this.webhooks = Objects.requireNonNull(webhooks, "webhooks cannot be null");
         this.timeout = Objects.requireNonNull(timeout, "timeout cannot be null");
-        this.http = WebhookSink.client(timeout);
+        this.pool = WebhookSink.pool(timeout);
+        this.http = WebhookSink.client(pool, timeout);
         this.json = Objects.requireNonNull(json, "json cannot be null");
         this.clock = Objects.requireNonNull(clock, "clock cannot be null");
     }
@@ -74,5 +77,6 @@ final class ExportSinks {
 
     void close() {
         fixed.forEach(Sink::close);
+        pool.dispose();
     }
 }

@@ -9,7 +9,10 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.random.RandomGenerator;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -29,7 +32,7 @@ public final class ExportWorker {
     private static final Logger log = LoggerFactory.getLogger(ExportWorker.class);
 
     private final ExportCursors cursors;
-    private final AuditQuery events;
+    private final RecentEvents recent;
     private final ExportSinks sinks;
     private final ExportsSpec.Delivery delivery;
     private final Duration claimTtl;
@@ -38,11 +41,17 @@ public final class ExportWorker {
     private final String worker;
     private final RandomGenerator random;
     private Disposable loop;
+    /** The sinks whose drain is running, so a tick starts only the idle ones (each sink keeps its own pace). */
+    private final Set<String> draining = ConcurrentHashMap.newKeySet();
+    /** The running drains by sink, to cancel them on {@link #stop}. */
+    private final Map<String, Disposable> drains = new ConcurrentHashMap<>();
 
     ExportWorker(ExportCursors cursors, AuditQuery events, ExportSinks sinks, ExportsSpec.Delivery delivery,
             Duration claimTtl, Clock clock, ExportMetrics metrics, String worker, RandomGenerator random) {
         this.cursors = Objects.requireNonNull(cursors, "cursors cannot be null");
-        this.events = Objects.requireNonNull(events, "events cannot be null");
+        // a few rounds' worth: the sinks that keep up read the same positions within moments of each other
+        this.recent = new RecentEvents(Objects.requireNonNull(events, "events cannot be null"),
+                4 * delivery.batch());
         this.sinks = Objects.requireNonNull(sinks, "sinks cannot be null");
         this.delivery = Objects.requireNonNull(delivery, "delivery cannot be null");
         this.claimTtl = Objects.requireNonNull(claimTtl, "claimTtl cannot be null");
@@ -65,19 +74,24 @@ public final class ExportWorker {
     }
 
     private Mono<Long> drain(Sink sink) {
-        return round(sink).expand(n -> n >= delivery.batch() ? round(sink) : Mono.empty()).reduce(0L, Long::sum);
+        // after a full round more is waiting, most likely: the next one skips the pending check
+        return round(sink, true).expand(n -> n >= delivery.batch() ? round(sink, false) : Mono.empty())
+                .reduce(0L, Long::sum);
     }
 
-    /** One claimed round for one sink; returns how many events the cursor moved past (0: nothing to do). */
-    Mono<Integer> round(Sink sink) {
+    /**
+     * One claimed round for one sink; returns how many events the cursor moved past (0: nothing to do). With
+     * {@code check}, it first reads whether anything is pending, so an idle sink costs no claim (a write) per tick.
+     */
+    private Mono<Integer> round(Sink sink, boolean check) {
         return Mono.defer(() -> {
             Instant now = clock.instant();
             Instant until = now.plus(claimTtl);
             // stop handing events over well before the claim runs out, so no other worker takes over mid-batch
             Instant deadline = now.plus(claimTtl.dividedBy(2));
-            return cursors.pending(sink.id()).filter(Boolean::booleanValue)
-                    .flatMap(p -> cursors.claim(sink.id(), worker, now, until)).flatMap(claim -> events
-                    .linkedAfter(claim.chainPos(), delivery.batch()).collectList()
+            return (check ? cursors.pending(sink.id()) : Mono.just(true)).filter(Boolean::booleanValue)
+                    .flatMap(p -> cursors.claim(sink.id(), worker, now, until)).flatMap(claim -> recent
+                    .after(claim.chainPos(), delivery.batch())
                     .flatMap(batch -> batch.isEmpty() ? cursors.release(claim).thenReturn(0)
                             : Mono.fromCallable(() -> attempt(sink, batch, deadline))
                                     .subscribeOn(Schedulers.boundedElastic())
@@ -160,17 +174,33 @@ public final class ExportWorker {
         return Duration.ofMillis(Math.max(1, wait));
     }
 
+    /**
+     * Every {@code interval}, starts a drain of each sink that is not draining already, and refreshes the gauges.
+     * Each sink keeps its own pace: a slow sink (a webhook receiver far behind) never holds back a fast one, which
+     * {@link #deliverAll} would (it completes when the slowest sink has drained).
+     */
     public synchronized void start(Duration interval) {
         if (loop != null && !loop.isDisposed()) {
             throw new IllegalStateException("the export worker is already running");
         }
         loop = Flux.interval(interval, interval)
                 .onBackpressureDrop()
-                .concatMap(tick -> deliverAll().onErrorResume(e -> {
+                .concatMap(tick -> sinks.current().flatMap(list -> {
+                    list.forEach(this::startDrain);
+                    return metrics.refresh(list);
+                }).onErrorResume(e -> {
                     log.warn("export round failed, retrying on the next tick: {}", e.toString());
                     return Mono.empty();
                 }), 1)
                 .subscribe();
+    }
+
+    private void startDrain(Sink sink) {
+        if (!draining.add(sink.id())) {
+            return;
+        }
+        drains.put(sink.id(), drain(sink).doFinally(s -> draining.remove(sink.id())).subscribe(n -> {
+        }, e -> log.warn("export to {} failed, retrying later: {}", sink.id(), e.toString())));
     }
 
     public synchronized void stop() {
@@ -178,6 +208,8 @@ public final class ExportWorker {
             loop.dispose();
             loop = null;
         }
+        drains.values().forEach(Disposable::dispose);
+        drains.clear();
         sinks.close();
     }
 }

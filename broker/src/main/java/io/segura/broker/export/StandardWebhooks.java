@@ -21,6 +21,8 @@ public final class StandardWebhooks {
     private static final int SECRET_BYTES = 32;
 
     private final byte[] key;
+    /** Initialised once with the key; each signature works on a clone (no key schedule per event). */
+    private final Mac initialised;
 
     /** @param secret {@code whsec_} followed by the base64 key */
     public StandardWebhooks(String secret) {
@@ -31,6 +33,28 @@ public final class StandardWebhooks {
         this.key = Base64.getDecoder().decode(secret.substring(SECRET_PREFIX.length()));
         if (key.length < 24 || key.length > 64) {
             throw new IllegalArgumentException("a signing secret has 24 to 64 bytes");
+        }
+        this.initialised = newMac();
+    }
+
+    private Mac newMac() {
+        try {
+            Mac mac = Mac.getInstance("HmacSHA256");
+            mac.init(new SecretKeySpec(key, "HmacSHA256"));
+            return mac;
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException("HmacSHA256 is unavailable", e);
+        }
+    }
+
+    /** A Mac ready to sign: a clone of the initialised one (synchronised: clone reads its state). */
+    private Mac mac() {
+        synchronized (initialised) {
+            try {
+                return (Mac) initialised.clone();
+            } catch (CloneNotSupportedException e) {
+                return newMac(); // a provider whose Mac cannot be cloned: initialise one per signature
+            }
         }
     }
 
@@ -43,14 +67,14 @@ public final class StandardWebhooks {
 
     /** The {@code webhook-signature} value for this message. */
     public String sign(String id, long timestampSeconds, String body) {
-        try {
-            Mac mac = Mac.getInstance("HmacSHA256");
-            mac.init(new SecretKeySpec(key, "HmacSHA256"));
-            byte[] sig = mac.doFinal((id + "." + timestampSeconds + "." + body).getBytes(StandardCharsets.UTF_8));
-            return "v1," + Base64.getEncoder().encodeToString(sig);
-        } catch (GeneralSecurityException e) {
-            throw new IllegalStateException("HmacSHA256 is unavailable", e);
-        }
+        return sign(id, timestampSeconds, body.getBytes(StandardCharsets.UTF_8));
+    }
+
+    /** The {@code webhook-signature} value for this message, the body as the UTF-8 bytes sent. */
+    public String sign(String id, long timestampSeconds, byte[] body) {
+        Mac mac = mac();
+        mac.update((id + "." + timestampSeconds + ".").getBytes(StandardCharsets.UTF_8));
+        return "v1," + Base64.getEncoder().encodeToString(mac.doFinal(body));
     }
 
     @Override

@@ -3,6 +3,7 @@ package io.segura.broker.export;
 
 import io.segura.broker.audit.AuditEvent;
 import io.segura.broker.config.ExportsSpec;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -62,8 +63,19 @@ final class SyslogSink implements Sink {
     private final SSLContext tls;
     private Socket socket;
     private DatagramSocket datagrams;
-    /** Frames written but not yet confirmed, with when they were written. */
-    private final Deque<Object[]> unconfirmed = new ArrayDeque<>();
+    /** Frames written but not yet confirmed, oldest first. */
+    private final Deque<Unconfirmed> unconfirmed = new ArrayDeque<>();
+
+    /** A frame as written, and when it was last written. */
+    private static final class Unconfirmed {
+        final byte[] frame;
+        Instant written;
+
+        Unconfirmed(byte[] frame, Instant written) {
+            this.frame = frame;
+            this.written = written;
+        }
+    }
 
     SyslogSink(ExportsSpec.Syslog spec, SyslogMessages messages, Clock clock) {
         this.spec = Objects.requireNonNull(spec, "spec cannot be null");
@@ -96,15 +108,16 @@ final class SyslogSink implements Sink {
         int written = 0;
         try {
             OutputStream out = socket.getOutputStream();
-            StringBuilder batch = new StringBuilder();
+            // the whole round's frames in one write (octet counting delimits them), so one flush per round
+            ByteArrayOutputStream batch = new ByteArrayOutputStream(events.size() * 512);
             Instant now = clock.instant();
             for (AuditEvent e : events) {
                 byte[] frame = frame(messages.message(e));
-                batch.append(new String(frame, StandardCharsets.UTF_8));
-                unconfirmed.add(new Object[] {frame, now});
+                batch.write(frame);
+                unconfirmed.add(new Unconfirmed(frame, now));
                 written++;
             }
-            guardedWrite(out, batch.toString().getBytes(StandardCharsets.UTF_8));
+            guardedWrite(out, batch.toByteArray());
             if (!alive()) {
                 // the receiver went away while we wrote: write everything unconfirmed again on a new connection
                 reconnectAndResend();
@@ -148,25 +161,21 @@ final class SyslogSink implements Sink {
         if (unconfirmed.isEmpty()) {
             return;
         }
-        StringBuilder all = new StringBuilder();
-        for (Object[] u : unconfirmed) {
-            all.append(new String((byte[]) u[0], StandardCharsets.UTF_8));
+        ByteArrayOutputStream all = new ByteArrayOutputStream();
+        for (Unconfirmed u : unconfirmed) {
+            all.write(u.frame);
         }
-        guardedWrite(socket.getOutputStream(), all.toString().getBytes(StandardCharsets.UTF_8));
+        guardedWrite(socket.getOutputStream(), all.toByteArray());
         Instant now = clock.instant();
-        for (Object[] u : unconfirmed) {
-            u[1] = now;
+        for (Unconfirmed u : unconfirmed) {
+            u.written = now;
         }
     }
 
     /** Frames written at least {@link #CONFIRM_AFTER} ago on a connection that is still open are confirmed. */
     private void confirm() {
         Instant cutoff = clock.instant().minus(CONFIRM_AFTER);
-        Object[] first = unconfirmed.peek();
-        if (first == null || ((Instant) first[1]).isAfter(cutoff)) {
-            return;
-        }
-        while (!unconfirmed.isEmpty() && !((Instant) unconfirmed.peek()[1]).isAfter(cutoff)) {
+        while (!unconfirmed.isEmpty() && !unconfirmed.peek().written.isAfter(cutoff)) {
             unconfirmed.poll();
         }
     }

@@ -168,6 +168,88 @@ class ExportWorkerTests {
         assertThat(dead.list(flaky.id(), 10).collectList().block(TIMEOUT)).isEmpty();
     }
 
+    /** A sink whose deliveries wait until the test lets them go: a receiver far behind. */
+    static final class StuckSink implements Sink {
+        final java.util.concurrent.CountDownLatch entered = new java.util.concurrent.CountDownLatch(1);
+        final java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+
+        @Override
+        public String id() {
+            return "webhook:stuck";
+        }
+
+        @Override
+        public boolean accepts(AuditEvent event) {
+            return true;
+        }
+
+        @Override
+        public int deliver(List<AuditEvent> events, Instant deadline) {
+            entered.countDown();
+            try {
+                release.await();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            return events.size();
+        }
+
+        @Override
+        public void close() {
+            release.countDown();
+        }
+    }
+
+    @Test
+    void startWhenOneSinkIsStuckThenAnotherSinkKeepsDeliveringAtItsOwnPace() throws Exception {
+        StuckSink stuck = new StuckSink();
+        RecordingSink fast = new RecordingSink("syslog:fast");
+        cursors.ensure(stuck.id(), false, Instant.now()).block(TIMEOUT);
+        cursors.ensure(fast.id(), false, Instant.now()).block(TIMEOUT);
+        ExportsSpec.Delivery delivery = new ExportsSpec.Delivery(3, Duration.ofSeconds(1), Duration.ofSeconds(2), 50,
+                Duration.ofSeconds(30));
+        ExportSinks sinks = new ExportSinks(List.of(stuck, fast), webhooks, Duration.ofSeconds(5),
+                JsonMapper.builder().build(), Clock.systemUTC());
+        ExportWorker w = new ExportWorker(cursors, query, sinks, delivery, delivery.claimTtl(), Clock.systemUTC(),
+                new ExportMetrics(new SimpleMeterRegistry(), database.db(), Clock.systemUTC()), "paced",
+                new Random(7));
+        List<String> ids = new ArrayList<>(append("before-", 3));
+        w.start(Duration.ofMillis(50));
+        try {
+            assertThat(stuck.entered.await(60, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+            // the stuck sink holds its first round; events linked from now on still reach the other sink
+            ids.addAll(append("after-", 3));
+            Instant deadline = Instant.now().plus(TIMEOUT);
+            while (!fast.got.containsAll(ids)) {
+                assertThat(Instant.now()).as("the fast sink got %s of %s", fast.got, ids).isBefore(deadline);
+                Thread.sleep(20);
+            }
+            assertThat(fast.got).doesNotHaveDuplicates();
+        } finally {
+            w.stop();
+        }
+    }
+
+    @Test
+    void recentEventsWhenASecondSinkReadsTheSamePositionsThenItGetsTheEventsKeptAndOnlyTheRestFromTheDatabase() {
+        long start = query.chainHead().block(TIMEOUT);
+        List<String> ids = append("recent-", 10);
+        RecentEvents recent = new RecentEvents(query, 100);
+        List<AuditEvent> first = recent.after(start, 5).block(TIMEOUT);
+        List<AuditEvent> second = recent.after(start, 10).block(TIMEOUT);
+        assertThat(first).extracting(AuditEvent::id).containsExactlyElementsOf(ids.subList(0, 5));
+        assertThat(second).extracting(AuditEvent::id).containsExactlyElementsOf(ids);
+        for (int i = 0; i < 5; i++) {
+            assertThat(second.get(i)).as("kept, not read again").isSameAs(first.get(i));
+        }
+        assertThat(second).extracting(AuditEvent::chainPos).containsExactlyElementsOf(
+                java.util.stream.LongStream.rangeClosed(start + 1, start + 10).boxed().toList());
+        // a small window keeps only the newest positions; older ones are read again, the same events
+        RecentEvents small = new RecentEvents(query, 3);
+        small.after(start, 10).block(TIMEOUT);
+        assertThat(small.after(start, 10).block(TIMEOUT)).extracting(AuditEvent::id).containsExactlyElementsOf(ids);
+    }
+
     @Test
     void backoffWhenAttemptsGrowThenDoublesWithJitterUpToTheCap() {
         ExportWorker w = worker(new RecordingSink("syslog:math"), "math", new ExportsSpec.Delivery(8,
