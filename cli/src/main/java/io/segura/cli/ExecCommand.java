@@ -115,7 +115,7 @@ final class ExecCommand implements Callable<Integer> {
             Map<String, String> env = new HashMap<>(ctx.env());
             Masker.Builder masks = Masker.builder();
             List<SecretSpec> statics = Specs.statics(specs);
-            List<String> leaseIds = new java.util.ArrayList<>();
+            List<String> leaseIds = new ArrayList<>();
             if (!statics.isEmpty()) {
                 Lease lease = c.client.lease(session, statics, leaseTtl);
                 revoker.lease(lease.leaseId());

@@ -7,6 +7,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.util.List;
 
 /**
  * {@code --lease-id-file PATH} of {@code fetch} and {@code exec}: the lease ids, no secret, written to a file a CI
@@ -42,7 +43,7 @@ final class LeaseIdFile {
     }
 
     /** Replaces the file with {@code leaseIds}; refuses an id that is not a plain token (it goes into a result). */
-    void write(java.util.List<String> leaseIds) throws IOException {
+    void write(List<String> leaseIds) throws IOException {
         for (String id : leaseIds) {
             // no comma either: the ids are joined by commas
             if (!id.matches("[A-Za-z0-9._:-]+")) {
