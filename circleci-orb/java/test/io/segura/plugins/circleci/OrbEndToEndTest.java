@@ -7,6 +7,8 @@ import io.segura.testkit.broker.LiveBroker;
 import io.segura.testkit.oidc.Fixtures;
 import io.segura.testkit.platform.CiJobs;
 import io.segura.testkit.platform.CircleCiCli;
+import io.segura.testkit.postgres.TestDatabase;
+import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -18,6 +20,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -39,6 +42,8 @@ class OrbEndToEndTest {
     static final String SECRETS = "db/prod/password > DB_PASSWORD; tls/prod/key > TLS_KEY";
 
     static CircleCiOrb orb;
+    /** The database the dynamic secret db/app makes its PostgreSQL users in (real PostgreSQL). */
+    static TestDatabase appDb;
 
     @TempDir
     Path dir;
@@ -56,20 +61,30 @@ class OrbEndToEndTest {
 
     @RegisterExtension
     static final LiveBroker live = LiveBroker.configuredBy(OrbEndToEndTest::brokerConfig)
-            .secret("db/prod/password", PASSWORD).secret("tls/prod/key", KEY).secret("db/staging/password", STAGING);
+            .secret("db/prod/password", PASSWORD).secret("tls/prod/key", KEY).secret("db/staging/password", STAGING)
+            .secret("dynamic/pg-admin", "trust-auth-ignores-it");
 
     @BeforeAll
     static void loadOrb() throws Exception {
         orb = CircleCiOrb.load(Plugin.packed());
     }
 
+    @AfterAll
+    static void dropAppDb() throws Exception {
+        if (appDb != null) {
+            appDb.drop();
+        }
+    }
+
     static String brokerConfig(String issuerUrl) throws Exception {
+        appDb = TestDatabase.create("CircleCiDynamic");
         String config = readmeTrustConfig();
         assertThat(config).as("the README's issuer").contains("issuer: " + README_ISSUER);
         assertThat(config.strip()).as("roles: is the README block's last section").contains("\nroles:\n")
                 .doesNotContain("\npolicies:");
         // The README's config as it is, with the simulator as the organization's issuer; then, for the gate, a role
-        // under a freeze window and one with a staging path the README's role must refuse.
+        // under a freeze window and one with a staging path the README's role must refuse, and a role that may
+        // request the dynamic secret db/app (a PostgreSQL user, the README's "Dynamic secrets" example).
         config = config.replace("issuer: " + README_ISSUER, "issuer: " + issuerUrl) + String.join("\n",
                 "  - name: deploy-frozen",
                 "    issuers: [circleci]",
@@ -77,6 +92,23 @@ class OrbEndToEndTest {
                 "      ctx.repository_id: \"7e6d5c4b-3a2f-4e1d-9c8b-7a6f5e4d3c2b\"",
                 "    secrets: [\"db/prod/*\"]",
                 "    policies: [always-frozen]",
+                "  - name: deploy-db",
+                "    issuers: [circleci]",
+                "    bound-claims:",
+                "      ctx.repository_id: \"7e6d5c4b-3a2f-4e1d-9c8b-7a6f5e4d3c2b\"",
+                "    secrets: [\"db/prod/*\"]",
+                "    dynamic: [db/app]",
+                "    session-ttl: 10m",
+                "    max-lease-ttl: 30m",
+                "dynamic:",
+                "  postgresql:",
+                "    - name: db/app",
+                "      connection:",
+                "        url: postgresql://" + appDb.host() + ":" + appDb.port() + "/" + appDb.name(),
+                "        username: " + appDb.user(),
+                "        password-secret: dynamic/pg-admin",
+                "      creation:",
+                "        - CREATE ROLE \"{{name}}\" LOGIN PASSWORD '{{password}}' VALID UNTIL '{{expiration}}'",
                 "policies:",
                 "  - name: always-frozen",
                 "    mode: enforce",
@@ -191,6 +223,49 @@ class OrbEndToEndTest {
         assertThat(live.broker().events("lease.issued", sub)).hasSize(1);
         assertThat(live.broker().leases(true, sub)).isEmpty();
         assertThat(live.broker().events("session.revoked", sub)).isNotEmpty();
+    }
+
+    @Test
+    void fetchWhenDynamicSecretThenALaterStepLogsInAndRevokeDropsTheUserOnce() throws Exception {
+        Map<String, Object> claims = claims("fetch-dynamic", false);
+        Map<String, Object> args = new LinkedHashMap<>(execArgs("unused"));
+        args.remove("command");
+        args.put("role", "deploy-db");
+        args.put("secrets", "db/prod/password > DB_PASSWORD\ndynamic:db/app > DATABASE_URL\n");
+        Path seen = dir.resolve("url-the-step-read");
+        List<CircleCiOrb.RunStep> steps = new ArrayList<>(orb.command("fetch", args));
+        steps.add(CircleCiOrb.RunStep.of("Migrate", ". \"$SEGURA_ENV_FILE\"\n"
+                + "printf %s \"$DATABASE_URL\" > '" + seen + "'\n"
+                + "echo \"login=$(psql \"$DATABASE_URL\" -Atc 'select current_user')\"\n"
+                + "printf %s \"$DB_PASSWORD\" | sha256sum"));
+        steps.addAll(orb.command("revoke", Map.of()));
+        CircleCiJob.Result r = job(claims).run(steps);
+
+        assertThat(r.exitCode()).as(r.log()).isZero();
+        String url = Files.readString(seen, StandardCharsets.UTF_8);
+        String userInfo = URI.create(url).getRawUserInfo();
+        assertThat(userInfo).as("a user and a password in the URL").contains(":");
+        String user = userInfo.substring(0, userInfo.indexOf(':'));
+        String password = userInfo.substring(userInfo.indexOf(':') + 1);
+        // a real psql login as the dynamic user, in a later step that sourced the file
+        assertThat(r.log()).contains("login=" + user, sha256(PASSWORD), "dynamic secret db/app: lease",
+                "segura-cli: session revoked", "segura/revoke: removed the secrets' file");
+        String everything = r.log() + "\n" + r.bashEnv() + "\n" + live.broker().log();
+        assertThat(everything).doesNotContain(url, password);
+        assertNoSecretAnywhere(r);
+        assertThat(r.bashEnv().lines().toList()).hasSize(2)
+                .allMatch(l -> l.startsWith("export SEGURA_ENV_FILE=") || l.startsWith("export SEGURA_STATE_FILE="));
+        try (java.sql.Connection c = appDb.connect();
+                java.sql.PreparedStatement st = c.prepareStatement("SELECT 1 FROM pg_roles WHERE rolname = ?")) {
+            st.setString(1, user);
+            try (java.sql.ResultSet rs = st.executeQuery()) {
+                assertThat(rs.next()).as("segura/revoke dropped " + user).isFalse();
+            }
+        }
+        String sub = (String) claims.get("sub");
+        assertThat(live.broker().events("dynamic.issued", sub)).hasSize(1);
+        assertThat(live.broker().events("dynamic.revoked", sub)).as("revoked exactly once").hasSize(1);
+        assertThat(live.broker().leases(true, sub)).isEmpty();
     }
 
     @Test

@@ -79,7 +79,8 @@ final class ExecCommand implements Callable<Integer> {
     Path sshPublicKey;
 
     @Option(names = "--lease-id-file", paramLabel = "FILE",
-            description = "write the lease id (no secret) to FILE before CMD starts, e.g. a Tekton step result's path")
+            description = "write the lease ids (no secret) to FILE before CMD starts, e.g. a Tekton step result's"
+                    + " path: the static secrets' lease, then each dynamic secret's, comma-separated")
     Path leaseIdFile;
 
     @Parameters(arity = "1..*", paramLabel = "CMD", description = "the command and its arguments, after --")
@@ -93,7 +94,7 @@ final class ExecCommand implements Callable<Integer> {
         List<SecretSpec> specs = Specs.merge(c.config.secrets(), secrets);
         java.time.Duration leaseTtl = c.config.ttl();
         LeaseIdFile leaseIdTo = LeaseIdFile.of(ctx, leaseIdFile);
-        if (leaseIdTo != null && Specs.statics(specs).isEmpty()) {
+        if (leaseIdTo != null && specs.isEmpty()) {
             throw new ConfigException("--lease-id-file needs secrets to lease: set SEGURA_SECRETS or give --secret");
         }
         // A kept session belongs to whoever runs `revoke` (a Jenkins withSegura block runs one exec per step in it).
@@ -114,13 +115,12 @@ final class ExecCommand implements Callable<Integer> {
             Map<String, String> env = new HashMap<>(ctx.env());
             Masker.Builder masks = Masker.builder();
             List<SecretSpec> statics = Specs.statics(specs);
+            List<String> leaseIds = new ArrayList<>();
             if (!statics.isEmpty()) {
                 Lease lease = c.client.lease(session, statics, leaseTtl);
                 revoker.lease(lease.leaseId());
+                leaseIds.add(lease.leaseId());
                 lease.warnings().forEach(w -> err.println("segura-cli: warning: " + w));
-                if (leaseIdTo != null) {
-                    leaseIdTo.write(lease.leaseId());
-                }
                 Specs.export(specs, lease, (name, secret) -> {
                     env.put(name, secret.value());
                     masks.add(secret.path(), secret.value());
@@ -132,6 +132,7 @@ final class ExecCommand implements Callable<Integer> {
             // An SSH certificate's key and certificate are files in a private directory, deleted when CMD ends.
             Specs.dynamic(c.client, session, specs, leaseTtl, ssh, credential -> {
                 revoker.lease(credential.leaseId());
+                leaseIds.add(credential.leaseId());
                 credential.warnings().forEach(w -> err.println("segura-cli: warning: " + w));
                 err.println("segura-cli: dynamic secret " + credential.name() + ": lease " + credential.leaseId()
                         + " until " + credential.expiresAt()
@@ -139,6 +140,9 @@ final class ExecCommand implements Callable<Integer> {
                 credential.secretValues().forEach(v -> masks.add("dynamic:" + credential.name(), v));
             }, (spec, credential, value) -> env.put(spec.envName(), value));
             ssh.privateKeyLines().forEach(line -> masks.add("ssh private key", line));
+            if (leaseIdTo != null) {
+                leaseIdTo.write(leaseIds);
+            }
             Masker masker = masks.build();
             masker.warnings().forEach(w -> err.println("segura-cli: warning: " + w));
             err.flush();

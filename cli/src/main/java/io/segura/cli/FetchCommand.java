@@ -77,7 +77,8 @@ final class FetchCommand implements Callable<Integer> {
     boolean exportEnv = true;
 
     @Option(names = "--lease-id-file", paramLabel = "FILE",
-            description = "also write the lease id (no secret) to FILE, e.g. a Tekton result's path")
+            description = "also write the lease ids (no secret) to FILE, e.g. a Tekton result's path: the static"
+                    + " secrets' lease, then each dynamic secret's, comma-separated")
     Path leaseIdFile;
 
     @Option(names = "--github-action",
@@ -95,10 +96,6 @@ final class FetchCommand implements Callable<Integer> {
             throw new ConfigException("no secrets to fetch: set SEGURA_SECRETS or give --secret SPEC");
         }
         LeaseIdFile leaseIdTo = LeaseIdFile.of(ctx, leaseIdFile);
-        if (leaseIdTo != null && Specs.statics(specs).isEmpty()) {
-            throw new ConfigException("--lease-id-file names the lease of static secrets, and every spec is dynamic"
-                    + " (each dynamic secret has a lease of its own, printed on stderr)");
-        }
         if (!exportEnv && !githubAction && Specs.anyDynamic(specs)) {
             // Nothing would carry a credential to a later step (the Jenkins library's fetch only opens the session
             // its `exec --state-file` steps run in, and each of those requests its own): requesting one here would
@@ -113,7 +110,7 @@ final class FetchCommand implements Callable<Integer> {
         try {
             Specs.Resolved values = Specs.resolve(c.client, session, specs, c.config.ttl(), ssh, err);
             if (leaseIdTo != null) {
-                leaseIdTo.write(values.lease().leaseId());
+                leaseIdTo.write(values.leaseIds());
             }
             if (exportEnv) {
                 // Every value the platform would refuse fails the command before anything is masked or exported.

@@ -7,12 +7,14 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.util.List;
 
 /**
- * {@code --lease-id-file PATH} of {@code fetch} and {@code exec}: the lease id, no secret, written to a file a CI
- * platform reads as a step output (a Tekton result: {@code $(results.lease-id.path)}). Exactly the id, no newline,
- * so the result is the id itself. The directory is checked before anything is leased, so a wrong path costs no
- * session.
+ * {@code --lease-id-file PATH} of {@code fetch} and {@code exec}: the lease ids, no secret, written to a file a CI
+ * platform reads as a step output (a Tekton result: {@code $(results.lease-id.path)}). The static secrets' lease
+ * first, then each dynamic credential's (each has a lease of its own), comma-separated, no newline: with static
+ * secrets only the result is the one id itself, and a Task asking only for a database user still names its lease.
+ * The directory is checked before anything is leased, so a wrong path costs no session.
  */
 final class LeaseIdFile {
 
@@ -40,11 +42,15 @@ final class LeaseIdFile {
         return new LeaseIdFile(file);
     }
 
-    /** Replaces the file with {@code leaseId}; refuses an id that is not a plain token (it goes into a result). */
-    void write(String leaseId) throws IOException {
-        if (!leaseId.matches("[A-Za-z0-9._:-]+")) {
-            throw new IOException("the broker answered a lease id that is not a plain token");
+    /** Replaces the file with {@code leaseIds}; refuses an id that is not a plain token (it goes into a result). */
+    void write(List<String> leaseIds) throws IOException {
+        for (String id : leaseIds) {
+            // no comma either: the ids are joined by commas
+            if (!id.matches("[A-Za-z0-9._:-]+")) {
+                throw new IOException("the broker answered a lease id that is not a plain token");
+            }
         }
+        String leaseId = String.join(",", leaseIds);
         Path tmp = Files.createTempFile(file.getParent(), "." + file.getFileName(), ".tmp");
         try {
             Files.writeString(tmp, leaseId, StandardCharsets.US_ASCII);

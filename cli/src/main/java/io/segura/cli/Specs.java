@@ -138,12 +138,15 @@ final class Specs {
      * through {@link #dynamic}, the request-and-render path exec uses).
      *
      * @param lease        the static secrets' lease, or null when every spec is dynamic
+     * @param leaseIds     every lease of the job, no secret: the static secrets' lease first, then each dynamic
+     *                     credential's in the order they were requested ({@code --lease-id-file} writes them)
      * @param byEnv        each spec's value by variable name, in spec order (statics first)
      * @param byRef        each spec's value by {@link SecretSpec#ref()}
      * @param secretValues what a log must never show: every static value, each credential's secret fields (a
      *                     database URL and password, not its user name) and the lines of private keys made here
      */
-    record Resolved(Lease lease, Map<String, String> byEnv, Map<String, String> byRef, List<String> secretValues) {
+    record Resolved(Lease lease, List<String> leaseIds, Map<String, String> byEnv, Map<String, String> byRef,
+            List<String> secretValues) {
     }
 
     /**
@@ -158,10 +161,12 @@ final class Specs {
         Map<String, String> byEnv = new java.util.LinkedHashMap<>();
         Map<String, String> byRef = new java.util.LinkedHashMap<>();
         List<String> secretValues = new ArrayList<>();
+        List<String> leaseIds = new ArrayList<>();
         Lease lease = null;
         List<SecretSpec> statics = statics(specs);
         if (!statics.isEmpty()) {
             lease = client.lease(session, statics, ttl);
+            leaseIds.add(lease.leaseId());
             lease.warnings().forEach(w -> err.println("segura-cli: warning: " + w));
             Lease leased = lease;
             for (SecretSpec s : statics) {
@@ -174,6 +179,7 @@ final class Specs {
         }
         if (anyDynamic(specs)) {
             dynamic(client, session, specs, ttl, ssh, credential -> {
+                leaseIds.add(credential.leaseId());
                 credential.warnings().forEach(w -> err.println("segura-cli: warning: " + w));
                 err.println("segura-cli: dynamic secret " + credential.name() + ": lease " + credential.leaseId()
                         + " until " + credential.expiresAt() + (credential.ssh()
@@ -188,7 +194,7 @@ final class Specs {
             }
         }
         err.flush();
-        return new Resolved(lease, byEnv, byRef, List.copyOf(secretValues));
+        return new Resolved(lease, List.copyOf(leaseIds), byEnv, byRef, List.copyOf(secretValues));
     }
 
     /** What to do with each leased secret. */

@@ -9,7 +9,9 @@ import io.segura.testkit.cli.CliBuild;
 import io.segura.testkit.oidc.Fixtures;
 import io.segura.testkit.oidc.IssuerSimulator;
 import io.segura.testkit.platform.CiJobs;
+import io.segura.testkit.postgres.TestDatabase;
 import io.segura.testkit.tls.TestIdentity;
+import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -40,6 +42,8 @@ class TektonEndToEndTest {
     static BrokerLauncher broker;
     static TestIdentity tls;
     static TlsFront front;
+    /** The database the dynamic secret db/app makes its PostgreSQL users in (real PostgreSQL). */
+    static TestDatabase appDb;
 
     @TempDir
     static Path tlsDir;
@@ -50,6 +54,7 @@ class TektonEndToEndTest {
     @BeforeAll
     static void startBroker() throws Exception {
         issuer = IssuerSimulator.start();
+        appDb = TestDatabase.create("TektonDynamic");
         broker = BrokerLauncher.builder().owner("TektonEndToEndTest").config(String.join("\n",
                 "issuers:",
                 "  - name: cluster",
@@ -63,9 +68,20 @@ class TektonEndToEndTest {
                 "      kubernetes.io.namespace: ci",
                 "      kubernetes.io.serviceaccount.uid: a709ef71-2b3c-4d5e-8f9a-0b1c2d3e4f5a",
                 "    secrets: [\"db/prod/*\", \"tls/prod/*\"]",
+                "    dynamic: [db/app]",
                 "    session-ttl: 10m",
                 "    max-lease-ttl: 30m",
+                "dynamic:",
+                "  postgresql:",
+                "    - name: db/app",
+                "      connection:",
+                "        url: postgresql://" + appDb.host() + ":" + appDb.port() + "/" + appDb.name(),
+                "        username: " + appDb.user(),
+                "        password-secret: dynamic/pg-admin",
+                "      creation:",
+                "        - CREATE ROLE \"{{name}}\" LOGIN PASSWORD '{{password}}' VALID UNTIL '{{expiration}}'",
                 "")).start();
+        broker.putSecret("dynamic/pg-admin", "trust-auth-ignores-it");
         broker.putSecret("db/prod/password", PASSWORD);
         broker.putSecret("tls/prod/key", KEY);
         tls = TestIdentity.create("segura-ingress", "CN=127.0.0.1,O=Segura test CA", tlsDir);
@@ -82,6 +98,9 @@ class TektonEndToEndTest {
         }
         if (issuer != null) {
             issuer.close();
+        }
+        if (appDb != null) {
+            appDb.drop();
         }
     }
 
@@ -134,6 +153,11 @@ class TektonEndToEndTest {
     }
 
     PodRun.Result runTask(String script, Path secretsDir, String url, Path caWorkspace) throws Exception {
+        return runTask(script, secretsDir, url, caWorkspace, "db/prod/password > DB_PASSWORD\ntls/prod/key > TLS_KEY");
+    }
+
+    PodRun.Result runTask(String script, Path secretsDir, String url, Path caWorkspace, String secrets)
+            throws Exception {
         Task task = TektonModels.task(Plugin.TASK);
         Path identity = work.resolve("ws-identity");
         projectedToken(identity, "deploy-run-" + work.getFileName());
@@ -141,7 +165,7 @@ class TektonEndToEndTest {
         params.put("url", url);
         params.put("role", "deploy-prod");
         params.put("audience", AUDIENCE);
-        params.put("secrets", "db/prod/password > DB_PASSWORD\ntls/prod/key > TLS_KEY");
+        params.put("secrets", secrets);
         params.put("run-image", "alpine:3");
         params.put("run-script", script);
         Map<String, Path> workspaces = new LinkedHashMap<>(Map.of("identity", identity, "secrets", secretsDir));
@@ -177,6 +201,82 @@ class TektonEndToEndTest {
                 assertThat(Files.size(f)).as("after revoke " + f).isZero();
             }
         }
+    }
+
+    /**
+     * A TaskRun whose {@code secrets} include {@code dynamic:db/app > DATABASE_URL}: the script logs in with a real
+     * {@code psql} and prints {@code current_user} (a user name, no secret); the test keeps the URL it read (outside
+     * the pod's log) to check the log never shows it.
+     */
+    record DynamicRun(PodRun.Result result, String url, String user, String password) {
+    }
+
+    DynamicRun runDynamicTask(String secrets) throws Exception {
+        Path secretsDir = Files.createDirectories(work.resolve("ws-secrets"));
+        Path seen = work.resolve("url-the-script-read");
+        PodRun.Result r = runTask("cp \"$SEGURA_SECRETS_DIR/DATABASE_URL\" '" + seen + "';"
+                + " echo \"login=$(psql \"$(cat \"$SEGURA_SECRETS_DIR/DATABASE_URL\")\" -Atc 'select current_user')\";"
+                + " stat -c 'mode=%a' \"$SEGURA_SECRETS_DIR/DATABASE_URL\"", secretsDir, broker.url().toString(), null,
+                secrets);
+        assertThat(r.exitCode()).as(r.log()).isZero();
+        String url = Files.readString(seen, StandardCharsets.UTF_8);
+        String userInfo = URI.create(url).getRawUserInfo();
+        assertThat(userInfo).as("a user and a password in the URL").contains(":");
+        String user = userInfo.substring(0, userInfo.indexOf(':'));
+        String password = userInfo.substring(userInfo.indexOf(':') + 1);
+        // the script's real psql login as the dynamic user, with the file 0600
+        assertThat(r.log()).contains("login=" + user, "mode=600", "session revoked");
+        assertThat(r.log()).doesNotContain(url, password);
+        assertNoSecretInLog(r.log());
+        // after the revoke step the file is empty, and the user is gone from the server
+        assertThat(Files.size(secretsDir.resolve("DATABASE_URL"))).as("DATABASE_URL after revoke").isZero();
+        assertThat(roleExists(user)).as("the revoke step dropped " + user).isFalse();
+        return new DynamicRun(r, url, user, password);
+    }
+
+    static boolean roleExists(String user) throws Exception {
+        try (java.sql.Connection c = appDb.connect();
+                java.sql.PreparedStatement st = c.prepareStatement("SELECT 1 FROM pg_roles WHERE rolname = ?")) {
+            st.setString(1, user);
+            try (java.sql.ResultSet rs = st.executeQuery()) {
+                return rs.next();
+            }
+        }
+    }
+
+    /** The newest dynamic credential's lease for the Tekton subject (its audit event). */
+    static String newestDynamicLeaseId() throws Exception {
+        return (String) broker.events("dynamic.issued", subject()).get(0).get("lease_id");
+    }
+
+    @Test
+    void taskWhenOnlyDynamicSecretThenScriptLogsInAndRevokeStepDropsTheUserOnce() throws Exception {
+        int issued = broker.events("dynamic.issued", subject()).size();
+        int revoked = broker.events("dynamic.revoked", subject()).size();
+        int sessions = broker.events("session.revoked", subject()).size();
+        DynamicRun run = runDynamicTask("dynamic:db/app > DATABASE_URL");
+
+        assertThat(broker.events("dynamic.issued", subject())).hasSize(issued + 1);
+        // no static secret, so no static lease: the result names the credential's own lease
+        assertThat(run.result().results()).containsOnlyKeys("lease-id")
+                .containsEntry("lease-id", newestDynamicLeaseId());
+        assertThat(run.result().results().get("lease-id")).doesNotContain(run.password(), ",");
+        assertThat(broker.events("dynamic.revoked", subject())).as("revoked exactly once").hasSize(revoked + 1);
+        assertThat(broker.events("session.revoked", subject())).hasSize(sessions + 1);
+        assertThat(broker.leases(true, subject())).isEmpty();
+    }
+
+    @Test
+    void taskWhenStaticAndDynamicSecretsThenLeaseIdNamesBothLeasesAndRevokeEndsBoth() throws Exception {
+        int revoked = broker.events("dynamic.revoked", subject()).size();
+        int sessions = broker.events("session.revoked", subject()).size();
+        DynamicRun run = runDynamicTask("db/prod/password > DB_PASSWORD\ndynamic:db/app > DATABASE_URL");
+
+        assertThat(run.result().results()).containsOnlyKeys("lease-id")
+                .containsEntry("lease-id", newestLeaseId() + "," + newestDynamicLeaseId());
+        assertThat(broker.events("dynamic.revoked", subject())).as("revoked exactly once").hasSize(revoked + 1);
+        assertThat(broker.events("session.revoked", subject())).hasSize(sessions + 1);
+        assertThat(broker.leases(true, subject())).isEmpty();
     }
 
     @Test
@@ -216,6 +316,36 @@ class TektonEndToEndTest {
         assertNoSecretInLog(r.log());
         assertThat(broker.leases(true, subject())).isEmpty();
         assertThat(broker.events("session.revoked", subject())).hasSize(before + 1);
+    }
+
+    @Test
+    void stepActionWhenOnlyDynamicSecretThenCommandLogsInMaskedAndTheUserIsDroppedWhenItEnds() throws Exception {
+        TektonModels.StepAction action = TektonModels.stepAction(Plugin.STEP_ACTION);
+        Path token = projectedToken(work.resolve("projected"), "exec-dynamic-" + work.getFileName());
+        Path seen = work.resolve("url-the-command-read");
+        Map<String, String> params = new LinkedHashMap<>();
+        params.put("url", broker.url().toString());
+        params.put("role", "deploy-prod");
+        params.put("audience", AUDIENCE);
+        params.put("secrets", "dynamic:db/app > DATABASE_URL");
+        params.put("token-path", token.toString());
+        params.put("command", "printf %s \"$DATABASE_URL\" > '" + seen + "'; echo \"url=$DATABASE_URL\";"
+                + " echo \"login=$(psql \"$DATABASE_URL\" -Atc 'select current_user')\"");
+        int revoked = broker.events("dynamic.revoked", subject()).size();
+        PodRun pod = new PodRun(work, action.params(), params, List.of(), Map.of(), CiJobs.tekton(null, null));
+        PodRun.Result r = pod.run(List.of(action.step()), null, CliBuild.jar(), CliBuild.imageBin());
+
+        assertThat(r.exitCode()).as(r.log()).isZero();
+        String url = Files.readString(seen, StandardCharsets.UTF_8);
+        String userInfo = URI.create(url).getRawUserInfo();
+        String user = userInfo.substring(0, userInfo.indexOf(':'));
+        String password = userInfo.substring(userInfo.indexOf(':') + 1);
+        assertThat(r.log()).contains("url=***", "login=" + user).doesNotContain(url, password);
+        assertThat(r.stepResults()).containsOnlyKeys("segura-exec/lease-id")
+                .containsEntry("segura-exec/lease-id", newestDynamicLeaseId());
+        assertThat(roleExists(user)).as("exec dropped " + user + " when the command ended").isFalse();
+        assertThat(broker.events("dynamic.revoked", subject())).as("revoked exactly once").hasSize(revoked + 1);
+        assertThat(broker.leases(true, subject())).isEmpty();
     }
 
     @Test
