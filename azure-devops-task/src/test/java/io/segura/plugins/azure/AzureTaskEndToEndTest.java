@@ -102,13 +102,7 @@ class AzureTaskEndToEndTest {
                 "    max-lease-ttl: 30m",
                 "dynamic:",
                 "  postgresql:",
-                "    - name: db/app",
-                "      connection:",
-                "        url: postgresql://" + appDb.host() + ":" + appDb.port() + "/" + appDb.name(),
-                "        username: " + appDb.user(),
-                "        password-secret: dynamic/pg-admin",
-                "      creation:",
-                "        - CREATE ROLE \"{{name}}\" LOGIN PASSWORD '{{password}}' VALID UNTIL '{{expiration}}'",
+                appDb.postgresqlEngineYaml("db/app"),
                 "");
     }
 

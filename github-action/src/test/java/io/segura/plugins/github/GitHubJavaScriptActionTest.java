@@ -92,13 +92,7 @@ class GitHubJavaScriptActionTest {
                 "    secrets: [\"db/prod/*\"]",
                 "dynamic:",
                 "  postgresql:",
-                "    - name: db/app",
-                "      connection:",
-                "        url: postgresql://" + db.host() + ":" + db.port() + "/" + db.name(),
-                "        username: " + db.user(),
-                "        password-secret: dynamic/pg-admin",
-                "      creation:",
-                "        - CREATE ROLE \"{{name}}\" LOGIN PASSWORD '{{password}}' VALID UNTIL '{{expiration}}'",
+                db.postgresqlEngineYaml("db/app"),
                 "");
     }
 

@@ -99,6 +99,23 @@ public final class TestDatabase implements AutoCloseable {
         return "jdbc:postgresql://" + host + ":" + port + "/" + name;
     }
 
+    /**
+     * The trust YAML of one {@code dynamic.postgresql} engine named {@code name}, as the dynamic-secret tests of the
+     * CLI and every plugin configure it: login users created in this database, the admin password read from the
+     * vault path {@code dynamic/pg-admin} (the test writes it there), the default revocation. The lines are indented
+     * to sit under {@code dynamic:} / {@code postgresql:}; a test adds engine keys after them (e.g. {@code max-ttl}).
+     */
+    public String postgresqlEngineYaml(String name) {
+        return String.join("\n",
+                "    - name: " + name,
+                "      connection:",
+                "        url: postgresql://" + host + ":" + port + "/" + this.name,
+                "        username: " + user,
+                "        password-secret: dynamic/pg-admin",
+                "      creation:",
+                "        - CREATE ROLE \"{{name}}\" LOGIN PASSWORD '{{password}}' VALID UNTIL '{{expiration}}'");
+    }
+
     /** A plain JDBC connection to this database, for assertions and for tampering with rows in tests. */
     public Connection connect() throws SQLException {
         return connect(name);

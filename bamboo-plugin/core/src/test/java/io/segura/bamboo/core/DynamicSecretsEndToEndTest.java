@@ -72,13 +72,7 @@ class DynamicSecretsEndToEndTest {
                 "    secret-sha256: \"" + SecretsTaskEndToEndTest.sha256(CLIENT_SECRET) + "\"",
                 "dynamic:",
                 "  postgresql:",
-                "    - name: " + DYNAMIC,
-                "      connection:",
-                "        url: postgresql://" + target.host() + ":" + target.port() + "/" + target.name(),
-                "        username: " + target.user(),
-                "        password-secret: dynamic/pg-admin",
-                "      creation:",
-                "        - CREATE ROLE \"{{name}}\" LOGIN PASSWORD '{{password}}' VALID UNTIL '{{expiration}}'",
+                target.postgresqlEngineYaml(DYNAMIC),
                 "")).start();
         broker.putSecret("db/prod/password", PASSWORD);
         broker.putSecret("dynamic/pg-admin", "trust-auth-ignores-it");

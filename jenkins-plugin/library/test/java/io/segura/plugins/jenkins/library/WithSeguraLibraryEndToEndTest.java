@@ -94,13 +94,7 @@ class WithSeguraLibraryEndToEndTest {
                 "    secret-sha256: \"" + sha256("another-client-secret".getBytes(StandardCharsets.UTF_8)) + "\"",
                 "dynamic:",
                 "  postgresql:",
-                "    - name: db/app",
-                "      connection:",
-                "        url: postgresql://" + appDb.host() + ":" + appDb.port() + "/" + appDb.name(),
-                "        username: " + appDb.user(),
-                "        password-secret: dynamic/pg-admin",
-                "      creation:",
-                "        - CREATE ROLE \"{{name}}\" LOGIN PASSWORD '{{password}}' VALID UNTIL '{{expiration}}'",
+                appDb.postgresqlEngineYaml("db/app"),
                 "");
     }
 
