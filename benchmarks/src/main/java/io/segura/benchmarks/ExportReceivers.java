@@ -14,8 +14,9 @@ import java.util.concurrent.atomic.LongAdder;
 
 /**
  * Healthy export receivers for {@code LoadDriver --exports}: a syslog TCP receiver that reads RFC 6587 octet-counted
- * frames and counts them, and a webhook receiver that answers 204 to every POST. Both run in the driver's JVM on
- * loopback, so their CPU is part of the machine's load, as a collector on the same host would be.
+ * frames and counts them, and a webhook receiver that answers 204 to every POST and counts the events in it (one, or
+ * a batch message's). Both run in the driver's JVM on loopback, so their CPU is part of the machine's load, as a
+ * collector on the same host would be.
  */
 final class ExportReceivers implements AutoCloseable {
 
@@ -24,6 +25,9 @@ final class ExportReceivers implements AutoCloseable {
     private final java.util.concurrent.ExecutorService executor;
     final LongAdder frames = new LongAdder();
     final LongAdder posts = new LongAdder();
+    final LongAdder webhookEvents = new LongAdder();
+    /** What each event's own object starts with, in a one-event message and in a batch message's data.events. */
+    private static final byte[] EVENT = "\"data\":{\"seq\":".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
 
     ExportReceivers() throws IOException {
         syslog = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
@@ -38,14 +42,31 @@ final class ExportReceivers implements AutoCloseable {
         });
         webhook.setExecutor(executor);
         webhook.createContext("/", exchange -> {
+            byte[] body;
             try (InputStream in = exchange.getRequestBody()) {
-                in.readAllBytes();
+                body = in.readAllBytes();
             }
             posts.increment();
+            webhookEvents.add(count(body));
             exchange.sendResponseHeaders(204, -1);
             exchange.close();
         });
         webhook.start();
+    }
+
+    private static int count(byte[] body) {
+        int n = 0;
+        outer:
+        for (int i = 0; i <= body.length - EVENT.length; i++) {
+            for (int j = 0; j < EVENT.length; j++) {
+                if (body[i + j] != EVENT[j]) {
+                    continue outer;
+                }
+            }
+            n++;
+            i += EVENT.length - 1;
+        }
+        return n;
     }
 
     int syslogPort() {

@@ -96,11 +96,11 @@ public final class LoadDriver {
         Path work = Files.createDirectories(Path.of(options.workDir));
         try (IssuerSimulator issuer = IssuerSimulator.builder().tokenLifetime(Duration.ofMinutes(30)).start()) {
             // each variant on a fresh database, so both start from the same state (and the same master key's rows)
-            for (String exports : options.exportVariants()) {
+            for (int webhookBatch : options.exportVariants()) {
                 for (String anomaly : options.anomalyVariants()) {
                     try (TestDatabase db = TestDatabase.create("loadtest");
-                            ExportReceivers receivers = exports.equals("on") ? new ExportReceivers() : null) {
-                        runVariant(issuer, db, work, receivers, anomaly.equals("on"));
+                            ExportReceivers receivers = webhookBatch > 0 ? new ExportReceivers() : null) {
+                        runVariant(issuer, db, work, receivers, webhookBatch, anomaly.equals("on"));
                     }
                 }
             }
@@ -110,13 +110,15 @@ public final class LoadDriver {
 
     /**
      * One broker start and its scenarios; with {@code receivers}, a syslog sink and a webhook subscription pointing at
-     * them are enabled (issue 18's benchmark: exchange throughput with healthy sinks against none, in one run).
+     * them are enabled, the webhook taking {@code webhookBatch} events per POST (issue 18's benchmark: exchange
+     * throughput with healthy sinks against none, in one run).
      */
     private void runVariant(IssuerSimulator issuer, TestDatabase db, Path work, ExportReceivers receivers,
-            boolean anomaly) throws Exception {
+            int webhookBatch, boolean anomaly) throws Exception {
         if (options.exports.equals("both")) {
             out.printf("%n==== exports %s ====%n", receivers == null ? "off (no sinks)"
-                    : "on (a syslog TCP sink in CEF and a webhook, both healthy)");
+                    : "on (a syslog TCP sink in CEF and a webhook, both healthy; webhook batch_size " + webhookBatch
+                            + (webhookBatch == 1 ? ": a POST per event" : "") + ")");
         }
         if (options.anomaly.equals("both")) {
             out.printf("%n==== anomaly detection %s ====%n", anomaly ? "on (anomaly: {}, every rule's default)"
@@ -182,7 +184,8 @@ public final class LoadDriver {
             if (receivers != null) {
                 try (MiniHttp http = new MiniHttp("127.0.0.1", port)) {
                     MiniHttp.Response r = http.post("/api/v2/a2a/webhooks", "application/json",
-                            "{\"url\": \"" + receivers.webhookUrl() + "\"}", adminToken);
+                            "{\"url\": \"" + receivers.webhookUrl() + "\", \"batch_size\": " + webhookBatch + "}",
+                            adminToken);
                     if (r.status() != 201) {
                         throw new IllegalStateException("registering the webhook answered " + r.status());
                     }
@@ -192,8 +195,8 @@ public final class LoadDriver {
                 for (var e : warmTokens.entrySet()) {
                     runScenario(e.getKey(), e.getValue(), issuer, targets, pg);
                     if (receivers != null) {
-                        out.printf("exports so far: %d syslog frames, %d webhook deliveries received%n",
-                                receivers.frames.sum(), receivers.posts.sum());
+                        out.printf("exports so far: %d syslog frames, %d webhook events received in %d POSTs%n",
+                                receivers.frames.sum(), receivers.webhookEvents.sum(), receivers.posts.sum());
                     }
                 }
             }
@@ -718,8 +721,19 @@ public final class LoadDriver {
             return anomaly.equals("both") ? List.of("off", "on") : List.of(anomaly);
         }
 
-        List<String> exportVariants() {
-            return exports.equals("both") ? List.of("off", "on") : List.of(exports);
+        /** The webhook batch sizes to run with sinks, one broker start each. */
+        List<Integer> webhookBatches = List.of(1);
+
+        /** One broker start per entry: 0 without sinks, else with sinks and that webhook batch size. */
+        List<Integer> exportVariants() {
+            List<Integer> variants = new ArrayList<>();
+            if (!exports.equals("on")) {
+                variants.add(0);
+            }
+            if (!exports.equals("off")) {
+                variants.addAll(webhookBatches);
+            }
+            return variants;
         }
 
         boolean runs(String s) {
@@ -757,6 +771,8 @@ public final class LoadDriver {
                     case "--jfr" -> o.jfrDir = args[++i];
                     case "--repeat" -> o.repeat = Integer.parseInt(args[++i]);
                     case "--exports" -> o.exports = args[++i];
+                    case "--webhook-batch" -> o.webhookBatches = java.util.Arrays.stream(args[++i].split(","))
+                            .map(String::trim).map(Integer::valueOf).toList();
                     case "--replicas" -> o.replicas = Integer.parseInt(args[++i]);
                     case "--anomaly" -> o.anomaly = args[++i];
                     case "--help", "-h" -> {
@@ -766,6 +782,8 @@ public final class LoadDriver {
                                   --repeat N           start-ups measured by --scenario startup (5)
                                   --exports off|on|both   on: a syslog TCP sink (CEF) and a webhook, both healthy
                                                        receivers in this JVM; both: a run without, then with (off)
+                                  --webhook-batch N[,M…]  the webhook's batch_size (events per POST); several: one
+                                                       run with sinks for each, after the one without (1)
                                   --anomaly off|on|both   on: anomaly detection with every default (anomaly: {});
                                                        both: a run without, then with (off)
                                   --seconds N          measured seconds per scenario (30)
@@ -805,6 +823,9 @@ public final class LoadDriver {
             }
             if (!List.of("off", "on", "both").contains(o.exports)) {
                 throw new IllegalArgumentException("--exports must be off, on or both");
+            }
+            if (o.webhookBatches.isEmpty() || o.webhookBatches.stream().anyMatch(b -> b < 1 || b > 500)) {
+                throw new IllegalArgumentException("--webhook-batch takes batch sizes 1..500, comma-separated");
             }
             if (!List.of("off", "on", "both").contains(o.anomaly)) {
                 throw new IllegalArgumentException("--anomaly must be off, on or both");

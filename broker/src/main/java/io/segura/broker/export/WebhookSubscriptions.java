@@ -55,23 +55,29 @@ public final class WebhookSubscriptions {
         }
     }
 
-    /** Registers a subscription receiving the events committed from now on. */
-    public Mono<Registered> register(String url, List<String> eventTypes) {
+    /**
+     * Registers a subscription receiving the events committed from now on.
+     *
+     * @param batchSize events per POST, 1..{@value WebhookSubscription#MAX_BATCH_SIZE} ({@code null}: 1)
+     */
+    public Mono<Registered> register(String url, List<String> eventTypes, Integer batchSize) {
         return Mono.defer(() -> {
             String checked = checkUrl(url);
             Set<String> events = eventTypes(eventTypes);
+            int batch = batchSize(batchSize);
             String id = UUID.randomUUID().toString();
             String path = SECRET_PREFIX + id;
             String secret = StandardWebhooks.newSecret(random);
             OffsetDateTime now = Timestamps.utc(clock.instant());
-            WebhookSubscription sub = new WebhookSubscription(id, checked, events, path, now.toInstant());
+            WebhookSubscription sub = new WebhookSubscription(id, checked, events, batch, path, now.toInstant());
             return count().flatMap(n -> n >= MAX_SUBSCRIPTIONS ? Mono.error(Refusal.conflict("too-many-webhooks",
                             "at most " + MAX_SUBSCRIPTIONS + " webhook subscriptions; delete one first"))
                             : secrets.write(path, secret, null))
                     .then(cursors.ensure("webhook:" + id, false, clock.instant()))
-                    .then(db.sql("INSERT INTO webhook_subscriptions (id, url, events, secret_path, created_at) "
-                                    + "VALUES (:id, :url, :events, :path, :at)").bind("id", id).bind("url", checked)
-                            .bind("events", String.join(",", events)).bind("path", path).bind("at", now)
+                    .then(db.sql("INSERT INTO webhook_subscriptions (id, url, events, batch_size, secret_path, created_at) "
+                                    + "VALUES (:id, :url, :events, :batch, :path, :at)").bind("id", id)
+                            .bind("url", checked).bind("events", String.join(",", events)).bind("batch", batch)
+                            .bind("path", path).bind("at", now)
                             .fetch().rowsUpdated())
                     .thenReturn(new Registered(sub, secret));
         });
@@ -82,9 +88,11 @@ public final class WebhookSubscriptions {
     }
 
     public Flux<WebhookSubscription> list() {
-        return db.sql("SELECT id, url, events, secret_path, created_at FROM webhook_subscriptions ORDER BY created_at, id")
+        return db.sql("SELECT id, url, events, batch_size, secret_path, created_at FROM webhook_subscriptions "
+                        + "ORDER BY created_at, id")
                 .map(r -> new WebhookSubscription(r.get("id", String.class), r.get("url", String.class),
-                        split(r.get("events", String.class)), r.get("secret_path", String.class),
+                        split(r.get("events", String.class)), r.get("batch_size", Integer.class),
+                        r.get("secret_path", String.class),
                         r.get("created_at", OffsetDateTime.class).toInstant()))
                 .all();
     }
@@ -107,6 +115,17 @@ public final class WebhookSubscriptions {
 
     private static Set<String> split(String s) {
         return s == null || s.isEmpty() ? Set.of() : new LinkedHashSet<>(Arrays.asList(s.split(",")));
+    }
+
+    static int batchSize(Integer given) {
+        if (given == null) {
+            return 1;
+        }
+        if (given < 1 || given > WebhookSubscription.MAX_BATCH_SIZE) {
+            throw Refusal.invalid("invalid-batch-size", "batch_size must be 1.." + WebhookSubscription.MAX_BATCH_SIZE
+                    + ", got " + given);
+        }
+        return given;
     }
 
     static Set<String> eventTypes(List<String> given) {

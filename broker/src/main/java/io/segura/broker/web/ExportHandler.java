@@ -28,7 +28,7 @@ import tools.jackson.databind.json.JsonMapper;
  */
 final class ExportHandler {
 
-    private static final Set<String> WEBHOOK_FIELDS = Set.of("url", "events");
+    private static final Set<String> WEBHOOK_FIELDS = Set.of("url", "events", "batch_size");
 
     private final Exports exports;
     private final AuditLog audit;
@@ -52,7 +52,12 @@ final class ExportHandler {
                 }
                 given.forEach(n -> events.add(LeaseHandler.text(n, "events[]")));
             }
-            return exports.webhooks().register(url, events);
+            JsonNode batch = body.get("batch_size");
+            if (batch != null && !batch.isNull() && !batch.isInt()) {
+                throw Refusal.invalid("invalid-batch-size", "batch_size must be a whole number of events, 1.."
+                        + WebhookSubscription.MAX_BATCH_SIZE);
+            }
+            return exports.webhooks().register(url, events, batch == null || batch.isNull() ? null : batch.asInt());
         }).flatMap(r -> audit.append(webhookEvent(AuditEventType.WEBHOOK_REGISTERED, r.subscription(), request))
                 .thenReturn(r)).flatMap(r -> {
             Map<String, Object> view = view(r.subscription());
@@ -90,6 +95,7 @@ final class ExportHandler {
         details.put("subscription_id", s.id());
         details.put("url", s.url());
         details.put("events", List.copyOf(s.events()));
+        details.put("batch_size", s.batchSize());
         return AuditEvent.builder(type).subject("admin").clientIp(Requests.clientIp(request)).details(details);
     }
 
@@ -128,6 +134,7 @@ final class ExportHandler {
         m.put("id", s.id());
         m.put("url", s.url());
         m.put("events", List.copyOf(s.events()));
+        m.put("batch_size", s.batchSize());
         m.put("created_at", s.createdAt().toString());
         return m;
     }

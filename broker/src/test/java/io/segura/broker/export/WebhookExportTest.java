@@ -117,10 +117,17 @@ class WebhookExportTest {
     }
 
     private Map<?, ?> register(String path, List<String> events) {
+        return register(path, events, null);
+    }
+
+    private Map<?, ?> register(String path, List<String> events, Integer batchSize) {
         Map<String, Object> req = new HashMap<>();
         req.put("url", receiver.url(path));
         if (events != null) {
             req.put("events", events);
+        }
+        if (batchSize != null) {
+            req.put("batch_size", batchSize);
         }
         Map<?, ?> created = web.post().uri("/api/v2/a2a/webhooks").headers(h -> h.setBearerAuth(ADMIN))
                 .contentType(MediaType.APPLICATION_JSON).bodyValue(req).exchange().expectStatus().isCreated()
@@ -180,6 +187,38 @@ class WebhookExportTest {
                 + "OR secret_path LIKE :s").bind("s", "%" + secret.substring(6, 20) + "%")
                 .map(r -> r.get("n", Long.class)).one().block(AWAIT)).isZero();
         web.get().uri("/api/v2/a2a/webhooks").exchange().expectStatus().isUnauthorized();
+    }
+
+    @Test
+    void registerWithABatchSizeThenEventsArriveInSignedMessagesOfAtMostThatManyEachEventOnce() throws Exception {
+        Map<?, ?> created = register("/batched", List.of("token.exchanged"), 4);
+        assertThat(created.get("batch_size")).isEqualTo(4);
+        Set<String> subjects = new HashSet<>();
+        for (int i = 0; i < 9; i++) {
+            subjects.add(exchange());
+        }
+        Set<String> ids = eventIds(subjects);
+        assertThat(ids).hasSize(9);
+        await("9 events delivered", () -> receiver.at("/batched").stream()
+                .flatMap(d -> d.eventIds().stream()).collect(java.util.stream.Collectors.toSet()).containsAll(ids));
+        List<WebhookReceiver.Delivery> got = receiver.at("/batched");
+        assertThat(got).allSatisfy(d -> {
+            assertThat(d.signatureValid()).as("signature of %s", d.id()).isTrue();
+            assertThat(d.id()).startsWith("batch_");
+            assertThat(d.eventIds()).hasSizeBetween(1, 4);
+            assertThat(d.body()).contains("\"type\":\"" + WebhookSink.BATCH_TYPE + "\"");
+        });
+        // a healthy receiver gets each event once
+        assertThat(got.stream().flatMap(d -> d.eventIds().stream()).toList()).doesNotHaveDuplicates();
+
+        String listed = web.get().uri("/api/v2/a2a/webhooks").headers(h -> h.setBearerAuth(ADMIN)).exchange()
+                .expectStatus().isOk().expectBody(String.class).returnResult().getResponseBody();
+        assertThat(listed).contains("\"id\":\"" + created.get("id") + "\",\"url\":\"" + receiver.url("/batched")
+                + "\",\"events\":[\"token.exchanged\"],\"batch_size\":4");
+        String registered = db.sql("SELECT details FROM audit_events WHERE type = 'webhook.registered' "
+                        + "AND details LIKE :id").bind("id", "%" + created.get("id") + "%")
+                .map(r -> r.get("details", String.class)).one().block(AWAIT);
+        assertThat(registered).contains("\"batch_size\":4");
     }
 
     @Test
@@ -267,6 +306,16 @@ class WebhookExportTest {
                 .bodyValue(Map.of("url", "https://siem.example.com/hook", "events", List.of("lease.isued"))).exchange()
                 .expectStatus().is4xxClientError().expectBody(String.class)
                 .value(b -> assertThat(b).contains("invalid-event-type").contains("lease.isued"));
+        for (Object bad : List.of(0, 501, -3, "10", 2.5, List.of(4))) {
+            web.post().uri("/api/v2/a2a/webhooks").headers(h -> h.setBearerAuth(ADMIN))
+                    .contentType(MediaType.APPLICATION_JSON)
+                    .bodyValue(Map.of("url", "https://siem.example.com/hook", "batch_size", bad)).exchange()
+                    .expectStatus().isEqualTo(422).expectBody(String.class)
+                    .value(b -> assertThat(b).contains("invalid-batch-size").contains("1..500"));
+        }
+        assertThat(web.get().uri("/api/v2/a2a/webhooks").headers(h -> h.setBearerAuth(ADMIN)).exchange()
+                .expectStatus().isOk().expectBody(String.class).returnResult().getResponseBody())
+                .doesNotContain("siem.example.com");
     }
 
     @Test

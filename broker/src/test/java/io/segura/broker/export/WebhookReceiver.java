@@ -8,6 +8,7 @@ import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
 import java.util.Map;
@@ -16,6 +17,8 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executors;
 import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
 
 /**
  * A loopback webhook receiver that verifies every delivery as the Standard Webhooks reference libraries do (the
@@ -26,9 +29,14 @@ import javax.crypto.spec.SecretKeySpec;
  */
 public final class WebhookReceiver implements AutoCloseable {
 
-    /** One verified (or not) delivery. */
-    public record Delivery(String path, String id, String body, boolean signatureValid) {
+    /**
+     * One verified (or not) delivery: a POST, whose {@code eventIds} are its own {@code webhook-id} for a one-event
+     * message, or the {@code data.id} of each of a batch message's {@code data.events}, in the order sent.
+     */
+    public record Delivery(String path, String id, String body, boolean signatureValid, List<String> eventIds) {
     }
+
+    private static final JsonMapper JSON = JsonMapper.builder().build();
 
     private final HttpServer server;
     private final Map<String, String> secrets = new ConcurrentHashMap<>();
@@ -36,7 +44,7 @@ public final class WebhookReceiver implements AutoCloseable {
     /** How long each answer takes, to let a test act while deliveries are in flight. */
     volatile long delayMillis;
     final List<Delivery> deliveries = new CopyOnWriteArrayList<>();
-    /** Event ids answered 503 wherever they are posted (one event failing in the middle of a round). */
+    /** Event ids answered 503 wherever they are posted, alone or in a batch (one failing in the middle of a round). */
     final java.util.Set<String> refusedIds = ConcurrentHashMap.newKeySet();
 
     public WebhookReceiver() throws IOException {
@@ -52,7 +60,8 @@ public final class WebhookReceiver implements AutoCloseable {
             String id = exchange.getRequestHeaders().getFirst("webhook-id");
             boolean valid = verify(secrets.get(path), id, exchange.getRequestHeaders().getFirst("webhook-timestamp"),
                     exchange.getRequestHeaders().getFirst("webhook-signature"), text);
-            int answer = id != null && refusedIds.contains(id) ? 503 : status.getOrDefault(path, 200);
+            List<String> eventIds = eventIds(id, text);
+            int answer = eventIds.stream().anyMatch(refusedIds::contains) ? 503 : status.getOrDefault(path, 200);
             if (delayMillis > 0) {
                 try {
                     Thread.sleep(delayMillis); // a slow receiver, not synchronisation
@@ -61,7 +70,7 @@ public final class WebhookReceiver implements AutoCloseable {
                 }
             }
             if (answer == 200) {
-                deliveries.add(new Delivery(path, id, text, valid));
+                deliveries.add(new Delivery(path, id, text, valid, eventIds));
             }
             if (answer == 307) {
                 exchange.getResponseHeaders().add("Location", "http://127.0.0.1:" + port() + "/elsewhere");
@@ -90,6 +99,22 @@ public final class WebhookReceiver implements AutoCloseable {
 
     public List<Delivery> at(String path) {
         return deliveries.stream().filter(d -> d.path().equals(path)).toList();
+    }
+
+    /** The events a message carries: a batch message's {@code data.events[].data.id}, or the one its id names. */
+    static List<String> eventIds(String id, String body) {
+        JsonNode message;
+        try {
+            message = JSON.readTree(body);
+        } catch (RuntimeException e) {
+            return id == null ? List.of() : List.of(id);
+        }
+        if (!message.path("type").asString("").equals(WebhookSink.BATCH_TYPE)) {
+            return id == null ? List.of() : List.of(id);
+        }
+        List<String> ids = new ArrayList<>();
+        message.path("data").path("events").forEach(e -> ids.add(e.path("data").path("id").asString()));
+        return ids;
     }
 
     static boolean verify(String secret, String id, String timestamp, String signatures, String body) {

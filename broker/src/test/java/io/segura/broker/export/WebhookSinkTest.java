@@ -20,27 +20,34 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import reactor.netty.resources.ConnectionProvider;
+import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
  * The webhook sink's concurrent rounds against the Standard Webhooks-verifying receiver: with several POSTs in flight,
  * an event refused in the middle of a round stops the cursor right before it (the failure names how many came before),
- * those after it are sent again with it, and every redelivery carries the same {@code webhook-id} and body.
+ * those after it are sent again with it, and every redelivery carries the same {@code webhook-id} and body; a
+ * subscription with a {@code batch_size} gets the same guarantees per message of up to that many events.
  */
 class WebhookSinkTest {
 
     WebhookReceiver receiver;
     ConnectionProvider pool;
     WebhookSink sink;
+    String secret;
 
     @BeforeEach
     void start() throws Exception {
         receiver = new WebhookReceiver();
-        String secret = StandardWebhooks.newSecret(new SecureRandom());
+        secret = StandardWebhooks.newSecret(new SecureRandom());
         receiver.secret("/hook", secret);
+        pool = WebhookSink.pool(Duration.ofSeconds(5));
+        sink = sink(1);
+    }
+
+    private WebhookSink sink(int batchSize) {
         Duration timeout = Duration.ofSeconds(5);
-        pool = WebhookSink.pool(timeout);
-        sink = new WebhookSink(new WebhookSubscription("sub-1", receiver.url("/hook"), Set.of(), null,
+        return new WebhookSink(new WebhookSubscription("sub-1", receiver.url("/hook"), Set.of(), batchSize, null,
                 Instant.now()), secret, WebhookSink.client(pool, timeout), timeout, JsonMapper.builder().build(),
                 Clock.systemUTC());
     }
@@ -104,7 +111,7 @@ class WebhookSinkTest {
             closedPort = s.getLocalPort();
         }
         WebhookSink nowhere = new WebhookSink(new WebhookSubscription("sub-2", "http://127.0.0.1:" + closedPort
-                + "/hook", Set.of(), null, Instant.now()), StandardWebhooks.newSecret(new SecureRandom()),
+                + "/hook", Set.of(), 1, null, Instant.now()), StandardWebhooks.newSecret(new SecureRandom()),
                 WebhookSink.client(pool, Duration.ofSeconds(5)), Duration.ofSeconds(5), JsonMapper.builder().build(),
                 Clock.systemUTC());
         List<AuditEvent> round = events(5);
@@ -112,5 +119,55 @@ class WebhookSinkTest {
                 () -> nowhere.deliver(round, Instant.now().plusSeconds(60)));
         assertThat(failure.delivered()).isZero();
         assertThat(failure.getMessage()).startsWith("cannot reach the receiver");
+    }
+
+    @Test
+    void deliverWhenTheSubscriptionTakesBatchesThenEachPostIsOneSignedMessageOfUpToThatManyEventsInChainOrder()
+            throws Exception {
+        List<AuditEvent> round = events(10);
+        assertThat(sink(4).deliver(round, Instant.now().plusSeconds(60))).isEqualTo(10);
+
+        List<WebhookReceiver.Delivery> got = receiver.at("/hook");
+        assertThat(got).allSatisfy(d -> {
+            assertThat(d.signatureValid()).as("signature of %s", d.id()).isTrue();
+            assertThat(d.id()).isEqualTo("batch_" + d.eventIds().get(0) + "_" + d.eventIds().size());
+            JsonNode message = JsonMapper.builder().build().readTree(d.body());
+            assertThat(message.path("type").asString()).isEqualTo(WebhookSink.BATCH_TYPE);
+            assertThat(message.path("data").path("events")).allSatisfy(e -> {
+                assertThat(e.path("type").asString()).isEqualTo("token.exchanged");
+                assertThat(e.path("timestamp").asString()).isNotEmpty();
+            });
+        });
+        // up to 8 POSTs are in flight at once, so they may arrive in any order; within each, chain order
+        assertThat(got).extracting(d -> d.eventIds().size()).containsExactlyInAnyOrder(4, 4, 2);
+        assertThat(got.stream().sorted(java.util.Comparator.comparing(d -> round.stream().map(AuditEvent::id)
+                        .toList().indexOf(d.eventIds().get(0))))
+                .flatMap(d -> d.eventIds().stream()).toList())
+                .containsExactlyElementsOf(round.stream().map(AuditEvent::id).toList());
+    }
+
+    @Test
+    void deliverWhenABatchIsRefusedThenTheCursorStopsAtItsFirstEventAndRedeliveryRepeatsTheSameMessages()
+            throws Exception {
+        WebhookSink batched = sink(4);
+        List<AuditEvent> round = events(10);
+        receiver.refusedIds.add(round.get(5).id()); // in the second message: events 4..7
+
+        DeliveryFailure failure = catchThrowableOfType(DeliveryFailure.class,
+                () -> batched.deliver(round, Instant.now().plusSeconds(60)));
+        assertThat(failure.delivered()).isEqualTo(4);
+        assertThat(failure.getMessage()).contains("HTTP 503");
+
+        receiver.refusedIds.clear();
+        assertThat(batched.deliver(round.subList(4, 10), Instant.now().plusSeconds(60))).isEqualTo(6);
+
+        List<WebhookReceiver.Delivery> got = receiver.at("/hook");
+        assertThat(got).allSatisfy(d -> assertThat(d.signatureValid()).isTrue());
+        assertThat(got.stream().flatMap(d -> d.eventIds().stream()).distinct().toList())
+                .containsExactlyInAnyOrderElementsOf(round.stream().map(AuditEvent::id).toList());
+        Map<String, String> bodies = new HashMap<>();
+        for (WebhookReceiver.Delivery d : got) {
+            assertThat(bodies.putIfAbsent(d.id(), d.body())).as("a redelivery has the same body").isIn(null, d.body());
+        }
     }
 }
