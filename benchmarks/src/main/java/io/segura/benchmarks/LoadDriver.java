@@ -96,16 +96,29 @@ public final class LoadDriver {
         Path work = Files.createDirectories(Path.of(options.workDir));
         try (IssuerSimulator issuer = IssuerSimulator.builder().tokenLifetime(Duration.ofMinutes(30)).start()) {
             // each variant on a fresh database, so both start from the same state (and the same master key's rows)
-            for (int webhookBatch : options.exportVariants()) {
-                for (String anomaly : options.anomalyVariants()) {
-                    try (TestDatabase db = TestDatabase.create("loadtest");
-                            ExportReceivers receivers = webhookBatch > 0 ? new ExportReceivers() : null) {
-                        runVariant(issuer, db, work, receivers, webhookBatch, anomaly.equals("on"));
+            for (int round = 1; round <= options.rounds; round++) {
+                if (options.rounds > 1) {
+                    out.printf("%n######## round %d of %d ########%n", round, options.rounds);
+                }
+                for (int webhookBatch : options.exportVariants()) {
+                    for (String anomaly : options.anomalyVariants()) {
+                        try (TestDatabase db = TestDatabase.create("loadtest");
+                                ExportReceivers receivers = webhookBatch > 0 ? new ExportReceivers() : null) {
+                            runVariant(issuer, db, work, receivers, webhookBatch, anomaly.equals("on"));
+                        }
+                        String variant = (webhookBatch == 0 ? "no sinks" : "sinks, webhook batch_size " + webhookBatch)
+                                + (options.anomaly.equals("both") ? ", anomaly " + anomaly : "");
+                        lastRates.forEach((scenario, rate) -> rates.computeIfAbsent(scenario + ", " + variant,
+                                k -> new ArrayList<>()).add(rate));
+                        lastRates.clear();
                     }
                 }
             }
         }
         out.println("database dropped");
+        if (options.rounds > 1) {
+            summary();
+        }
     }
 
     /**
@@ -357,6 +370,33 @@ public final class LoadDriver {
         return lastRate;
     }
 
+    /** The measured rate of each scenario of the variant that just ran. */
+    private final Map<String, Double> lastRates = new LinkedHashMap<>();
+    /** Every round's measured rate, by scenario and variant, in the order they first ran. */
+    private final Map<String, List<Double>> rates = new LinkedHashMap<>();
+
+    /**
+     * With {@code --rounds}: each variant's rates and median, and each median against the first variant's of the same
+     * scenario (no sinks, or no detection). Rounds interleave the variants, so a machine whose speed drifts over the
+     * run (this one's does, by tens of percent) moves every variant alike; a single A/B cannot tell that from a cost.
+     */
+    private void summary() {
+        out.printf("%n==== summary over %d rounds (ops/s per measured run; the variants alternate) ====%n",
+                options.rounds);
+        Map<String, Double> baseline = new LinkedHashMap<>();
+        for (var e : rates.entrySet()) {
+            List<Double> sorted = e.getValue().stream().sorted().toList();
+            int n = sorted.size();
+            double median = n % 2 == 1 ? sorted.get(n / 2) : (sorted.get(n / 2 - 1) + sorted.get(n / 2)) / 2;
+            String scenario = e.getKey().substring(0, e.getKey().indexOf(','));
+            Double base = baseline.putIfAbsent(scenario, median);
+            out.printf("%-52s %s  median %.0f%s%n", e.getKey(), e.getValue().stream()
+                            .map(r -> String.format("%.0f", r)).toList(), median,
+                    base == null ? "" : String.format("  (%+.1f %% against the first variant's median)",
+                            100 * (median / base - 1)));
+        }
+    }
+
     private void runScenario(String scenario, List<String> warmTokens, IssuerSimulator issuer, Targets targets,
             Connection pg) throws Exception {
         out.printf("%n== scenario %s ==%n", scenario);
@@ -376,7 +416,7 @@ public final class LoadDriver {
         AtomicInteger next = new AtomicInteger();
 
         if (options.jfrDir != null) {
-            jcmd(firstPid, "JFR.start", "name=" + scenario, "settings=profile",
+            jcmd(firstPid, "JFR.start", "name=" + scenario, "settings=" + options.jfrSettings,
                     "filename=" + Path.of(options.jfrDir, scenario + ".jfr").toAbsolutePath());
         }
         double allocBefore = allocatedBytes(targets.brokerPorts());
@@ -406,6 +446,7 @@ public final class LoadDriver {
                 ? " — STOPPED EARLY: the pre-minted tokens ran out (raise --tokens / --max-rate)" : "");
         out.printf("%s: %d iterations, %.0f/s, errors %s%n", scenario, measured.iterations(),
                 measured.iterations() / secs, measured.errors());
+        lastRates.put(scenario, measured.iterations() / secs);
         out.println("latency µs       count     p50     p90     p99   p99.9     max    mean");
         for (var e : measured.histograms().entrySet()) {
             Histogram h = e.getValue();
@@ -708,7 +749,10 @@ public final class LoadDriver {
         List<String> extraEnv = new ArrayList<>();
         String workDir = "benchmarks/target/loadtest";
         String jfrDir;
+        String jfrSettings = "profile";
         int repeat = 5;
+        /** How many times the variants (exports, anomaly) are run in turn; over 1, a summary of medians follows. */
+        int rounds = 1;
         String exports = "off";
         /** 0: clients talk to the one broker directly; N ≥ 1: N replicas behind a real HAProxy (testkit). */
         int replicas;
@@ -769,7 +813,9 @@ public final class LoadDriver {
                     case "--env" -> o.extraEnv.add(args[++i]);
                     case "--work-dir" -> o.workDir = args[++i];
                     case "--jfr" -> o.jfrDir = args[++i];
+                    case "--jfr-settings" -> o.jfrSettings = args[++i];
                     case "--repeat" -> o.repeat = Integer.parseInt(args[++i]);
+                    case "--rounds" -> o.rounds = Integer.parseInt(args[++i]);
                     case "--exports" -> o.exports = args[++i];
                     case "--webhook-batch" -> o.webhookBatches = java.util.Arrays.stream(args[++i].split(","))
                             .map(String::trim).map(Integer::valueOf).toList();
@@ -782,6 +828,8 @@ public final class LoadDriver {
                                   --repeat N           start-ups measured by --scenario startup (5)
                                   --exports off|on|both   on: a syslog TCP sink (CEF) and a webhook, both healthy
                                                        receivers in this JVM; both: a run without, then with (off)
+                                  --rounds N           run the variants (--exports, --anomaly) N times in turn,
+                                                       then their rates and medians (1)
                                   --webhook-batch N[,M…]  the webhook's batch_size (events per POST); several: one
                                                        run with sinks for each, after the one without (1)
                                   --anomaly off|on|both   on: anomaly detection with every default (anomaly: {});
@@ -812,7 +860,9 @@ public final class LoadDriver {
                                                        (the README's configuration); 0: one broker, direct (0)
                                   --work-dir DIR       trust config and broker log (benchmarks/target/loadtest)
                                   --jfr DIR            record each measured run with JFR (jcmd JFR.start/stop,
-                                                       settings=profile) into DIR/SCENARIO.jfr""");
+                                                       settings=profile) into DIR/SCENARIO.jfr
+                                  --jfr-settings S     JFR settings: a name (profile) or a .jfc file's absolute
+                                                       path, e.g. one sampling every 1 ms for a finer profile""");
                         return null;
                     }
                     default -> throw new IllegalArgumentException("unknown option " + a + " (try --help)");
@@ -823,6 +873,9 @@ public final class LoadDriver {
             }
             if (!List.of("off", "on", "both").contains(o.exports)) {
                 throw new IllegalArgumentException("--exports must be off, on or both");
+            }
+            if (o.rounds < 1) {
+                throw new IllegalArgumentException("--rounds must be at least 1");
             }
             if (o.webhookBatches.isEmpty() || o.webhookBatches.stream().anyMatch(b -> b < 1 || b > 500)) {
                 throw new IllegalArgumentException("--webhook-batch takes batch sizes 1..500, comma-separated");

@@ -31,8 +31,12 @@ final class AuditJson {
         return MAPPER.writeValueAsString(normalized);
     }
 
+    /**
+     * A stored JSON object as parsed, not yet normalized: it goes straight into an {@link AuditEvent}, whose
+     * constructor normalizes (and checks) it once; normalizing here too would copy every event read twice.
+     */
     static Map<String, Object> readMap(String json) {
-        return json == null ? Map.of() : normalizeMap(MAPPER.readValue(json, MAP), "json");
+        return json == null ? Map.of() : MAPPER.readValue(json, MAP);
     }
 
     static List<String> readStrings(String json) {
