@@ -32,6 +32,7 @@ import io.segura.broker.federation.MutableBindingLint;
 import io.segura.broker.federation.TokenVerifier;
 import io.segura.broker.lease.LeaseExplainer;
 import io.segura.broker.lease.LeaseMetrics;
+import io.segura.broker.lease.SessionAdmission;
 import io.segura.broker.lease.LeaseService;
 import io.segura.broker.lease.LeaseStore;
 import io.segura.broker.policy.CelExpressions;
@@ -250,6 +251,11 @@ public class BrokerConfiguration {
     @Bean
     SessionStore sessionStore(DatabaseClient db, JsonMapper json, DatabaseDeadline deadline) {
         return new SessionStore(db, json, deadline);
+    }
+
+    @Bean
+    SessionAdmission sessionAdmission(SessionStore sessions, AuditLog audit, LeaseMetrics metrics, Clock clock) {
+        return new SessionAdmission(sessions, audit, metrics, clock);
     }
 
     @Bean

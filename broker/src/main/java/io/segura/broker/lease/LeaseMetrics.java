@@ -27,6 +27,14 @@ public final class LeaseMetrics {
         registry.counter("segura.lease.denials", "reason", reason).increment();
     }
 
+    /** A session-token request refused before it reached a role's checks; {@code role} null when no session is known. */
+    void refused(String role, String reason) {
+        if (role != null) {
+            registry.counter("segura.leases", "role", role, "result", "denied").increment();
+        }
+        registry.counter("segura.lease.denials", "reason", reason).increment();
+    }
+
     void failed(String role) {
         registry.counter("segura.lease.errors", "role", role).increment();
     }

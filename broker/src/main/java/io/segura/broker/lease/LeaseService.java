@@ -87,7 +87,12 @@ public final class LeaseService {
 
     public Mono<IssuedLease> lease(Session session, LeaseRequest request, String clientIp, String requestId) {
         Instant now = clock.instant();
-        TrustRole role = roleOf(session);
+        TrustRole role;
+        try {
+            role = roleOf(session);
+        } catch (Refusal e) {
+            return denied(session, request, clientIp, requestId, e.reason(), e);
+        }
         List<String> refused = request.secrets().stream()
                 .map(SecretRef::path)
                 .filter(p -> !role.allowsSecret(p))
@@ -107,7 +112,8 @@ public final class LeaseService {
             ttl = cap;
         }
         if (ttl.isZero() || ttl.isNegative()) {
-            return Mono.error(Refusal.unauthenticated("session has expired"));
+            return denied(session, request, clientIp, requestId, "unauthenticated",
+                    Refusal.unauthenticated("session has expired"));
         }
         Instant expires = now.plus(ttl);
         boolean renewable = expires.isBefore(renewalLimit(role, session, now));

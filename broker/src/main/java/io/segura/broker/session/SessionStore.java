@@ -37,7 +37,7 @@ public final class SessionStore {
             "ctx", String.class, "claims", String.class, "created_at", OffsetDateTime.class,
             "expires_at", OffsetDateTime.class);
 
-    /** Sessions remembered per replica for {@link #authenticateForLease}: a few MB (claims are the bulk). */
+    /** Sessions remembered per replica for {@link #checkForLease}: a few MB (claims are the bulk). */
     static final int MAX_REMEMBERED = 1_024;
 
     private final DatabaseClient db;
@@ -64,30 +64,56 @@ public final class SessionStore {
      * @return the session, or an {@link Refusal} (unauthenticated) that says whether the token is unknown, expired or revoked
      */
     public Mono<Session> authenticate(String bearer, Instant now) {
-        if (!SessionToken.looksLike(bearer)) {
-            return Mono.error(Refusal.unauthenticated("bearer token is not a Segura session token (sgs_…)"));
-        }
-        String hash = SessionToken.sha256Hex(bearer);
-        return findByHash(hash)
-                .switchIfEmpty(Mono.error(() -> Refusal.unauthenticated("session token is unknown")))
-                .flatMap(found -> active(found.session(), found.revokeReason(), now))
-                .doOnNext(s -> remember(hash, s));
+        return check(bearer, now).flatMap(a -> a.admitted() ? Mono.just(a.session()) : Mono.error(a.refusal()));
     }
 
     /**
-     * {@link #authenticate} for a new lease, answered from the sessions this replica has already read when it can: a
+     * {@link #authenticate}, answering a refusal as a value with what is known of the token: its session when it has
+     * one (revoked or expired), its SHA-256 when it is shaped like a session token. The refusal's audit event is
+     * built from that.
+     */
+    public Mono<Authentication> check(String bearer, Instant now) {
+        if (!SessionToken.looksLike(bearer)) {
+            return Mono.just(new Authentication(null, null,
+                    Refusal.unauthenticated("bearer token is not a Segura session token (sgs_…)")));
+        }
+        String hash = SessionToken.sha256Hex(bearer);
+        return findByHash(hash)
+                .map(found -> {
+                    Refusal refusal = inactive(found.session(), found.revokeReason(), now);
+                    if (refusal == null) {
+                        remember(hash, found.session());
+                    }
+                    return new Authentication(found.session(), hash, refusal);
+                })
+                .defaultIfEmpty(new Authentication(null, hash, Refusal.unauthenticated("session token is unknown")));
+    }
+
+    /**
+     * What a bearer token names: an active session ({@code refusal} is null), or why it is refused, with its session
+     * when the token names one that is revoked or expired and its SHA-256 when it is shaped like a session token.
+     */
+    public record Authentication(Session session, String tokenSha256, Refusal refusal) {
+        public boolean admitted() {
+            return refusal == null;
+        }
+    }
+
+    /**
+     * {@link #check} for a new lease, answered from the sessions this replica has already read when it can: a
      * session's row never changes but for its revocation, and the lease's own commit checks that
      * ({@link #recordLease}), so a lease never commits for a session revoked meanwhile, here or on another replica.
      * This saves the lease path a database round trip and the decoding of the session's claims.
      */
-    public Mono<Session> authenticateForLease(String bearer, Instant now) {
+    public Mono<Authentication> checkForLease(String bearer, Instant now) {
         if (SessionToken.looksLike(bearer)) {
-            Session known = recent.get(SessionToken.sha256Hex(bearer));
+            String hash = SessionToken.sha256Hex(bearer);
+            Session known = recent.get(hash);
             if (known != null && now.isBefore(known.expiresAt())) {
-                return Mono.just(known);
+                return Mono.just(new Authentication(known, hash, null));
             }
         }
-        return authenticate(bearer, now);
+        return check(bearer, now);
     }
 
     /** This replica revoked the session: it is not answered from memory any more. */
@@ -98,14 +124,15 @@ public final class SessionStore {
     /** The {@code revoke_reason} of sessions an operator revoked ({@code DELETE /api/v2/admin/sessions}). */
     public static final String REVOKED_BY_ADMIN = "revoked by admin";
 
-    private static Mono<Session> active(Session s, String revokeReason, Instant now) {
+    /** Why a session may not be used {@code now} (revoked, expired), or null when it may. */
+    private static Refusal inactive(Session s, String revokeReason, Instant now) {
         if (s.revokedAt() != null) {
-            return Mono.error(revoked(revokeReason));
+            return revoked(revokeReason);
         }
         if (!now.isBefore(s.expiresAt())) {
-            return Mono.error(Refusal.unauthenticated("session expired at " + s.expiresAt()));
+            return Refusal.unauthenticated("session expired at " + s.expiresAt());
         }
-        return Mono.just(s);
+        return null;
     }
 
     /** A session this replica has just issued (and committed): its first lease need not read it back. */

@@ -5,8 +5,7 @@ import io.segura.broker.Refusal;
 import io.segura.broker.dynamic.DynamicCredential;
 import io.segura.broker.dynamic.DynamicRevoker;
 import io.segura.broker.dynamic.DynamicSecrets;
-import io.segura.broker.session.SessionStore;
-import java.time.Clock;
+import io.segura.broker.lease.SessionAdmission;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -28,26 +27,22 @@ final class DynamicSecretHandler {
 
     private static final int MAX_PARAMETER = 16 * 1024;
 
-    private final SessionStore sessions;
+    private final SessionAdmission admission;
     private final DynamicSecrets dynamic;
     private final DynamicRevoker revoker;
     private final JsonMapper json;
-    private final Clock clock;
 
-    DynamicSecretHandler(SessionStore sessions, DynamicSecrets dynamic, DynamicRevoker revoker, JsonMapper json,
-            Clock clock) {
-        this.sessions = Objects.requireNonNull(sessions, "sessions cannot be null");
+    DynamicSecretHandler(SessionAdmission admission, DynamicSecrets dynamic, DynamicRevoker revoker, JsonMapper json) {
+        this.admission = Objects.requireNonNull(admission, "admission cannot be null");
         this.dynamic = Objects.requireNonNull(dynamic, "dynamic cannot be null");
         this.revoker = Objects.requireNonNull(revoker, "revoker cannot be null");
         this.json = Objects.requireNonNull(json, "json cannot be null");
-        this.clock = Objects.requireNonNull(clock, "clock cannot be null");
     }
 
     Mono<ServerResponse> create(ServerRequest request) {
-        return LeaseHandler.bearer(request)
-                // read from the database, not the recent-session cache: a revoked session must not get as far as
-                // creating a user (the commit would refuse it, and the user be dropped again, but why create it)
-                .flatMap(token -> sessions.authenticate(token, clock.instant()))
+        // read from the database, not the recent-session cache: a revoked session must not get as far as creating a
+        // user (the commit would refuse it, and the user be dropped again, but why create it)
+        return admission.admit(LeaseHandler.authorization(request), LeaseHandler.attempt("dynamic-secret", request))
                 .flatMap(session -> Bodies.json(request, json, Bodies.MAX_BODY)
                         .map(DynamicSecretHandler::parse)
                         .flatMap(r -> dynamic.issue(session, r, Requests.clientIp(request),

@@ -7,13 +7,10 @@ import io.segura.broker.lease.IssuedLease;
 import io.segura.broker.lease.Lease;
 import io.segura.broker.lease.LeaseRequest;
 import io.segura.broker.lease.LeaseService;
+import io.segura.broker.lease.SessionAdmission;
 import io.segura.broker.policy.Decision;
-import io.segura.broker.session.Session;
-import io.segura.broker.session.SessionStore;
-import io.segura.broker.session.SessionToken;
 import io.segura.broker.vault.SecretRef;
 import io.segura.broker.vault.SecretValue;
-import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -22,7 +19,6 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
-import java.util.function.Function;
 import org.springframework.http.CacheControl;
 import org.springframework.http.HttpHeaders;
 import org.springframework.http.HttpStatus;
@@ -42,20 +38,19 @@ final class LeaseHandler {
     private static final Set<String> LEASE_FIELDS = Set.of("secrets", "ttl");
     private static final Set<String> RENEW_FIELDS = Set.of("increment");
 
-    private final SessionStore sessions;
+    private final SessionAdmission admission;
     private final LeaseService leases;
     private final JsonMapper json;
-    private final Clock clock;
 
-    LeaseHandler(SessionStore sessions, LeaseService leases, JsonMapper json, Clock clock) {
-        this.sessions = Objects.requireNonNull(sessions, "sessions cannot be null");
+    LeaseHandler(SessionAdmission admission, LeaseService leases, JsonMapper json) {
+        this.admission = Objects.requireNonNull(admission, "admission cannot be null");
         this.leases = Objects.requireNonNull(leases, "leases cannot be null");
         this.json = Objects.requireNonNull(json, "json cannot be null");
-        this.clock = Objects.requireNonNull(clock, "clock cannot be null");
     }
 
     Mono<ServerResponse> create(ServerRequest request) {
-        return withSessionForLease(request, session -> Bodies.json(request, json, Bodies.MAX_BODY)
+        return admission.admitForLease(authorization(request), attempt("lease", request), session -> Bodies.json(
+                        request, json, Bodies.MAX_BODY)
                 .map(LeaseHandler::leaseRequest)
                 .flatMap(lr -> leases.lease(session, lr, Requests.clientIp(request),
                         RequestIdFilter.requestId(request.exchange()))))
@@ -71,15 +66,18 @@ final class LeaseHandler {
         }
         SecretRef ref = ref(spec);
         Duration ttl = request.queryParam("ttl").map(LeaseHandler::duration).orElse(null);
-        return withSessionForLease(request, session -> leases.lease(session, new LeaseRequest(List.of(ref), ttl),
-                        Requests.clientIp(request), RequestIdFilter.requestId(request.exchange())))
+        SessionAdmission.Attempt attempt = new SessionAdmission.Attempt("lease", Requests.clientIp(request),
+                RequestIdFilter.requestId(request.exchange()), List.of(ref.toString()), null);
+        return admission.admitForLease(authorization(request), attempt, session -> leases.lease(session,
+                        new LeaseRequest(List.of(ref), ttl), attempt.clientIp(), attempt.requestId()))
                 // a GET reads: 200 with the new lease in the body, not 201 (nothing is created at this URL)
                 .flatMap(issued -> leased(issued, HttpStatus.OK));
     }
 
     Mono<ServerResponse> renew(ServerRequest request) {
         String id = request.pathVariable("id");
-        return session(request).flatMap(session -> Bodies.bytes(request, Bodies.MAX_BODY)
+        return admission.admit(authorization(request), leaseAttempt("renew", id, request))
+                .flatMap(session -> Bodies.bytes(request, Bodies.MAX_BODY)
                 .map(bytes -> Optional.ofNullable(bytes.length == 0 ? null : increment(bytes)))
                 .flatMap(inc -> leases.renew(session, id, inc.orElse(null), Requests.clientIp(request)))
                 .flatMap(l -> ServerResponse.ok().contentType(MediaType.APPLICATION_JSON).bodyValue(view(l))));
@@ -103,35 +101,23 @@ final class LeaseHandler {
 
     Mono<ServerResponse> revoke(ServerRequest request) {
         String id = request.pathVariable("id");
-        return session(request)
+        return admission.admit(authorization(request), leaseAttempt("revoke", id, request))
                 .flatMap(session -> leases.revoke(session, id, Requests.clientIp(request)))
                 .then(ServerResponse.noContent().build());
     }
 
-    private Mono<Session> session(ServerRequest request) {
-        return bearer(request).flatMap(token -> sessions.authenticate(token, clock.instant()));
+    static String authorization(ServerRequest request) {
+        return request.headers().firstHeader(HttpHeaders.AUTHORIZATION);
     }
 
-    /**
-     * A new lease re-checks its session's revocation when it commits, so its session may come from memory. When that
-     * check finds the session revoked (here or by another replica), the session is read again, so that the refusal
-     * says who revoked it (the job's holder or an administrator).
-     */
-    private <T> Mono<T> withSessionForLease(ServerRequest request, Function<Session, Mono<T>> lease) {
-        return bearer(request).flatMap(token -> sessions.authenticateForLease(token, clock.instant()).flatMap(lease)
-                .onErrorResume(e -> e instanceof Refusal r && SessionStore.SESSION_REVOKED.equals(r.reason()), e -> {
-                    sessions.forget(SessionToken.sha256Hex(token));
-                    return sessions.authenticate(token, clock.instant()).then(Mono.error(e));
-                }));
+    static SessionAdmission.Attempt attempt(String action, ServerRequest request) {
+        return SessionAdmission.Attempt.of(action, Requests.clientIp(request),
+                RequestIdFilter.requestId(request.exchange()));
     }
 
-    static Mono<String> bearer(ServerRequest request) {
-        String authorization = request.headers().firstHeader(HttpHeaders.AUTHORIZATION);
-        if (authorization == null || !authorization.regionMatches(true, 0, "Bearer ", 0, 7)) {
-            return Mono.error(Refusal.unauthenticated(
-                    "a session token is required: Authorization: Bearer sgs_… from POST /oauth2/token"));
-        }
-        return Mono.just(authorization.substring(7).trim());
+    private static SessionAdmission.Attempt leaseAttempt(String action, String leaseId, ServerRequest request) {
+        return new SessionAdmission.Attempt(action, Requests.clientIp(request),
+                RequestIdFilter.requestId(request.exchange()), List.of(), leaseId);
     }
 
     private static LeaseRequest leaseRequest(JsonNode body) {

@@ -7,9 +7,8 @@ import io.segura.broker.lease.Explanation;
 import io.segura.broker.lease.LeaseExplainer;
 import io.segura.broker.lease.LeaseRequest;
 import io.segura.broker.policy.Decision;
-import io.segura.broker.session.SessionStore;
+import io.segura.broker.lease.SessionAdmission;
 import io.segura.broker.vault.SecretRef;
-import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -29,7 +28,8 @@ import tools.jackson.databind.json.JsonMapper;
 /**
  * {@code POST /api/v2/policy/evaluate}, the dry run: with the admin token, any identity ({@code claims} or a
  * {@code subject_token}) against any {@code role}, expected values and expressions shown; with a CI session token,
- * the session's own role, without them. Nothing is written and no jti is consumed.
+ * the session's own role, without them. Nothing is written and no jti is consumed (a refused session token is
+ * audited, as on every session-token endpoint).
  */
 final class PolicyHandler {
 
@@ -38,18 +38,15 @@ final class PolicyHandler {
     private static final Set<String> SESSION_FIELDS = Set.of("role", "secrets", "ttl");
 
     private final LeaseExplainer explainer;
-    private final SessionStore sessions;
+    private final SessionAdmission admission;
     private final AdminAuthentication admin;
     private final JsonMapper json;
-    private final Clock clock;
 
-    PolicyHandler(LeaseExplainer explainer, SessionStore sessions, AdminAuthentication admin, JsonMapper json,
-            Clock clock) {
+    PolicyHandler(LeaseExplainer explainer, SessionAdmission admission, AdminAuthentication admin, JsonMapper json) {
         this.explainer = Objects.requireNonNull(explainer, "explainer cannot be null");
-        this.sessions = Objects.requireNonNull(sessions, "sessions cannot be null");
+        this.admission = Objects.requireNonNull(admission, "admission cannot be null");
         this.admin = Objects.requireNonNull(admin, "admin cannot be null");
         this.json = Objects.requireNonNull(json, "json cannot be null");
-        this.clock = Objects.requireNonNull(clock, "clock cannot be null");
     }
 
     Mono<ServerResponse> evaluate(ServerRequest request) {
@@ -62,7 +59,7 @@ final class PolicyHandler {
         String bearer = console ? null : authorization.substring(7).trim();
         Mono<Explanation> explanation = console || admin.accepts(bearer)
                 ? Bodies.json(request, json, Bodies.MAX_BODY).flatMap(this::forAdmin)
-                : sessions.authenticate(bearer, clock.instant()).flatMap(session -> Bodies.json(request, json,
+                : admission.admit(authorization, LeaseHandler.attempt("evaluate", request)).flatMap(session -> Bodies.json(request, json,
                         Bodies.MAX_BODY).flatMap(body -> {
                             LeaseHandler.unknownFields(body, SESSION_FIELDS);
                             JsonNode role = body.get("role");

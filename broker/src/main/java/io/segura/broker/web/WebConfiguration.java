@@ -25,9 +25,9 @@ import io.segura.broker.anomaly.AnomalyBlocks;
 import io.segura.broker.export.Exports;
 import io.segura.broker.lease.LeaseExplainer;
 import io.segura.broker.lease.LeaseService;
+import io.segura.broker.lease.SessionAdmission;
 import io.segura.broker.lease.SessionRevocations;
 import io.segura.broker.usage.UsageQuery;
-import io.segura.broker.session.SessionStore;
 import io.segura.broker.sync.SyncService;
 import java.time.Clock;
 import java.util.LinkedHashMap;
@@ -104,23 +104,23 @@ public class WebConfiguration {
 
     @Bean
     RouterFunction<ServerResponse> routes(BrokerSettings settings, TokenExchangeService exchange,
-            ClientCredentialsService clientCredentials, LeaseService leases, SessionStore sessions,
+            ClientCredentialsService clientCredentials, LeaseService leases, SessionAdmission admission,
             SecretAdministration secrets, AuditQuery auditQuery, AuditVerifier auditVerifier, JsonMapper json,
             Clock clock, ObjectProvider<DevIssuer> devIssuer, LeaseExplainer explainer, AuditLog audit,
             MasterKeyRotation rekey, DynamicSecrets dynamicSecrets, DynamicRevoker dynamicRevoker,
             SyncService sync, Exports exports, UsageQuery usageQuery, SessionRevocations sessionRevocations,
             AnomalyBlocks anomalyBlocks) {
         TokenEndpoint token = new TokenEndpoint(exchange, clientCredentials, leases, audit);
-        LeaseHandler lease = new LeaseHandler(sessions, leases, json, clock);
+        LeaseHandler lease = new LeaseHandler(admission, leases, json);
         AdminHandler admin = new AdminHandler(secrets, leases, sessionRevocations, auditQuery, auditVerifier, json);
         UsageHandler usage = new UsageHandler(usageQuery, clock);
         RekeyHandler rekeyHandler = new RekeyHandler(rekey, json);
-        DynamicSecretHandler dynamic = new DynamicSecretHandler(sessions, dynamicSecrets, dynamicRevoker, json, clock);
+        DynamicSecretHandler dynamic = new DynamicSecretHandler(admission, dynamicSecrets, dynamicRevoker, json);
         SyncHandler syncHandler = new SyncHandler(sync);
         ExportHandler exportHandler = new ExportHandler(exports, audit, json);
         BlockHandler blockHandler = new BlockHandler(anomalyBlocks);
         AdminAuthentication adminAuth = new AdminAuthentication(settings.adminToken());
-        PolicyHandler policy = new PolicyHandler(explainer, sessions, adminAuth, json, clock);
+        PolicyHandler policy = new PolicyHandler(explainer, admission, adminAuth, json);
         String webhookSecret = settings.exposureWebhookSecret();
         ExposureWebhookHandler exposures = new ExposureWebhookHandler(webhookSecret == null || webhookSecret.isEmpty()
                 ? null : new WebhookSignature(webhookSecret, clock), new WebhookReplayCache(clock),
