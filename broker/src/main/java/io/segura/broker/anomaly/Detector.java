@@ -32,7 +32,12 @@ final class Detector {
 
     /** The events the rules read; the detector's own events (anomaly.*, session.revoked) never feed back. */
     static final Set<AuditEventType> OBSERVED = Set.of(AuditEventType.TOKEN_EXCHANGED, AuditEventType.LEASE_ISSUED,
-            AuditEventType.TOKEN_REJECTED, AuditEventType.LEASE_DENIED);
+            AuditEventType.TOKEN_REJECTED, AuditEventType.LEASE_DENIED, AuditEventType.ADMIN_DENIED,
+            AuditEventType.CONSOLE_SIGN_IN_FAILED);
+
+    /** The refusals a burst of which is an anomaly: of CI tokens, of session tokens and of the admin token. */
+    private static final Set<AuditEventType> DENIALS = Set.of(AuditEventType.TOKEN_REJECTED,
+            AuditEventType.LEASE_DENIED, AuditEventType.ADMIN_DENIED, AuditEventType.CONSOLE_SIGN_IN_FAILED);
 
     private final AnomalySpec spec;
     private final Map<String, List<FreezeWindow>> windows;
@@ -94,7 +99,7 @@ final class Detector {
     }
 
     private static boolean isDenial(Observed e) {
-        return e.type() == AuditEventType.TOKEN_REJECTED || e.type() == AuditEventType.LEASE_DENIED;
+        return DENIALS.contains(e.type());
     }
 
     // ---- accesses: off-hours, outside-window, unknown-workload, excessive-retrieval ---------------------------

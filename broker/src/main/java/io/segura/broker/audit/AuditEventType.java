@@ -55,7 +55,12 @@ public enum AuditEventType {
     /** A console sign-in was refused (wrong admin token, malformed body): client address and the refusal's code. */
     CONSOLE_SIGN_IN_FAILED("console.sign_in_failed"),
     /** A console session was signed out (on every replica): client address and {@code details.session_sha256}. */
-    CONSOLE_SIGNED_OUT("console.signed_out");
+    CONSOLE_SIGNED_OUT("console.signed_out"),
+    /**
+     * An operator API request was refused: no admin token, a wrong one, or the API is closed. Client address, method
+     * and path, and the refusal's code; never what was sent as a token.
+     */
+    ADMIN_DENIED("admin.denied");
 
     private final String wireName;
 

@@ -2,9 +2,15 @@
 package io.segura.broker.web;
 
 import io.segura.broker.Refusal;
+import io.segura.broker.audit.AuditEvent;
+import io.segura.broker.audit.AuditEventType;
+import io.segura.broker.audit.AuditLog;
 import io.segura.broker.console.ConsoleSessions;
 import io.segura.broker.session.SessionToken;
 import java.security.MessageDigest;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Objects;
 import org.springframework.http.HttpHeaders;
 import org.springframework.web.reactive.function.server.HandlerFilterFunction;
 import org.springframework.web.reactive.function.server.HandlerFunction;
@@ -14,7 +20,9 @@ import reactor.core.publisher.Mono;
 
 /**
  * Guards the operator API with {@code SEGURA_ADMIN_TOKEN}: compared in constant time over SHA-256 digests, so
- * neither content nor length leaks through timing. Without a configured token the operator API is closed.
+ * neither content nor length leaks through timing. Without a configured token the operator API is closed. Every
+ * refusal is audited as {@code admin.denied} (the caller's address, the method and path, why; never what the caller
+ * sent as a token), so guessing the admin token leaves a trace and trips the burst-of-denials anomaly rule.
  */
 public final class AdminAuthentication implements HandlerFilterFunction<ServerResponse, ServerResponse> {
 
@@ -22,12 +30,14 @@ public final class AdminAuthentication implements HandlerFilterFunction<ServerRe
     static final int MIN_LENGTH = 32;
 
     private final byte[] digest;
+    private final AuditLog audit;
 
     /**
      * @param adminToken the configured token, or {@code null} to close the operator API
      * @throws IllegalArgumentException if the token is shorter than {@value #MIN_LENGTH} characters
      */
-    public AdminAuthentication(String adminToken) {
+    public AdminAuthentication(String adminToken, AuditLog audit) {
+        this.audit = Objects.requireNonNull(audit, "audit cannot be null");
         if (adminToken != null && adminToken.length() < MIN_LENGTH) {
             throw new IllegalArgumentException("SEGURA_ADMIN_TOKEN must have at least " + MIN_LENGTH
                     + " characters (e.g. openssl rand -base64 32)");
@@ -47,7 +57,7 @@ public final class AdminAuthentication implements HandlerFilterFunction<ServerRe
     @Override
     public Mono<ServerResponse> filter(ServerRequest request, HandlerFunction<ServerResponse> next) {
         if (digest == null) {
-            return Mono.error(Refusal.forbidden("admin-disabled",
+            return refused(request, Refusal.forbidden("admin-disabled",
                     "the operator API is disabled: SEGURA_ADMIN_TOKEN is not set"));
         }
         if (consoleSession(request)) {
@@ -55,13 +65,23 @@ public final class AdminAuthentication implements HandlerFilterFunction<ServerRe
         }
         String authorization = request.headers().firstHeader(HttpHeaders.AUTHORIZATION);
         if (authorization == null || !authorization.regionMatches(true, 0, "Bearer ", 0, 7)) {
-            return Mono.error(Refusal.unauthenticated("the admin token is required: Authorization: Bearer"
+            return refused(request, Refusal.unauthenticated("the admin token is required: Authorization: Bearer"
                     + " $SEGURA_ADMIN_TOKEN"));
         }
         if (!MessageDigest.isEqual(digest, sha256(authorization.substring(7).trim()))) {
-            return Mono.error(Refusal.unauthenticated("admin token is not valid"));
+            return refused(request, Refusal.unauthenticated("admin token is not valid"));
         }
         return next.handle(request);
+    }
+
+    private <T> Mono<T> refused(ServerRequest request, Refusal refusal) {
+        Map<String, Object> details = new LinkedHashMap<>();
+        details.put("method", request.method().name());
+        details.put("path", request.path());
+        return audit.appendRefusal(AuditEvent.builder(AuditEventType.ADMIN_DENIED).clientIp(Requests.clientIp(request))
+                        .reason(refusal.reason() + ": " + refusal.getMessage()).details(details),
+                        RequestIdFilter.requestId(request.exchange()))
+                .then(Mono.error(refusal));
     }
 
     /**

@@ -119,7 +119,7 @@ public class WebConfiguration {
         SyncHandler syncHandler = new SyncHandler(sync);
         ExportHandler exportHandler = new ExportHandler(exports, audit, json);
         BlockHandler blockHandler = new BlockHandler(anomalyBlocks);
-        AdminAuthentication adminAuth = new AdminAuthentication(settings.adminToken());
+        AdminAuthentication adminAuth = new AdminAuthentication(settings.adminToken(), audit);
         PolicyHandler policy = new PolicyHandler(explainer, admission, adminAuth, json);
         String webhookSecret = settings.exposureWebhookSecret();
         ExposureWebhookHandler exposures = new ExposureWebhookHandler(webhookSecret == null || webhookSecret.isEmpty()

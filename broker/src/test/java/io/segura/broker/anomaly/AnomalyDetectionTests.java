@@ -341,6 +341,28 @@ class AnomalyDetectionTests {
     }
 
     @Test
+    void denialBurstWhenOneIpMixesAdminTokenGuessesAndSessionTokenRefusalsThenAllCountTowardsIt() {
+        Instant minute = WEEK0.plus(Duration.ofHours(31));
+        List<AuditEvent> refused = new ArrayList<>();
+        for (int i = 0; i < 21; i++) {
+            AuditEventType type = switch (i % 3) {
+                case 0 -> AuditEventType.ADMIN_DENIED;
+                case 1 -> AuditEventType.CONSOLE_SIGN_IN_FAILED;
+                default -> AuditEventType.LEASE_DENIED;
+            };
+            refused.add(AuditEvent.builder(type).occurredAt(minute.plusSeconds(i)).clientIp("10.9.9.9")
+                    .reason("unauthenticated: refused").build());
+        }
+        judge(refused.subList(0, 20));
+        assertThat(anomalies("key", "10.9.9.9")).isEmpty();
+        judge(refused.subList(20, 21));
+        List<Map<String, Object>> hits = anomalies("key", "10.9.9.9");
+        assertThat(hits).hasSize(1);
+        assertThat(hits.get(0)).containsEntry("rule", "denial-burst").containsEntry("identity", "ip")
+                .containsEntry("observed", 21).containsEntry("trigger_event_id", refused.get(20).id());
+    }
+
+    @Test
     void roleMismatchWhenOneIssuerKeepsMissingRolesThenFiresOnceAtTheSixth() {
         Instant at = WEEK0.plus(Duration.ofHours(40));
         List<AuditEvent> refused = new ArrayList<>();

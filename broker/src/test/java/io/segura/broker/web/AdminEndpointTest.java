@@ -86,12 +86,29 @@ class AdminEndpointTest extends BrokerHttpTest {
     }
 
     @Test
-    void adminWhenTokenMissingOrWrongThen401() {
+    void adminWhenTokenMissingOrWrongThen401AndEachRefusalAudited() {
         web.get().uri("/api/v2/admin/secrets").exchange().expectStatus().isUnauthorized();
-        web.get().uri("/api/v2/admin/secrets").headers(h -> h.setBearerAuth(ADMIN_TOKEN + "x")).exchange()
+        String guess = ADMIN_TOKEN + "x";
+        web.delete().uri("/api/v2/admin/leases?subject=x").headers(h -> h.setBearerAuth(guess)).exchange()
                 .expectStatus().isUnauthorized();
-        web.get().uri("/api/v2/a2a/events").headers(h -> h.setBearerAuth(session("75", "build"))).exchange()
+        String session = session("75", "build");
+        web.get().uri("/api/v2/a2a/events").headers(h -> h.setBearerAuth(session)).exchange()
                 .expectStatus().isUnauthorized();
+
+        Map<?, ?> body = web.get().uri("/api/v2/a2a/events?type=admin.denied").headers(h -> h.setBearerAuth(ADMIN_TOKEN))
+                .exchange().expectStatus().isOk().expectBody(Map.class).returnResult().getResponseBody();
+        List<?> events = (List<?>) body.get("events");
+        assertThat(events).hasSize(3);
+        assertThat(events.stream().map(e -> ((Map<?, ?>) e).get("details").toString()).toList()).containsExactlyInAnyOrder(
+                "{method=GET, path=/api/v2/admin/secrets}", "{method=DELETE, path=/api/v2/admin/leases}",
+                "{method=GET, path=/api/v2/a2a/events}");
+        assertThat(events.stream().map(e -> (String) ((Map<?, ?>) e).get("reason")).toList()).containsExactlyInAnyOrder(
+                "unauthenticated: the admin token is required: Authorization: Bearer $SEGURA_ADMIN_TOKEN",
+                "unauthenticated: admin token is not valid", "unauthenticated: admin token is not valid");
+        events.forEach(e -> assertThat(((Map<?, ?>) e).get("client_ip")).isEqualTo("127.0.0.1"));
+        String all = web.get().uri("/api/v2/a2a/events?limit=1000").headers(h -> h.setBearerAuth(ADMIN_TOKEN))
+                .exchange().expectBody(String.class).returnResult().getResponseBody();
+        assertThat(all).doesNotContain(guess).doesNotContain(session).doesNotContain(session.substring(4));
     }
 
     @Test

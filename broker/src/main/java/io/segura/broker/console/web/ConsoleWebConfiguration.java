@@ -74,7 +74,7 @@ public class ConsoleWebConfiguration {
         RouterFunction<ServerResponse> admin = RouterFunctions.route()
                 .GET("/api/v2/admin/overview", console::overview)
                 .GET("/api/v2/admin/config", console::config)
-                .filter(new AdminAuthentication(settings.adminToken()))
+                .filter(new AdminAuthentication(settings.adminToken(), audit))
                 .build();
         return RouterFunctions.route()
                 .GET("/console", request -> ServerResponse.permanentRedirect(URI.create("/console/")).build())
