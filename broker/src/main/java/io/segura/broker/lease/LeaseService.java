@@ -17,6 +17,7 @@ import io.segura.broker.policy.GateRequest;
 import io.segura.broker.policy.Violation;
 import io.segura.broker.session.Session;
 import io.segura.broker.session.SessionStore;
+import io.segura.broker.vault.SecretNotFoundException;
 import io.segura.broker.vault.SecretRef;
 import io.segura.broker.vault.SecretStore;
 import io.segura.broker.vault.SecretValue;
@@ -121,6 +122,8 @@ public final class LeaseService {
         GateRequest gateRequest = new GateRequest(role.name(), session.claims(), session.ctx(), refsAsWritten,
                 request.ttl());
         return secrets.readForLease(request.secrets())
+                .onErrorResume(SecretNotFoundException.class, e -> denied(session, request, clientIp, requestId,
+                        "secret-not-found", Refusal.notFound("secret-not-found", e.getMessage())))
                 .flatMap(read -> {
                     Decision decision = gate.evaluate(gateRequest, read.facts(), now);
                     if (decision.blocked()) {
@@ -329,7 +332,7 @@ public final class LeaseService {
                 .doOnSuccess(n -> metrics.expired(n == null ? 0 : n));
     }
 
-    private Mono<IssuedLease> denied(Session session, LeaseRequest request, String clientIp, String requestId,
+    private <T> Mono<T> denied(Session session, LeaseRequest request, String clientIp, String requestId,
             String reason, Refusal e) {
         metrics.denied(session.role(), reason);
         List<String> refs = request.secrets().stream().map(SecretRef::toString).toList();

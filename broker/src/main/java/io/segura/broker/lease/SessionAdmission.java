@@ -22,7 +22,8 @@ import reactor.core.publisher.Mono;
  * session was revoked or expired, an unknown token, a bearer that is no session token, or none at all. A stolen
  * session token replayed after its job ended therefore leaves a trace: the session's role, subject and id when the
  * token names one, else the token's SHA-256 (never the token), and the caller's address, which the burst-of-denials
- * anomaly rule counts.
+ * anomaly rule counts. The refusals of an admitted session's request are audited too, with the session
+ * ({@link #refused(Session, Refusal, Attempt)}, and the lease's own checks in {@link LeaseService}).
  */
 public final class SessionAdmission {
 
@@ -82,6 +83,19 @@ public final class SessionAdmission {
                             return sessions.check(bearer, clock.instant()).flatMap(again -> refused(again.admitted()
                                     ? new Authentication(a.session(), a.tokenSha256(), (Refusal) e) : again, attempt));
                         }));
+    }
+
+    /**
+     * A refusal of an admitted session's request that the lease's own checks do not audit (a malformed body, an
+     * unknown or ended lease, a role it may not evaluate): audited as {@code lease.denied} with the session.
+     */
+    public <T> Mono<T> refused(Session session, Refusal refusal, Attempt attempt) {
+        if (refusal instanceof Refusal.Unavailable || refusal instanceof Refusal.Internal
+                || refusal instanceof Refusal.Throttled) {
+            return Mono.error(refusal); // the broker could not answer, or asked the caller to slow down: not a denial
+        }
+        return refused(new Authentication(Objects.requireNonNull(session, "session cannot be null"), null, refusal),
+                attempt);
     }
 
     private <T> Mono<T> refused(Authentication a, Attempt attempt) {

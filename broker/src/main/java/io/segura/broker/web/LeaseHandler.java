@@ -49,9 +49,11 @@ final class LeaseHandler {
     }
 
     Mono<ServerResponse> create(ServerRequest request) {
-        return admission.admitForLease(authorization(request), attempt("lease", request), session -> Bodies.json(
+        SessionAdmission.Attempt attempt = attempt("lease", request);
+        return admission.admitForLease(authorization(request), attempt, session -> Bodies.json(
                         request, json, Bodies.MAX_BODY)
                 .map(LeaseHandler::leaseRequest)
+                .onErrorResume(Refusal.class, r -> admission.refused(session, r, attempt))
                 .flatMap(lr -> leases.lease(session, lr, Requests.clientIp(request),
                         RequestIdFilter.requestId(request.exchange()))))
                 .flatMap(issued -> leased(issued, HttpStatus.CREATED));
@@ -64,8 +66,17 @@ final class LeaseHandler {
         if (version != null) {
             spec = spec + "@" + version;
         }
-        SecretRef ref = ref(spec);
-        Duration ttl = request.queryParam("ttl").map(LeaseHandler::duration).orElse(null);
+        SecretRef ref;
+        Duration ttl;
+        try {
+            ref = ref(spec);
+            ttl = request.queryParam("ttl").map(LeaseHandler::duration).orElse(null);
+        } catch (Refusal r) {
+            // the caller's session first (401 without one), then the refusal of its request, both audited
+            SessionAdmission.Attempt attempt = attempt("lease", request);
+            return admission.admit(authorization(request), attempt)
+                    .flatMap(session -> admission.refused(session, r, attempt));
+        }
         SessionAdmission.Attempt attempt = new SessionAdmission.Attempt("lease", Requests.clientIp(request),
                 RequestIdFilter.requestId(request.exchange()), List.of(ref.toString()), null);
         return admission.admitForLease(authorization(request), attempt, session -> leases.lease(session,
@@ -76,11 +87,13 @@ final class LeaseHandler {
 
     Mono<ServerResponse> renew(ServerRequest request) {
         String id = request.pathVariable("id");
-        return admission.admit(authorization(request), leaseAttempt("renew", id, request))
+        SessionAdmission.Attempt attempt = leaseAttempt("renew", id, request);
+        return admission.admit(authorization(request), attempt)
                 .flatMap(session -> Bodies.bytes(request, Bodies.MAX_BODY)
-                .map(bytes -> Optional.ofNullable(bytes.length == 0 ? null : increment(bytes)))
-                .flatMap(inc -> leases.renew(session, id, inc.orElse(null), Requests.clientIp(request)))
-                .flatMap(l -> ServerResponse.ok().contentType(MediaType.APPLICATION_JSON).bodyValue(view(l))));
+                        .map(bytes -> Optional.ofNullable(bytes.length == 0 ? null : increment(bytes)))
+                        .flatMap(inc -> leases.renew(session, id, inc.orElse(null), attempt.clientIp()))
+                        .onErrorResume(Refusal.class, r -> admission.refused(session, r, attempt)))
+                .flatMap(l -> ServerResponse.ok().contentType(MediaType.APPLICATION_JSON).bodyValue(view(l)));
     }
 
     /** {@code {"increment": "10m"}}; an empty body renews by the role's maximum. */
@@ -101,8 +114,10 @@ final class LeaseHandler {
 
     Mono<ServerResponse> revoke(ServerRequest request) {
         String id = request.pathVariable("id");
-        return admission.admit(authorization(request), leaseAttempt("revoke", id, request))
-                .flatMap(session -> leases.revoke(session, id, Requests.clientIp(request)))
+        SessionAdmission.Attempt attempt = leaseAttempt("revoke", id, request);
+        return admission.admit(authorization(request), attempt)
+                .flatMap(session -> leases.revoke(session, id, attempt.clientIp())
+                        .onErrorResume(Refusal.class, r -> admission.refused(session, r, attempt)))
                 .then(ServerResponse.noContent().build());
     }
 

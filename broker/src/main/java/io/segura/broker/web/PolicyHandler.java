@@ -57,9 +57,10 @@ final class PolicyHandler {
                     + "Authorization: Bearer …"));
         }
         String bearer = console ? null : authorization.substring(7).trim();
+        SessionAdmission.Attempt attempt = LeaseHandler.attempt("evaluate", request);
         Mono<Explanation> explanation = console || admin.accepts(bearer)
                 ? Bodies.json(request, json, Bodies.MAX_BODY).flatMap(this::forAdmin)
-                : admission.admit(authorization, LeaseHandler.attempt("evaluate", request)).flatMap(session -> Bodies.json(request, json,
+                : admission.admit(authorization, attempt).flatMap(session -> Bodies.json(request, json,
                         Bodies.MAX_BODY).flatMap(body -> {
                             LeaseHandler.unknownFields(body, SESSION_FIELDS);
                             JsonNode role = body.get("role");
@@ -69,7 +70,7 @@ final class PolicyHandler {
                                         + "role \"" + session.role() + "\"");
                             }
                             return explainer.forSession(session, refs(body), ttl(body));
-                        }));
+                        }).onErrorResume(Refusal.class, r -> admission.refused(session, r, attempt)));
         return explanation.flatMap(e -> ServerResponse.ok().contentType(MediaType.APPLICATION_JSON)
                 .cacheControl(CacheControl.noStore()).bodyValue(view(e)));
     }

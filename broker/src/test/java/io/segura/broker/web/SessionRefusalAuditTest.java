@@ -250,6 +250,59 @@ class SessionRefusalAuditTest extends BrokerHttpTest {
     }
 
     @Test
+    void requestsOfAnActiveSessionWhenRefusedThenEachAuditedWithTheSession() throws Exception {
+        String session = session();
+        String id = sessionId(session);
+
+        List<Map<String, Object>> before = denials();
+        web.post().uri("/api/v2/a2a/leases").headers(h -> h.setBearerAuth(session))
+                .contentType(MediaType.APPLICATION_JSON).bodyValue(Map.of("secrets", List.of(SECRET), "tll", "5m"))
+                .exchange().expectStatus().isEqualTo(422);
+        Map<String, Object> body = onlyNewDenial(before);
+        assertThat(body.get("subject")).isEqualTo(subject);
+        assertThat((String) body.get("reason")).startsWith("unknown-field: unknown field \"tll\"");
+        assertThat(details(body)).containsEntry("action", "lease").containsEntry("session_id", id);
+
+        before = denials();
+        web.get().uri("/api/v2/a2a/secrets/db/prod/nothing-here").headers(h -> h.setBearerAuth(session)).exchange()
+                .expectStatus().isNotFound();
+        Map<String, Object> missing = onlyNewDenial(before);
+        assertThat(missing.get("secrets")).isEqualTo(List.of("db/prod/nothing-here"));
+        assertThat((String) missing.get("reason")).startsWith("secret-not-found: ");
+
+        before = denials();
+        web.get().uri("/api/v2/a2a/secrets/db/prod/x?ttl=forever").headers(h -> h.setBearerAuth(session)).exchange()
+                .expectStatus().isEqualTo(422);
+        assertThat((String) onlyNewDenial(before).get("reason")).startsWith("invalid-duration: ");
+        before = denials();
+        // without a session the same request is refused for that first
+        web.get().uri("/api/v2/a2a/secrets/db/prod/x?ttl=forever").exchange().expectStatus().isUnauthorized();
+        assertThat((String) onlyNewDenial(before).get("reason")).startsWith("unauthenticated: a session token");
+
+        String unknownLease = UUID.randomUUID().toString();
+        before = denials();
+        web.post().uri("/api/v2/a2a/leases/" + unknownLease + "/renew").headers(h -> h.setBearerAuth(session))
+                .exchange().expectStatus().isNotFound();
+        Map<String, Object> renew = onlyNewDenial(before);
+        assertThat(renew.get("lease_id")).isEqualTo(unknownLease);
+        assertThat((String) renew.get("reason")).startsWith("lease-not-found: ");
+        assertThat(details(renew)).containsEntry("action", "renew").containsEntry("session_id", id);
+
+        before = denials();
+        web.delete().uri("/api/v2/a2a/leases/" + unknownLease).headers(h -> h.setBearerAuth(session)).exchange()
+                .expectStatus().isNotFound();
+        assertThat(details(onlyNewDenial(before))).containsEntry("action", "revoke");
+
+        before = denials();
+        web.post().uri("/api/v2/policy/evaluate").headers(h -> h.setBearerAuth(session))
+                .contentType(MediaType.APPLICATION_JSON).bodyValue(Map.of("role", "build")).exchange()
+                .expectStatus().isForbidden();
+        Map<String, Object> evaluate = onlyNewDenial(before);
+        assertThat((String) evaluate.get("reason")).startsWith("not-your-role: ");
+        assertThat(details(evaluate)).containsEntry("action", "evaluate");
+    }
+
+    @Test
     void leaseWhenTheSessionIsActiveThenNoDenial() {
         String session = session();
         List<Map<String, Object>> before = denials();
