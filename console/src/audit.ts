@@ -22,7 +22,8 @@ export const EVENT_TYPES = ["token.exchanged", "token.rejected", "session.revoke
   "policy.warned", "vault.rekey_started", "vault.rekeyed", "vault.rekey_failed", "dynamic.issued", "dynamic.revoked",
   "dynamic.revoke_failed", "sync.written", "sync.deleted", "sync.failed", "sync.drifted", "anomaly.detected",
   "anomaly.blocked", "anomaly.block_lifted", "webhook.registered", "webhook.deleted", "console.signed_in",
-  "console.sign_in_failed", "console.signed_out", "admin.denied"];
+  "console.sign_in_failed", "console.signed_out", "admin.denied",
+  "exposure.rejected"];
 
 const POLL_MS = 3000;
 const MAX_ROWS = 1000;

@@ -33,11 +33,15 @@ final class Detector {
     /** The events the rules read; the detector's own events (anomaly.*, session.revoked) never feed back. */
     static final Set<AuditEventType> OBSERVED = Set.of(AuditEventType.TOKEN_EXCHANGED, AuditEventType.LEASE_ISSUED,
             AuditEventType.TOKEN_REJECTED, AuditEventType.LEASE_DENIED, AuditEventType.ADMIN_DENIED,
-            AuditEventType.CONSOLE_SIGN_IN_FAILED);
+            AuditEventType.CONSOLE_SIGN_IN_FAILED, AuditEventType.EXPOSURE_REJECTED);
 
-    /** The refusals a burst of which is an anomaly: of CI tokens, of session tokens and of the admin token. */
+    /**
+     * The refusals a burst of which is an anomaly: of CI tokens, of session tokens, of the admin token and of exposure
+     * webhook deliveries.
+     */
     private static final Set<AuditEventType> DENIALS = Set.of(AuditEventType.TOKEN_REJECTED,
-            AuditEventType.LEASE_DENIED, AuditEventType.ADMIN_DENIED, AuditEventType.CONSOLE_SIGN_IN_FAILED);
+            AuditEventType.LEASE_DENIED, AuditEventType.ADMIN_DENIED, AuditEventType.CONSOLE_SIGN_IN_FAILED,
+            AuditEventType.EXPOSURE_REJECTED);
 
     private final AnomalySpec spec;
     private final Map<String, List<FreezeWindow>> windows;

@@ -60,7 +60,12 @@ public enum AuditEventType {
      * An operator API request was refused: no admin token, a wrong one, or the API is closed. Client address, method
      * and path, and the refusal's code; never what was sent as a token.
      */
-    ADMIN_DENIED("admin.denied");
+    ADMIN_DENIED("admin.denied"),
+    /**
+     * A delivery to the exposure webhook was refused (a bad or missing signature, a replay, a malformed body, the
+     * webhook disabled): client address and why; never the body. Rate-limited deliveries are not audited.
+     */
+    EXPOSURE_REJECTED("exposure.rejected");
 
     private final String wireName;
 

@@ -3,6 +3,9 @@ package io.segura.broker.web;
 
 import io.segura.broker.Refusal;
 import io.segura.broker.admin.ExposureReport;
+import io.segura.broker.audit.AuditEvent;
+import io.segura.broker.audit.AuditEventType;
+import io.segura.broker.audit.AuditLog;
 import io.segura.broker.admin.SecretAdministration;
 import io.segura.broker.admin.WebhookReplayCache;
 import io.segura.broker.admin.WebhookSignature;
@@ -30,7 +33,9 @@ import tools.jackson.databind.json.JsonMapper;
  *
  * <p>The endpoint is unauthenticated until the MAC verifies, so each client IP is rate limited first (429 with
  * {@code Retry-After}, before the body is read), and a verified delivery is accepted once: the
- * {@link WebhookReplayCache} refuses it again within its window.
+ * {@link WebhookReplayCache} refuses it again within its window. Every refusal but the rate limit's is audited as
+ * {@code exposure.rejected} (client address and why; never the body), so forged or replayed deliveries leave a trace
+ * and count towards the burst-of-denials anomaly rule; a flood is held back by the rate limit, unaudited.
  */
 final class ExposureWebhookHandler {
 
@@ -42,10 +47,12 @@ final class ExposureWebhookHandler {
     private final RateLimiter perIp;
     private final SecretAdministration secrets;
     private final JsonMapper json;
+    private final AuditLog audit;
 
     /** @param signature {@code null} when no shared secret is configured: every delivery is refused */
     ExposureWebhookHandler(WebhookSignature signature, WebhookReplayCache replays, RateLimiter perIp,
-            SecretAdministration secrets, JsonMapper json) {
+            SecretAdministration secrets, JsonMapper json, AuditLog audit) {
+        this.audit = Objects.requireNonNull(audit, "audit cannot be null");
         this.signature = signature;
         this.replays = Objects.requireNonNull(replays, "replays cannot be null");
         this.perIp = Objects.requireNonNull(perIp, "perIp cannot be null");
@@ -54,15 +61,26 @@ final class ExposureWebhookHandler {
     }
 
     Mono<ServerResponse> receive(ServerRequest request) {
-        if (signature == null) {
-            return Mono.error(Refusal.forbidden("exposure-webhook-disabled", "the exposure webhook is disabled: "
-                    + "SEGURA_EXPOSURE_WEBHOOK_SECRET is not set"));
-        }
         String ip = Requests.clientIp(request);
         Optional<Duration> wait = perIp.acquire(ip);
         if (wait.isPresent()) {
             return Mono.error(Refusal.throttled("rate-limited", "too many webhook deliveries from " + ip
                     + "; retry later", wait.get()));
+        }
+        return verified(request, ip).onErrorResume(e -> e instanceof Refusal r && !(r instanceof Refusal.Throttled
+                || r instanceof Refusal.Unavailable || r instanceof Refusal.Internal), e -> {
+                    Refusal r = (Refusal) e;
+                    return audit.appendRefusal(AuditEvent.builder(AuditEventType.EXPOSURE_REJECTED).clientIp(ip)
+                                    .reason(r.reason() + ": " + r.getMessage()),
+                            RequestIdFilter.requestId(request.exchange()))
+                            .then(Mono.error(r));
+                });
+    }
+
+    private Mono<ServerResponse> verified(ServerRequest request, String ip) {
+        if (signature == null) {
+            return Mono.error(Refusal.forbidden("exposure-webhook-disabled", "the exposure webhook is disabled: "
+                    + "SEGURA_EXPOSURE_WEBHOOK_SECRET is not set"));
         }
         String timestamp = request.headers().firstHeader(WebhookSignature.TIMESTAMP_HEADER);
         String sig = request.headers().firstHeader(WebhookSignature.SIGNATURE_HEADER);

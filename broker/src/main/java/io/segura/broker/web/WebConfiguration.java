@@ -125,7 +125,7 @@ public class WebConfiguration {
         ExposureWebhookHandler exposures = new ExposureWebhookHandler(webhookSecret == null || webhookSecret.isEmpty()
                 ? null : new WebhookSignature(webhookSecret, clock), new WebhookReplayCache(clock),
                 new RateLimiter(settings.exposureWebhookRatePerIp(), settings.exposureWebhookRatePerIp() * 2, clock),
-                secrets, json);
+                secrets, json, audit);
 
         RouterFunction<ServerResponse> adminRoutes = RouterFunctions.route()
                 .PUT("/api/v2/admin/secrets/{*path}", admin::write)

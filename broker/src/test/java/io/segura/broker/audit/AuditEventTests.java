@@ -50,7 +50,8 @@ class AuditEventTests {
                 "secret.exposed", "policy.warned", "vault.rekey_started", "vault.rekeyed", "vault.rekey_failed",
                 "dynamic.issued", "dynamic.revoked", "dynamic.revoke_failed", "sync.written", "sync.deleted", "sync.failed", "sync.drifted",
                 "anomaly.detected", "anomaly.blocked", "anomaly.block_lifted", "webhook.registered",
-                "webhook.deleted", "console.signed_in", "console.sign_in_failed", "console.signed_out", "admin.denied");
+                "webhook.deleted", "console.signed_in", "console.sign_in_failed", "console.signed_out", "admin.denied",
+                "exposure.rejected");
         for (AuditEventType t : AuditEventType.values()) {
             assertThat(AuditEventType.fromWireName(t.wireName())).isSameAs(t);
         }

@@ -118,4 +118,39 @@ class ExposureWebhookHardeningTest extends GateHttpTest {
         // a second later the bucket holds one again
         webhookAfterASecond(ts, sign(ts, body), body).expectStatus().isAccepted();
     }
+
+    @SuppressWarnings("unchecked")
+    private List<java.util.Map<String, Object>> rejections() {
+        java.util.Map<String, Object> body = web.get().uri("/api/v2/a2a/events?type=exposure.rejected&limit=1000")
+                .headers(h -> h.setBearerAuth(ADMIN_TOKEN)).exchange().expectStatus().isOk()
+                .expectBody(java.util.Map.class).returnResult().getResponseBody();
+        return (List<java.util.Map<String, Object>>) body.get("events");
+    }
+
+    @Test
+    void webhookWhenRefusedThenEachRefusalButTheRateLimitsIsAuditedWithoutTheBody() {
+        CLOCK.advance(Duration.ofMinutes(1));
+        List<Object> before = rejections().stream().map(e -> e.get("id")).toList();
+        String body = finding();
+        String ts = Long.toString(CLOCK.instant().getEpochSecond());
+        webhookAfterASecond(ts, "sha256=00", body).expectStatus().isUnauthorized();
+        String signature = sign(ts, body);
+        webhookAfterASecond(ts, signature, body).expectStatus().isAccepted();
+        webhookAfterASecond(ts, signature, body).expectStatus().isUnauthorized(); // the replay
+        webhookAfterASecond(ts, sign(ts, "[]"), "[]").expectStatus().isEqualTo(422);
+        webhook(ts, "sha256=00", body).expectStatus().isUnauthorized(); // the bucket's second
+        webhook(ts, "sha256=00", body).expectStatus().isEqualTo(429); // not audited: a flood stays out of the log
+
+        List<java.util.Map<String, Object>> events = rejections().stream().filter(e -> !before.contains(e.get("id")))
+                .toList();
+        assertThat(events).hasSize(4);
+        List<String> reasons = events.stream().map(e -> (String) e.get("reason")).toList();
+        assertThat(reasons).anySatisfy(r -> assertThat(r).startsWith("webhook-replayed: "))
+                .anySatisfy(r -> assertThat(r).startsWith("invalid-exposure: "))
+                .filteredOn(r -> r.startsWith("invalid-webhook-signature: ")).hasSize(2);
+        events.forEach(e -> assertThat(e.get("client_ip")).isEqualTo("127.0.0.1"));
+        String all = web.get().uri("/api/v2/a2a/events?limit=1000").headers(h -> h.setBearerAuth(ADMIN_TOKEN))
+                .exchange().expectBody(String.class).returnResult().getResponseBody();
+        assertThat(all).doesNotContain("matches-nothing-").doesNotContain(signature.substring("sha256=".length()));
+    }
 }
