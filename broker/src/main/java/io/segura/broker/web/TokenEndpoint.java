@@ -90,15 +90,20 @@ final class TokenEndpoint {
         return audit.appendRefusal(entry, RequestIdFilter.requestId(request.exchange())).then(Mono.error(e));
     }
 
-    /** RFC 7009 §2.1: {@code token} (REQUIRED); the answer is 200 whether or not the token was known (§2.2). */
+    /**
+     * RFC 7009 §2.1: {@code token} (REQUIRED); the answer is 200 whether or not the token was known (§2.2). A malformed
+     * request is refused (400) and audited like a refused grant.
+     */
     Mono<ServerResponse> revoke(ServerRequest request) {
-        return form(request).flatMap(params -> {
-            String token = single(params, "token", true);
-            Mono<Void> revoked = SessionToken.looksLike(token)
-                    ? leases.revokeSession(SessionToken.sha256Hex(token), Requests.clientIp(request))
-                    : Mono.empty();
-            return revoked.then(ServerResponse.ok().cacheControl(CacheControl.noStore()).build());
-        });
+        return form(request)
+                .map(params -> single(params, "token", true))
+                .onErrorResume(Refusal.class, e -> unread(e, request))
+                .flatMap(token -> {
+                    Mono<Void> revoked = SessionToken.looksLike(token)
+                            ? leases.revokeSession(SessionToken.sha256Hex(token), Requests.clientIp(request))
+                            : Mono.empty();
+                    return revoked.then(ServerResponse.ok().cacheControl(CacheControl.noStore()).build());
+                });
     }
 
     private static TokenExchangeRequest tokenExchange(Map<String, List<String>> params, ServerRequest request) {

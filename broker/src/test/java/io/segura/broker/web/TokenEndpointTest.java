@@ -223,9 +223,12 @@ class TokenEndpointTest extends BrokerHttpTest {
     }
 
     @Test
-    void revokeWhenTokenMissingThenInvalidRequest() {
+    void revokeWhenTokenMissingThenInvalidRequestAndAudited() {
         web.post().uri("/oauth2/revoke").contentType(MediaType.APPLICATION_FORM_URLENCODED)
-                .bodyValue("").exchange().expectStatus().isBadRequest()
+                .bodyValue("tokn=x").exchange().expectStatus().isBadRequest()
                 .expectBody().jsonPath("$.error").isEqualTo("invalid_request");
+        web.get().uri("/api/v2/a2a/events?type=token.rejected&limit=1000").headers(h -> h.setBearerAuth(ADMIN_TOKEN))
+                .exchange().expectStatus().isOk().expectBody()
+                .jsonPath("$.events[?(@.details.parameter == 'token')]").isNotEmpty();
     }
 }
