@@ -207,6 +207,9 @@ public final class LoadDriver {
             try (Connection pg = db.connect()) {
                 for (var e : warmTokens.entrySet()) {
                     runScenario(e.getKey(), e.getValue(), issuer, targets, pg);
+                    if (anomaly) {
+                        detectorLag(pg);
+                    }
                     if (receivers != null) {
                         out.printf("exports so far: %d syslog frames, %d webhook events received in %d POSTs%n",
                                 receivers.frames.sum(), receivers.webhookEvents.sum(), receivers.posts.sum());
@@ -226,6 +229,38 @@ public final class LoadDriver {
                 broker.stop();
             }
             out.printf("broker(s) stopped (logs in %s)%n", work);
+        }
+    }
+
+    /**
+     * With anomaly detection on: how far the detector's cursor is behind the audit chain's head when the load stops,
+     * and how long it then takes to reach that head. The detector reads the outbox off the request path, so a detector
+     * slower than the event rate does not slow the exchanges: it falls behind, and its hits come late.
+     */
+    private void detectorLag(Connection pg) throws java.sql.SQLException, InterruptedException {
+        long head = chainPos(pg, "audit_chain_head");
+        long cursor = chainPos(pg, "anomaly_cursor");
+        long start = System.nanoTime();
+        long at = cursor;
+        while (at < head && System.nanoTime() - start < TimeUnit.SECONDS.toNanos(120)) {
+            Thread.sleep(50);
+            at = chainPos(pg, "anomaly_cursor");
+        }
+        double seconds = (System.nanoTime() - start) / 1e9;
+        if (at >= head) {
+            out.printf("anomaly detector when the load stopped: %d events behind the chain head (%d); caught up in "
+                    + "%.1f s%s%n", head - cursor, head, seconds, head > cursor
+                            ? String.format(" (%.0f events/s once the load stopped)", (head - cursor) / seconds) : "");
+        } else {
+            out.printf("anomaly detector when the load stopped: %d events behind the chain head (%d); still %d behind "
+                    + "after %.0f s%n", head - cursor, head, head - at, seconds);
+        }
+    }
+
+    private static long chainPos(Connection pg, String table) throws java.sql.SQLException {
+        try (Statement st = pg.createStatement();
+                ResultSet rs = st.executeQuery("SELECT chain_pos FROM " + table + " WHERE id = 1")) {
+            return rs.next() ? rs.getLong(1) : 0;
         }
     }
 
