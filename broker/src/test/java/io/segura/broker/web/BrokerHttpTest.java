@@ -153,9 +153,14 @@ abstract class BrokerHttpTest {
 
     /** A CI token for the given repository id on main, with a fresh subject so per-subject limits don't interfere. */
     static String ciToken(String repositoryId) {
+        return ciToken("repo:acme/app-" + UUID.randomUUID() + ":ref:refs/heads/main", repositoryId);
+    }
+
+    /** A CI token of {@code subject} for the given repository id on main. */
+    static String ciToken(String subject, String repositoryId) {
         Map<String, Object> claims = new HashMap<>();
         claims.put("aud", AUDIENCE);
-        claims.put("sub", "repo:acme/app-" + UUID.randomUUID() + ":ref:refs/heads/main");
+        claims.put("sub", subject);
         claims.put("repository_id", repositoryId);
         claims.put("ref", "refs/heads/main");
         return ISSUER.mint(claims);
@@ -174,7 +179,17 @@ abstract class BrokerHttpTest {
 
     /** Exchanges a fresh token of {@code repositoryId} and returns the session token. */
     String session(String repositoryId, String role) {
-        Map<?, ?> body = exchange(ciToken(repositoryId), role).expectStatus().isOk()
+        return sessionOf(ciToken(repositoryId), role);
+    }
+
+    /** Exchanges a token of {@code subject} for {@code repositoryId} and returns the session token. */
+    String session(String subject, String repositoryId, String role) {
+        return sessionOf(ciToken(subject, repositoryId), role);
+    }
+
+    /** Exchanges {@code token} for {@code role} and returns the session token. */
+    private String sessionOf(String token, String role) {
+        Map<?, ?> body = exchange(token, role).expectStatus().isOk()
                 .expectBody(Map.class).returnResult().getResponseBody();
         return (String) body.get("access_token");
     }

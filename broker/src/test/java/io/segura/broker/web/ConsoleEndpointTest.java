@@ -58,16 +58,6 @@ class ConsoleEndpointTest extends BrokerHttpTest {
         return new Signed(cookie.getValue(), (String) r.getResponseBody().get("csrf_token"));
     }
 
-    String session(String subject) {
-        Map<String, Object> claims = new HashMap<>();
-        claims.put("aud", AUDIENCE);
-        claims.put("sub", subject);
-        claims.put("repository_id", "74");
-        claims.put("ref", "refs/heads/main");
-        return (String) exchange(ISSUER.mint(claims), "deploy").expectStatus().isOk().expectBody(Map.class)
-                .returnResult().getResponseBody().get("access_token");
-    }
-
     WebTestClient.ResponseSpec lease(String session) {
         return web.post().uri("/api/v2/a2a/leases").headers(h -> h.setBearerAuth(session))
                 .contentType(MediaType.APPLICATION_JSON).bodyValue(Map.of("secrets", List.of("db/prod/console")))
@@ -121,8 +111,9 @@ class ConsoleEndpointTest extends BrokerHttpTest {
                 .headers(h -> h.setBearerAuth("wrong-admin-token-wrong-admin-token-wrong")).exchange()
                 .expectStatus().isUnauthorized();
         // a session token is no console credential either
-        web.get().uri("/api/v2/admin/leases").cookie("segura_console", session("repo:acme/console-"
-                + UUID.randomUUID())).exchange().expectStatus().isUnauthorized().expectBody().jsonPath("$.type")
+        String session = session("repo:acme/console-" + UUID.randomUUID(), "74", "deploy");
+        web.get().uri("/api/v2/admin/leases").cookie("segura_console", session).exchange().expectStatus()
+                .isUnauthorized().expectBody().jsonPath("$.type")
                 .isEqualTo("https://segura.dev/problems/console-session-invalid");
     }
 
@@ -160,8 +151,8 @@ class ConsoleEndpointTest extends BrokerHttpTest {
 
     @Test
     void revokeLeaseWhenByIdThenItsSessionEndsAndTheNextLeaseIs401() {
-        String session = session("repo:acme/console-" + UUID.randomUUID());
-        String other = session("repo:acme/console-" + UUID.randomUUID());
+        String session = session("repo:acme/console-" + UUID.randomUUID(), "74", "deploy");
+        String other = session("repo:acme/console-" + UUID.randomUUID(), "74", "deploy");
         String leaseId = (String) lease(session).expectStatus().isCreated().expectBody(Map.class).returnResult()
                 .getResponseBody().get("lease_id");
         lease(session).expectStatus().isCreated();
@@ -181,7 +172,7 @@ class ConsoleEndpointTest extends BrokerHttpTest {
 
     @Test
     void overviewAndConfigWhenAdminThenCountsAndNoClientSecrets() {
-        lease(session("repo:acme/console-" + UUID.randomUUID())).expectStatus().isCreated();
+        lease(session("repo:acme/console-" + UUID.randomUUID(), "74", "deploy")).expectStatus().isCreated();
         web.get().uri("/api/v2/admin/overview?minutes=60").headers(h -> h.setBearerAuth(ADMIN_TOKEN)).exchange()
                 .expectStatus().isOk().expectBody()
                 .jsonPath("$.minutes.length()").isEqualTo(60)

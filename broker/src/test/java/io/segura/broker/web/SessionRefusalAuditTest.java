@@ -45,13 +45,7 @@ class SessionRefusalAuditTest extends BrokerHttpTest {
 
     private String session() {
         subject = "repo:acme/refusal-" + UUID.randomUUID() + ":ref:refs/heads/main";
-        Map<String, Object> claims = new HashMap<>();
-        claims.put("aud", AUDIENCE);
-        claims.put("sub", subject);
-        claims.put("repository_id", "74");
-        claims.put("ref", "refs/heads/main");
-        return (String) exchange(ISSUER.mint(claims), "deploy").expectStatus().isOk().expectBody(Map.class)
-                .returnResult().getResponseBody().get("access_token");
+        return session(subject, "74", "deploy");
     }
 
     private WebTestClient.ResponseSpec lease(Consumer<HttpHeaders> auth) {

@@ -6,7 +6,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.Statement;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -30,16 +29,6 @@ class SessionRevocationEndpointTest extends BrokerHttpTest {
 
     static String subject() {
         return "repo:acme/revoke-" + UUID.randomUUID() + ":ref:refs/heads/main";
-    }
-
-    String session(String subject, String repositoryId, String role) {
-        Map<String, Object> claims = new HashMap<>();
-        claims.put("aud", AUDIENCE);
-        claims.put("sub", subject);
-        claims.put("repository_id", repositoryId);
-        claims.put("ref", "refs/heads/main");
-        return (String) exchange(ISSUER.mint(claims), role).expectStatus().isOk().expectBody(Map.class)
-                .returnResult().getResponseBody().get("access_token");
     }
 
     WebTestClient.ResponseSpec lease(String session, String secret) {

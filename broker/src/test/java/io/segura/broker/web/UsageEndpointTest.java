@@ -7,7 +7,6 @@ import java.sql.Connection;
 import java.sql.Statement;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -44,7 +43,7 @@ class UsageEndpointTest extends BrokerHttpTest {
         putSecret("db/prod/never-leased", VALUES.get(2));
         putSecret("db/prod/young", "young-secret-value");
         putSecret("api/key", VALUES.get(3));
-        String session = session(SUBJECT);
+        String session = session(SUBJECT, "74", "deploy");
         lease(session, "db/prod/usage-db").expectStatus().isCreated();
         lease(session, "db/prod/usage-db").expectStatus().isCreated();
         lease(session, "db/prod/usage-db@1").expectStatus().isCreated();
@@ -54,16 +53,6 @@ class UsageEndpointTest extends BrokerHttpTest {
             s.executeUpdate("UPDATE secrets SET created_at = now() - interval '40 days'"
                     + " WHERE path IN ('db/prod/usage-db', 'db/prod/never-leased', 'api/key')");
         }
-    }
-
-    String session(String subject) {
-        Map<String, Object> claims = new HashMap<>();
-        claims.put("aud", AUDIENCE);
-        claims.put("sub", subject);
-        claims.put("repository_id", "74");
-        claims.put("ref", "refs/heads/main");
-        return (String) exchange(ISSUER.mint(claims), "deploy").expectStatus().isOk().expectBody(Map.class)
-                .returnResult().getResponseBody().get("access_token");
     }
 
     WebTestClient.ResponseSpec lease(String session, String secret) {
