@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 package io.segura.broker.web;
 
+import io.segura.broker.SeguraBrokerApplication;
 import io.segura.testkit.net.TcpProxy;
 import io.segura.testkit.oidc.IssuerSimulator;
 import io.segura.testkit.postgres.PostgresExtension;
@@ -11,6 +12,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.time.Duration;
 import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.Map;
@@ -18,8 +20,10 @@ import java.util.UUID;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.boot.builder.SpringApplicationBuilder;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.webtestclient.autoconfigure.AutoConfigureWebTestClient;
+import org.springframework.context.ConfigurableApplicationContext;
 import org.springframework.http.MediaType;
 import org.springframework.test.annotation.DirtiesContext;
 import org.springframework.test.context.DynamicPropertyRegistry;
@@ -192,6 +196,24 @@ abstract class BrokerHttpTest {
         Map<?, ?> body = exchange(token, role).expectStatus().isOk()
                 .expectBody(Map.class).returnResult().getResponseBody();
         return (String) body.get("access_token");
+    }
+
+    /** A second broker on this class's database (another replica), with {@code config} as its trust configuration. */
+    record Replica(ConfigurableApplicationContext context, WebTestClient web) implements AutoCloseable {
+        @Override
+        public void close() {
+            context.close();
+        }
+    }
+
+    static Replica replica(Path config) {
+        Map<String, Object> settings = new HashMap<>(Map.of("segura.config", config.toString(),
+                "segura.database-url", PG.database().r2dbcUrl(), "segura.master-key", MASTER_KEY,
+                "segura.admin-token", ADMIN_TOKEN, "server.port", "0"));
+        ConfigurableApplicationContext context = new SpringApplicationBuilder(SeguraBrokerApplication.class)
+                .properties(settings).run();
+        return new Replica(context, WebTestClient.bindToServer().responseTimeout(Duration.ofSeconds(60))
+                .baseUrl("http://127.0.0.1:" + context.getEnvironment().getProperty("local.server.port")).build());
     }
 
     void putSecret(String path, String value) {

@@ -3,7 +3,6 @@ package io.segura.broker.web;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.segura.broker.SeguraBrokerApplication;
 import io.segura.broker.console.ConsoleSignOuts;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -13,14 +12,11 @@ import java.sql.Statement;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.springframework.boot.builder.SpringApplicationBuilder;
-import org.springframework.context.ConfigurableApplicationContext;
 import org.springframework.http.MediaType;
 import org.springframework.http.ResponseCookie;
 import org.springframework.test.web.reactive.server.EntityExchangeResult;
@@ -246,13 +242,8 @@ class ConsoleEndpointTest extends BrokerHttpTest {
      */
     @Test
     void signOutWhenOnOneReplicaThenAnotherReplicaRefusesTheCookie() throws Exception {
-        Map<String, Object> settings = new HashMap<>(Map.of("segura.config", configFile.toString(),
-                "segura.database-url", PG.database().r2dbcUrl(), "segura.master-key", MASTER_KEY,
-                "segura.admin-token", ADMIN_TOKEN, "server.port", "0"));
-        try (ConfigurableApplicationContext b = new SpringApplicationBuilder(SeguraBrokerApplication.class)
-                .properties(settings).run()) {
-            WebTestClient replicaB = WebTestClient.bindToServer().responseTimeout(Duration.ofSeconds(60))
-                    .baseUrl("http://127.0.0.1:" + b.getEnvironment().getProperty("local.server.port")).build();
+        try (Replica b = replica(configFile)) {
+            WebTestClient replicaB = b.web();
             try (Connection c = PG.database().connect(); PreparedStatement ps = c.prepareStatement(
                     "INSERT INTO console_sign_outs (session_sha256, expires_at) VALUES (?, now() - ?::interval)")) {
                 ps.setString(1, "a".repeat(64));

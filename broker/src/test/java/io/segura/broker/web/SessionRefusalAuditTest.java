@@ -4,22 +4,17 @@ package io.segura.broker.web;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.segura.broker.session.SessionToken;
-import io.segura.broker.SeguraBrokerApplication;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.Statement;
-import java.time.Duration;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.function.Consumer;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.springframework.boot.builder.SpringApplicationBuilder;
-import org.springframework.context.ConfigurableApplicationContext;
 import org.springframework.http.HttpHeaders;
 import org.springframework.http.MediaType;
 import org.springframework.test.web.reactive.server.WebTestClient;
@@ -220,13 +215,8 @@ class SessionRefusalAuditTest extends BrokerHttpTest {
         String session = session();
         Path retired = Files.createTempFile("segura-retired", ".yaml");
         Files.writeString(retired, config().replace("- name: deploy\n", "- name: deploy-v2\n"), StandardCharsets.UTF_8);
-        Map<String, Object> settings = new HashMap<>(Map.of("segura.config", retired.toString(),
-                "segura.database-url", PG.database().r2dbcUrl(), "segura.master-key", MASTER_KEY,
-                "segura.admin-token", ADMIN_TOKEN, "server.port", "0"));
-        try (ConfigurableApplicationContext b = new SpringApplicationBuilder(SeguraBrokerApplication.class)
-                .properties(settings).run()) {
-            WebTestClient replicaB = WebTestClient.bindToServer().responseTimeout(Duration.ofSeconds(60))
-                    .baseUrl("http://127.0.0.1:" + b.getEnvironment().getProperty("local.server.port")).build();
+        try (Replica b = replica(retired)) {
+            WebTestClient replicaB = b.web();
             List<Map<String, Object>> before = denials();
             replicaB.post().uri("/api/v2/a2a/leases").headers(h -> h.setBearerAuth(session))
                     .contentType(MediaType.APPLICATION_JSON).bodyValue(Map.of("secrets", List.of(SECRET))).exchange()
