@@ -9,7 +9,6 @@ import java.time.Duration;
 import java.util.Objects;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import reactor.core.Disposable;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 import reactor.core.scheduler.Schedulers;
@@ -29,7 +28,7 @@ final class BackgroundJobs {
     private final ReplayStore replay;
     private final Duration interval;
     private final Clock clock;
-    private Disposable running;
+    private BackgroundLoop running;
 
     BackgroundJobs(LeaseService leases, DynamicRevoker dynamic, ReplayStore replay, Duration interval, Clock clock) {
         this.leases = Objects.requireNonNull(leases, "leases cannot be null");
@@ -40,13 +39,8 @@ final class BackgroundJobs {
     }
 
     void start() {
-        running = Flux.interval(interval, interval, Schedulers.parallel())
-                .onBackpressureDrop()
-                .concatMap(tick -> round(tick).onErrorResume(e -> {
-                    log.warn("background round failed (will retry): {}", e.toString());
-                    return Mono.empty();
-                }), 1)
-                .subscribe();
+        running = BackgroundLoop.start(Flux.interval(interval, interval, Schedulers.parallel()), this::round,
+                e -> log.warn("background round failed (will retry): {}", e.toString()));
     }
 
     private Mono<Void> round(long tick) {
@@ -62,7 +56,7 @@ final class BackgroundJobs {
 
     void stop() {
         if (running != null) {
-            running.dispose();
+            running.stop();
         }
     }
 }

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 package io.segura.broker.admin;
 
+import io.segura.broker.BackgroundLoop;
 import io.segura.broker.Refusal;
 import io.segura.broker.audit.AuditEvent;
 import io.segura.broker.audit.AuditEventType;
@@ -22,7 +23,6 @@ import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import reactor.core.Disposable;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 import reactor.core.scheduler.Schedulers;
@@ -47,7 +47,7 @@ public final class MasterKeyRotation {
     private final RekeyEvents events = new AuditedEvents();
     /** Jobs this broker already logged it cannot run (target is not its key): once each, not every interval. */
     private final Set<String> notMine = ConcurrentHashMap.newKeySet();
-    private Disposable running;
+    private BackgroundLoop running;
 
     public MasterKeyRotation(RekeyJobs jobs, AuditLog audit, Clock clock, Duration interval, Duration claimTtl,
             int pageSize, SecureRandom random) {
@@ -121,13 +121,8 @@ public final class MasterKeyRotation {
 
     /** Starts polling for a running job every {@code interval} (bean init). */
     public void startWorker() {
-        running = Flux.interval(interval, interval, Schedulers.parallel())
-                .onBackpressureDrop()
-                .concatMap(tick -> work().onErrorResume(e -> {
-                    log.warn("master-key rotation round failed (will retry): {}", e.toString());
-                    return Mono.empty();
-                }), 1)
-                .subscribe();
+        running = BackgroundLoop.start(Flux.interval(interval, interval, Schedulers.parallel()), tick -> work(),
+                e -> log.warn("master-key rotation round failed (will retry): {}", e.toString()));
     }
 
     /** Claims the running job if it is this broker's to run and works it to the end (or until the claim is lost). */
@@ -158,7 +153,7 @@ public final class MasterKeyRotation {
     /** Stops polling and gives the claim up, so another broker resumes at once (bean destroy). */
     public void stopWorker() {
         if (running != null) {
-            running.dispose();
+            running.stop();
         }
         try {
             jobs.release(worker).block(Duration.ofSeconds(5));

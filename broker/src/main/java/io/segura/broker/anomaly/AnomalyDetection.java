@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 package io.segura.broker.anomaly;
 
+import io.segura.broker.BackgroundLoop;
 import static io.segura.broker.database.Timestamps.utc;
 
 import io.segura.broker.anomaly.State.Baseline;
@@ -30,7 +31,6 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.r2dbc.core.DatabaseClient;
 import org.springframework.transaction.reactive.TransactionalOperator;
-import reactor.core.Disposable;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 import reactor.core.scheduler.Schedulers;
@@ -77,7 +77,7 @@ public final class AnomalyDetection {
     private final AuditQuery events;
     private final AnomalyBlocks blocks;
     private final Clock clock;
-    private Disposable loop;
+    private BackgroundLoop loop;
 
     public AnomalyDetection(TrustConfig config, DatabaseClient db, TransactionalOperator tx, AuditQuery events,
             AnomalyBlocks blocks, Clock clock) {
@@ -111,18 +111,14 @@ public final class AnomalyDetection {
             return;
         }
         ensureCursor().block(Duration.ofSeconds(60));
-        loop = Flux.interval(interval, interval, Schedulers.parallel())
-                .onBackpressureDrop()
-                .concatMap(tick -> detectAll().then(blocks.refresh()).onErrorResume(e -> {
-                    log.warn("anomaly detection round failed (will retry): {}", e.toString());
-                    return Mono.empty();
-                }), 1)
-                .subscribe();
+        loop = BackgroundLoop.start(Flux.interval(interval, interval, Schedulers.parallel()),
+                tick -> detectAll().then(blocks.refresh()),
+                e -> log.warn("anomaly detection round failed (will retry): {}", e.toString()));
     }
 
     public void stop() {
         if (loop != null) {
-            loop.dispose();
+            loop.stop();
         }
     }
 

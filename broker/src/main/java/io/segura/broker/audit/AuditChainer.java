@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 package io.segura.broker.audit;
 
+import io.segura.broker.BackgroundLoop;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -12,7 +13,6 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.r2dbc.core.DatabaseClient;
 import org.springframework.transaction.reactive.TransactionalOperator;
-import reactor.core.Disposable;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 
@@ -59,7 +59,7 @@ public final class AuditChainer {
     private volatile long recentFloor = NEVER_SEARCHED;
     private volatile long nextRecentSearch;
     private volatile long nextFullSearch;
-    private Disposable loop;
+    private BackgroundLoop loop;
 
     AuditChainer(DatabaseClient db, TransactionalOperator tx, int batchSize, long floorMargin,
             Duration recentSearchEvery, Duration fullSearchEvery, LongSupplier nanoTime) {
@@ -233,27 +233,22 @@ public final class AuditChainer {
         if (interval.isNegative() || interval.isZero()) {
             throw new IllegalArgumentException("interval must be positive");
         }
-        if (loop != null && !loop.isDisposed()) {
+        if (loop != null && loop.isRunning()) {
             throw new IllegalStateException("the audit chainer is already running");
         }
-        loop = Flux.interval(interval, interval)
-                .onBackpressureDrop()
-                .concatMap(tick -> linkAll().onErrorResume(e -> {
-                    LOG.warn("audit chaining failed, retrying on the next tick: {}", e.toString());
-                    return Mono.empty();
-                }), 1)
-                .subscribe();
+        loop = BackgroundLoop.start(Flux.interval(interval, interval), tick -> linkAll(),
+                e -> LOG.warn("audit chaining failed, retrying on the next tick: {}", e.toString()));
     }
 
     public synchronized void stop() {
         if (loop != null) {
-            loop.dispose();
+            loop.stop();
             loop = null;
         }
     }
 
     public synchronized boolean isRunning() {
-        return loop != null && !loop.isDisposed();
+        return loop != null && loop.isRunning();
     }
 
     record Link(long pos, String hash) {

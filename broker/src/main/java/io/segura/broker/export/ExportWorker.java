@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 package io.segura.broker.export;
 
+import io.segura.broker.BackgroundLoop;
 import io.segura.broker.audit.AuditEvent;
 import io.segura.broker.audit.AuditQuery;
 import io.segura.broker.config.ExportsSpec;
@@ -40,7 +41,9 @@ public final class ExportWorker {
     private final ExportMetrics metrics;
     private final String worker;
     private final RandomGenerator random;
-    private Disposable loop;
+    private BackgroundLoop loop;
+    /** Set by {@link #stop}: no drain starts after it. */
+    private volatile boolean stopping;
     /** The sinks whose drain is running, so a tick starts only the idle ones (each sink keeps its own pace). */
     private final Set<String> draining = ConcurrentHashMap.newKeySet();
     /** The running drains by sink, to cancel them on {@link #stop}. */
@@ -75,7 +78,7 @@ public final class ExportWorker {
 
     private Mono<Long> drain(Sink sink) {
         // after a full round more is waiting, most likely: the next one skips the pending check
-        return round(sink, true).expand(n -> n >= delivery.batch() ? round(sink, false) : Mono.empty())
+        return round(sink, true).expand(n -> n >= delivery.batch() && !stopping ? round(sink, false) : Mono.empty())
                 .reduce(0L, Long::sum);
     }
 
@@ -180,33 +183,43 @@ public final class ExportWorker {
      * {@link #deliverAll} would (it completes when the slowest sink has drained).
      */
     public synchronized void start(Duration interval) {
-        if (loop != null && !loop.isDisposed()) {
+        if (loop != null && loop.isRunning()) {
             throw new IllegalStateException("the export worker is already running");
         }
-        loop = Flux.interval(interval, interval)
-                .onBackpressureDrop()
-                .concatMap(tick -> sinks.current().flatMap(list -> {
-                    list.forEach(this::startDrain);
-                    return metrics.refresh(list);
-                }).onErrorResume(e -> {
-                    log.warn("export round failed, retrying on the next tick: {}", e.toString());
-                    return Mono.empty();
-                }), 1)
-                .subscribe();
+        stopping = false;
+        loop = BackgroundLoop.start(Flux.interval(interval, interval), tick -> sinks.current().flatMap(list -> {
+            list.forEach(this::startDrain);
+            return metrics.refresh(list);
+        }), e -> log.warn("export round failed, retrying on the next tick: {}", e.toString()));
     }
 
     private void startDrain(Sink sink) {
-        if (!draining.add(sink.id())) {
+        if (stopping || !draining.add(sink.id())) {
             return;
         }
         drains.put(sink.id(), drain(sink).doFinally(s -> draining.remove(sink.id())).subscribe(n -> {
         }, e -> log.warn("export to {} failed, retrying later: {}", sink.id(), e.toString())));
     }
 
+    /**
+     * Starts no more drains and lets those running finish their round (at most {@link BackgroundLoop#GRACE}), so no
+     * delivery is cancelled in the middle of its database work; what is left is cancelled, and redelivered from its
+     * cursor by the next worker.
+     */
     public synchronized void stop() {
+        stopping = true;
         if (loop != null) {
-            loop.dispose();
+            loop.stop();
             loop = null;
+        }
+        long deadline = System.nanoTime() + BackgroundLoop.GRACE.toNanos();
+        while (!draining.isEmpty() && System.nanoTime() < deadline) {
+            try {
+                Thread.sleep(10);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
         }
         drains.values().forEach(Disposable::dispose);
         drains.clear();

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 package io.segura.broker.sync;
 
+import io.segura.broker.BackgroundLoop;
 import io.segura.broker.Refusal;
 import io.segura.broker.audit.AuditLog;
 import io.segura.broker.config.SyncSpec;
@@ -20,7 +21,6 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.r2dbc.core.DatabaseClient;
 import org.springframework.transaction.reactive.TransactionalOperator;
-import reactor.core.Disposable;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 import reactor.core.publisher.Sinks;
@@ -48,7 +48,7 @@ public final class SyncService implements SyncTrigger {
     private final SecureRandom random;
     private final Sinks.Many<Boolean> nudges = Sinks.many().multicast().directBestEffort();
     private final Map<String, Instant> nextCheck = new ConcurrentHashMap<>();
-    private Disposable running;
+    private BackgroundLoop running;
 
     public SyncService(TrustConfig config, DatabaseClient db, TransactionalOperator tx, SecretStore store,
             AuditLog audit, JsonMapper json, SyncSettings settings, Clock clock, SecureRandom random) {
@@ -83,25 +83,21 @@ public final class SyncService implements SyncTrigger {
         targets.values().forEach(t -> nextCheck.put(t.name(), now.plus(t.schedule())));
         Flux<Boolean> ticks = Flux.merge(Flux.interval(Duration.ZERO, settings.pollInterval(), Schedulers.parallel())
                 .map(i -> Boolean.TRUE), nudges.asFlux());
-        running = Flux.fromIterable(targets.keySet())
-                .concatMap(t -> queue.enqueueOnce(t, SyncJob.Reason.STARTUP))
-                .onErrorResume(e -> {
-                    log.warn("sync: could not enqueue the start-up syncs (the schedule will): {}", e.toString());
-                    return Mono.empty();
-                })
-                .thenMany(ticks)
-                .onBackpressureDrop()
-                .concatMap(tick -> round().onErrorResume(e -> {
-                    log.warn("sync round failed (will retry): {}", e.toString());
-                    return Mono.empty();
-                }), 1)
-                .subscribe();
+        running = BackgroundLoop.start(Flux.fromIterable(targets.keySet())
+                        .concatMap(t -> queue.enqueueOnce(t, SyncJob.Reason.STARTUP))
+                        .onErrorResume(e -> {
+                            log.warn("sync: could not enqueue the start-up syncs (the schedule will): {}",
+                                    e.toString());
+                            return Mono.empty();
+                        })
+                        .thenMany(ticks),
+                tick -> round(), e -> log.warn("sync round failed (will retry): {}", e.toString()));
         log.info("sync: {} target(s): {}", targets.size(), targets.keySet());
     }
 
     public void stop() {
         if (running != null) {
-            running.dispose();
+            running.stop();
         }
     }
 

@@ -17,7 +17,6 @@ import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.Map;
 import java.util.UUID;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.builder.SpringApplicationBuilder;
@@ -70,6 +69,11 @@ abstract class BrokerHttpTest {
             try {
                 if (databaseProxy == null) {
                     databaseProxy = TcpProxy.start(PG.database().host(), PG.database().port());
+                    // after the broker stops: closed before, it would reset the connections of a running broker
+                    PG.closeAfterClass(() -> {
+                        databaseProxy.close();
+                        databaseProxy = null;
+                    });
                 }
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
@@ -82,14 +86,6 @@ abstract class BrokerHttpTest {
         registry.add("segura.sweep-interval", () -> "200ms");
         registry.add("segura.token-rate-per-ip", () -> "100000");
         registry.add("segura.token-rate-per-subject", () -> "0.5");
-    }
-
-    @AfterAll
-    static void closeProxy() throws IOException {
-        if (databaseProxy != null) {
-            databaseProxy.close();
-            databaseProxy = null;
-        }
     }
 
     static String config() {
