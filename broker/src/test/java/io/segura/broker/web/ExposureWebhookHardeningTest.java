@@ -66,7 +66,12 @@ class ExposureWebhookHardeningTest extends GateHttpTest {
             webhookAfterASecond(ts, sign(ts, body), body).expectStatus().isUnauthorized().expectBody()
                     .jsonPath("$.type").isEqualTo("https://segura.dev/problems/invalid-webhook-signature");
         }
-        assertThat(output.getAll()).doesNotContain("ERROR", "DateTimeException", "Exception");
+        // Netty's leak detector runs JVM-wide: it reports a buffer another test class leaked whenever the GC finds it,
+        // which can be while this test runs (the flake hunt saw it 3 times in 50). Its line is not this endpoint's
+        // doing; every other ERROR is.
+        assertThat(output.getAll().lines().filter(line -> line.contains("ERROR"))
+                .filter(line -> !line.contains("io.netty.util.ResourceLeakDetector")).toList()).isEmpty();
+        assertThat(output.getAll()).doesNotContain("DateTimeException", "Exception");
     }
 
     @Test
