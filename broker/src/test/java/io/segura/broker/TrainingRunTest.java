@@ -34,7 +34,7 @@ class TrainingRunTest {
 
     private static final Map<String, Integer> BROKER = Map.of("/actuator/health", 200, "/actuator/prometheus", 200,
             "/.well-known/segura", 200, "/oauth2/revoke", 200, "/oauth2/token", 404,
-            "/api/v2/a2a/secrets/segura-training-run/value", 401);
+            "/api/v2/a2a/leases", 405);
 
     @Test
     void exerciseWhenEveryAnswerIsTheBrokersThenPasses() throws Exception {

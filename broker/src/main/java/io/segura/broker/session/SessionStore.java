@@ -59,18 +59,9 @@ public final class SessionStore {
     }
 
     /**
-     * The active session a bearer token names, read from the database.
-     *
-     * @return the session, or an {@link Refusal} (unauthenticated) that says whether the token is unknown, expired or revoked
-     */
-    public Mono<Session> authenticate(String bearer, Instant now) {
-        return check(bearer, now).flatMap(a -> a.admitted() ? Mono.just(a.session()) : Mono.error(a.refusal()));
-    }
-
-    /**
-     * {@link #authenticate}, answering a refusal as a value with what is known of the token: its session when it has
-     * one (revoked or expired), its SHA-256 when it is shaped like a session token. The refusal's audit event is
-     * built from that.
+     * The active session a bearer token names, read from the database; or why it is refused (unknown, expired,
+     * revoked, not a session token), as a value with what is known of the token: its session when it has one, its
+     * SHA-256 when it is shaped like a session token. The refusal's audit event is built from that.
      */
     public Mono<Authentication> check(String bearer, Instant now) {
         if (!SessionToken.looksLike(bearer)) {
@@ -86,7 +77,8 @@ public final class SessionStore {
                     }
                     return new Authentication(found.session(), hash, refusal);
                 })
-                .defaultIfEmpty(new Authentication(null, hash, Refusal.unauthenticated("session token is unknown")));
+                .switchIfEmpty(Mono.fromSupplier(() -> new Authentication(null, hash,
+                        Refusal.unauthenticated("session token is unknown"))));
     }
 
     /**
