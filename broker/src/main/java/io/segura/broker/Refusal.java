@@ -49,6 +49,14 @@ public abstract sealed class Refusal extends RuntimeException {
         return retryAfter;
     }
 
+    /**
+     * Whether this says no to the caller's request (and is audited as a refusal); a broker that could not answer
+     * ({@link Unavailable}, {@link Internal}) or asks the caller to slow down ({@link Throttled}) has refused nothing.
+     */
+    public boolean isDenial() {
+        return !(this instanceof Unavailable || this instanceof Internal || this instanceof Throttled);
+    }
+
     public abstract <T> T accept(Edge<T> edge);
 
     /** One rendering of every refusal; adding a variant breaks every edge until it says how to render it. */

@@ -90,9 +90,8 @@ public final class SessionAdmission {
      * unknown or ended lease, a role it may not evaluate): audited as {@code lease.denied} with the session.
      */
     public <T> Mono<T> refused(Session session, Refusal refusal, Attempt attempt) {
-        if (refusal instanceof Refusal.Unavailable || refusal instanceof Refusal.Internal
-                || refusal instanceof Refusal.Throttled) {
-            return Mono.error(refusal); // the broker could not answer, or asked the caller to slow down: not a denial
+        if (!refusal.isDenial()) {
+            return Mono.error(refusal);
         }
         return refused(new Authentication(Objects.requireNonNull(session, "session cannot be null"), null, refusal),
                 attempt);

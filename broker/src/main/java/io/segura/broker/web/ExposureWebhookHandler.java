@@ -67,8 +67,7 @@ final class ExposureWebhookHandler {
             return Mono.error(Refusal.throttled("rate-limited", "too many webhook deliveries from " + ip
                     + "; retry later", wait.get()));
         }
-        return verified(request, ip).onErrorResume(e -> e instanceof Refusal r && !(r instanceof Refusal.Throttled
-                || r instanceof Refusal.Unavailable || r instanceof Refusal.Internal), e -> {
+        return verified(request, ip).onErrorResume(e -> e instanceof Refusal r && r.isDenial(), e -> {
                     Refusal r = (Refusal) e;
                     return audit.appendRefusal(AuditEvent.builder(AuditEventType.EXPOSURE_REJECTED).clientIp(ip)
                                     .reason(r.reason() + ": " + r.getMessage()),
