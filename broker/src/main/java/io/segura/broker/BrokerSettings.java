@@ -18,8 +18,8 @@ import org.springframework.boot.context.properties.ConfigurationProperties;
  *                    second per client IP, bursts of twice that (per replica); checked before the signature
  * @param databaseTimeout {@code SEGURA_DATABASE_TIMEOUT} (10 s): PostgreSQL's {@code lock_timeout} for the broker's
  *                    sessions, and how long the broker waits for a batched database conversation (a group commit, a
- *                    grouped read) before it answers 503; an abandoned transaction is ended by PostgreSQL after three
- *                    times this ({@code idle_in_transaction_session_timeout})
+ *                    grouped read) before it answers 503; an abandoned transaction is ended by PostgreSQL after half
+ *                    this, at least 1 s ({@code idle_in_transaction_session_timeout})
  * @param requestTimeout {@code SEGURA_REQUEST_TIMEOUT} (25 s, under the shared client's 30 s): a request not answered
  *                    by then gets a 503 with {@code Retry-After}; the multi-page admin operations (audit verify, bulk
  *                    lease revocation) are bounded per statement instead

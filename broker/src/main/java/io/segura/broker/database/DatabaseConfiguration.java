@@ -85,8 +85,11 @@ public class DatabaseConfiguration {
      * Limits PostgreSQL enforces on every broker connection (sent in the start-up message, no extra round trip):
      * a lock wait ends after {@code timeout} ({@code lock_timeout}: a row or table held by another replica or by an
      * operator's open transaction becomes a 503 instead of a request that never ends), and a transaction the broker
-     * abandoned mid-way — its connection stalled — is ended after three times that
-     * ({@code idle_in_transaction_session_timeout}), so its locks do not outlive it. No {@code statement_timeout}:
+     * abandoned mid-way — its connection stalled, say a replica cut off from the database — is ended after half that
+     * ({@code idle_in_transaction_session_timeout}, at least a second), so its locks do not outlive it. Half, so that
+     * a healthy replica's lease waiting on the session row such a transaction locked outlives the lock and commits
+     * instead of answering 503. Every broker transaction is a database-only conversation (no call out between its
+     * statements), idle between them for milliseconds. No {@code statement_timeout}:
      * the background jobs' whole-table searches may legitimately run longer on a large audit table; requests are
      * bounded by the request deadline instead. An operator's own {@code lockWaitTimeout} or {@code options} in
      * {@code SEGURA_DATABASE_URL} win.
@@ -98,7 +101,7 @@ public class DatabaseConfiguration {
         }
         if (!options.hasOption(PostgresqlConnectionFactoryProvider.OPTIONS)) {
             builder.option(PostgresqlConnectionFactoryProvider.OPTIONS, Map.of("idle_in_transaction_session_timeout",
-                    Long.toString(timeout.multipliedBy(3).toMillis())));
+                    Long.toString(Math.max(1_000, timeout.dividedBy(2).toMillis()))));
         }
         return builder.build();
     }
